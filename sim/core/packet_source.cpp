@@ -1,0 +1,66 @@
+#include "sim/core/packet_source.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/core/error.hpp"
+
+namespace rlisim::core {
+namespace {
+// std heap algorithms build a max-heap; invert the arrival order to get the earliest on top.
+bool later(const Packet& a, const Packet& b) { return arrives_before(b, a); }
+}  // namespace
+
+SourceMerger::SourceMerger(std::vector<std::unique_ptr<PacketSource>> sources)
+    : sources_(std::move(sources)), next_seq_(sources_.size(), 0),
+      last_arrival_(sources_.size(), Time::min()) {
+  if (sources_.size() > 0xffff) throw ConfigError("at most 65535 packet sources are supported");
+  heap_.reserve(sources_.size());
+  for (std::size_t i = 0; i < sources_.size(); ++i) refill(i);
+}
+
+void SourceMerger::refill(std::size_t index) {
+  Packet p;
+  if (!sources_[index]->next(p)) return;
+  // A source must be time-ordered: the merge is only correct over sorted streams.
+  if (p.arrival < last_arrival_[index]) {
+    throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
+                                 sources_[index]->describe(), next_seq_[index], p.arrival.count(),
+                                 last_arrival_[index].count()));
+  }
+  last_arrival_[index] = p.arrival;
+  p.source = static_cast<std::uint16_t>(index);
+  p.seq = next_seq_[index]++;
+  heap_.push_back(p);
+  std::push_heap(heap_.begin(), heap_.end(), later);
+}
+
+bool SourceMerger::next(Packet& out) {
+  if (heap_.empty()) return false;
+  std::pop_heap(heap_.begin(), heap_.end(), later);
+  out = heap_.back();
+  heap_.pop_back();
+  refill(out.source);
+  return true;
+}
+
+std::string SourceMerger::describe() const {
+  std::string s = "merge(";
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (i) s += ", ";
+    s += sources_[i]->describe();
+  }
+  return s + ")";
+}
+
+std::optional<double> SourceMerger::progress() const {
+  // The least advanced source bounds the overall progress.
+  std::optional<double> worst;
+  for (const auto& s : sources_) {
+    if (auto p = s->progress()) worst = worst ? std::min(*worst, *p) : *p;
+  }
+  return worst;
+}
+
+}  // namespace rlisim::core
