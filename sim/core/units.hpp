@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "sim/core/int128.hpp"
 #include "sim/core/time.hpp"
 
 namespace rlisim::core {
@@ -27,9 +28,9 @@ struct BitsPerSecond {
 /// could have. At 10 Gb/s a byte is exactly 800 ps and no rounding happens.
 /// @pre rate.value > 0
 constexpr Time serialization_time(Bytes size, BitsPerSecond rate) {
-  const unsigned __int128 num =
-      static_cast<unsigned __int128>(size.value) * 8u * 1'000'000'000'000u;
-  const unsigned __int128 q = (num + rate.value - 1) / rate.value;
+  const UInt128 num =
+      static_cast<UInt128>(size.value) * 8u * 1'000'000'000'000u;
+  const UInt128 q = (num + rate.value - 1) / rate.value;
   return Time{static_cast<std::int64_t>(q)};
 }
 
