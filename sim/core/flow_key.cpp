@@ -37,6 +37,11 @@ std::string FlowKey::src_string() const { return address_string(src, ip_version)
 std::string FlowKey::dst_string() const { return address_string(dst, ip_version); }
 
 std::string FlowKey::to_string() const {
+  // IPv6 addresses are bracketed (RFC 3986) so the port separator stays unambiguous.
+  if (ip_version == 6) {
+    return fmt::format("[{}]:{}>[{}]:{}/{}", src_string(), src_port, dst_string(), dst_port,
+                       protocol);
+  }
   return fmt::format("{}:{}>{}:{}/{}", src_string(), src_port, dst_string(), dst_port,
                      protocol);
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rlisim needs, skipping those already present. Debian 12.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libpcap-dev zlib1g-dev libboost-graph-dev libeigen3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libabsl-dev libsqlite3-dev
+  tshark tcpdump python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+echo "deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+# tshark asks whether non-root users may capture; the answer does not matter for reading files.
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}"

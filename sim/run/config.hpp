@@ -1,0 +1,90 @@
+#pragma once
+// Experiment configuration: plain structs with defaults, loaded from TOML and validated.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/core/time.hpp"
+#include "sim/core/units.hpp"
+#include "sim/net/router.hpp"
+
+namespace rlisim::run {
+
+enum class SourceKind : std::uint8_t {
+  kPcap,       ///< a capture file (pcap, pcapng, .gz, or "-" for stdin)
+  kSynthetic,  ///< the CAIDA-like flow generator
+  kPoisson,    ///< Poisson cross traffic
+  kOnOff,      ///< Pareto ON/OFF cross traffic
+};
+
+/// How a pcap source treats timestamps that go backwards.
+enum class ReorderPolicy : std::uint8_t { kError, kSort, kClamp };
+
+/// One packet source feeding an ingress interface. Which fields apply depends on `kind`;
+/// unset optionals take the generator's or profile's default.
+struct SourceSpec {
+  SourceKind kind = SourceKind::kSynthetic;
+  // pcap
+  std::string path;
+  ReorderPolicy reorder = ReorderPolicy::kError;
+  core::Time reorder_window = core::milliseconds(1);
+  // synthetic and cross traffic
+  std::string profile = "chic";
+  std::optional<core::BitsPerSecond> rate;
+  std::optional<core::Time> duration;
+  std::optional<std::string> size_mix;
+  std::optional<double> pareto_alpha;
+  std::optional<std::int64_t> max_flow_packets;
+  core::Time start{};
+  std::int64_t flows = 1;
+  // ON/OFF cross traffic
+  core::Time on_mean = core::milliseconds(1);
+  core::Time off_mean = core::milliseconds(1);
+  double on_alpha = 1.5;
+  double off_alpha = 1.5;
+};
+
+/// How the egress reaches a target utilization.
+enum class UtilizationMode : std::uint8_t {
+  kScaleRate,     ///< set each port's rate to offered load / target
+  kCrossTraffic,  ///< keep the rate; add cross traffic up to the target
+};
+
+struct UtilizationSpec {
+  std::optional<double> target;
+  UtilizationMode mode = UtilizationMode::kScaleRate;
+  SourceKind cross_kind = SourceKind::kPoisson;
+  std::string cross_size_mix = "caida2018";
+};
+
+struct ExperimentConfig {
+  std::uint64_t seed = 1;
+  /// Packets arriving after this time are not simulated (absent: the whole input).
+  std::optional<core::Time> duration;
+  std::vector<SourceSpec> sources;
+  net::RouterConfig router;
+  UtilizationSpec utilization;
+  /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
+  std::string resolved_toml;
+  std::string resolved_json;
+  /// Where the configuration came from (for messages and relative paths).
+  std::string file;
+};
+
+/// Loads and validates `path`, after applying `overrides` ("key.path=value"; array elements as
+/// "router.port.0.rate" or "router.port[0].rate"; values parsed as TOML, else taken as strings).
+/// Relative pcap paths are resolved against the config file's folder.
+/// @throws core::ConfigError naming the file, line and key on any problem.
+ExperimentConfig load_config(const std::string& path,
+                             const std::vector<std::string>& overrides = {});
+
+/// The same from TOML text (`name` is used in messages; paths resolve against `base_dir`).
+ExperimentConfig parse_config(std::string_view text, const std::string& name,
+                              const std::vector<std::string>& overrides = {},
+                              const std::string& base_dir = ".");
+
+std::string_view to_string(SourceKind kind);
+
+}  // namespace rlisim::run

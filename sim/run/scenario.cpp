@@ -1,0 +1,138 @@
+#include "sim/run/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "sim/core/error.hpp"
+#include "sim/net/forwarding.hpp"
+#include "sim/run/packet_log.hpp"
+#include "sim/run/source_factory.hpp"
+
+namespace rlisim::run {
+namespace {
+
+// Adds the cross traffic that lifts the default port from its offered load to the target
+// (kCrossTraffic mode). Cross traffic must reach that port, so only single forwarding applies.
+std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config,
+                                           const LoadSurvey& survey,
+                                           std::vector<PortTargeting>& targeting) {
+  const auto& fwd = config.router.forwarding;
+  if (fwd.kind != net::ForwardingKind::kSingle) {
+    throw core::ConfigError(fmt::format(
+        "{}: utilization.mode = \"cross_traffic\" needs router.forwarding = \"single\" (cross "
+        "traffic must reach the target port); use mode = \"scale_rate\" instead",
+        config.file));
+  }
+  const auto port = fwd.default_port;
+  const double span_s = core::to_seconds(survey.last_arrival - survey.first_arrival);
+  const double offered_bps = static_cast<double>(survey.ports[port].bytes) * 8.0 / span_s;
+  const double capacity = static_cast<double>(config.router.egress[port].rate.value);
+  const double cross_bps = *config.utilization.target * capacity - offered_bps;
+  if (cross_bps <= 0) {
+    throw core::ConfigError(fmt::format(
+        "{}: utilization.target = {} is below the offered load {:.4f} of port {} ({}); lower "
+        "the port rate, raise the target or use mode = \"scale_rate\"",
+        config.file, *config.utilization.target, offered_bps / capacity, port,
+        core::format_rate(offered_bps)));
+  }
+  targeting[port].cross_rate_bps = cross_bps;
+  SourceSpec cross;
+  cross.kind = config.utilization.cross_kind;
+  cross.rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::llround(cross_bps))};
+  cross.start = survey.first_arrival;
+  cross.duration = survey.last_arrival - survey.first_arrival;
+  cross.size_mix = config.utilization.cross_size_mix;
+  return {cross};
+}
+
+}  // namespace
+
+LoadSurvey survey_load(const ExperimentConfig& config) {
+  LoadSurvey survey;
+  survey.ports.resize(config.router.egress.size());
+  net::Forwarding forwarding(config.router.forwarding, config.router.egress.size());
+  core::SourceMerger merger(make_sources(config));
+  core::Packet p;
+  bool first = true;
+  while (merger.next(p)) {
+    if (config.duration && p.arrival > *config.duration) break;
+    if (first) survey.first_arrival = p.arrival;
+    first = false;
+    survey.last_arrival = p.arrival;
+    auto& load = survey.ports[forwarding.port_for(p.flow)];
+    ++load.packets;
+    load.bytes += p.wire_bytes;
+  }
+  return survey;
+}
+
+RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  RunResult result;
+  result.config = config;
+  result.router = config.router;
+  result.targeting.resize(config.router.egress.size());
+  for (std::size_t i = 0; i < config.router.egress.size(); ++i) {
+    result.targeting[i].configured_rate = config.router.egress[i].rate;
+    result.targeting[i].rate = config.router.egress[i].rate;
+  }
+
+  std::vector<SourceSpec> extra;
+  if (const auto target = config.utilization.target) {
+    const auto survey = survey_load(config);
+    if (survey.last_arrival <= survey.first_arrival) {
+      throw core::ConfigError(fmt::format(
+          "{}: utilization.target needs input spread over time; the sources give {} packet(s) "
+          "within one instant",
+          config.file, survey.ports.empty() ? 0 : survey.ports[0].packets));
+    }
+    if (config.utilization.mode == UtilizationMode::kScaleRate) {
+      const double span_ps = static_cast<double>((survey.last_arrival - survey.first_arrival).count());
+      for (std::size_t i = 0; i < survey.ports.size(); ++i) {
+        if (survey.ports[i].bytes == 0) continue;  // no traffic: keep the configured rate
+        const double bps = static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / span_ps / *target;
+        result.router.egress[i].rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
+        result.targeting[i].rate = result.router.egress[i].rate;
+      }
+    } else {
+      extra = plan_cross_traffic(config, survey, result.targeting);
+    }
+  }
+
+  auto sources = make_sources(config, extra);
+  for (const auto& s : sources) result.source_descriptions.push_back(s->describe());
+  core::SourceMerger merger(std::move(sources));
+  net::Router router(result.router);
+  result.truth = std::make_unique<models::GroundTruth>();
+  router.add_observer(*result.truth);
+  std::unique_ptr<PacketLog> log;
+  if (!options.packets_out.empty()) {
+    log = std::make_unique<PacketLog>(options.packets_out);
+    router.add_observer(*log);
+  }
+
+  core::Packet p;
+  std::uint64_t n = 0;
+  while (merger.next(p)) {
+    if (config.duration && p.arrival > *config.duration) break;
+    if (n == 0) result.first_arrival = p.arrival;
+    result.last_arrival = p.arrival;
+    router.process(p);
+    // Checking the clock costs more than a packet; look only every 64 Ki packets.
+    if ((++n & 0xffff) == 0 && options.progress) {
+      options.progress->update(n, p.arrival, merger.progress());
+    }
+  }
+  if (options.progress) options.progress->done();
+  result.packets = n;
+  result.truth->finalize();
+  if (log) log->finalize();
+  for (const auto& port : router.ports()) result.ports.push_back(port.counters());
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace rlisim::run

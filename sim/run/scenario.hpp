@@ -1,0 +1,65 @@
+#pragma once
+// One experiment: sources -> router -> observers, with utilization targeting and results.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/truth/ground_truth.hpp"
+#include "sim/net/router.hpp"
+#include "sim/run/config.hpp"
+#include "sim/run/progress.hpp"
+
+namespace rlisim::run {
+
+struct RunOptions {
+  /// Write one CSV row per packet here (empty: no packet log).
+  std::string packets_out;
+  /// Receives progress (may be null).
+  ProgressListener* progress = nullptr;
+};
+
+/// The offered load of one port, measured by a pre-pass over the sources.
+struct OfferedLoad {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+};
+
+/// How the utilization target was met for one port.
+struct PortTargeting {
+  core::BitsPerSecond configured_rate{};
+  core::BitsPerSecond rate{};
+  /// Rate of the cross traffic added (kCrossTraffic mode), bit/s.
+  double cross_rate_bps = 0;
+};
+
+/// Everything a run produced; written by the result printers.
+struct RunResult {
+  ExperimentConfig config;
+  /// The router as simulated (rates after utilization targeting).
+  net::RouterConfig router;
+  std::vector<std::string> source_descriptions;
+  std::vector<PortTargeting> targeting;
+  std::vector<net::PortCounters> ports;
+  std::uint64_t packets = 0;
+  /// First and last arrival at the router.
+  core::Time first_arrival{};
+  core::Time last_arrival{};
+  std::unique_ptr<models::GroundTruth> truth;
+  double wall_seconds = 0;
+};
+
+/// Runs `config`. @throws core::ConfigError / core::TraceError on bad input.
+RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options = {});
+
+/// Offered load per egress port and the arrival span of all sources, from a pre-pass.
+struct LoadSurvey {
+  std::vector<OfferedLoad> ports;
+  core::Time first_arrival{};
+  core::Time last_arrival{};
+};
+LoadSurvey survey_load(const ExperimentConfig& config);
+
+}  // namespace rlisim::run

@@ -1,0 +1,59 @@
+#include "sim/core/units.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rlisim::core {
+namespace {
+
+TEST(SerializationTime, IsExactAtTenGigabit) {
+  // 8 bits at 10 Gb/s = 800 ps per byte, no rounding.
+  EXPECT_EQ(serialization_time(Bytes{1}, BitsPerSecond{10'000'000'000}).count(), 800);
+  EXPECT_EQ(serialization_time(Bytes{1500}, BitsPerSecond{10'000'000'000}).count(), 1'200'000);
+}
+
+TEST(SerializationTime, RoundsUpWhenNotExact) {
+  // 40 B at 9.953280 Gb/s: 320e12 / 9953280000 = 32150.17... ps -> 32151 ps.
+  EXPECT_EQ(serialization_time(Bytes{40}, BitsPerSecond{9'953'280'000}).count(), 32151);
+  // 1 B at 3 b/s = 8/3 s -> ceil in ps.
+  EXPECT_EQ(serialization_time(Bytes{1}, BitsPerSecond{3}).count(), 2'666'666'666'667);
+}
+
+TEST(SerializationTime, DoesNotOverflowForHugeFrames) {
+  EXPECT_EQ(serialization_time(Bytes{262144}, BitsPerSecond{1'000'000}).count(),
+            262144LL * 8 * 1'000'000);
+}
+
+TEST(ParseDuration, AcceptsUnitsAndBareSeconds) {
+  EXPECT_EQ(try_parse_duration("1.5us")->count(), 1'500'000);
+  EXPECT_EQ(try_parse_duration("10 ms")->count(), 10'000'000'000);
+  EXPECT_EQ(try_parse_duration("250ns")->count(), 250'000);
+  EXPECT_EQ(try_parse_duration("2")->count(), 2'000'000'000'000);
+  EXPECT_EQ(try_parse_duration("800ps")->count(), 800);
+}
+
+TEST(ParseDuration, RejectsMalformedAndNegative) {
+  EXPECT_FALSE(try_parse_duration(""));
+  EXPECT_FALSE(try_parse_duration("fast"));
+  EXPECT_FALSE(try_parse_duration("-1us"));
+  EXPECT_FALSE(try_parse_duration("1 parsec"));
+  EXPECT_FALSE(try_parse_duration("1e30s"));
+}
+
+TEST(ParseRate, AcceptsCommonSpellings) {
+  EXPECT_EQ(try_parse_rate("10Gbps")->value, 10'000'000'000ULL);
+  EXPECT_EQ(try_parse_rate("9.95328 Gb/s")->value, 9'953'280'000ULL);
+  EXPECT_EQ(try_parse_rate("100Mbps")->value, 100'000'000ULL);
+  EXPECT_EQ(try_parse_rate("1e9")->value, 1'000'000'000ULL);
+  EXPECT_FALSE(try_parse_rate("10 Gigs"));
+}
+
+TEST(ParseBytes, AcceptsBinaryAndDecimalPrefixes) {
+  EXPECT_EQ(try_parse_bytes("1500")->value, 1500u);
+  EXPECT_EQ(try_parse_bytes("64KiB")->value, 65536u);
+  EXPECT_EQ(try_parse_bytes("1MB")->value, 1'000'000u);
+  EXPECT_FALSE(try_parse_bytes("1.5"));
+  EXPECT_FALSE(try_parse_bytes("12 apples"));
+}
+
+}  // namespace
+}  // namespace rlisim::core
