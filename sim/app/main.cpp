@@ -1,1 +1,126 @@
-int main() { return 0; }
+// rlisim command line: parse, build, run, print. Exceptions become exit codes here only.
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "sim/core/error.hpp"
+#include "sim/run/config.hpp"
+#include "sim/run/progress.hpp"
+#include "sim/run/result_writer.hpp"
+#include "sim/run/scenario.hpp"
+#include "sim/run/trace_commands.hpp"
+
+namespace {
+
+// Exit codes: 0 success, 1 bad input (config, trace, I/O), 2 usage, 3 internal error.
+constexpr int kExitInput = 1;
+constexpr int kExitInternal = 3;
+
+struct RunArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string out;
+  std::string packets_out;
+  std::optional<std::uint64_t> seed;
+  bool quiet = false;
+};
+
+int run_command(const RunArgs& args) {
+  auto overrides = args.sets;
+  if (args.seed) overrides.push_back(fmt::format("seed={}", *args.seed));
+  const auto config = rlisim::run::load_config(args.config, overrides);
+  rlisim::run::TerminalProgress progress(stderr);
+  rlisim::run::RunOptions options;
+  options.packets_out = args.packets_out;
+  if (!args.quiet) options.progress = &progress;
+  const auto result = rlisim::run::run_experiment(config, options);
+  rlisim::run::write_results(result, args.out);
+  fmt::print("{}", rlisim::run::format_text_summary(result));
+  fmt::print("results: {}/summary.json, {}/flows.csv", args.out, args.out);
+  if (!args.packets_out.empty()) fmt::print(", {}", args.packets_out);
+  fmt::print("\n");
+  if (result.error) {
+    fmt::print(stderr, "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
+                       "the packets before the error and are marked incomplete\n",
+               *result.error);
+    return kExitInput;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rlisim: how well can a router measure per-flow latency, and at what cost?"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(rlisim::run::version()));
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Run one experiment from a TOML configuration");
+  run->add_option("config", run_args.config, "Experiment configuration (TOML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_option("--set", run_args.sets, "Override a configuration key: key.path=value")
+      ->type_name("KEY=VALUE");
+  run->add_option("--out", run_args.out, "Output directory for summary.json and flows.csv")
+      ->required();
+  run->add_option("--packets-out", run_args.packets_out, "Write one CSV row per packet here");
+  run->add_option("--seed", run_args.seed, "Experiment seed (same as --set seed=N)");
+  run->add_flag("--quiet,-q", run_args.quiet, "No progress on stderr");
+
+  auto* trace = app.add_subcommand("trace", "Inspect or generate packet traces");
+  trace->require_subcommand(1);
+  rlisim::run::TraceStatsArgs stats_args;
+  auto* stats = trace->add_subcommand("stats", "Statistics of a capture (pcap, pcapng, .gz, -)");
+  stats->add_option("file", stats_args.path, "Capture file, or - for standard input")->required();
+  stats->add_flag("--json", stats_args.json, "Print JSON instead of text");
+  stats->add_option("--reorder", stats_args.reorder,
+                    "Timestamps going backwards: error (default), sort, clamp")
+      ->check(CLI::IsMember({"error", "sort", "clamp"}));
+  stats->add_option("--reorder-window", stats_args.reorder_window,
+                    "Window for --reorder sort, e.g. 1ms");
+
+  rlisim::run::TraceGenArgs gen_args;
+  auto* gen = trace->add_subcommand("gen", "Generate a synthetic CAIDA-like pcap (LINKTYPE_RAW)");
+  gen->add_option("--out,-o", gen_args.out, "Output pcap (- for stdout, .gz to compress)")
+      ->required();
+  gen->add_option("--profile", gen_args.profile, "Traffic profile: chic, sanj or default")
+      ->capture_default_str();
+  gen->add_option("--rate", gen_args.rate, "Target bit rate, e.g. 2Gbps");
+  gen->add_option("--duration", gen_args.duration, "Trace duration, e.g. 1s");
+  gen->add_option("--seed", gen_args.seed, "Random seed")->capture_default_str();
+  gen->add_option("--size-mix", gen_args.size_mix,
+                  "Packet sizes: caida2018, trimodal, imix, or trace:FILE (sizes of a capture)");
+  gen->add_option("--pareto-alpha", gen_args.pareto_alpha, "Flow-size Pareto shape");
+  gen->add_option("--max-flow-packets", gen_args.max_flow_packets, "Flow-size truncation");
+  gen->add_option("--snaplen", gen_args.snaplen, "Bytes captured per packet (CAIDA: 48-96)")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*run) return run_command(run_args);
+    if (*stats) return rlisim::run::trace_stats_command(stats_args, std::cout);
+    if (*gen) return rlisim::run::trace_gen_command(gen_args, std::cout);
+  } catch (const rlisim::core::ConfigError& e) {
+    fmt::print(stderr, "rlisim: configuration error: {}\n", e.what());
+    return kExitInput;
+  } catch (const rlisim::core::TraceError& e) {
+    fmt::print(stderr, "rlisim: trace error: {}\n", e.what());
+    return kExitInput;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "rlisim: invalid setting: {}\n", e.what());
+    return kExitInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "rlisim: internal error: {}\n", e.what());
+    return kExitInternal;
+  }
+  return 0;
+}

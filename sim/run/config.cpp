@@ -96,7 +96,16 @@ void apply_override(toml::table& root, const std::string& assignment) {
                                         parts.back()));
   }
   auto parsed = parse_value(assignment.substr(eq + 1));
-  target->insert_or_assign(parts.back(), std::move(*parsed.get("v")));
+  // Rebuild plain values so they carry no source position: messages then say "(--set)"
+  // instead of pointing at a line of the file.
+  parsed.get("v")->visit([&](auto&& v) {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (toml::is_value<T>) {
+      target->insert_or_assign(parts.back(), T(v.get()));
+    } else {
+      target->insert_or_assign(parts.back(), std::move(v));
+    }
+  });
 }
 
 ReorderPolicy parse_reorder(const std::string& s) {

@@ -115,15 +115,20 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
 
   core::Packet p;
   std::uint64_t n = 0;
-  while (merger.next(p)) {
-    if (config.duration && p.arrival > *config.duration) break;
-    if (n == 0) result.first_arrival = p.arrival;
-    result.last_arrival = p.arrival;
-    router.process(p);
-    // Checking the clock costs more than a packet; look only every 64 Ki packets.
-    if ((++n & 0xffff) == 0 && options.progress) {
-      options.progress->update(n, p.arrival, merger.progress());
+  try {
+    while (merger.next(p)) {
+      if (config.duration && p.arrival > *config.duration) break;
+      if (n == 0) result.first_arrival = p.arrival;
+      result.last_arrival = p.arrival;
+      router.process(p);
+      // Checking the clock costs more than a packet; look only every 64 Ki packets.
+      if ((++n & 0xffff) == 0 && options.progress) {
+        options.progress->update(n, p.arrival, merger.progress());
+      }
     }
+  } catch (const core::TraceError& e) {
+    // Keep what was computed: the caller reports the partial run and exits non-zero.
+    result.error = e.what();
   }
   if (options.progress) options.progress->done();
   result.packets = n;

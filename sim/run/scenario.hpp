@@ -49,9 +49,14 @@ struct RunResult {
   core::Time last_arrival{};
   std::unique_ptr<models::GroundTruth> truth;
   double wall_seconds = 0;
+  /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
+  /// record was simulated and is reported, and the run is marked incomplete.
+  std::optional<std::string> error;
 };
 
-/// Runs `config`. @throws core::ConfigError / core::TraceError on bad input.
+/// Runs `config`. A trace error part-way through ends the run early with `error` set (results
+/// so far are kept); errors before the first packet throw.
+/// @throws core::ConfigError / core::TraceError on bad configuration or unreadable input.
 RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options = {});
 
 /// Offered load per egress port and the arrival span of all sources, from a pre-pass.

@@ -1,0 +1,120 @@
+#include "sim/run/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/core/error.hpp"
+
+namespace rlisim::run {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kMinimal = R"(seed = 7
+[[source]]
+kind = "synthetic"
+profile = "chic"
+rate = "1Gbps"
+duration = "100ms"
+
+[router]
+processing_delay = "100ns"
+[[router.port]]
+rate = "10Gbps"
+buffer_packets = 1000
+propagation = "1us"
+)";
+
+std::string error_of(std::string_view text, std::vector<std::string> overrides = {}) {
+  try {
+    parse_config(text, "exp.toml", overrides);
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, MapsKeysOntoStructs) {
+  const auto c = parse_config(kMinimal, "exp.toml");
+  EXPECT_EQ(c.seed, 7u);
+  ASSERT_EQ(c.sources.size(), 1u);
+  EXPECT_EQ(c.sources[0].kind, SourceKind::kSynthetic);
+  EXPECT_EQ(c.sources[0].rate->value, 1'000'000'000u);
+  EXPECT_EQ(c.sources[0].duration->count(), 100'000'000'000);
+  EXPECT_EQ(c.router.processing_delay.count(), 100'000);
+  ASSERT_EQ(c.router.egress.size(), 1u);
+  EXPECT_EQ(c.router.egress[0].rate.value, 10'000'000'000u);
+  EXPECT_EQ(*c.router.egress[0].buffer.packets, 1000u);
+  EXPECT_FALSE(c.router.egress[0].buffer.bytes);
+  EXPECT_EQ(c.router.egress[0].propagation.count(), 1'000'000);
+  EXPECT_THAT(c.resolved_json, HasSubstr("\"seed\" : 7"));
+}
+
+TEST(Config, RejectsAnUnknownKeyWithItsNameAndLine) {
+  const std::string text = "bogus_key = 3\n" + std::string(kMinimal);
+  EXPECT_THAT(error_of(text), HasSubstr("exp.toml:1: unknown key 'bogus_key'"));
+  std::string nested = kMinimal;
+  nested.replace(nested.find("buffer_packets"), 14, "buffer_pakets");
+  EXPECT_THAT(error_of(nested),
+              HasSubstr("exp.toml:12: unknown key 'router.port[0].buffer_pakets'"));
+}
+
+TEST(Config, ChecksRangesAndTypes) {
+  std::string t = kMinimal;
+  t.replace(t.find("buffer_packets = 1000"), 21, "buffer_packets = 0");
+  EXPECT_THAT(error_of(t), HasSubstr("key 'router.port[0].buffer_packets': expected an integer "
+                                     "in [1,"));
+  t = kMinimal;
+  t.replace(t.find("\"10Gbps\""), 8, "\"fast\"");
+  EXPECT_THAT(error_of(t), HasSubstr("exp.toml:11: key 'router.port[0].rate': expected a rate"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[utilization]\ntarget = 1.5\n"),
+              HasSubstr("key 'utilization.target': expected a number in [1e-06, 1]"));
+  EXPECT_THAT(error_of("seed = 1\n"), HasSubstr("at least one [[source]]"));
+  EXPECT_THAT(error_of("[[source]]\nkind = \"movie\"\n"),
+              HasSubstr("exp.toml:2: key 'source[0].kind': expected one of"));
+}
+
+TEST(Config, ReportsTomlSyntaxErrorsWithLine) {
+  EXPECT_THAT(error_of("seed = 1\n[[source]\n"), HasSubstr("exp.toml:2:"));
+}
+
+TEST(Config, AppliesOverridesBeforeValidation) {
+  const auto c = parse_config(kMinimal, "exp.toml",
+                              {"router.port.0.rate=20Gbps", "seed=9", "source[0].profile=sanj",
+                               "utilization.target=0.9"});
+  EXPECT_EQ(c.router.egress[0].rate.value, 20'000'000'000u);
+  EXPECT_EQ(c.seed, 9u);
+  EXPECT_EQ(c.sources[0].profile, "sanj");
+  EXPECT_DOUBLE_EQ(*c.utilization.target, 0.9);
+  EXPECT_THAT(c.resolved_toml, HasSubstr("20Gbps"));
+}
+
+TEST(Config, RejectsBadOverrides) {
+  EXPECT_THAT(error_of(kMinimal, {"novalue"}), HasSubstr("expected key=value"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.3.rate=1"}), HasSubstr("index 3 is out of range"));
+  EXPECT_THAT(error_of(kMinimal, {"router.prot=1"}),
+              HasSubstr("exp.toml (--set): unknown key 'router.prot'"));
+  EXPECT_THAT(error_of(kMinimal, {"seed=-4"}), HasSubstr("key 'seed': expected an integer in"));
+}
+
+TEST(Config, ResolvesPcapPathsAgainstTheConfigFolder) {
+  const auto c = parse_config("[[source]]\nkind = \"pcap\"\npath = \"data/x.pcap\"\n", "e.toml",
+                              {}, "/srv/exp");
+  EXPECT_EQ(c.sources[0].path, "/srv/exp/data/x.pcap");
+  const auto s = parse_config("[[source]]\nkind = \"pcap\"\npath = \"-\"\n", "e.toml", {}, "/x");
+  EXPECT_EQ(s.sources[0].path, "-");
+}
+
+TEST(Config, RequiresRouteFieldsAndValidPorts) {
+  const std::string t = std::string(kMinimal) +
+                        "[router]\n";  // duplicate table is a TOML error, with a line number
+  EXPECT_THAT(error_of(t), HasSubstr("exp.toml:14:1: Error while parsing table header"));
+  std::string r = kMinimal;
+  r.replace(r.find("processing_delay"), 0,
+            "forwarding = \"table\"\n[[router.route]]\nprefix = \"10.0.0.0/8\"\nport = 4\n"
+            "[router.x]\n");
+  EXPECT_THAT(error_of(r), HasSubstr("key 'router.route[0].port': expected an integer in [0, 0]"));
+}
+
+}  // namespace
+}  // namespace rlisim::run
