@@ -14,17 +14,28 @@ namespace rlisim::net {
 /// How a byte-limited buffer measures its occupancy (anchors.md §3). The two differ exactly at
 /// the edge of a full buffer.
 enum class ByteOccupancy : std::uint8_t {
-  /// Sum of the sizes of all packets not yet fully transmitted (including the one in service).
+  /// Sum of the sizes of all packets not yet fully transmitted (including the one in service
+  /// unless `count_in_service` is false).
   kInSystem,
-  /// Unfinished work in bytes: max(0, dep_prev - arrival) * rate / 8, rounded up.
+  /// Unfinished work in bytes: ceil(max(0, dep_prev - arrival) * rate / 8), i.e. the bytes the
+  /// transmitter still has to send, counting the untransmitted part of the packet in service.
+  /// `count_in_service` does not apply: the remaining work of the packet in service is part of
+  /// the definition.
   kUnfinishedWork,
 };
 
 /// Drop-tail limits. An absent limit is infinite. With both set, a packet must fit both.
 struct BufferLimit {
+  /// At most this many packets in the port (see `count_in_service`). Must be >= 1 if set.
   std::optional<std::uint64_t> packets;
+  /// At most this many bytes in the port, measured by `byte_occupancy`. Must be >= 1 if set.
   std::optional<std::uint64_t> bytes;
   /// Whether the packet in transmission counts toward `packets` (and, for kInSystem, `bytes`).
+  /// true: K is the capacity of the whole port (queue + transmitter), so K = 1 means "no
+  /// waiting room". false: K is the capacity of the waiting room only; a packet that finds the
+  /// port idle goes straight to the transmitter, never occupies the buffer, and is always
+  /// accepted, even if it is larger than a kInSystem `bytes` limit (a kUnfinishedWork byte
+  /// limit still applies: an idle port admits a packet iff its size fits).
   bool count_in_service = true;
   ByteOccupancy byte_occupancy = ByteOccupancy::kInSystem;
 };
@@ -33,8 +44,13 @@ struct OutputPortConfig {
   std::string name = "egress0";
   core::BitsPerSecond rate{10'000'000'000ULL};
   BufferLimit buffer;
-  /// Added after the end of transmission, before the egress tap.
+  /// Added after the end of transmission, before the egress tap. Must be >= 0.
   core::Time propagation{};
+  /// Keep the ring of packets in the system even when no limit needs it, so that
+  /// in_system_packets() and the max_occupancy_* counters are available. Without any limit and
+  /// without this flag the port keeps no per-packet state at all (bounded memory even when an
+  /// infinite buffer is overloaded).
+  bool track_occupancy = false;
 };
 
 enum class DropReason : std::uint8_t { kNone = 0, kBufferPackets = 1, kBufferBytes = 2 };
@@ -42,15 +58,19 @@ enum class DropReason : std::uint8_t { kNone = 0, kBufferPackets = 1, kBufferByt
 /// The outcome of offering one packet to a port.
 struct PortVerdict {
   bool accepted = false;
+  /// When a packet violates both limits, the packet limit is reported.
   DropReason reason = DropReason::kNone;
   /// Start and end of transmission (valid only when accepted).
   core::Time service_start{};
   core::Time departure{};
 };
 
-/// Counters with the accounting identities (tested):
-///   offered = accepted + dropped;  dropped = sum of drops by reason;
-///   accepted = departed(t) + in_system(t) at any time t.
+/// Counters. Accounting identities (each backed by a test):
+///   offered_packets  = accepted_packets + dropped_packets        (same for bytes);
+///   dropped_packets  = drops_buffer_packets + drops_buffer_bytes;
+///   accepted_packets = departed(t) + in_system(t), t = the last arrival offered
+///                      (OutputPort::departed_packets() / in_system_packets());
+///   busy_time        = sum of the serialisation times of the accepted packets.
 struct PortCounters {
   std::uint64_t offered_packets = 0;
   std::uint64_t offered_bytes = 0;
@@ -62,53 +82,87 @@ struct PortCounters {
   std::uint64_t drops_buffer_bytes = 0;
   /// Total transmission time of accepted packets.
   core::Time busy_time{};
-  /// Largest occupancy seen by an arriving packet, after admitting it.
+  /// Largest occupancy seen by an arriving packet, after admitting it: packets and bytes in
+  /// the port including the one in service (the kInSystem measure, whatever the configured
+  /// convention). Only tracked when the port keeps its ring (tracks_occupancy()); 0 otherwise.
   std::uint64_t max_occupancy_packets = 0;
   std::uint64_t max_occupancy_bytes = 0;
+  /// Largest time an accepted packet spent in the port (departure - arrival), always tracked.
+  core::Time max_sojourn{};
+  /// Arrival of the first offered packet and departure of the last accepted one.
   core::Time first_arrival{};
   core::Time last_departure{};
 };
 
 /// FIFO, work-conserving, one server at the link rate. O(1) amortised per packet, no events:
-///   dep_i = max(arr_i, dep_prev) + ser(L_i)  for accepted packets in arrival order.
+///   dep_i = max(arr_i, dep_prev) + ser(L_i)  for accepted packets in arrival order,
+/// with ser(L) = ceil(8 * L * 1e12 / rate) ps (core::serialization_time), applied per packet.
 /// Occupancy is tracked with a ring of (departure, size) of the packets still in the system;
 /// a departure at the same instant as an arrival happens first and frees its space.
-/// Dropped packets leave dep_prev unchanged.
+/// Dropped packets leave dep_prev unchanged. The head of the ring (after releasing departures)
+/// is always the packet in service: its predecessor has left and it has arrived.
+/// The ring grows only to the largest backlog and is never reallocated after that; it is not
+/// kept at all when no limit needs it and occupancy tracking is off.
 class OutputPort {
  public:
-  /// @throws std::invalid_argument if the rate is zero or a limit is zero.
+  /// @throws std::invalid_argument if the rate is zero, a limit is zero, or the propagation
+  ///         delay is negative; the message names the port.
   explicit OutputPort(OutputPortConfig config);
 
   /// Offers a packet arriving at `arrival` (non-decreasing across calls) of `bytes` bytes.
+  /// @throws std::invalid_argument if `arrival` is earlier than the previous arrival.
   PortVerdict offer(core::Time arrival, std::uint32_t bytes);
 
   const OutputPortConfig& config() const { return config_; }
   const PortCounters& counters() const { return counters_; }
+  /// Whether the port keeps the ring of packets in the system (a limit needs it, or
+  /// `track_occupancy` is set).
+  bool tracks_occupancy() const { return ring_enabled_; }
   /// Packets accepted but not yet departed at the time of the last arrival offered.
-  std::uint64_t in_system_packets() const { return ring_.size(); }
+  /// @throws std::logic_error if !tracks_occupancy().
+  std::uint64_t in_system_packets() const;
+  /// Bytes of those packets. @throws std::logic_error if !tracks_occupancy().
+  std::uint64_t in_system_bytes() const;
+  /// Accepted packets that had departed by the last arrival offered.
+  /// @throws std::logic_error if !tracks_occupancy().
+  std::uint64_t departed_packets() const;
   /// Departure time of the last accepted packet (the time the port goes idle).
   core::Time busy_until() const { return dep_prev_; }
+  /// Serialisation time of `bytes` at this port's rate (same value core::serialization_time
+  /// gives, from a precomputed fast path).
+  core::Time serialization(std::uint32_t bytes) const;
 
  private:
   struct InSystem {
-    core::Time departure;
-    core::Time service_start;
+    std::int64_t departure_ps;
     std::uint32_t bytes;
   };
-  void release_departed(core::Time now);
+  void release_departed(std::int64_t now_ps);
+  void ring_push(std::int64_t departure_ps, std::uint32_t bytes);
+  void ring_grow();
+  void require_tracking(const char* what) const;
 
   OutputPortConfig config_;
   PortCounters counters_;
   core::Time dep_prev_{};
-  bool any_accepted_ = false;
-  // Ring of packets in the system in FIFO order; amortised O(1) push/pop without allocation
-  // once it has grown to the largest backlog.
-  std::vector<InSystem> ring_storage_;
+  core::Time last_arrival_{};
+
+  // Limits resolved from the config; UINT64_MAX when absent.
+  std::uint64_t packet_limit_;
+  std::uint64_t byte_limit_;
+  bool count_in_service_;
+  bool unfinished_work_bytes_;
+  bool ring_enabled_;
+
+  // Serialisation: ps_per_byte_ > 0 when the rate divides 8e12 exactly (10G, 1G, 100G, ...);
+  // otherwise ser_table_ holds ceil-rounded times for small sizes.
+  std::int64_t ps_per_byte_ = 0;
+  std::vector<std::int64_t> ser_table_;
+
+  // Ring of packets in the system in FIFO order; capacity is a power of two.
+  std::vector<InSystem> ring_;
   std::size_t ring_head_ = 0;
-  struct Ring {
-    std::size_t count = 0;
-    std::size_t size() const { return count; }
-  } ring_;
+  std::size_t ring_count_ = 0;
   std::uint64_t bytes_in_system_ = 0;
 };
 

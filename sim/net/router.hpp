@@ -13,8 +13,9 @@
 namespace rlisim::net {
 
 struct RouterConfig {
-  /// Fixed processing delay between the ingress tap and the output queue.
+  /// Fixed processing delay between the ingress tap and the output queue. Must be >= 0.
   core::Time processing_delay{};
+  /// One entry per egress port; port i is PortId i. At least one.
   std::vector<OutputPortConfig> egress{OutputPortConfig{}};
   ForwardingConfig forwarding;
 };
@@ -28,32 +29,48 @@ struct PacketFate {
   core::Time egress_time{};
   /// True delay, egress tap minus ingress tap: processing + wait + serialisation + propagation.
   core::Time delay() const { return egress_time - arrival; }
+  /// Ingress tap time (the packet's arrival).
   core::Time arrival{};
 };
 
 /// A router whose egress ports are independent FIFOs. Because every port is a FIFO fed in
 /// arrival order and ports do not interact, each packet's fate is final the moment it arrives:
-/// no event list is needed. Observers see on_ingress, then on_egress/on_drop, per packet.
+/// no event list is needed. Per packet:
+///   1. ingress tap at p.arrival: observers' on_ingress;
+///   2. forwarding picks the egress port;
+///   3. the packet reaches the port's queue at p.arrival + processing_delay (port.offer);
+///   4. if accepted, it leaves the transmitter at `departure` and reaches the egress tap at
+///      egress_time = departure + the port's propagation: observers' on_egress; otherwise
+///      observers' on_drop.
+/// The true delay is therefore
+///   egress_time - arrival = processing_delay + queueing wait + serialisation + propagation.
 class Router {
  public:
-  /// @throws std::invalid_argument on an invalid port or forwarding configuration.
+  /// @throws std::invalid_argument on an invalid port or forwarding configuration, or a
+  ///         negative processing delay.
   explicit Router(RouterConfig config);
 
   /// Routes one packet. Packets must come in (arrival, source, seq) order.
+  /// @throws std::invalid_argument if p.arrival is earlier than the previous packet's.
   PacketFate process(const core::Packet& p);
 
-  /// Observers are not owned and must outlive the router's use.
+  /// Observers are not owned and must outlive the router's use. They are called in the order
+  /// they were added.
   void add_observer(models::Estimator& observer) { observers_.push_back(&observer); }
 
   const RouterConfig& config() const { return config_; }
   const std::vector<OutputPort>& ports() const { return ports_; }
   const Forwarding& forwarding() const { return forwarding_; }
+  /// Packets processed so far.
+  std::uint64_t packets() const { return packets_; }
 
  private:
   RouterConfig config_;
   Forwarding forwarding_;
   std::vector<OutputPort> ports_;
   std::vector<models::Estimator*> observers_;
+  core::Time last_arrival_{};
+  std::uint64_t packets_ = 0;
 };
 
 }  // namespace rlisim::net
