@@ -1,1 +1,235 @@
-// placeholder
+#include "models/metrics/quantile_sketch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace rlisim::models {
+namespace {
+
+constexpr double kMinAccuracy = 1e-6;
+constexpr double kMaxAccuracy = 0.5;
+constexpr std::uint32_t kMinBuckets = 16;
+constexpr std::uint32_t kMaxBuckets = 65535;
+constexpr int kMinSlack = 8;
+
+const QuantileSketchConfig& validated(const QuantileSketchConfig& c) {
+  if (!(c.relative_accuracy >= kMinAccuracy && c.relative_accuracy <= kMaxAccuracy)) {
+    throw std::invalid_argument(fmt::format(
+        "quantile sketch: relative_accuracy must be in [{}, {}] (got {}); 0.005 means 0.5 %",
+        kMinAccuracy, kMaxAccuracy, c.relative_accuracy));
+  }
+  if (c.exact_capacity < 1 || c.exact_capacity > 65535) {
+    throw std::invalid_argument(fmt::format(
+        "quantile sketch: exact_capacity must be in 1..65535 (got {})", c.exact_capacity));
+  }
+  if (c.max_buckets < kMinBuckets || c.max_buckets > kMaxBuckets) {
+    throw std::invalid_argument(
+        fmt::format("quantile sketch: max_buckets must be in {}..{} (got {})", kMinBuckets,
+                    kMaxBuckets, c.max_buckets));
+  }
+  return c;
+}
+
+}  // namespace
+
+QuantileSketch::QuantileSketch(const QuantileSketchConfig& config)
+    : relative_accuracy_(validated(config).relative_accuracy),
+      log_gamma_(std::log1p(2 * config.relative_accuracy / (1 - config.relative_accuracy))),
+      inv_log_gamma_(1 / log_gamma_),
+      exact_capacity_(static_cast<std::uint16_t>(config.exact_capacity)),
+      max_buckets_(static_cast<std::uint16_t>(config.max_buckets)) {}
+
+int QuantileSketch::bucket_index(double value) const {
+  return static_cast<int>(std::ceil(std::log(value) * inv_log_gamma_));
+}
+
+double QuantileSketch::bucket_value(int index) const {
+  // 2 gamma^i / (gamma + 1): the point of (gamma^(i-1), gamma^i] with equal relative distance
+  // alpha to both ends.
+  const double gamma = std::exp(log_gamma_);
+  return 2 * std::exp(index * log_gamma_) / (gamma + 1);
+}
+
+double QuantileSketch::min() const {
+  return count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : min_;
+}
+
+double QuantileSketch::max() const {
+  return count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : max_;
+}
+
+void QuantileSketch::add(double value) {
+  if (!(value >= 0) || !std::isfinite(value)) {
+    throw std::invalid_argument(
+        fmt::format("quantile sketch: values must be finite and >= 0 (got {})", value));
+  }
+  if (count_ == 0) {
+    min_ = max_ = value;
+  } else {
+    min_ = std::min(min_, value);
+    max_ = std::max(max_, value);
+  }
+  ++count_;
+  if (count_ <= exact_capacity_) {
+    samples_.push_back(value);
+    return;
+  }
+  if (count_ == static_cast<std::uint64_t>(exact_capacity_) + 1)
+    to_buckets();
+  if (value == 0) {
+    ++zero_count_;
+  } else {
+    add_to_bucket(bucket_index(value), 1);
+  }
+}
+
+void QuantileSketch::to_buckets() {
+  for (const double s : samples_) {
+    if (s == 0) {
+      ++zero_count_;
+    } else {
+      add_to_bucket(bucket_index(s), 1);
+    }
+  }
+  std::vector<double>().swap(samples_);  // release the memory, not just the size
+}
+
+void QuantileSketch::reallocate(int alloc_lo, int alloc_hi, int merge_below) {
+  std::vector<std::uint32_t> bins(static_cast<std::size_t>(alloc_hi - alloc_lo + 1), 0);
+  for (std::size_t k = 0; k < bins_.size(); ++k) {
+    if (bins_[k] == 0)
+      continue;
+    const int index = std::max(bin_offset_ + static_cast<int>(k), merge_below);
+    bins[static_cast<std::size_t>(index - alloc_lo)] += bins_[k];
+  }
+  bins_ = std::move(bins);
+  bin_offset_ = alloc_lo;
+}
+
+void QuantileSketch::add_to_bucket(int index, std::uint64_t n) {
+  if (bins_.empty()) {
+    bins_.assign(kMinSlack, 0);
+    bin_offset_ = index - kMinSlack / 2;
+    lo_ = hi_ = index;
+  } else if (index < lo_ || index > hi_) {
+    int lo = std::min(lo_, index);
+    const int hi = std::max(hi_, index);
+    const int window = max_buckets_;
+    if (hi - lo >= window) {
+      // Collapse the lowest buckets into the lowest one the window keeps.
+      lo = hi - window + 1;
+      index = std::max(index, lo);
+      collapsed_ = true;
+    }
+    const int alloc_hi_now = bin_offset_ + static_cast<int>(bins_.size()) - 1;
+    if (lo < bin_offset_ || hi > alloc_hi_now || lo > lo_) {
+      // Grow with slack on the side that grew (amortised O(1)), never past the largest window
+      // that still contains [lo, hi].
+      const int slack = std::max<int>(kMinSlack, static_cast<int>(bins_.size()) / 2);
+      int alloc_lo = std::min(bin_offset_, lo);
+      int alloc_hi = std::max(alloc_hi_now, hi);
+      if (lo < bin_offset_)
+        alloc_lo = lo - slack;
+      if (hi > alloc_hi_now)
+        alloc_hi = hi + slack;
+      alloc_lo = std::max(alloc_lo, hi - window + 1);
+      alloc_hi = std::min(alloc_hi, lo + window - 1);
+      alloc_lo = std::max(alloc_lo, alloc_hi - window + 1);  // at most `window` buckets
+      reallocate(alloc_lo, alloc_hi, lo);
+    }
+    lo_ = lo;
+    hi_ = hi;
+  }
+  std::uint32_t& bin = bins_[static_cast<std::size_t>(index - bin_offset_)];
+  if (n > std::numeric_limits<std::uint32_t>::max() - bin) {
+    throw std::overflow_error("quantile sketch: more than 2^32 - 1 values in one bucket");
+  }
+  bin += static_cast<std::uint32_t>(n);
+}
+
+void QuantileSketch::merge(const QuantileSketch& other) {
+  if (other.relative_accuracy_ != relative_accuracy_ || other.exact_capacity_ != exact_capacity_ ||
+      other.max_buckets_ != max_buckets_) {
+    throw std::invalid_argument(fmt::format(
+        "quantile sketch: cannot merge sketches with different parameters (relative_accuracy "
+        "{} vs {}, exact_capacity {} vs {}, max_buckets {} vs {})",
+        relative_accuracy_, other.relative_accuracy_, exact_capacity_, other.exact_capacity_,
+        max_buckets_, other.max_buckets_));
+  }
+  if (other.count_ == 0)
+    return;
+  if (&other == this) {
+    const QuantileSketch copy = other;
+    merge(copy);
+    return;
+  }
+  if (other.is_exact()) {
+    for (const double s : other.samples_)
+      add(s);
+    return;
+  }
+  if (is_exact())
+    to_buckets();
+  if (count_ == 0) {
+    min_ = other.min_;
+    max_ = other.max_;
+  } else {
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+  }
+  count_ += other.count_;
+  zero_count_ += other.zero_count_;
+  collapsed_ = collapsed_ || other.collapsed_;
+  for (std::size_t k = 0; k < other.bins_.size(); ++k) {
+    if (other.bins_[k] != 0)
+      add_to_bucket(other.bin_offset_ + static_cast<int>(k), other.bins_[k]);
+  }
+}
+
+double QuantileSketch::quantile(double q) const {
+  if (!(q >= 0 && q <= 1)) {
+    throw std::invalid_argument(fmt::format("quantile sketch: q must be in [0, 1] (got {})", q));
+  }
+  if (count_ == 0)
+    return std::numeric_limits<double>::quiet_NaN();
+  if (q == 0)
+    return min_;
+  if (q == 1)
+    return max_;
+  const auto rank = static_cast<std::uint64_t>(std::floor(q * static_cast<double>(count_ - 1)));
+  if (is_exact()) {
+    std::vector<double> sorted = samples_;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank),
+                     sorted.end());
+    return sorted[rank];
+  }
+  std::uint64_t seen = zero_count_;
+  if (rank < seen)
+    return 0;
+  for (std::size_t k = 0; k < bins_.size(); ++k) {
+    seen += bins_[k];
+    if (seen > rank) {
+      return std::clamp(bucket_value(bin_offset_ + static_cast<int>(k)), min_, max_);
+    }
+  }
+  return max_;  // unreachable: the bins hold count_ - zero_count_ values
+}
+
+double QuantileSketch::suggest_relative_accuracy(double min_value, double max_value,
+                                                 std::uint32_t max_buckets) {
+  if (!(min_value > 0) || !(max_value > min_value) || max_buckets < kMinBuckets) {
+    throw std::invalid_argument(fmt::format(
+        "quantile sketch: suggest_relative_accuracy needs 0 < min_value < max_value and "
+        "max_buckets >= {} (got {}, {}, {})",
+        kMinBuckets, min_value, max_value, max_buckets));
+  }
+  // A span of log_gamma(max/min) needs at most that + 2 buckets (ceil at both ends).
+  const double log_gamma = std::log(max_value / min_value) / (max_buckets - 2);
+  return std::max(kMinAccuracy, std::tanh(log_gamma / 2));
+}
+
+}  // namespace rlisim::models

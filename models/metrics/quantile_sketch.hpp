@@ -1,0 +1,106 @@
+#pragma once
+// A small per-flow streaming quantile summary: exact for short streams, then a DDSketch.
+
+#include <cstdint>
+#include <vector>
+
+namespace rlisim::models {
+
+struct QuantileSketchConfig {
+  /// Relative accuracy alpha of the log-bucketed phase, in [1e-6, 0.5].
+  double relative_accuracy = 0.005;
+  /// The first `exact_capacity` values are stored and quantiles over them are exact.
+  /// In 1..65535.
+  std::uint32_t exact_capacity = 64;
+  /// Most buckets kept in the log-bucketed phase (memory bound: 4 B each). When the values
+  /// span more than this many buckets, the lowest buckets are merged (DDSketch "collapsing
+  /// lowest"), which voids the guarantee only for ranks that fall in the merged buckets.
+  /// With alpha = 0.5 % the default 2048 buckets cover a max/min ratio of 8e8 without merging.
+  /// In 16..65535.
+  std::uint32_t max_buckets = 2048;
+};
+
+/// Streaming quantiles of non-negative values (delays) with bounded memory: the size depends on
+/// the configuration and the spread of the values, never on how many values were added.
+///
+/// Phases:
+///  - n <= exact_capacity: values are stored; quantile(q) is exact.
+///  - afterwards: DDSketch (Masson, Rim, Lee, "DDSketch: a fast and fully-mergeable quantile
+///    sketch with relative-error guarantees", VLDB 2019). A positive value x goes to bucket
+///    i = ceil(log_gamma(x)), gamma = (1 + alpha) / (1 - alpha), so bucket i holds
+///    (gamma^(i-1), gamma^i]; zeros are counted exactly. A bucket is reported as
+///    2 gamma^i / (gamma + 1), which is within a factor (1 +- alpha) of every value in it.
+///
+/// Quantile definition (both phases): quantile(q) targets x_(r), the value of rank
+/// r = floor(q * (n - 1)) (0-based) in the sorted values (the "lower" quantile).
+/// Error guarantee: exact in the first phase; afterwards |quantile(q) - x_(r)| <= alpha * x_(r)
+/// (up to floating-point rounding of the logarithm at bucket boundaries, ~1e-15 relative),
+/// unless the rank falls into collapsed buckets (collapsed() tells). quantile(0) and
+/// quantile(1) are the exact minimum and maximum, and every estimate lies in [min, max].
+///
+/// Cost: add() is O(1) amortised (one logarithm in the second phase); quantile() is O(n log n)
+/// in the first phase and O(buckets) in the second. Memory: 8 B per stored value in the first
+/// phase; in the second, 4 B per bucket between the smallest and largest bucket seen plus
+/// growth slack, never more than 4 B * max_buckets.
+class QuantileSketch {
+ public:
+  /// @throws std::invalid_argument if a parameter is out of range (the message names it).
+  explicit QuantileSketch(const QuantileSketchConfig& config = {});
+
+  /// Adds one value.
+  /// @throws std::invalid_argument if `value` is negative or NaN.
+  void add(double value);
+  /// Adds all values of `other`, as if they had been added here. The result keeps the
+  /// guarantee.
+  /// @throws std::invalid_argument if the two sketches have different parameters.
+  void merge(const QuantileSketch& other);
+
+  /// The q-quantile (see the class comment), q in [0, 1]. NaN when empty.
+  /// @throws std::invalid_argument if q is outside [0, 1].
+  double quantile(double q) const;
+
+  std::uint64_t count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  /// Exact minimum and maximum; NaN when empty.
+  double min() const;
+  double max() const;
+  /// True while every value is stored (quantiles are exact).
+  bool is_exact() const { return count_ <= exact_capacity_; }
+  /// True if lowest buckets were merged to respect max_buckets.
+  bool collapsed() const { return collapsed_; }
+  /// Buckets currently allocated (0 in the exact phase).
+  std::size_t bucket_count() const { return bins_.size(); }
+  double relative_accuracy() const { return relative_accuracy_; }
+  std::uint32_t exact_capacity() const { return exact_capacity_; }
+  std::uint32_t max_buckets() const { return max_buckets_; }
+
+  /// The largest relative accuracy alpha that keeps `max_buckets` buckets for values spanning
+  /// [min_value, max_value] (max_value / min_value > 1) without collapsing.
+  static double suggest_relative_accuracy(double min_value, double max_value,
+                                          std::uint32_t max_buckets);
+
+ private:
+  int bucket_index(double value) const;
+  double bucket_value(int index) const;
+  void to_buckets();
+  void add_to_bucket(int index, std::uint64_t n);
+  void reallocate(int alloc_lo, int alloc_hi, int merge_below);
+
+  double relative_accuracy_;
+  double log_gamma_;
+  double inv_log_gamma_;
+  std::uint64_t count_ = 0;
+  std::uint64_t zero_count_ = 0;  // second phase only
+  double min_ = 0;
+  double max_ = 0;
+  std::vector<double> samples_;      // first phase
+  std::vector<std::uint32_t> bins_;  // second phase: bins_[k] counts bucket bin_offset_ + k
+  int bin_offset_ = 0;
+  int lo_ = 0;  // smallest and largest non-empty bucket (second phase)
+  int hi_ = 0;
+  std::uint16_t exact_capacity_;
+  std::uint16_t max_buckets_;
+  bool collapsed_ = false;
+};
+
+}  // namespace rlisim::models

@@ -1,0 +1,114 @@
+#pragma once
+// Exact per-flow delay and loss ground truth, behind the same observer interface as estimators.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "models/estimator.hpp"
+#include "models/metrics/delay_moments.hpp"
+#include "models/metrics/quantile_sketch.hpp"
+#include "sim/core/flow_key.hpp"
+#include "sim/core/packet.hpp"
+
+namespace rlisim::models {
+
+struct GroundTruthConfig {
+  /// Per-flow delay quantiles (p50, p99): exact for the first `exact_capacity` delivered
+  /// packets of a flow, then within `relative_accuracy` (see QuantileSketch).
+  QuantileSketchConfig quantiles;
+};
+
+/// The truth about one flow (5-tuple) at one router. Delays are egress tap minus ingress tap,
+/// in picoseconds, over the delivered (not dropped) packets.
+struct FlowRecord {
+  /// Position of the flow in first-seen order (0 for the first flow the router saw).
+  std::uint32_t first_seen = 0;
+  /// Kind of the flow's first packet.
+  core::PacketKind kind = core::PacketKind::kRegular;
+  /// Egress port of the flow's first packet that left or was dropped.
+  PortId port = 0;
+  bool port_known = false;
+  /// True if later packets of the flow left by another port than `port`.
+  bool multiple_ports = false;
+  std::uint64_t offered_packets = 0;
+  std::uint64_t offered_bytes = 0;
+  std::uint64_t dropped_packets = 0;
+  /// Exact delay statistics; delay.count() is the number of delivered packets.
+  DelayMoments delay;
+  QuantileSketch quantiles;
+
+  std::uint64_t delivered_packets() const { return delay.count(); }
+  /// Median and 99th percentile delay in ps (QuantileSketch definition: the value of rank
+  /// floor(q (n - 1)), exact up to `exact_capacity` packets); NaN if nothing was delivered.
+  double p50_ps() const { return quantiles.quantile(0.5); }
+  double p99_ps() const { return quantiles.quantile(0.99); }
+};
+
+/// One flow in deterministic order: its key and record (valid until the next observation).
+struct FlowEntry {
+  const core::FlowKey* key;
+  const FlowRecord* record;
+};
+
+/// Totals over a set of flows (all, or one kind) for summaries.
+struct TruthSummary {
+  std::uint64_t flows = 0;
+  std::uint64_t offered_packets = 0;
+  std::uint64_t offered_bytes = 0;
+  std::uint64_t dropped_packets = 0;
+  /// Over all delivered packets of those flows.
+  DelayMoments delay;
+  /// Delay quantiles over all delivered packets, within the sketch's relative accuracy.
+  QuantileSketch quantiles;
+
+  std::uint64_t delivered_packets() const { return delay.count(); }
+  double p50_ps() const { return quantiles.quantile(0.5); }
+  double p99_ps() const { return quantiles.quantile(0.99); }
+};
+
+/// Exact ground truth (name "truth"): per flow, kind, egress port, offered packets and bytes,
+/// drops, delivered packets, delay min/max, exact mean and population standard deviation
+/// (DelayMoments), and p50/p99 (QuantileSketch).
+///
+/// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers the
+/// record; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
+/// next on_ingress) reuses it after a key comparison, since no insertion can have moved it.
+/// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
+/// up to `exact_capacity`, then 4 B per delay bucket spanned).
+/// Output order is first-seen order, independent of the per-process hash seed.
+class GroundTruth final : public Estimator {
+ public:
+  /// @throws std::invalid_argument if the quantile configuration is invalid.
+  explicit GroundTruth(const GroundTruthConfig& config = {});
+
+  std::string_view name() const override { return "truth"; }
+  void on_ingress(const core::Packet& p) override;
+  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, PortId port) override;
+
+  /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
+  void reserve(std::size_t flows) { flows_.reserve(flows); }
+  std::size_t flow_count() const { return flows_.size(); }
+  /// The record of one flow, or nullptr if it was never seen.
+  const FlowRecord* find(const core::FlowKey& key) const;
+  /// Every flow in first-seen order. O(F log F).
+  std::vector<FlowEntry> flows() const;
+  /// Totals over all flows, or over the flows of one kind. O(F) plus sketch merges.
+  TruthSummary summary() const;
+  TruthSummary summary(core::PacketKind kind) const;
+
+ private:
+  FlowRecord& record_for(const core::Packet& p);
+  TruthSummary summarise(const core::PacketKind* kind) const;
+
+  FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
+  absl::flat_hash_map<core::FlowKey, FlowRecord> flows_;
+  // The record touched by the last on_ingress, and its key (stable until the next insert).
+  FlowRecord* last_ = nullptr;
+  const core::FlowKey* last_key_ = nullptr;
+};
+
+}  // namespace rlisim::models
