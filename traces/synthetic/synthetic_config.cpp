@@ -1,0 +1,114 @@
+#include "traces/synthetic/synthetic_config.hpp"
+
+#include <cmath>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+
+namespace rlisim::traces {
+namespace {
+
+void require(bool ok, std::string_view key, std::string_view value, std::string_view expected) {
+  if (!ok)
+    throw core::ConfigError(fmt::format("{} = {}: expected {}", key, value, expected));
+}
+
+std::string number(double v) {
+  return fmt::format("{}", v);
+}
+
+// 40/576/1500 B trimodal mixes with the weights below: the 2009-era backbone character
+// (anchors.md §4: mean sizes 600-900 B) between the 2008 trimodal and the 2018 bimodal mix.
+SizeMix trimodal_mix(std::string name, double small, double medium, double large) {
+  return SizeMix({{40, small}, {576, medium}, {1500, large}}, std::move(name));
+}
+
+}  // namespace
+
+std::string_view to_string(SizeSampling sampling) {
+  return sampling == SizeSampling::kIid ? "iid" : "stratified";
+}
+
+void validate(const SyntheticTrafficConfig& c) {
+  require(c.rate.value > 0, "rate", fmt::format("{} b/s", c.rate.value), "a rate > 0 b/s");
+  require(c.duration.count() > 0, "duration", core::format_duration(c.duration), "a duration > 0");
+  // Constructing the distribution validates the flow_size.* keys.
+  const FlowSizeDistribution sizes(c.flow_size);
+  (void)sizes;
+
+  const FlowPacingConfig& p = c.pacing;
+  require(std::isfinite(p.min_bps) && p.min_bps > 0, "pacing.min_bps", number(p.min_bps),
+          "a rate > 0 b/s");
+  require(std::isfinite(p.max_bps) && p.max_bps >= p.min_bps, "pacing.max_bps", number(p.max_bps),
+          fmt::format("a rate >= pacing.min_bps = {}", p.min_bps));
+  require(std::isfinite(p.median_bps) && p.median_bps > 0, "pacing.median_bps",
+          number(p.median_bps), "a rate > 0 b/s");
+  require(std::isfinite(p.sigma) && p.sigma >= 0 && p.sigma <= 10, "pacing.sigma", number(p.sigma),
+          "a number in [0, 10] (ln-space standard deviation)");
+  require(p.max_flow_duration.count() > 0 && p.max_flow_duration <= core::seconds(86'400),
+          "pacing.max_flow_duration", core::format_duration(p.max_flow_duration),
+          "a duration in (0, 1 day]");
+  require(p.train_packets >= 1 && p.train_packets <= 1'000'000, "pacing.train_packets",
+          number(p.train_packets), "an integer in [1, 1000000]");
+  require(std::isfinite(p.train_peak_bps) && p.train_peak_bps > 0, "pacing.train_peak_bps",
+          number(p.train_peak_bps), "a rate > 0 b/s");
+
+  require(std::isfinite(c.tcp_fraction) && c.tcp_fraction >= 0 && c.tcp_fraction <= 1,
+          "tcp_fraction", number(c.tcp_fraction), "a fraction in [0, 1]");
+  const std::uint32_t smallest = c.size_mix.min_bytes();
+  if (c.tcp_fraction > 0 && smallest < 40) {
+    throw core::ConfigError(fmt::format(
+        "size_mix: {} has {} B packets but TCP packets need at least 40 B (20 B IPv4 + 20 B "
+        "TCP header); raise the mix with SizeMix::with_min_size(40) or set tcp_fraction = 0",
+        c.size_mix.describe(), smallest));
+  }
+  if (c.tcp_fraction < 1 && smallest < 28) {
+    throw core::ConfigError(fmt::format(
+        "size_mix: {} has {} B packets but UDP packets need at least 28 B (20 B IPv4 + 8 B "
+        "UDP header); raise the mix with SizeMix::with_min_size(28)",
+        c.size_mix.describe(), smallest));
+  }
+  require(c.addresses.src_prefixes >= 1 && c.addresses.src_prefixes <= (1u << 24),
+          "addresses.src_prefixes", number(c.addresses.src_prefixes), "an integer in [1, 2^24]");
+  require(c.addresses.dst_prefixes >= 1 && c.addresses.dst_prefixes <= (1u << 24),
+          "addresses.dst_prefixes", number(c.addresses.dst_prefixes), "an integer in [1, 2^24]");
+}
+
+std::vector<std::string_view> profile_names() {
+  return {"default", "chic", "sanj"};
+}
+
+SyntheticTrafficConfig profile(std::string_view name) {
+  SyntheticTrafficConfig c;
+  if (name == "default")
+    return c;
+  if (name == "chic") {
+    c.name = "chic";
+    c.rate = core::BitsPerSecond{2'500'000'000};
+    c.flow_size.alpha = 1.3;
+    c.size_mix = trimodal_mix("chic", 0.40, 0.10, 0.50);
+    c.pacing.median_bps = 1e6;
+    c.pacing.train_packets = 2;
+    c.tcp_fraction = 0.9;
+    return c;
+  }
+  if (name == "sanj") {
+    c.name = "sanj";
+    c.rate = core::BitsPerSecond{2'000'000'000};
+    c.flow_size.alpha = 1.1;
+    c.size_mix = trimodal_mix("sanj", 0.45, 0.15, 0.40);
+    c.pacing.median_bps = 2e6;
+    c.pacing.sigma = 1.2;
+    c.pacing.train_packets = 8;
+    c.tcp_fraction = 0.85;
+    return c;
+  }
+  throw core::ConfigError(
+      fmt::format("synthetic traffic profile '{}' is unknown; expected one "
+                  "of: {}",
+                  name, fmt::join(profile_names(), ", ")));
+}
+
+}  // namespace rlisim::traces
