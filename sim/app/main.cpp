@@ -1,10 +1,10 @@
 // rlisim command line: parse, build, run, print. Exceptions become exit codes here only.
 
-#include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 #include "sim/run/config.hpp"
@@ -30,21 +30,25 @@ struct RunArgs {
 
 int run_command(const RunArgs& args) {
   auto overrides = args.sets;
-  if (args.seed) overrides.push_back(fmt::format("seed={}", *args.seed));
+  if (args.seed)
+    overrides.push_back(fmt::format("seed={}", *args.seed));
   const auto config = rlisim::run::load_config(args.config, overrides);
   rlisim::run::TerminalProgress progress(stderr);
   rlisim::run::RunOptions options;
   options.packets_out = args.packets_out;
-  if (!args.quiet) options.progress = &progress;
+  if (!args.quiet)
+    options.progress = &progress;
   const auto result = rlisim::run::run_experiment(config, options);
   rlisim::run::write_results(result, args.out);
   fmt::print("{}", rlisim::run::format_text_summary(result));
   fmt::print("results: {}/summary.json, {}/flows.csv", args.out, args.out);
-  if (!args.packets_out.empty()) fmt::print(", {}", args.packets_out);
+  if (!args.packets_out.empty())
+    fmt::print(", {}", args.packets_out);
   fmt::print("\n");
   if (result.error) {
-    fmt::print(stderr, "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
-                       "the packets before the error and are marked incomplete\n",
+    fmt::print(stderr,
+               "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
+               "the packets before the error and are marked incomplete\n",
                *result.error);
     return kExitInput;
   }
@@ -77,8 +81,9 @@ int main(int argc, char** argv) {
   auto* stats = trace->add_subcommand("stats", "Statistics of a capture (pcap, pcapng, .gz, -)");
   stats->add_option("file", stats_args.path, "Capture file, or - for standard input")->required();
   stats->add_flag("--json", stats_args.json, "Print JSON instead of text");
-  stats->add_option("--reorder", stats_args.reorder,
-                    "Timestamps going backwards: error (default), sort, clamp")
+  stats
+      ->add_option("--reorder", stats_args.reorder,
+                   "Timestamps going backwards: error (default), sort, clamp")
       ->check(CLI::IsMember({"error", "sort", "clamp"}));
   stats->add_option("--reorder-window", stats_args.reorder_window,
                     "Window for --reorder sort, e.g. 1ms");
@@ -106,9 +111,12 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return run_command(run_args);
-    if (*stats) return rlisim::run::trace_stats_command(stats_args, std::cout);
-    if (*gen) return rlisim::run::trace_gen_command(gen_args, std::cout);
+    if (*run)
+      return run_command(run_args);
+    if (*stats)
+      return rlisim::run::trace_stats_command(stats_args, std::cout);
+    if (*gen)
+      return rlisim::run::trace_gen_command(gen_args, std::cout);
   } catch (const rlisim::core::ConfigError& e) {
     fmt::print(stderr, "rlisim: configuration error: {}\n", e.what());
     return kExitInput;

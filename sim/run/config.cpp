@@ -1,11 +1,11 @@
 #include "sim/run/config.hpp"
 
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
@@ -22,13 +22,15 @@ std::vector<std::string> split_key(std::string_view key) {
   std::string current;
   for (char c : key) {
     if (c == '.' || c == '[' || c == ']') {
-      if (!current.empty()) parts.push_back(std::move(current));
+      if (!current.empty())
+        parts.push_back(std::move(current));
       current.clear();
     } else {
       current.push_back(c);
     }
   }
-  if (!current.empty()) parts.push_back(std::move(current));
+  if (!current.empty())
+    parts.push_back(std::move(current));
   return parts;
 }
 
@@ -56,7 +58,8 @@ void apply_override(toml::table& root, const std::string& assignment) {
   }
   const std::string key = assignment.substr(0, eq);
   const auto parts = split_key(key);
-  if (parts.empty()) throw core::ConfigError(fmt::format("--set '{}': empty key", assignment));
+  if (parts.empty())
+    throw core::ConfigError(fmt::format("--set '{}': empty key", assignment));
   toml::node* node = &root;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     if (auto* t = node->as_table()) {
@@ -67,8 +70,8 @@ void apply_override(toml::table& root, const std::string& assignment) {
       if (!t->contains(parts[i])) {
         // Indexing into an absent array is an error; a new sub-table is fine.
         if (is_index(parts[i + 1])) {
-          throw core::ConfigError(fmt::format("--set '{}': there is no array '{}' to index", key,
-                                              parts[i]));
+          throw core::ConfigError(
+              fmt::format("--set '{}': there is no array '{}' to index", key, parts[i]));
         }
         t->insert(parts[i], toml::table{});
       }
@@ -80,9 +83,10 @@ void apply_override(toml::table& root, const std::string& assignment) {
       }
       const auto index = std::stoull(parts[i]);
       if (index >= a->size()) {
-        throw core::ConfigError(fmt::format("--set '{}': index {} is out of range (the array has "
-                                            "{} elements)",
-                                            key, index, a->size()));
+        throw core::ConfigError(
+            fmt::format("--set '{}': index {} is out of range (the array has "
+                        "{} elements)",
+                        key, index, a->size()));
       }
       node = a->get(index);
     } else {
@@ -92,8 +96,8 @@ void apply_override(toml::table& root, const std::string& assignment) {
   }
   auto* target = node->as_table();
   if (!target) {
-    throw core::ConfigError(fmt::format("--set '{}': the parent of '{}' is not a table", key,
-                                        parts.back()));
+    throw core::ConfigError(
+        fmt::format("--set '{}': the parent of '{}' is not a table", key, parts.back()));
   }
   auto parsed = parse_value(assignment.substr(eq + 1));
   // Rebuild plain values so they carry no source position: messages then say "(--set)"
@@ -109,48 +113,65 @@ void apply_override(toml::table& root, const std::string& assignment) {
 }
 
 ReorderPolicy parse_reorder(const std::string& s) {
-  if (s == "sort") return ReorderPolicy::kSort;
-  if (s == "clamp") return ReorderPolicy::kClamp;
+  if (s == "sort")
+    return ReorderPolicy::kSort;
+  if (s == "clamp")
+    return ReorderPolicy::kClamp;
   return ReorderPolicy::kError;
 }
 
 SourceKind parse_source_kind(const std::string& s) {
-  if (s == "pcap") return SourceKind::kPcap;
-  if (s == "poisson") return SourceKind::kPoisson;
-  if (s == "onoff") return SourceKind::kOnOff;
+  if (s == "pcap")
+    return SourceKind::kPcap;
+  if (s == "poisson")
+    return SourceKind::kPoisson;
+  if (s == "onoff")
+    return SourceKind::kOnOff;
   return SourceKind::kSynthetic;
 }
 
 SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
   SourceSpec spec;
   const auto kind = s.choice("kind", {"pcap", "synthetic", "poisson", "onoff"});
-  if (!kind) s.fail("kind", "is required: one of \"pcap\", \"synthetic\", \"poisson\", \"onoff\"");
+  if (!kind)
+    s.fail("kind", "is required: one of \"pcap\", \"synthetic\", \"poisson\", \"onoff\"");
   spec.kind = parse_source_kind(*kind);
   if (spec.kind == SourceKind::kPcap) {
     auto path = s.string("path");
-    if (!path || path->empty()) s.fail("path", "is required for a pcap source");
+    if (!path || path->empty())
+      s.fail("path", "is required for a pcap source");
     spec.path = (*path == "-" || std::filesystem::path(*path).is_absolute())
                     ? *path
                     : (std::filesystem::path(base_dir) / *path).lexically_normal().string();
-    if (auto r = s.choice("reorder", {"error", "sort", "clamp"})) spec.reorder = parse_reorder(*r);
-    if (auto w = s.duration("reorder_window")) spec.reorder_window = *w;
+    if (auto r = s.choice("reorder", {"error", "sort", "clamp"}))
+      spec.reorder = parse_reorder(*r);
+    if (auto w = s.duration("reorder_window"))
+      spec.reorder_window = *w;
   } else {
     spec.rate = s.rate("rate");
     spec.duration = s.duration("duration");
     spec.size_mix = s.string("size_mix");
-    if (auto st = s.duration("start")) spec.start = *st;
+    if (auto st = s.duration("start"))
+      spec.start = *st;
     if (spec.kind == SourceKind::kSynthetic) {
-      if (auto p = s.string("profile")) spec.profile = *p;
+      if (auto p = s.string("profile"))
+        spec.profile = *p;
       spec.pareto_alpha = s.number("pareto_alpha", 1.0001, 10.0);
       spec.max_flow_packets = s.integer("max_flow_packets", 1, 1'000'000'000);
     } else {
-      if (!spec.rate) s.fail("rate", "is required for cross traffic");
-      if (auto f = s.integer("flows", 1, 1'000'000)) spec.flows = *f;
+      if (!spec.rate)
+        s.fail("rate", "is required for cross traffic");
+      if (auto f = s.integer("flows", 1, 1'000'000))
+        spec.flows = *f;
       if (spec.kind == SourceKind::kOnOff) {
-        if (auto v = s.duration("on_mean")) spec.on_mean = *v;
-        if (auto v = s.duration("off_mean")) spec.off_mean = *v;
-        if (auto v = s.number("on_alpha", 1.0001, 10.0)) spec.on_alpha = *v;
-        if (auto v = s.number("off_alpha", 1.0001, 10.0)) spec.off_alpha = *v;
+        if (auto v = s.duration("on_mean"))
+          spec.on_mean = *v;
+        if (auto v = s.duration("off_mean"))
+          spec.off_mean = *v;
+        if (auto v = s.number("on_alpha", 1.0001, 10.0))
+          spec.on_alpha = *v;
+        if (auto v = s.number("off_alpha", 1.0001, 10.0))
+          spec.off_alpha = *v;
       }
     }
   }
@@ -161,31 +182,37 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
 net::OutputPortConfig read_port(TomlSection& s, std::size_t index) {
   net::OutputPortConfig port;
   port.name = s.string("name").value_or(fmt::format("egress{}", index));
-  if (auto r = s.rate("rate")) port.rate = *r;
+  if (auto r = s.rate("rate"))
+    port.rate = *r;
   if (auto k = s.integer("buffer_packets", 1, kMaxInt)) {
     port.buffer.packets = static_cast<std::uint64_t>(*k);
   }
   if (auto b = s.bytes("buffer_bytes")) {
-    if (b->value == 0) s.fail("buffer_bytes", "expected at least 1 byte");
+    if (b->value == 0)
+      s.fail("buffer_bytes", "expected at least 1 byte");
     port.buffer.bytes = b->value;
   }
-  if (auto c = s.boolean("count_in_service")) port.buffer.count_in_service = *c;
+  if (auto c = s.boolean("count_in_service"))
+    port.buffer.count_in_service = *c;
   if (auto o = s.choice("byte_occupancy", {"in_system", "unfinished_work"})) {
-    port.buffer.byte_occupancy = *o == "in_system" ? net::ByteOccupancy::kInSystem
-                                                   : net::ByteOccupancy::kUnfinishedWork;
+    port.buffer.byte_occupancy =
+        *o == "in_system" ? net::ByteOccupancy::kInSystem : net::ByteOccupancy::kUnfinishedWork;
   }
-  if (auto p = s.duration("propagation")) port.propagation = *p;
+  if (auto p = s.duration("propagation"))
+    port.propagation = *p;
   s.finish();
   return port;
 }
 
 net::RouterConfig read_router(TomlSection& s) {
   net::RouterConfig router;
-  if (auto d = s.duration("processing_delay")) router.processing_delay = *d;
+  if (auto d = s.duration("processing_delay"))
+    router.processing_delay = *d;
   auto ports = s.tables("port");
   if (!ports.empty()) {
     router.egress.clear();
-    for (std::size_t i = 0; i < ports.size(); ++i) router.egress.push_back(read_port(ports[i], i));
+    for (std::size_t i = 0; i < ports.size(); ++i)
+      router.egress.push_back(read_port(ports[i], i));
   }
   const auto max_port = static_cast<std::int64_t>(router.egress.size()) - 1;
   if (auto f = s.choice("forwarding", {"single", "dst_prefix_hash", "table"})) {
@@ -196,15 +223,19 @@ net::RouterConfig read_router(TomlSection& s) {
   if (auto p = s.integer("default_port", 0, max_port)) {
     router.forwarding.default_port = static_cast<models::PortId>(*p);
   }
-  if (auto l = s.integer("prefix_length_v4", 0, 32)) router.forwarding.prefix_length_v4 = *l;
-  if (auto l = s.integer("prefix_length_v6", 0, 128)) router.forwarding.prefix_length_v6 = *l;
+  if (auto l = s.integer("prefix_length_v4", 0, 32))
+    router.forwarding.prefix_length_v4 = *l;
+  if (auto l = s.integer("prefix_length_v6", 0, 128))
+    router.forwarding.prefix_length_v6 = *l;
   for (auto& r : s.tables("route")) {
     net::Route route;
     auto prefix = r.string("prefix");
-    if (!prefix) r.fail("prefix", "is required, e.g. \"10.0.0.0/8\"");
+    if (!prefix)
+      r.fail("prefix", "is required, e.g. \"10.0.0.0/8\"");
     route.prefix = *prefix;
     auto port = r.integer("port", 0, max_port);
-    if (!port) r.fail("port", "is required");
+    if (!port)
+      r.fail("port", "is required");
     route.port = static_cast<models::PortId>(*port);
     r.finish();
     router.forwarding.routes.push_back(route);
@@ -219,8 +250,10 @@ UtilizationSpec read_utilization(TomlSection& s) {
   if (auto m = s.choice("mode", {"scale_rate", "cross_traffic"})) {
     u.mode = *m == "scale_rate" ? UtilizationMode::kScaleRate : UtilizationMode::kCrossTraffic;
   }
-  if (auto k = s.choice("cross_kind", {"poisson", "onoff"})) u.cross_kind = parse_source_kind(*k);
-  if (auto m = s.string("cross_size_mix")) u.cross_size_mix = *m;
+  if (auto k = s.choice("cross_kind", {"poisson", "onoff"}))
+    u.cross_kind = parse_source_kind(*k);
+  if (auto m = s.string("cross_size_mix"))
+    u.cross_size_mix = *m;
   s.finish();
   return u;
 }
@@ -251,19 +284,24 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
     throw core::ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line,
                                         e.source().begin.column, e.description()));
   }
-  for (const auto& o : overrides) apply_override(root, o);
+  for (const auto& o : overrides)
+    apply_override(root, o);
 
   ExperimentConfig config;
   config.file = name;
   TomlSection top(root, "", name);
-  if (auto seed = top.integer("seed", 0, kMaxInt)) config.seed = static_cast<std::uint64_t>(*seed);
+  if (auto seed = top.integer("seed", 0, kMaxInt))
+    config.seed = static_cast<std::uint64_t>(*seed);
   config.duration = top.duration("duration");
-  for (auto& s : top.tables("source")) config.sources.push_back(read_source(s, base_dir));
+  for (auto& s : top.tables("source"))
+    config.sources.push_back(read_source(s, base_dir));
   if (config.sources.empty()) {
     top.fail("source", "at least one [[source]] table is required");
   }
-  if (auto r = top.table("router")) config.router = read_router(*r);
-  if (auto u = top.table("utilization")) config.utilization = read_utilization(*u);
+  if (auto r = top.table("router"))
+    config.router = read_router(*r);
+  if (auto u = top.table("utilization"))
+    config.utilization = read_utilization(*u);
   top.finish();
 
   std::ostringstream toml_text;
@@ -277,7 +315,8 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
 
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::ConfigError(fmt::format("{}: cannot open the configuration file", path));
+  if (!in)
+    throw core::ConfigError(fmt::format("{}: cannot open the configuration file", path));
   std::ostringstream text;
   text << in.rdbuf();
   const auto base = std::filesystem::path(path).parent_path().string();

@@ -8,7 +8,8 @@ namespace rlisim::run {
 
 PacketLog::PacketLog(const std::string& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "w");
-  if (!file_) throw core::ConfigError(fmt::format("{}: cannot create the packet log", path));
+  if (!file_)
+    throw core::ConfigError(fmt::format("{}: cannot create the packet log", path));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
   fmt::print(file_,
              "arrival_ps,source,seq,kind,src,dst,src_port,dst_port,protocol,bytes,port,dropped,"
@@ -16,7 +17,8 @@ PacketLog::PacketLog(const std::string& path) : path_(path) {
 }
 
 PacketLog::~PacketLog() {
-  if (file_) std::fclose(file_);
+  if (file_)
+    std::fclose(file_);
 }
 
 void PacketLog::write_row(const core::Packet& p, models::PortId port, bool dropped,
@@ -44,7 +46,8 @@ void PacketLog::on_drop(const core::Packet& p, models::PortId port) {
 }
 
 void PacketLog::finalize() {
-  if (!file_) return;
+  if (!file_)
+    return;
   const bool failed = std::ferror(file_) != 0;
   const bool close_failed = std::fclose(file_) != 0;
   file_ = nullptr;

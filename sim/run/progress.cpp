@@ -14,9 +14,11 @@ TerminalProgress::TerminalProgress(std::FILE* stream, std::chrono::milliseconds 
 
 void TerminalProgress::update(std::uint64_t packets, core::Time sim_time,
                               std::optional<double> fraction) {
-  if (!enabled_) return;
+  if (!enabled_)
+    return;
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_ < interval_) return;
+  if (now - last_ < interval_)
+    return;
   last_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(packets) / elapsed : 0.0;

@@ -1,9 +1,9 @@
 #include "sim/run/scenario.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <cmath>
+
+#include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 #include "sim/net/forwarding.hpp"
@@ -15,8 +15,7 @@ namespace {
 
 // Adds the cross traffic that lifts the default port from its offered load to the target
 // (kCrossTraffic mode). Cross traffic must reach that port, so only single forwarding applies.
-std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config,
-                                           const LoadSurvey& survey,
+std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config, const LoadSurvey& survey,
                                            std::vector<PortTargeting>& targeting) {
   const auto& fwd = config.router.forwarding;
   if (fwd.kind != net::ForwardingKind::kSingle) {
@@ -57,8 +56,10 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
   core::Packet p;
   bool first = true;
   while (merger.next(p)) {
-    if (config.duration && p.arrival > *config.duration) break;
-    if (first) survey.first_arrival = p.arrival;
+    if (config.duration && p.arrival > *config.duration)
+      break;
+    if (first)
+      survey.first_arrival = p.arrival;
     first = false;
     survey.last_arrival = p.arrival;
     auto& load = survey.ports[forwarding.port_for(p.flow)];
@@ -89,11 +90,15 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
           config.file, survey.ports.empty() ? 0 : survey.ports[0].packets));
     }
     if (config.utilization.mode == UtilizationMode::kScaleRate) {
-      const double span_ps = static_cast<double>((survey.last_arrival - survey.first_arrival).count());
+      const double span_ps =
+          static_cast<double>((survey.last_arrival - survey.first_arrival).count());
       for (std::size_t i = 0; i < survey.ports.size(); ++i) {
-        if (survey.ports[i].bytes == 0) continue;  // no traffic: keep the configured rate
-        const double bps = static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / span_ps / *target;
-        result.router.egress[i].rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
+        if (survey.ports[i].bytes == 0)
+          continue;  // no traffic: keep the configured rate
+        const double bps =
+            static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / span_ps / *target;
+        result.router.egress[i].rate =
+            core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
         result.targeting[i].rate = result.router.egress[i].rate;
       }
     } else {
@@ -102,7 +107,8 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   }
 
   auto sources = make_sources(config, extra);
-  for (const auto& s : sources) result.source_descriptions.push_back(s->describe());
+  for (const auto& s : sources)
+    result.source_descriptions.push_back(s->describe());
   core::SourceMerger merger(std::move(sources));
   net::Router router(result.router);
   result.truth = std::make_unique<models::GroundTruth>();
@@ -117,8 +123,10 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   std::uint64_t n = 0;
   try {
     while (merger.next(p)) {
-      if (config.duration && p.arrival > *config.duration) break;
-      if (n == 0) result.first_arrival = p.arrival;
+      if (config.duration && p.arrival > *config.duration)
+        break;
+      if (n == 0)
+        result.first_arrival = p.arrival;
       result.last_arrival = p.arrival;
       router.process(p);
       // Checking the clock costs more than a packet; look only every 64 Ki packets.
@@ -130,11 +138,14 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     // Keep what was computed: the caller reports the partial run and exits non-zero.
     result.error = e.what();
   }
-  if (options.progress) options.progress->done();
+  if (options.progress)
+    options.progress->done();
   result.packets = n;
   result.truth->finalize();
-  if (log) log->finalize();
-  for (const auto& port : router.ports()) result.ports.push_back(port.counters());
+  if (log)
+    log->finalize();
+  for (const auto& port : router.ports())
+    result.ports.push_back(port.counters());
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

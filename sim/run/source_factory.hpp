@@ -7,8 +7,13 @@
 
 #include "sim/core/packet_source.hpp"
 #include "sim/run/config.hpp"
+#include "traces/synthetic/size_mix.hpp"
 
 namespace rlisim::run {
+
+/// A packet-size mix by name ("caida2018", "trimodal", "imix") or "trace:FILE" for the
+/// wire-size histogram of a capture. @throws core::ConfigError / core::TraceError.
+traces::SizeMix size_mix_from_spec(const std::string& spec);
 
 /// The seed of source `index`: derived from the experiment seed and the source's position, so
 /// it never depends on scheduling order.

@@ -1,8 +1,8 @@
 #include "sim/run/toml_section.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
@@ -11,12 +11,18 @@ namespace rlisim::run {
 namespace {
 
 std::string describe_value(const toml::node& node) {
-  if (const auto* s = node.as_string()) return fmt::format("\"{}\"", s->get());
-  if (const auto* i = node.as_integer()) return fmt::format("{}", i->get());
-  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
-  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
-  if (node.is_table()) return "a table";
-  if (node.is_array()) return "an array";
+  if (const auto* s = node.as_string())
+    return fmt::format("\"{}\"", s->get());
+  if (const auto* i = node.as_integer())
+    return fmt::format("{}", i->get());
+  if (const auto* f = node.as_floating_point())
+    return fmt::format("{}", f->get());
+  if (const auto* b = node.as_boolean())
+    return b->get() ? "true" : "false";
+  if (node.is_table())
+    return "a table";
+  if (node.is_array())
+    return "an array";
   return "a date/time";
 }
 
@@ -40,7 +46,8 @@ std::string TomlSection::where(const toml::node* node) const {
 
 void TomlSection::fail(std::string_view key, const std::string& what) const {
   const toml::node* node = table_->get(key);
-  if (node == nullptr) node = table_;
+  if (node == nullptr)
+    node = table_;
   throw core::ConfigError(fmt::format("{}: key '{}': {}", where(node), key_path(key), what));
 }
 
@@ -52,9 +59,11 @@ const toml::node* TomlSection::find(std::string_view key) {
 std::optional<std::int64_t> TomlSection::integer(std::string_view key, std::int64_t min,
                                                  std::int64_t max) {
   const auto* node = find(key);
-  if (!node) return std::nullopt;
+  if (!node)
+    return std::nullopt;
   const auto* v = node->as_integer();
-  if (!v) fail(key, fmt::format("expected an integer, got {}", describe_value(*node)));
+  if (!v)
+    fail(key, fmt::format("expected an integer, got {}", describe_value(*node)));
   if (v->get() < min || v->get() > max) {
     fail(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, v->get()));
   }
@@ -63,7 +72,8 @@ std::optional<std::int64_t> TomlSection::integer(std::string_view key, std::int6
 
 std::optional<double> TomlSection::number(std::string_view key, double min, double max) {
   const auto* node = find(key);
-  if (!node) return std::nullopt;
+  if (!node)
+    return std::nullopt;
   double value = 0;
   if (const auto* f = node->as_floating_point()) {
     value = f->get();
@@ -80,36 +90,43 @@ std::optional<double> TomlSection::number(std::string_view key, double min, doub
 
 std::optional<bool> TomlSection::boolean(std::string_view key) {
   const auto* node = find(key);
-  if (!node) return std::nullopt;
+  if (!node)
+    return std::nullopt;
   const auto* v = node->as_boolean();
-  if (!v) fail(key, fmt::format("expected true or false, got {}", describe_value(*node)));
+  if (!v)
+    fail(key, fmt::format("expected true or false, got {}", describe_value(*node)));
   return v->get();
 }
 
 std::optional<std::string> TomlSection::string(std::string_view key) {
   const auto* node = find(key);
-  if (!node) return std::nullopt;
+  if (!node)
+    return std::nullopt;
   const auto* v = node->as_string();
-  if (!v) fail(key, fmt::format("expected a string, got {}", describe_value(*node)));
+  if (!v)
+    fail(key, fmt::format("expected a string, got {}", describe_value(*node)));
   return v->get();
 }
 
 std::optional<std::string> TomlSection::choice(std::string_view key,
                                                const std::vector<std::string_view>& allowed) {
   auto value = string(key);
-  if (!value) return value;
+  if (!value)
+    return value;
   for (auto a : allowed) {
-    if (*value == a) return value;
+    if (*value == a)
+      return value;
   }
-  fail(key, fmt::format("expected one of \"{}\", got \"{}\"", fmt::join(allowed, "\", \""),
-                        *value));
+  fail(key,
+       fmt::format("expected one of \"{}\", got \"{}\"", fmt::join(allowed, "\", \""), *value));
 }
 
 // Quantities accept a string with a unit or a bare number in the base unit.
 template <typename T, typename Parse>
-static std::optional<T> quantity(TomlSection& section, const toml::node* node,
-                                 std::string_view key, Parse parse, const char* example) {
-  if (!node) return std::nullopt;
+static std::optional<T> quantity(TomlSection& section, const toml::node* node, std::string_view key,
+                                 Parse parse, const char* example) {
+  if (!node)
+    return std::nullopt;
   std::optional<T> parsed;
   if (const auto* s = node->as_string()) {
     parsed = parse(s->get());
@@ -132,7 +149,8 @@ std::optional<core::Time> TomlSection::duration(std::string_view key) {
 std::optional<core::BitsPerSecond> TomlSection::rate(std::string_view key) {
   auto r = quantity<core::BitsPerSecond>(*this, find(key), key, core::try_parse_rate,
                                          "a rate like \"10Gbps\" or \"9.953 Gb/s\"");
-  if (r && r->value == 0) fail(key, "expected a rate above 0");
+  if (r && r->value == 0)
+    fail(key, "expected a rate above 0");
   return r;
 }
 
@@ -144,13 +162,16 @@ std::optional<core::Bytes> TomlSection::bytes(std::string_view key) {
 std::vector<TomlSection> TomlSection::tables(std::string_view key) {
   std::vector<TomlSection> out;
   const auto* node = find(key);
-  if (!node) return out;
+  if (!node)
+    return out;
   const auto* array = node->as_array();
-  if (!array) fail(key, fmt::format("expected an array of tables [[{}]], got {}", key,
-                                    describe_value(*node)));
+  if (!array)
+    fail(key,
+         fmt::format("expected an array of tables [[{}]], got {}", key, describe_value(*node)));
   for (std::size_t i = 0; i < array->size(); ++i) {
     const auto* t = array->get(i)->as_table();
-    if (!t) fail(key, fmt::format("element {} is not a table", i));
+    if (!t)
+      fail(key, fmt::format("element {} is not a table", i));
     out.emplace_back(*t, fmt::format("{}[{}]", key_path(key), i), file_);
   }
   return out;
@@ -158,9 +179,11 @@ std::vector<TomlSection> TomlSection::tables(std::string_view key) {
 
 std::optional<TomlSection> TomlSection::table(std::string_view key) {
   const auto* node = find(key);
-  if (!node) return std::nullopt;
+  if (!node)
+    return std::nullopt;
   const auto* t = node->as_table();
-  if (!t) fail(key, fmt::format("expected a table [{}], got {}", key, describe_value(*node)));
+  if (!t)
+    fail(key, fmt::format("expected a table [{}], got {}", key, describe_value(*node)));
   return TomlSection(*t, key_path(key), file_);
 }
 

@@ -1,0 +1,261 @@
+#include "sim/run/result_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/core/error.hpp"
+
+namespace rlisim::run {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr std::string_view kDelayDefinition =
+    "egress tap minus ingress tap over delivered packets: fixed processing delay + queueing "
+    "wait + the packet's own serialisation + propagation";
+
+std::string_view kind_name(core::PacketKind kind) {
+  switch (kind) {
+    case core::PacketKind::kRegular:
+      return "regular";
+    case core::PacketKind::kCross:
+      return "cross";
+    case core::PacketKind::kReference:
+      return "reference";
+  }
+  return "?";
+}
+
+// Writes `text` to `dir/name` through a temporary file and a rename.
+void write_atomically(const std::filesystem::path& dir, const std::string& name,
+                      const std::string& text) {
+  const auto final_path = dir / name;
+  const auto tmp_path = dir / (name + ".tmp");
+  {
+    std::ofstream out(tmp_path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      throw core::ConfigError(fmt::format("{}: cannot write results", tmp_path.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp_path, final_path, ec);
+  if (ec) {
+    throw core::ConfigError(
+        fmt::format("{}: cannot rename into place: {}", final_path.string(), ec.message()));
+  }
+}
+
+double ps_to_ns(double ps) {
+  return ps * 1e-3;
+}
+
+ordered_json delay_json(const models::DelayMoments& d, double p50_ps, double p99_ps) {
+  ordered_json j;
+  j["delivered_packets"] = d.count();
+  if (d.count() == 0)
+    return j;
+  j["mean_ns"] = ps_to_ns(d.mean_ps());
+  j["std_ns"] = ps_to_ns(d.stddev_ps());
+  j["min_ns"] = ps_to_ns(static_cast<double>(d.min().count()));
+  j["p50_ns"] = ps_to_ns(p50_ps);
+  j["p99_ns"] = ps_to_ns(p99_ps);
+  j["max_ns"] = ps_to_ns(static_cast<double>(d.max().count()));
+  return j;
+}
+
+ordered_json summary_json(const models::TruthSummary& s) {
+  ordered_json j;
+  j["flows"] = s.flows;
+  j["offered_packets"] = s.offered_packets;
+  j["offered_bytes"] = s.offered_bytes;
+  j["dropped_packets"] = s.dropped_packets;
+  j["delay"] = delay_json(s.delay, s.p50_ps(), s.p99_ps());
+  return j;
+}
+
+double span_seconds(const RunResult& r) {
+  return core::to_seconds(r.last_arrival - r.first_arrival);
+}
+
+// Offered load: offered bits over the link capacity during the input span.
+double offered_load(const RunResult& r, std::size_t port) {
+  const double span = span_seconds(r);
+  const double rate = static_cast<double>(r.router.egress[port].rate.value);
+  return span > 0 ? static_cast<double>(r.ports[port].offered_bytes) * 8.0 / (rate * span) : 0.0;
+}
+
+// Achieved utilization: busy (transmitting) time over the port's active period, from the
+// first arrival at the router to the port's last departure.
+double utilization(const RunResult& r, std::size_t port) {
+  const auto& c = r.ports[port];
+  const auto period = std::max(c.last_departure, r.last_arrival) - r.first_arrival;
+  return period.count() > 0
+             ? static_cast<double>(c.busy_time.count()) / static_cast<double>(period.count())
+             : 0.0;
+}
+
+ordered_json port_json(const RunResult& r, std::size_t i) {
+  const auto& cfg = r.router.egress[i];
+  const auto& c = r.ports[i];
+  ordered_json j;
+  j["name"] = cfg.name;
+  j["rate_bps"] = cfg.rate.value;
+  j["configured_rate_bps"] = r.targeting[i].configured_rate.value;
+  j["cross_traffic_bps"] = r.targeting[i].cross_rate_bps;
+  j["offered_load"] = offered_load(r, i);
+  j["utilization"] = utilization(r, i);
+  ordered_json buffer;
+  buffer["packets"] = cfg.buffer.packets ? ordered_json(*cfg.buffer.packets) : ordered_json();
+  buffer["bytes"] = cfg.buffer.bytes ? ordered_json(*cfg.buffer.bytes) : ordered_json();
+  buffer["count_in_service"] = cfg.buffer.count_in_service;
+  buffer["byte_occupancy"] =
+      cfg.buffer.byte_occupancy == net::ByteOccupancy::kInSystem ? "in_system" : "unfinished_work";
+  j["buffer"] = buffer;
+  j["propagation_ns"] = core::to_ns(cfg.propagation);
+  ordered_json k;
+  k["offered_packets"] = c.offered_packets;
+  k["offered_bytes"] = c.offered_bytes;
+  k["accepted_packets"] = c.accepted_packets;
+  k["accepted_bytes"] = c.accepted_bytes;
+  k["dropped_packets"] = c.dropped_packets;
+  k["dropped_bytes"] = c.dropped_bytes;
+  k["drops_buffer_packets"] = c.drops_buffer_packets;
+  k["drops_buffer_bytes"] = c.drops_buffer_bytes;
+  k["busy_time_s"] = core::to_seconds(c.busy_time);
+  k["max_occupancy_packets"] = c.max_occupancy_packets;
+  k["max_occupancy_bytes"] = c.max_occupancy_bytes;
+  k["last_departure_s"] = core::to_seconds(c.last_departure);
+  j["counters"] = k;
+  return j;
+}
+
+std::string summary_text(const RunResult& r) {
+  ordered_json j;
+  j["rlisim_version"] = version();
+  j["complete"] = !r.error.has_value();
+  j["error"] = r.error ? ordered_json(*r.error) : ordered_json();
+  j["seed"] = r.config.seed;
+  j["config"] = ordered_json::parse(r.config.resolved_json);
+  j["delay_definition"] = kDelayDefinition;
+  j["sources"] = r.source_descriptions;
+  ordered_json input;
+  input["packets"] = r.packets;
+  input["first_arrival_s"] = core::to_seconds(r.first_arrival);
+  input["last_arrival_s"] = core::to_seconds(r.last_arrival);
+  j["input"] = input;
+  j["processing_delay_ns"] = core::to_ns(r.router.processing_delay);
+  ordered_json ports = ordered_json::array();
+  for (std::size_t i = 0; i < r.ports.size(); ++i)
+    ports.push_back(port_json(r, i));
+  j["ports"] = ports;
+  ordered_json truth;
+  truth["all"] = summary_json(r.truth->summary());
+  truth["regular"] = summary_json(r.truth->summary(core::PacketKind::kRegular));
+  truth["cross"] = summary_json(r.truth->summary(core::PacketKind::kCross));
+  j["truth"] = truth;
+  j["estimators"] = ordered_json::object();
+  return j.dump(2) + "\n";
+}
+
+// Nanoseconds with picosecond resolution; empty when undefined (no delivered packet).
+std::string ns_field(double ps) {
+  return std::isfinite(ps) ? fmt::format("{:.3f}", ps * 1e-3) : std::string();
+}
+
+std::string flows_csv(const RunResult& r) {
+  std::string out =
+      "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
+      "delay_mean_ns,delay_std_ns,delay_min_ns,delay_max_ns,delay_p50_ns,delay_p99_ns\n";
+  auto it = std::back_inserter(out);
+  for (const auto& [key, rec] : r.truth->flows()) {
+    const auto& d = rec->delay;
+    const bool any = d.count() > 0;
+    fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", rec->first_seen,
+                   kind_name(rec->kind), key->src_string(), key->dst_string(), key->src_port,
+                   key->dst_port, key->protocol, rec->port, rec->offered_packets,
+                   rec->offered_bytes, rec->dropped_packets, d.count(), ns_field(d.mean_ps()),
+                   ns_field(d.stddev_ps()),
+                   any ? ns_field(static_cast<double>(d.min().count())) : "",
+                   any ? ns_field(static_cast<double>(d.max().count())) : "",
+                   ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
+  }
+  return out;
+}
+
+std::string format_ps(double ps) {
+  return std::isfinite(ps) ? core::format_duration(core::Time{std::llround(ps)}) : "-";
+}
+
+}  // namespace
+
+std::string_view version() {
+  return RLISIM_VERSION;
+}
+
+void write_results(const RunResult& result, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    throw core::ConfigError(
+        fmt::format("{}: cannot create the output directory: {}", dir, ec.message()));
+  }
+  const std::filesystem::path d(dir);
+  write_atomically(d, "config.toml", result.config.resolved_toml);
+  write_atomically(d, "flows.csv", flows_csv(result));
+  write_atomically(d, "summary.json", summary_text(result));
+  ordered_json timing;
+  timing["wall_seconds"] = result.wall_seconds;
+  timing["packets_per_second"] =
+      result.wall_seconds > 0 ? static_cast<double>(result.packets) / result.wall_seconds : 0.0;
+  write_atomically(d, "timing.json", timing.dump(2) + "\n");
+}
+
+std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
+  std::string s;
+  auto it = std::back_inserter(s);
+  fmt::format_to(it, "rlisim {}: seed {}, {} packets over {:.6f} s from {}\n", version(),
+                 r.config.seed, r.packets, span_seconds(r), fmt::join(r.source_descriptions, ", "));
+  for (std::size_t i = 0; i < r.ports.size(); ++i) {
+    const auto& c = r.ports[i];
+    const double drop_pct = c.offered_packets ? 100.0 * static_cast<double>(c.dropped_packets) /
+                                                    static_cast<double>(c.offered_packets)
+                                              : 0.0;
+    fmt::format_to(it,
+                   "port {} ({}): {}, offered load {:.3f}, utilization {:.3f}, {} packets, "
+                   "{} dropped ({:.3f} %), max queue {} packets\n",
+                   i, r.router.egress[i].name,
+                   core::format_rate(static_cast<double>(r.router.egress[i].rate.value)),
+                   offered_load(r, i), utilization(r, i), c.offered_packets, c.dropped_packets,
+                   drop_pct, c.max_occupancy_packets);
+  }
+  const auto all = r.truth->summary();
+  fmt::format_to(
+      it, "true delay, all {} delivered packets: mean {}, std {}, p50 {}, p99 {}, max {}\n",
+      all.delivered_packets(), format_ps(all.delay.mean_ps()), format_ps(all.delay.stddev_ps()),
+      format_ps(all.p50_ps()), format_ps(all.p99_ps()),
+      all.delivered_packets() ? format_ps(static_cast<double>(all.delay.max().count())) : "-");
+  auto flows = r.truth->flows();
+  fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
+                 std::min(top_flows, flows.size()));
+  std::stable_sort(flows.begin(), flows.end(), [](const auto& a, const auto& b) {
+    return a.record->offered_packets > b.record->offered_packets;
+  });
+  fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
+                 "mean", "p50", "p99");
+  for (std::size_t i = 0; i < std::min(top_flows, flows.size()); ++i) {
+    const auto& rec = *flows[i].record;
+    fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flows[i].key->to_string(),
+                   rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
+                   format_ps(rec.p50_ps()), format_ps(rec.p99_ps()));
+  }
+  return s;
+}
+
+}  // namespace rlisim::run

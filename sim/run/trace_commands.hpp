@@ -1,0 +1,37 @@
+#pragma once
+// The `rlisim trace stats` and `rlisim trace gen` commands, independent of the CLI library.
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace rlisim::run {
+
+struct TraceStatsArgs {
+  std::string path;
+  bool json = false;
+  std::string reorder = "error";
+  std::string reorder_window = "1ms";
+};
+
+struct TraceGenArgs {
+  std::string out;
+  std::string profile = "chic";
+  std::optional<std::string> rate;
+  std::optional<std::string> duration;
+  std::uint64_t seed = 1;
+  std::optional<std::string> size_mix;
+  std::optional<double> pareto_alpha;
+  std::optional<std::int64_t> max_flow_packets;
+  std::uint32_t snaplen = 64;
+};
+
+/// Prints the statistics of a capture to `out` (text or JSON). Returns the exit code.
+/// @throws core::TraceError / core::ConfigError on bad input.
+int trace_stats_command(const TraceStatsArgs& args, std::ostream& out);
+
+/// Generates a synthetic trace and prints what was written. Returns the exit code.
+int trace_gen_command(const TraceGenArgs& args, std::ostream& out);
+
+}  // namespace rlisim::run
