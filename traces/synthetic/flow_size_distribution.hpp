@@ -21,7 +21,8 @@ struct FlowSizeConfig {
   double alpha = 1.2;
   /// Lower bound of the support: the Pareto scale x_m, and the lognormal's lower truncation.
   double min_packets = 1.0;
-  /// Upper truncation. See SyntheticTrafficConfig for why the default is 10^4, not 10^6.
+  /// Upper truncation; K never exceeds ceil(max_packets). flow_generator.hpp documents why the
+  /// default is 10^4 rather than 10^6.
   double max_packets = 1e4;
   /// Lognormal location and scale of ln(packets) (before truncation). The defaults (median
   /// 2 packets, sigma 1.5) give a mean near that of the default Pareto.

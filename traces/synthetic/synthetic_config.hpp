@@ -64,15 +64,8 @@ struct AddressConfig {
 /// packets whose sizes are drawn i.i.d. from `size_mix`, paced as FlowPacingConfig says, and a
 /// fraction `tcp_fraction` of flows is TCP (protocol 6), the rest UDP (17).
 ///
-/// Why max_packets defaults to 10^4 and sampling to stratified (measured, 40 seeds per cell,
-/// relative standard deviation of the achieved bit rate of a 1 s trace at 1 Gb/s, default
-/// pacing):
-///
-/// | max_packets | iid     | stratified |
-/// |-------------|---------|------------|
-/// | 10^6        | see .md | see .md    |
-///
-/// The table is filled in below in the FlowGenerator documentation.
+/// The defaults (max_packets 10^4, stratified sampling) and the measured rate spread behind
+/// them are documented in flow_generator.hpp.
 struct SyntheticTrafficConfig {
   /// Profile name, for describe() and summaries.
   std::string name = "default";
@@ -97,8 +90,8 @@ struct SyntheticTrafficConfig {
 ///         UDP 28 B when tcp_fraction < 1; see SizeMix::with_min_size), and so on.
 void validate(const SyntheticTrafficConfig& config);
 
-/// The named profile (see profile_names()). All parameters are documented in
-/// traces/synthetic/profiles.md-style table in flow_generator.hpp.
+/// The named profile (see profile_names()); every parameter is listed in the profile table in
+/// flow_generator.hpp.
 /// @throws core::ConfigError listing the valid names if `name` is unknown.
 SyntheticTrafficConfig profile(std::string_view name);
 

@@ -1,0 +1,267 @@
+#include "traces/synthetic/flow_generator.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+
+namespace rlisim::traces {
+namespace {
+
+using ::testing::HasSubstr;
+
+SyntheticTrafficConfig short_config(std::uint64_t seed, core::Time duration) {
+  SyntheticTrafficConfig c;
+  c.seed = seed;
+  c.duration = duration;
+  return c;
+}
+
+std::vector<core::Packet> drain(core::PacketSource& source) {
+  std::vector<core::Packet> out;
+  core::Packet p;
+  while (source.next(p))
+    out.push_back(p);
+  return out;
+}
+
+bool same_packet(const core::Packet& a, const core::Packet& b) {
+  return a.arrival == b.arrival && a.flow == b.flow && a.wire_bytes == b.wire_bytes &&
+         a.kind == b.kind;
+}
+
+TEST(FlowGenerator, SameSeedGivesTheSamePacketSequence) {
+  FlowGenerator a(short_config(5, core::milliseconds(100)));
+  FlowGenerator b(short_config(5, core::milliseconds(100)));
+  const auto pa = drain(a);
+  const auto pb = drain(b);
+  ASSERT_EQ(pa.size(), pb.size());
+  ASSERT_GT(pa.size(), 1000u);
+  for (std::size_t i = 0; i < pa.size(); ++i)
+    ASSERT_TRUE(same_packet(pa[i], pb[i])) << i;
+}
+
+TEST(FlowGenerator, DifferentSeedsGiveDifferentSequences) {
+  FlowGenerator a(short_config(5, core::milliseconds(20)));
+  FlowGenerator b(short_config(6, core::milliseconds(20)));
+  const auto pa = drain(a);
+  const auto pb = drain(b);
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) {
+    same += same_packet(pa[i], pb[i]) ? 1 : 0;
+  }
+  EXPECT_LT(same, 5u);
+}
+
+TEST(FlowGenerator, ShorterTraceIsAPrefixOfALongerOne) {
+  FlowGenerator shorter(short_config(9, core::milliseconds(50)));
+  FlowGenerator longer(short_config(9, core::milliseconds(120)));
+  const auto ps = drain(shorter);
+  const auto pl = drain(longer);
+  ASSERT_LT(ps.size(), pl.size());
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    ASSERT_TRUE(same_packet(ps[i], pl[i])) << i;
+  EXPECT_GE(pl[ps.size()].arrival, core::milliseconds(50));
+}
+
+TEST(FlowGenerator, ArrivalsAreNonDecreasingAndInsideTheWindow) {
+  for (const auto name : profile_names()) {
+    SyntheticTrafficConfig c = profile(name);
+    c.duration = core::milliseconds(100);
+    FlowGenerator g(c);
+    core::Packet p;
+    core::Time last{0};
+    std::uint64_t n = 0;
+    while (g.next(p)) {
+      ASSERT_GE(p.arrival, last) << name << " packet " << n;
+      ASSERT_LT(p.arrival, c.duration);
+      ASSERT_EQ(p.kind, core::PacketKind::kRegular);
+      last = p.arrival;
+      ++n;
+    }
+    EXPECT_GT(n, 10000u) << name;
+    EXPECT_EQ(g.packets_emitted(), n);
+    EXPECT_FALSE(g.next(p));  // stays exhausted
+    EXPECT_DOUBLE_EQ(*g.progress(), core::to_seconds(last) / core::to_seconds(c.duration));
+  }
+}
+
+TEST(FlowGenerator, KeysAreIpv4TcpOrUdpWithDiverseDestinationPrefixes) {
+  SyntheticTrafficConfig c = short_config(2, core::milliseconds(200));
+  c.tcp_fraction = 0.7;
+  FlowGenerator g(c);
+  core::Packet p;
+  std::set<std::uint32_t> dst24;
+  std::set<core::FlowKey> flows;
+  std::uint64_t tcp_flows = 0;
+  while (g.next(p)) {
+    ASSERT_EQ(p.flow.ip_version, 4);
+    ASSERT_TRUE(p.flow.protocol == 6 || p.flow.protocol == 17);
+    ASSERT_GE(p.flow.src_port, 1024);
+    ASSERT_NE(p.flow.src[0], 10);
+    ASSERT_NE(p.flow.dst[0], 198);
+    ASSERT_NE(p.flow.dst[3], 0);
+    if (flows.insert(p.flow).second) {
+      tcp_flows += p.flow.protocol == 6 ? 1 : 0;
+      dst24.insert((p.flow.dst[0] << 16) | (p.flow.dst[1] << 8) | p.flow.dst[2]);
+    }
+  }
+  // Distinct keys: one per flow (collisions of random 5-tuples are negligible).
+  EXPECT_EQ(flows.size(), g.flows_emitted());
+  const double tcp_share = static_cast<double>(tcp_flows) / static_cast<double>(flows.size());
+  EXPECT_NEAR(tcp_share, 0.7, 0.03);  // binomial sd ~0.006 at ~5000 flows
+  // 50,000 equally likely /24s: nearly every flow gets a prefix of its own.
+  EXPECT_GT(static_cast<double>(dst24.size()), 0.9 * static_cast<double>(flows.size()));
+}
+
+TEST(FlowGenerator, MemoryFollowsActiveFlowsNotTraceLength) {
+  SyntheticTrafficConfig c = short_config(4, core::seconds(2));
+  FlowGenerator g(c);
+  core::Packet p;
+  while (g.next(p)) {
+  }
+  EXPECT_GT(g.flows_emitted(), 40000u);
+  EXPECT_LT(g.max_active_flows() * 20, g.flows_emitted());
+  EXPECT_EQ(g.active_flows(), 0u);
+  // Warm-up flows are drawn but most never reach the heap.
+  EXPECT_GT(g.flows_drawn(), 5 * g.flows_emitted());
+}
+
+TEST(FlowGenerator, FlowArrivalRateUsesTheExactTruncatedMean) {
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{2'000'000'000};
+  FlowGenerator g(c);
+  const double mean_packets = 6.0 * (1 - std::pow(1e4, -0.2)) / (1 - std::pow(1e4, -1.2));
+  EXPECT_NEAR(g.mean_flow_bytes(), mean_packets * 969.6, 1e-6);
+  EXPECT_NEAR(g.flow_arrival_rate(), 2e9 / (8 * 969.6 * mean_packets), 1e-6);
+}
+
+TEST(FlowGenerator, NoFlowOutlastsTheMaximumDuration) {
+  SyntheticTrafficConfig c = short_config(8, core::seconds(2));
+  c.pacing.max_flow_duration = core::milliseconds(300);
+  c.pacing.min_bps = 1e4;
+  c.pacing.median_bps = 1e5;
+  c.flow_size.max_packets = 1e5;
+  FlowGenerator g(c);
+  core::Packet p;
+  struct Span {
+    core::Time first;
+    core::Time last;
+  };
+  std::map<core::FlowKey, Span> spans;
+  while (g.next(p)) {
+    auto [it, fresh] = spans.try_emplace(p.flow, Span{p.arrival, p.arrival});
+    if (!fresh)
+      it->second.last = p.arrival;
+  }
+  core::Time longest{0};
+  for (const auto& [key, span] : spans)
+    longest = std::max(longest, span.last - span.first);
+  EXPECT_LE(longest, core::milliseconds(300));
+  EXPECT_GT(longest, core::milliseconds(200));  // the floor binds for the big flows
+}
+
+TEST(FlowGenerator, TrainsSendBackToBackAtThePeakRate) {
+  SyntheticTrafficConfig c = short_config(3, core::milliseconds(200));
+  c.pacing.train_packets = 4;
+  c.pacing.train_peak_bps = 1e9;
+  FlowGenerator g(c);
+  core::Packet p;
+  std::map<core::FlowKey, std::vector<core::Time>> times;
+  while (g.next(p))
+    times[p.flow].push_back(p.arrival);
+  // Within a train, packets are E[L] * 8 / peak = 7756.8 ns apart (floored to ps).
+  const double intra_ps = 969.6 * 8 / 1e9 * 1e12;
+  std::uint64_t intra_gaps = 0;
+  for (const auto& [key, t] : times) {
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      const double gap = static_cast<double>((t[i] - t[i - 1]).count());
+      if (std::abs(gap - intra_ps) <= 1.0)
+        ++intra_gaps;
+      ASSERT_GE(gap, intra_ps - 1.0);  // nothing is closer than the peak spacing
+    }
+  }
+  EXPECT_GT(intra_gaps, 1000u);
+}
+
+TEST(FlowGenerator, InvalidConfigurationsNameTheKey) {
+  const auto message = [](SyntheticTrafficConfig c) -> std::string {
+    try {
+      FlowGenerator g(c);
+    } catch (const core::ConfigError& e) {
+      return e.what();
+    }
+    return "no exception";
+  };
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{0};
+  EXPECT_THAT(message(c), HasSubstr("rate = 0 b/s"));
+  c = {};
+  c.duration = core::Time{0};
+  EXPECT_THAT(message(c), HasSubstr("duration"));
+  c = {};
+  c.pacing.min_bps = 2e7;
+  EXPECT_THAT(message(c), HasSubstr("pacing.max_bps"));
+  c = {};
+  c.pacing.train_packets = 0;
+  EXPECT_THAT(message(c), HasSubstr("pacing.train_packets = 0"));
+  c = {};
+  c.tcp_fraction = 1.5;
+  EXPECT_THAT(message(c), HasSubstr("tcp_fraction = 1.5"));
+  c = {};
+  c.size_mix = SizeMix({{30, 1}, {1500, 1}});
+  EXPECT_THAT(message(c), HasSubstr("TCP packets need at least 40 B"));
+  c.tcp_fraction = 0;
+  EXPECT_EQ(message(c), "no exception");
+  c.size_mix = SizeMix({{20, 1}, {1500, 1}});
+  EXPECT_THAT(message(c), HasSubstr("UDP packets need at least 28 B"));
+  c = {};
+  c.flow_size.alpha = -1;
+  EXPECT_THAT(message(c), HasSubstr("flow_size.alpha = -1"));
+  c = {};
+  c.addresses.dst_prefixes = 0;
+  EXPECT_THAT(message(c), HasSubstr("addresses.dst_prefixes"));
+}
+
+TEST(FlowGenerator, UnknownProfileListsTheValidNames) {
+  try {
+    (void)profile("nyc");
+    FAIL() << "expected ConfigError";
+  } catch (const core::ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("'nyc'"));
+    EXPECT_THAT(e.what(), HasSubstr("default, chic, sanj"));
+  }
+}
+
+TEST(FlowGenerator, ProfilesHaveTheDocumentedCharacter) {
+  const auto chic = profile("chic");
+  const auto sanj = profile("sanj");
+  EXPECT_LT(sanj.flow_size.alpha, chic.flow_size.alpha);
+  EXPECT_GT(sanj.pacing.train_packets, chic.pacing.train_packets);
+  for (const auto& c : {chic, sanj}) {
+    validate(c);
+    const double mean = c.size_mix.mean_bytes();
+    const double pps = static_cast<double>(c.rate.value) / (8 * mean);
+    EXPECT_GE(mean, 600);  // anchors.md §4: 600-900 B
+    EXPECT_LE(mean, 900);
+    EXPECT_GE(pps, 1e5);  // a few hundred kpps
+    EXPECT_LE(pps, 1e6);
+  }
+}
+
+TEST(FlowGenerator, DescribeNamesProfileRateAndSeed) {
+  SyntheticTrafficConfig c = profile("sanj");
+  c.seed = 42;
+  FlowGenerator g(c);
+  EXPECT_EQ(g.describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42)");
+}
+
+}  // namespace
+}  // namespace rlisim::traces

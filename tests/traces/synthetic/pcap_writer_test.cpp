@@ -1,0 +1,313 @@
+#include "traces/writer/pcap_writer.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sim/core/error.hpp"
+#include "traces/synthetic/flow_generator.hpp"
+#include "traces/writer/packet_headers.hpp"
+#include "traces/writer/write_synthetic_trace.hpp"
+
+namespace rlisim::traces {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+class PcapWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rlisim_writer_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+std::vector<core::Packet> generated(core::Time duration, std::uint64_t seed = 1) {
+  SyntheticTrafficConfig c;
+  c.seed = seed;
+  c.duration = duration;
+  c.tcp_fraction = 0.6;
+  FlowGenerator g(c);
+  std::vector<core::Packet> out;
+  core::Packet p;
+  while (g.next(p))
+    out.push_back(p);
+  return out;
+}
+
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::uint32_t get16(const u_char* p) {
+  return (std::uint32_t{p[0]} << 8) | p[1];
+}
+
+TEST_F(PcapWriterTest, ReadsBackWithLibpcapRecordForRecord) {
+  const auto packets = generated(core::milliseconds(30));
+  ASSERT_GT(packets.size(), 1000u);
+  const std::string file = path("trace.pcap");
+  WriterOptions options;
+  {
+    PcapWriter w(file, options);
+    for (const auto& p : packets)
+      w.write(p);
+    w.close();
+    EXPECT_EQ(w.packets(), packets.size());
+  }
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* in =
+      pcap_open_offline_with_tstamp_precision(file.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  ASSERT_NE(in, nullptr) << err;
+  EXPECT_EQ(pcap_datalink(in), DLT_RAW);
+  EXPECT_EQ(pcap_snapshot(in), 64);
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  std::size_t i = 0;
+  while (pcap_next_ex(in, &h, &data) == 1) {
+    ASSERT_LT(i, packets.size());
+    const core::Packet& p = packets[i];
+    ASSERT_EQ(h->len, p.wire_bytes) << i;
+    ASSERT_EQ(h->caplen, std::min<std::uint32_t>(64, p.wire_bytes)) << i;
+    const std::int64_t ns = 1'230'768'000'000'000'000 + p.arrival.count() / 1000;
+    ASSERT_EQ(h->ts.tv_sec, ns / 1'000'000'000) << i;
+    ASSERT_EQ(h->ts.tv_usec, ns % 1'000'000'000) << i;
+    // IPv4 header: version/IHL, total length, DF, TTL, protocol, addresses, valid checksum.
+    ASSERT_EQ(data[0], 0x45);
+    ASSERT_EQ(get16(data + 2), p.wire_bytes);
+    ASSERT_EQ(get16(data + 6), 0x4000u);
+    ASSERT_EQ(data[8], 64);
+    ASSERT_EQ(data[9], p.flow.protocol);
+    ASSERT_EQ(internet_checksum(data, 20), 0) << i;
+    ASSERT_TRUE(std::equal(data + 12, data + 16, p.flow.src.begin()));
+    ASSERT_TRUE(std::equal(data + 16, data + 20, p.flow.dst.begin()));
+    ASSERT_EQ(get16(data + 20), p.flow.src_port);
+    ASSERT_EQ(get16(data + 22), p.flow.dst_port);
+    if (p.flow.protocol == 6) {
+      ASSERT_EQ(data[32], 0x50);  // data offset 5
+    } else {
+      ASSERT_EQ(get16(data + 24), p.wire_bytes - 20);  // UDP length
+    }
+    ++i;
+  }
+  EXPECT_EQ(i, packets.size());
+  pcap_close(in);
+}
+
+TEST_F(PcapWriterTest, FileHeaderIsNanosecondPcapWithLinktypeRaw) {
+  const std::string file = path("h.pcap");
+  {
+    PcapWriter w(file);
+    w.close();
+  }
+  const auto bytes = file_bytes(file);
+  ASSERT_EQ(bytes.size(), 24u);
+  const auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  EXPECT_EQ(u32(0), 0xa1b23c4du);  // nanosecond magic, host order
+  EXPECT_EQ(u32(16), 64u);         // snaplen
+  EXPECT_EQ(u32(20), 101u);        // LINKTYPE_RAW
+}
+
+TEST_F(PcapWriterTest, OutputIsDeterministicByteForByte) {
+  const auto packets = generated(core::milliseconds(5));
+  for (const char* name : {"a.pcap", "b.pcap"}) {
+    PcapWriter w(path(name));
+    for (const auto& p : packets)
+      w.write(p);
+  }
+  EXPECT_EQ(file_bytes(path("a.pcap")), file_bytes(path("b.pcap")));
+}
+
+TEST_F(PcapWriterTest, GzipOutputDecompressesToTheSameFile) {
+  const auto packets = generated(core::milliseconds(5));
+  for (const char* name : {"plain.pcap", "packed.pcap.gz"}) {
+    PcapWriter w(path(name));
+    for (const auto& p : packets)
+      w.write(p);
+    w.close();
+  }
+  gzFile gz = gzopen(path("packed.pcap.gz").c_str(), "rb");
+  ASSERT_NE(gz, nullptr);
+  std::vector<char> unpacked;
+  char buf[65536];
+  int n = 0;
+  while ((n = gzread(gz, buf, sizeof buf)) > 0)
+    unpacked.insert(unpacked.end(), buf, buf + n);
+  gzclose(gz);
+  const auto plain = file_bytes(path("plain.pcap"));
+  EXPECT_EQ(unpacked, plain);
+  EXPECT_LT(fs::file_size(path("packed.pcap.gz")), plain.size());
+}
+
+TEST_F(PcapWriterTest, SnaplenTruncatesLikeCaida) {
+  const std::string file = path("s48.pcap");
+  WriterOptions options;
+  options.snaplen = 48;
+  options.base_time = core::TraceTime{5'000'000'123};
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(0x01020304, 0x05060708, 1000, 80, 6);
+  p.wire_bytes = 1500;
+  p.arrival = core::Time{7'999};  // 7.999 ns: floored to 7 ns
+  {
+    PcapWriter w(file, options);
+    w.write(p);
+    p.wire_bytes = 40;
+    w.write(p);
+  }
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* in =
+      pcap_open_offline_with_tstamp_precision(file.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  ASSERT_NE(in, nullptr) << err;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  ASSERT_EQ(pcap_next_ex(in, &h, &data), 1);
+  EXPECT_EQ(h->len, 1500u);
+  EXPECT_EQ(h->caplen, 48u);
+  EXPECT_EQ(h->ts.tv_sec, 5);
+  EXPECT_EQ(h->ts.tv_usec, 130);
+  EXPECT_EQ(data[33], 0x18);  // PSH|ACK: the segment carries payload
+  EXPECT_EQ(data[47], 0);     // payload bytes are zero
+  ASSERT_EQ(pcap_next_ex(in, &h, &data), 1);
+  EXPECT_EQ(h->caplen, 40u);
+  EXPECT_EQ(data[33], 0x10);  // bare ACK
+  pcap_close(in);
+}
+
+TEST_F(PcapWriterTest, WritesIpv6Headers) {
+  const std::string file = path("v6.pcap");
+  core::Packet p;
+  p.flow.ip_version = 6;
+  p.flow.protocol = 17;
+  p.flow.src[0] = 0x20;
+  p.flow.src[15] = 1;
+  p.flow.dst[0] = 0x20;
+  p.flow.dst[15] = 2;
+  p.flow.src_port = 5000;
+  p.flow.dst_port = 53;
+  p.wire_bytes = 100;
+  {
+    PcapWriter w(file);
+    w.write(p);
+  }
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* in = pcap_open_offline(file.c_str(), err);
+  ASSERT_NE(in, nullptr) << err;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  ASSERT_EQ(pcap_next_ex(in, &h, &data), 1);
+  EXPECT_EQ(data[0] >> 4, 6);
+  EXPECT_EQ(get16(data + 4), 60u);  // payload length
+  EXPECT_EQ(data[6], 17);
+  EXPECT_EQ(data[23], 1);
+  EXPECT_EQ(data[39], 2);
+  EXPECT_EQ(get16(data + 42), 53u);
+  EXPECT_EQ(get16(data + 44), 60u);  // UDP length
+  pcap_close(in);
+}
+
+TEST_F(PcapWriterTest, RejectsUnrepresentablePacketsNamingTheRecord) {
+  PcapWriter w(path("bad.pcap"));
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(1, 2, 3, 4, 6);
+  p.wire_bytes = 40;
+  w.write(p);
+  p.wire_bytes = 39;
+  try {
+    w.write(p);
+    FAIL() << "expected TraceError";
+  } catch (const core::TraceError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("bad.pcap: record 1"));
+    EXPECT_THAT(e.what(), HasSubstr("39 wire bytes, fewer than its 40 B"));
+  }
+  p.flow.protocol = 17;
+  p.wire_bytes = 28;
+  w.write(p);  // UDP needs only 28 B
+  p.flow.ip_version = 0;
+  EXPECT_THROW(w.write(p), core::TraceError);
+  p.flow.ip_version = 4;
+  p.arrival = core::Time{-1000};
+  EXPECT_THROW(w.write(p), core::TraceError);
+  w.close();
+  p.arrival = core::Time{0};
+  EXPECT_THROW(w.write(p), core::TraceError);
+}
+
+TEST_F(PcapWriterTest, BadOptionsAndPathsAreReported) {
+  WriterOptions options;
+  options.snaplen = 10;
+  EXPECT_THROW(PcapWriter(path("x.pcap"), options), core::ConfigError);
+  try {
+    PcapWriter w(path("missing/dir/x.pcap"));
+    FAIL() << "expected TraceError";
+  } catch (const core::TraceError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing/dir/x.pcap"));
+    EXPECT_THAT(e.what(), HasSubstr("cannot open"));
+  }
+}
+
+TEST_F(PcapWriterTest, WriteSyntheticTraceReportsWhatTheFileHolds) {
+  SyntheticTrafficConfig c = profile("chic");
+  c.duration = core::milliseconds(20);
+  const TraceWriteSummary s = write_synthetic_trace(c, path("chic.pcap"));
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* in = pcap_open_offline(path("chic.pcap").c_str(), err);
+  ASSERT_NE(in, nullptr) << err;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  while (pcap_next_ex(in, &h, &data) == 1) {
+    ++packets;
+    bytes += h->len;
+  }
+  pcap_close(in);
+  EXPECT_EQ(s.packets, packets);
+  EXPECT_EQ(s.wire_bytes, bytes);
+  EXPECT_DOUBLE_EQ(s.bits_per_second, static_cast<double>(bytes) * 8 / 0.02);
+  EXPECT_DOUBLE_EQ(s.mean_packet_bytes, static_cast<double>(bytes) / packets);
+  EXPECT_GT(s.flows, 0u);
+  EXPECT_GT(s.max_active_flows, 0u);
+  EXPECT_EQ(s.duration, core::milliseconds(20));
+}
+
+TEST_F(PcapWriterTest, TsharkReadsEveryRecord) {
+  if (std::system("command -v tshark > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "tshark is not installed";
+  }
+  SyntheticTrafficConfig c;
+  c.duration = core::milliseconds(10);
+  const TraceWriteSummary s = write_synthetic_trace(c, path("t.pcap"));
+  const std::string cmd =
+      "tshark -r '" + path("t.pcap") + "' -T fields -e frame.len 2>/dev/null | wc -l";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  unsigned long long lines = 0;
+  ASSERT_EQ(std::fscanf(pipe, "%llu", &lines), 1);
+  ::pclose(pipe);
+  EXPECT_EQ(lines, s.packets);
+}
+
+}  // namespace
+}  // namespace rlisim::traces
