@@ -147,6 +147,9 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
       spec.reorder = parse_reorder(*r);
     if (auto w = s.duration("reorder_window"))
       spec.reorder_window = *w;
+    spec.max_gap = s.duration("max_gap");
+    if (spec.max_gap && spec.max_gap->count() == 0)
+      s.fail("max_gap", "expected a positive gap");
   } else {
     spec.rate = s.rate("rate");
     spec.duration = s.duration("duration");

@@ -30,6 +30,8 @@ struct SourceSpec {
   std::string path;
   ReorderPolicy reorder = ReorderPolicy::kError;
   core::Time reorder_window = core::milliseconds(1);
+  /// Idle gaps longer than this are shortened to it (captures with days-long pauses).
+  std::optional<core::Time> max_gap;
   // synthetic and cross traffic
   std::string profile = "chic";
   std::optional<core::BitsPerSecond> rate;

@@ -96,6 +96,8 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
       traces::PcapReaderOptions options;
       options.reorder = reorder_of(spec.reorder);
       options.sort_window = core::TraceTime{spec.reorder_window.count() / 1000};
+      if (spec.max_gap)
+        options.max_gap = core::TraceTime{spec.max_gap->count() / 1000};
       return traces::open_trace(spec.path, options);
     }
     case SourceKind::kSynthetic: {

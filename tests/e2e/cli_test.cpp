@@ -1,0 +1,229 @@
+// End-to-end tests of the rlisim binary: determinism, utilization, accounting, the per-packet
+// log against an independent FIFO recomputation, trace commands and error paths.
+
+#include <deque>
+#include <map>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/e2e_util.hpp"
+
+namespace rlisim::e2e {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr const char* kTiny = "tests/e2e/data/tiny_synthetic.toml";
+
+json summary_of(const std::filesystem::path& dir) {
+  return json::parse(read_file(dir / "summary.json"));
+}
+
+TEST(Run, IsByteIdenticalForTheSameSeedAndDiffersForAnother) {
+  const auto a = scratch("det_a"), b = scratch("det_b"), c = scratch("det_c");
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --out {}", kTiny, a.string())).exit_code, 0);
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --out {}", kTiny, b.string())).exit_code, 0);
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --seed 43 --out {}", kTiny, c.string())).exit_code,
+            0);
+  EXPECT_EQ(read_file(a / "summary.json"), read_file(b / "summary.json"));
+  EXPECT_EQ(read_file(a / "flows.csv"), read_file(b / "flows.csv"));
+  EXPECT_NE(read_file(a / "flows.csv"), read_file(c / "flows.csv"));
+}
+
+TEST(Run, ScalesTheLinkToTheUtilizationTarget) {
+  const auto dir = scratch("util");
+  const auto r = rlisim(
+      fmt::format("run {} --quiet --set utilization.target=0.7 --out {}", kTiny, dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto port = summary_of(dir)["ports"][0];
+  // The rate is set so that the offered bits over the input span are exactly 70 % of it.
+  EXPECT_NEAR(port["offered_load"].get<double>(), 0.7, 1e-6);
+  // Carried load is a little lower (drops, and the busy period may outlast the input).
+  EXPECT_GT(port["utilization"].get<double>(), 0.6);
+  EXPECT_LE(port["utilization"].get<double>(), 0.7 + 1e-6);
+}
+
+TEST(Run, AddsCrossTrafficUpToTheTarget) {
+  const auto dir = scratch("cross");
+  const auto r = rlisim(
+      fmt::format("run configs/cross_traffic.toml --quiet --set source.0.duration=100ms --out {}",
+                  dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto s = summary_of(dir);
+  EXPECT_EQ(s["ports"][0]["rate_bps"].get<std::uint64_t>(), 10'000'000'000u);
+  EXPECT_GT(s["ports"][0]["cross_traffic_bps"].get<double>(), 7e9);
+  // Poisson cross traffic: the realised load is random; 100 ms at ~1.5 Mpps keeps it within 2 %.
+  EXPECT_NEAR(s["ports"][0]["offered_load"].get<double>(), 0.95, 0.02);
+  EXPECT_GT(s["truth"]["cross"]["offered_packets"].get<std::uint64_t>(), 0u);
+}
+
+TEST(Run, FlowsAddUpToThePortCounters) {
+  const auto dir = scratch("accounting");
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --out {}", kTiny, dir.string())).exit_code, 0);
+  const auto rows = read_csv(dir / "flows.csv");
+  ASSERT_GT(rows.size(), 100u);
+  const auto& h = rows[0];
+  const auto col = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(h.begin(), h.end(), name) - h.begin());
+  };
+  std::uint64_t packets = 0, bytes = 0, drops = 0, delivered = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const auto p = std::stoull(r[col("packets")]), d = std::stoull(r[col("drops")]),
+               del = std::stoull(r[col("delivered")]);
+    EXPECT_EQ(p, d + del) << "flow row " << i;
+    packets += p;
+    bytes += std::stoull(r[col("bytes")]);
+    drops += d;
+    delivered += del;
+    if (del > 0) {
+      EXPECT_LE(std::stod(r[col("delay_min_ns")]), std::stod(r[col("delay_p50_ns")]));
+      EXPECT_LE(std::stod(r[col("delay_p50_ns")]), std::stod(r[col("delay_max_ns")]) * 1.005);
+    }
+  }
+  const auto c = summary_of(dir)["ports"][0]["counters"];
+  EXPECT_EQ(packets, c["offered_packets"].get<std::uint64_t>());
+  EXPECT_EQ(bytes, c["offered_bytes"].get<std::uint64_t>());
+  EXPECT_EQ(drops, c["dropped_packets"].get<std::uint64_t>());
+  EXPECT_EQ(delivered, c["accepted_packets"].get<std::uint64_t>());
+  EXPECT_GT(drops, 0u) << "the tiny config is meant to overflow its 64-packet buffer";
+}
+
+// Recomputes every packet of the log with a deliberately plain FIFO (a deque of departure
+// times, packet-limited drop-tail counting the packet in service) and compares exactly.
+TEST(Run, PacketLogMatchesAnIndependentFifoRecomputation) {
+  const auto dir = scratch("packets");
+  const auto log = dir / "packets.csv";
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --out {} --packets-out {}", kTiny, dir.string(),
+                               log.string()))
+                .exit_code,
+            0);
+  const auto s = summary_of(dir);
+  const std::uint64_t rate = s["ports"][0]["rate_bps"].get<std::uint64_t>();
+  const std::int64_t processing = 200'000, propagation = 1'000'000;  // ps, from the config
+  const std::size_t limit = 64;
+  const auto rows = read_csv(log);
+  ASSERT_GT(rows.size(), 1000u);
+  std::deque<std::int64_t> in_system;
+  std::int64_t last_departure = 0;
+  std::size_t drops = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const std::int64_t arrival = std::stoll(r[0]) + processing;
+    const std::uint64_t bytes = std::stoull(r[9]);
+    while (!in_system.empty() && in_system.front() <= arrival)
+      in_system.pop_front();
+    const bool drop = in_system.size() >= limit;
+    ASSERT_EQ(r[11], drop ? "1" : "0") << "packet row " << i;
+    if (drop) {
+      ++drops;
+      continue;
+    }
+    const std::int64_t service =
+        static_cast<std::int64_t>((bytes * 8 * 1'000'000'000'000ULL + rate - 1) / rate);
+    last_departure = std::max(arrival, last_departure) + service;
+    in_system.push_back(last_departure);
+    ASSERT_EQ(std::stoll(r[12]), last_departure + propagation) << "packet row " << i;
+    ASSERT_EQ(std::stoll(r[13]), last_departure + propagation - std::stoll(r[0]));
+  }
+  EXPECT_EQ(drops, s["ports"][0]["counters"]["dropped_packets"].get<std::size_t>());
+}
+
+TEST(Run, RejectsAnUnknownKeyNamingFileAndLine) {
+  const auto dir = scratch("badkey");
+  const auto r =
+      rlisim(fmt::format("run {} --set router.port.0.colour=blue --out {}", kTiny, dir.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("unknown key 'router.port[0].colour'"));
+  const auto typo =
+      rlisim(fmt::format("run {} --set utilization.target=2 --out {}", kTiny, dir.string()));
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.output, HasSubstr("key 'utilization.target': expected a number in"));
+}
+
+TEST(Run, KeepsPartialResultsWhenTheTraceIsCutMidRecord) {
+  const auto dir = scratch("truncated");
+  const auto pcap = dir / "cut.pcap";
+  const auto bytes =
+      read_file(std::filesystem::path(RLISIM_SOURCE_DIR) / "traces/samples/gnutella.pcap");
+  {
+    std::ofstream out(pcap, std::ios::binary);
+    out << bytes.substr(0, bytes.size() / 2 + 7);
+  }
+  const auto r = rlisim(fmt::format("run {} --quiet --set source.0.path={} --out {}",
+                                    "tests/e2e/data/gnutella_replay.toml", pcap.string(),
+                                    (dir / "out").string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cut.pcap"));
+  const auto s = summary_of(dir / "out");
+  EXPECT_FALSE(s["complete"].get<bool>());
+  EXPECT_THAT(s["error"].get<std::string>(), HasSubstr("cut.pcap"));
+  EXPECT_GT(s["input"]["packets"].get<std::uint64_t>(), 1000u);
+}
+
+TEST(Trace, GeneratedTraceCountsAgreeWithStatsAndTshark) {
+  const auto dir = scratch("gen");
+  const auto pcap = dir / "sanj.pcap";
+  const auto gen =
+      rlisim(fmt::format("trace gen --profile sanj --rate 500Mbps --duration 50ms "
+                         "--seed 3 -o {}",
+                         pcap.string()));
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  const auto stats = rlisim(fmt::format("trace stats --json {}", pcap.string()));
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  const auto j = json::parse(stats.output);
+  const auto packets = j["packets"].get<std::uint64_t>();
+  EXPECT_GT(packets, 1000u);
+  EXPECT_THAT(gen.output, HasSubstr(fmt::format("{} packets", packets)));
+  if (std::system("command -v tshark >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "tshark not installed";
+  FILE* p = popen(fmt::format("tshark -r '{}' 2>/dev/null | wc -l", pcap.string()).c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  unsigned long long tshark_count = 0;
+  ASSERT_EQ(fscanf(p, "%llu", &tshark_count), 1);
+  pclose(p);
+  EXPECT_EQ(tshark_count, packets);
+}
+
+TEST(Trace, StatsReadsStandardInputAndGzip) {
+  const auto dir = scratch("stdin");
+  const auto r = rlisim("trace stats --json - < traces/samples/gnutella.pcap");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(json::parse(r.output)["records"].get<std::uint64_t>(), 3905u);
+  const auto gz = dir / "g.pcap.gz";
+  ASSERT_EQ(std::system(fmt::format("gzip -c '{}/traces/samples/gnutella.pcap' > '{}'",
+                                    RLISIM_SOURCE_DIR, gz.string())
+                            .c_str()),
+            0);
+  const auto z = rlisim(fmt::format("trace stats --json {}", gz.string()));
+  ASSERT_EQ(z.exit_code, 0) << z.output;
+  EXPECT_EQ(json::parse(z.output)["records"].get<std::uint64_t>(), 3905u);
+}
+
+TEST(Run, ShortensLongIdleGapsWhenAsked) {
+  // 1kxun-dirty jumps from 2016 to 2022: beyond int64 picoseconds unless the gap is cut.
+  const auto dir = scratch("gap");
+  const std::string base =
+      "run tests/e2e/data/gnutella_replay.toml --quiet "
+      "--set source.0.path=../../../traces/samples/1kxun-dirty.pcap";
+  const auto r = rlisim(fmt::format("{} --out {}", base, (dir / "a").string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("record 1033"));
+  EXPECT_THAT(r.output, HasSubstr("max_gap"));
+  const auto ok =
+      rlisim(fmt::format("{} --set source.0.max_gap=1s --out {}", base, (dir / "b").string()));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(summary_of(dir / "b")["input"]["packets"].get<std::uint64_t>(), 1723u);
+}
+
+TEST(Trace, GenRejectsABadRate) {
+  const auto r = rlisim("trace gen --rate lots -o /dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("--rate: expected a rate"));
+}
+
+}  // namespace
+}  // namespace rlisim::e2e
