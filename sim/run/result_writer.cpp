@@ -156,9 +156,9 @@ std::string summary_text(const RunResult& r) {
     ports.push_back(port_json(r, i));
   j["ports"] = ports;
   ordered_json truth;
-  truth["all"] = summary_json(r.truth->summary());
-  truth["regular"] = summary_json(r.truth->summary(core::PacketKind::kRegular));
-  truth["cross"] = summary_json(r.truth->summary(core::PacketKind::kCross));
+  truth["all"] = summary_json(r.truth_all);
+  truth["regular"] = summary_json(r.truth_regular);
+  truth["cross"] = summary_json(r.truth_cross);
   j["truth"] = truth;
   j["estimators"] = ordered_json::object();
   return j.dump(2) + "\n";
@@ -235,7 +235,7 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    offered_load(r, i), utilization(r, i), c.offered_packets, c.dropped_packets,
                    drop_pct, c.max_occupancy_packets);
   }
-  const auto all = r.truth->summary();
+  const auto& all = r.truth_all;
   fmt::format_to(
       it, "true delay, all {} delivered packets: mean {}, std {}, p50 {}, p99 {}, max {}\n",
       all.delivered_packets(), format_ps(all.delay.mean_ps()), format_ps(all.delay.stddev_ps()),
@@ -244,12 +244,18 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
   auto flows = r.truth->flows();
   fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
                  std::min(top_flows, flows.size()));
-  std::stable_sort(flows.begin(), flows.end(), [](const auto& a, const auto& b) {
-    return a.record->offered_packets > b.record->offered_packets;
-  });
+  // Largest first; ties keep first-seen order so the listing is deterministic.
+  const auto shown = std::min(top_flows, flows.size());
+  std::partial_sort(flows.begin(), flows.begin() + static_cast<std::ptrdiff_t>(shown), flows.end(),
+                    [](const auto& a, const auto& b) {
+                      if (a.record->offered_packets != b.record->offered_packets) {
+                        return a.record->offered_packets > b.record->offered_packets;
+                      }
+                      return a.record->first_seen < b.record->first_seen;
+                    });
   fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
                  "mean", "p50", "p99");
-  for (std::size_t i = 0; i < std::min(top_flows, flows.size()); ++i) {
+  for (std::size_t i = 0; i < shown; ++i) {
     const auto& rec = *flows[i].record;
     fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flows[i].key->to_string(),
                    rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),

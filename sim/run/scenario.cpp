@@ -142,6 +142,9 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     options.progress->done();
   result.packets = n;
   result.truth->finalize();
+  result.truth_all = result.truth->summary();
+  result.truth_regular = result.truth->summary(core::PacketKind::kRegular);
+  result.truth_cross = result.truth->summary(core::PacketKind::kCross);
   if (log)
     log->finalize();
   for (const auto& port : router.ports())

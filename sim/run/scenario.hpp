@@ -48,6 +48,10 @@ struct RunResult {
   core::Time first_arrival{};
   core::Time last_arrival{};
   std::unique_ptr<models::GroundTruth> truth;
+  /// Truth totals over all flows and per kind, computed once at the end of the run.
+  models::TruthSummary truth_all;
+  models::TruthSummary truth_regular;
+  models::TruthSummary truth_cross;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
