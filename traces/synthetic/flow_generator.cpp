@@ -95,6 +95,15 @@ void FlowGenerator::admit_flow(std::int64_t start_ps) {
                        ? rotate01(van_der_corput(index), shift_)
                        : core::uniform01(flow_rng_);
   const double v = core::uniform01(flow_rng_);
+  // Cheaper still: below a size uniform threshold (refreshed as the start time advances) the
+  // flow is certainly too short to reach 0, and the quantile need not be evaluated. The check
+  // is conservative and draws nothing, so it changes no output.
+  if (start_ps < 0) {
+    if (start_ps > warmup_threshold_until_ps_)
+      refresh_warmup_threshold(start_ps);
+    if (u < warmup_threshold_u_)
+      return;
+  }
   const std::uint64_t packets = sizes_.packets(u, v);
   const FlowPacingConfig& pacing = config_.pacing;
   // Most warm-up flows are short and end long before 0: even at the slowest rate their last
@@ -146,6 +155,17 @@ void FlowGenerator::admit_flow(std::int64_t start_ps) {
   heap_push({t, index, slot});
   ++flows_emitted_;
   max_active_ = std::max(max_active_, heap_.size());
+}
+
+void FlowGenerator::refresh_warmup_threshold(std::int64_t start_ps) {
+  // Valid for every start up to `until`: a flow starting then needs K - 1 >= -until /
+  // slowest_gap, and K - 1 <= X, so X below that bound (u below its CDF) means it ends
+  // before 0. 1e-9 of slack absorbs rounding in the quantile.
+  const std::int64_t step = config_.pacing.max_flow_duration.count() / 256 + 1;
+  const std::int64_t until = std::min<std::int64_t>(start_ps + step, 0);
+  warmup_threshold_until_ps_ = until;
+  const double x = -static_cast<double>(until) / slowest_gap_ps_;
+  warmup_threshold_u_ = sizes_.cdf(x) * (1 - 1e-9);
 }
 
 std::uint32_t FlowGenerator::prefix24(std::uint64_t salt, std::uint32_t index) const {

@@ -3,6 +3,7 @@
 // emitted in global time order as a stationary slice [0, duration).
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -127,6 +128,7 @@ class FlowGenerator final : public core::PacketSource {
   std::int64_t packet_time(const Flow& f, std::uint64_t i) const;
   std::uint64_t first_index_at_or_after_zero(const Flow& f) const;
   void admit_flow(std::int64_t start_ps);
+  void refresh_warmup_threshold(std::int64_t start_ps);
   void assign_key(Flow& f);
   std::uint32_t prefix24(std::uint64_t salt, std::uint32_t index) const;
   void heap_push(HeapEntry e);
@@ -144,6 +146,9 @@ class FlowGenerator final : public core::PacketSource {
   double mean_bits_ = 0;  // E[L] * 8
   double max_flow_duration_ps_ = 0;
   double slowest_gap_ps_ = 0;  // E[L] * 8 / min_bps
+  // Warm-up flows starting no later than `until` with a size uniform below `u` end before 0.
+  std::int64_t warmup_threshold_until_ps_ = std::numeric_limits<std::int64_t>::min();
+  double warmup_threshold_u_ = 0;
   double next_arrival_ps_ = 0;
   std::int64_t end_ps_ = 0;
   std::int64_t last_arrival_ps_ = 0;

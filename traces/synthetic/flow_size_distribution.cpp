@@ -94,6 +94,24 @@ double FlowSizeDistribution::quantile(double u) const {
   return x < low ? low : (x > high ? high : x);
 }
 
+double FlowSizeDistribution::cdf(double x) const {
+  const double low = config_.min_packets;
+  if (x <= low)
+    return 0.0;
+  if (x >= config_.max_packets)
+    return 1.0;
+  double p = 0;
+  if (config_.model == FlowSizeModel::kPareto) {
+    if (pareto_mass_ <= 0)
+      return 1.0;
+    p = -std::expm1(config_.alpha * std::log(low / x)) / pareto_mass_;
+  } else {
+    const double z = (std::log(x) - config_.lognormal_mu) / config_.lognormal_sigma;
+    p = (normal_cdf(z) - cdf_low_) / (cdf_high_ - cdf_low_);
+  }
+  return p < 0 ? 0.0 : (p > 1 ? 1.0 : p);
+}
+
 std::string FlowSizeDistribution::describe() const {
   if (config_.model == FlowSizeModel::kPareto) {
     return fmt::format("pareto(alpha={}, {}..{} packets, mean {:.3f})", config_.alpha,

@@ -43,6 +43,8 @@ class FlowSizeDistribution {
 
   /// The continuous size X with P(X <= x) = u, for u in [0, 1).
   double quantile(double u) const;
+  /// P(X <= x) of the continuous law (0 below the support, 1 above).
+  double cdf(double x) const;
   /// The packet count for size uniform `u` and rounding uniform `v`, both in [0, 1).
   std::uint64_t packets(double u, double v) const {
     const double x = quantile(u);

@@ -103,6 +103,19 @@ TEST(FlowSizeDistribution, QuantileSpansTheSupport) {
   EXPECT_NEAR(d.quantile((1 - std::pow(2, -1.2)) / (1 - std::pow(1000, -1.2))), 2.0, 1e-9);
 }
 
+TEST(FlowSizeDistribution, CdfInvertsTheQuantile) {
+  for (auto model : {FlowSizeModel::kPareto, FlowSizeModel::kLognormal}) {
+    FlowSizeConfig c;
+    c.model = model;
+    const FlowSizeDistribution d(c);
+    for (double u : {0.0, 1e-6, 0.1, 0.5, 0.9, 0.999, 0.9999999}) {
+      EXPECT_NEAR(d.cdf(d.quantile(u)), u, 1e-9) << to_string(model) << " " << u;
+    }
+    EXPECT_EQ(d.cdf(0.5), 0.0);
+    EXPECT_EQ(d.cdf(2e4), 1.0);
+  }
+}
+
 TEST(FlowSizeDistribution, RandomisedRoundingKeepsTheMeanExact) {
   FlowSizeConfig c;
   c.alpha = 1.5;
