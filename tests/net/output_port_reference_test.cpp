@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,10 @@ struct Scenario {
   BufferLimit limit;
   double load;
 };
+
+void PrintTo(const Scenario& s, std::ostream* os) {
+  *os << s.label;
+}
 
 std::vector<Scenario> scenarios() {
   const std::uint64_t oc192 = 9'953'280'000ULL;

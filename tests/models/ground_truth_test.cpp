@@ -1,0 +1,180 @@
+// GroundTruth: exact per-flow statistics, drops, kinds, ports, aggregates, deterministic order.
+
+#include "models/truth/ground_truth.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+
+namespace rlisim::models {
+namespace {
+
+using core::Time;
+
+core::Packet packet(std::uint32_t flow, std::int64_t arrival_ps, std::uint32_t bytes = 100,
+                    core::PacketKind kind = core::PacketKind::kRegular) {
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(0x0a000000 + flow, 0x14000000 + flow * 7, 1000, 80, 6);
+  p.arrival = Time{arrival_ps};
+  p.wire_bytes = bytes;
+  p.kind = kind;
+  return p;
+}
+
+// Feeds one packet: ingress, then egress after `delay_ps` (or a drop when negative).
+void observe(GroundTruth& t, const core::Packet& p, std::int64_t delay_ps, PortId port = 0) {
+  t.on_ingress(p);
+  if (delay_ps < 0) {
+    t.on_drop(p, port);
+  } else {
+    t.on_egress(p, port, p.arrival + Time{delay_ps});
+  }
+}
+
+TEST(GroundTruth, ComputesExactStatisticsForASmallFlow) {
+  GroundTruth truth;
+  EXPECT_EQ(truth.name(), "truth");
+  const std::vector<std::int64_t> delays = {3000, 1000, -1, 10'000, 2000};
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    observe(truth, packet(1, static_cast<std::int64_t>(i) * 500, 100 + i), delays[i], 2);
+  }
+  const FlowRecord* r = truth.find(packet(1, 0).flow);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->offered_packets, 5u);
+  EXPECT_EQ(r->offered_bytes, 510u);
+  EXPECT_EQ(r->dropped_packets, 1u);
+  EXPECT_EQ(r->delivered_packets(), 4u);
+  EXPECT_EQ(r->port, 2);
+  EXPECT_FALSE(r->multiple_ports);
+  // Delivered delays 1000 2000 3000 10000: mean 4000, population sd sqrt(12.5e6).
+  EXPECT_EQ(r->delay.min().count(), 1000);
+  EXPECT_EQ(r->delay.max().count(), 10'000);
+  EXPECT_DOUBLE_EQ(r->delay.mean_ps(), 4000);
+  EXPECT_DOUBLE_EQ(r->delay.stddev_ps(), std::sqrt(12.5e6));
+  // p50: rank floor(0.5 * 3) = 1 -> 2000; p99: rank floor(0.99 * 3) = 2 -> 3000.
+  EXPECT_EQ(r->p50_ps(), 2000);
+  EXPECT_EQ(r->p99_ps(), 3000);
+}
+
+TEST(GroundTruth, LargeFlowQuantilesStayWithinTheSketchAccuracy) {
+  GroundTruth truth;
+  std::vector<double> delays;
+  auto rng = core::make_rng(3, 0);
+  for (int i = 0; i < 5000; ++i) {
+    const auto d = static_cast<std::int64_t>(1e6 + core::exponential(rng, 4e6));
+    delays.push_back(static_cast<double>(d));
+    observe(truth, packet(9, i * 1000), d);
+  }
+  std::sort(delays.begin(), delays.end());
+  const FlowRecord& r = *truth.find(packet(9, 0).flow);
+  const double p50 = delays[static_cast<std::size_t>(std::floor(0.5 * 4999))];
+  const double p99 = delays[static_cast<std::size_t>(std::floor(0.99 * 4999))];
+  EXPECT_LE(std::abs(r.p50_ps() - p50), 0.005 * p50);
+  EXPECT_LE(std::abs(r.p99_ps() - p99), 0.005 * p99);
+  double sum = 0;
+  for (const double d : delays)
+    sum += d;
+  EXPECT_NEAR(r.delay.mean_ps(), sum / 5000, 1e-6 * sum / 5000);
+}
+
+TEST(GroundTruth, TakesTheKindFromTheFirstPacketAndNotesPortChanges) {
+  GroundTruth truth;
+  observe(truth, packet(1, 0, 100, core::PacketKind::kCross), 10, 1);
+  observe(truth, packet(1, 1, 100, core::PacketKind::kRegular), 10, 3);
+  observe(truth, packet(2, 2, 100, core::PacketKind::kReference), -1, 0);
+  const FlowRecord& cross = *truth.find(packet(1, 0).flow);
+  EXPECT_EQ(cross.kind, core::PacketKind::kCross);
+  EXPECT_EQ(cross.port, 1);
+  EXPECT_TRUE(cross.multiple_ports);
+  const FlowRecord& ref = *truth.find(packet(2, 0).flow);
+  EXPECT_EQ(ref.kind, core::PacketKind::kReference);
+  EXPECT_TRUE(ref.port_known);
+  EXPECT_EQ(ref.delivered_packets(), 0u);
+  EXPECT_TRUE(std::isnan(ref.p50_ps()));
+  EXPECT_EQ(truth.find(packet(3, 0).flow), nullptr);
+}
+
+TEST(GroundTruth, ListsFlowsInFirstSeenOrderWhateverTheTableLayout) {
+  // Two tables of different capacities iterate in different orders; flows() must not.
+  GroundTruth small;
+  GroundTruth big;
+  big.reserve(100'000);
+  std::vector<std::uint32_t> order;
+  auto rng = core::make_rng(1, 1);
+  for (int i = 0; i < 3000; ++i) {
+    const auto flow = static_cast<std::uint32_t>(rng() % 1000);
+    if (std::find(order.begin(), order.end(), flow) == order.end())
+      order.push_back(flow);
+    observe(small, packet(flow, i), 5);
+    observe(big, packet(flow, i), 5);
+  }
+  const std::vector<FlowEntry> a = small.flows();
+  const std::vector<FlowEntry> b = big.flows();
+  ASSERT_EQ(a.size(), order.size());
+  ASSERT_EQ(b.size(), order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    EXPECT_EQ(*a[i].key, packet(order[i], 0).flow);
+    EXPECT_EQ(*b[i].key, packet(order[i], 0).flow);
+    EXPECT_EQ(a[i].record->first_seen, i);
+    EXPECT_EQ(a[i].record->offered_packets, b[i].record->offered_packets);
+  }
+}
+
+TEST(GroundTruth, SummariesAddUpOverAllFlowsAndPerKind) {
+  GroundTruth truth;
+  observe(truth, packet(1, 0, 100), 1000);
+  observe(truth, packet(2, 1, 200, core::PacketKind::kCross), 3000);
+  observe(truth, packet(1, 2, 100), 2000);
+  observe(truth, packet(2, 3, 200), -1);
+  observe(truth, packet(3, 4, 50, core::PacketKind::kReference), 6000);
+  const TruthSummary all = truth.summary();
+  EXPECT_EQ(all.flows, 3u);
+  EXPECT_EQ(all.offered_packets, 5u);
+  EXPECT_EQ(all.offered_bytes, 650u);
+  EXPECT_EQ(all.dropped_packets, 1u);
+  EXPECT_EQ(all.delivered_packets(), 4u);
+  EXPECT_DOUBLE_EQ(all.delay.mean_ps(), 3000);
+  EXPECT_EQ(all.p50_ps(), 2000);  // 1000 2000 3000 6000, rank 1
+  const TruthSummary regular = truth.summary(core::PacketKind::kRegular);
+  EXPECT_EQ(regular.flows, 1u);
+  EXPECT_DOUBLE_EQ(regular.delay.mean_ps(), 1500);
+  const TruthSummary cross = truth.summary(core::PacketKind::kCross);
+  EXPECT_EQ(cross.flows, 1u);
+  EXPECT_EQ(cross.dropped_packets, 1u);
+  EXPECT_EQ(cross.delivered_packets(), 1u);
+  EXPECT_EQ(truth.summary(core::PacketKind::kReference).delay.max().count(), 6000);
+}
+
+TEST(GroundTruth, FallsBackToALookupWhenEgressDoesNotFollowItsIngress) {
+  GroundTruth truth;
+  const core::Packet a = packet(1, 0);
+  const core::Packet b = packet(2, 0);
+  truth.on_ingress(a);
+  truth.on_ingress(b);
+  truth.on_egress(a, 0, Time{700});
+  truth.on_egress(b, 0, Time{900});
+  EXPECT_EQ(truth.find(a.flow)->delay.max().count(), 700);
+  EXPECT_EQ(truth.find(b.flow)->delay.max().count(), 900);
+  EXPECT_THROW(truth.on_egress(packet(5, 0), 0, Time{1}), core::InvariantError);
+}
+
+TEST(GroundTruth, RejectsAnInvalidQuantileConfiguration) {
+  GroundTruthConfig config;
+  config.quantiles.relative_accuracy = 0;
+  try {
+    GroundTruth truth(config);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("relative_accuracy"));
+  }
+}
+
+}  // namespace
+}  // namespace rlisim::models
