@@ -27,9 +27,9 @@ SyntheticTrafficConfig config_for(const benchmark::State& state) {
   return c;
 }
 
-std::string temp_pcap(const char* tag) {
+std::string temp_pcap(const char* suffix) {
   return (std::filesystem::temp_directory_path() /
-          ("rlisim_bench_" + std::to_string(::getpid()) + "_" + tag + ".pcap"))
+          ("rlisim_bench_" + std::to_string(::getpid()) + suffix))
       .string();
 }
 
@@ -60,7 +60,7 @@ BENCHMARK(BM_FlowGenerator)
 
 void BM_FlowGeneratorToPcap(benchmark::State& state) {
   const SyntheticTrafficConfig c = config_for(state);
-  const std::string path = temp_pcap(state.range(2) ? "gz.pcap.gz" : "plain");
+  const std::string path = temp_pcap(state.range(2) ? ".pcap.gz" : ".pcap");
   rlisim::traces::WriterOptions options;
   options.gzip_level = 1;
   std::uint64_t packets = 0;

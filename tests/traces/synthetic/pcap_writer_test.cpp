@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
@@ -252,6 +253,34 @@ TEST_F(PcapWriterTest, RejectsUnrepresentablePacketsNamingTheRecord) {
   w.close();
   p.arrival = core::Time{0};
   EXPECT_THROW(w.write(p), core::TraceError);
+}
+
+TEST_F(PcapWriterTest, DashWritesToStandardOutputAndLeavesItOpen) {
+  const auto packets = generated(core::milliseconds(2));
+  {
+    PcapWriter w(path("reference.pcap"));
+    for (const auto& p : packets)
+      w.write(p);
+  }
+  // Point descriptor 1 at a file for the duration of the write.
+  std::fflush(stdout);
+  const int saved = ::dup(1);
+  ASSERT_GE(saved, 0);
+  std::FILE* target = std::fopen(path("stdout.pcap").c_str(), "wb");
+  ASSERT_NE(target, nullptr);
+  ::dup2(::fileno(target), 1);
+  std::fclose(target);
+  {
+    PcapWriter w("-");
+    for (const auto& p : packets)
+      w.write(p);
+    w.close();
+  }
+  std::fflush(stdout);
+  ::dup2(saved, 1);
+  ::close(saved);
+  EXPECT_EQ(file_bytes(path("stdout.pcap")), file_bytes(path("reference.pcap")));
+  EXPECT_NE(::fcntl(1, F_GETFD), -1);  // standard output is still open
 }
 
 TEST_F(PcapWriterTest, BadOptionsAndPathsAreReported) {
