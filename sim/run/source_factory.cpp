@@ -83,7 +83,9 @@ traces::SizeMix size_mix_from_spec(const std::string& spec) {
     throw core::ConfigError(
         fmt::format("size mix '{}': the capture holds no IP packet to take sizes from", spec));
   }
-  return traces::SizeMix::from_histogram(counts);
+  // A TCP packet needs 40 B of headers; smaller captured frames (e.g. bare IPv4 ACK
+  // fragments) are raised to that minimum so the mix is valid for every protocol.
+  return traces::SizeMix::from_histogram(counts).with_min_size(40);
 }
 
 std::uint64_t source_seed(std::uint64_t experiment_seed, std::size_t index) {

@@ -12,7 +12,8 @@
 namespace rlisim::run {
 
 /// A packet-size mix by name ("caida2018", "trimodal", "imix") or "trace:FILE" for the
-/// wire-size histogram of a capture. @throws core::ConfigError / core::TraceError.
+/// wire-size histogram of a capture (sizes below 40 B raised to 40 B, the smallest TCP
+/// packet). @throws core::ConfigError / core::TraceError.
 traces::SizeMix size_mix_from_spec(const std::string& spec);
 
 /// The seed of source `index`: derived from the experiment seed and the source's position, so
