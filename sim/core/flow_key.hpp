@@ -2,6 +2,7 @@
 // The 5-tuple flow key shared by traces, the router, ground truth and every estimator.
 
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -18,13 +19,18 @@ struct FlowKey {
   std::uint8_t protocol = 0;
   std::uint8_t ip_version = 0;
 
-  friend bool operator==(const FlowKey&, const FlowKey&) = default;
+  /// Byte-wise equality. The key has no padding (checked below), so comparing the object
+  /// representation is exact, and with a constant size the compiler inlines it: flow-table
+  /// probes compare keys on every packet.
+  friend bool operator==(const FlowKey& a, const FlowKey& b) {
+    return std::memcmp(&a, &b, sizeof(FlowKey)) == 0;
+  }
 
-  /// Abseil hashing hook (no Abseil include needed here).
+  /// Abseil hashing hook (no Abseil include needed here): hashes the 38 key bytes at once.
   template <typename H>
   friend H AbslHashValue(H h, const FlowKey& k) {
-    return H::combine(std::move(h), k.src, k.dst, k.src_port, k.dst_port, k.protocol,
-                      k.ip_version);
+    return H::combine_contiguous(std::move(h), reinterpret_cast<const unsigned char*>(&k),
+                                 sizeof(FlowKey));
   }
 
   /// Builds an IPv4 key from host-order addresses.
@@ -37,6 +43,9 @@ struct FlowKey {
   /// "10.0.0.1:80>10.0.0.2:1234/6", for messages.
   std::string to_string() const;
 };
+
+static_assert(sizeof(FlowKey) == 38, "FlowKey must have no padding: equality and hashing read "
+                                     "its bytes");
 
 /// Strict weak order, used to sort flows for deterministic output.
 bool operator<(const FlowKey& a, const FlowKey& b);
