@@ -38,8 +38,7 @@ const QuantileSketchConfig& validated(const QuantileSketchConfig& c) {
 
 QuantileSketch::QuantileSketch(const QuantileSketchConfig& config)
     : relative_accuracy_(validated(config).relative_accuracy),
-      log_gamma_(std::log1p(2 * config.relative_accuracy / (1 - config.relative_accuracy))),
-      inv_log_gamma_(1 / log_gamma_),
+      inv_log_gamma_(1 / std::log1p(2 * config.relative_accuracy / (1 - config.relative_accuracy))),
       exact_capacity_(static_cast<std::uint16_t>(config.exact_capacity)),
       max_buckets_(static_cast<std::uint16_t>(config.max_buckets)) {}
 
@@ -50,8 +49,10 @@ int QuantileSketch::bucket_index(double value) const {
 double QuantileSketch::bucket_value(int index) const {
   // 2 gamma^i / (gamma + 1): the point of (gamma^(i-1), gamma^i] with equal relative distance
   // alpha to both ends.
-  const double gamma = std::exp(log_gamma_);
-  return 2 * std::exp(index * log_gamma_) / (gamma + 1);
+  // The mapping's own gamma (exp(1 / inv_log_gamma_)), so the bound holds for the buckets as
+  // they are really cut.
+  const double log_gamma = 1 / inv_log_gamma_;
+  return 2 * std::exp(index * log_gamma) / (std::exp(log_gamma) + 1);
 }
 
 double QuantileSketch::min() const {
@@ -62,10 +63,40 @@ double QuantileSketch::max() const {
   return count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : max_;
 }
 
+template <typename F>
+void QuantileSketch::for_each_exact(F&& f) const {
+  if (count_ == 1) {
+    f(min_);
+  } else if (count_ == 2) {
+    f(min_);
+    f(max_);
+  } else {
+    for (const double s : samples_)
+      f(s);
+  }
+}
+
 void QuantileSketch::add(double value) {
   if (!(value >= 0) || !std::isfinite(value)) {
     throw std::invalid_argument(
         fmt::format("quantile sketch: values must be finite and >= 0 (got {})", value));
+  }
+  if (count_ < exact_capacity_) {
+    // Stays exact. Storage starts with the third value; capacity grows 8, 32, 128, ... so a
+    // flow reaches exact_capacity with few allocations.
+    if (count_ == 2) {
+      samples_.reserve(std::min<std::size_t>(8, exact_capacity_));
+      samples_.push_back(min_);
+      samples_.push_back(max_);
+    }
+    if (count_ >= 2) {
+      if (samples_.size() == samples_.capacity()) {
+        samples_.reserve(std::min<std::size_t>(samples_.capacity() * 4, exact_capacity_));
+      }
+      samples_.push_back(value);
+    }
+  } else if (count_ == exact_capacity_) {
+    to_buckets();
   }
   if (count_ == 0) {
     min_ = max_ = value;
@@ -74,12 +105,8 @@ void QuantileSketch::add(double value) {
     max_ = std::max(max_, value);
   }
   ++count_;
-  if (count_ <= exact_capacity_) {
-    samples_.push_back(value);
+  if (count_ <= exact_capacity_)
     return;
-  }
-  if (count_ == static_cast<std::uint64_t>(exact_capacity_) + 1)
-    to_buckets();
   if (value == 0) {
     ++zero_count_;
   } else {
@@ -88,13 +115,13 @@ void QuantileSketch::add(double value) {
 }
 
 void QuantileSketch::to_buckets() {
-  for (const double s : samples_) {
+  for_each_exact([this](double s) {
     if (s == 0) {
       ++zero_count_;
     } else {
       add_to_bucket(bucket_index(s), 1);
     }
-  }
+  });
   std::vector<double>().swap(samples_);  // release the memory, not just the size
 }
 
@@ -168,8 +195,7 @@ void QuantileSketch::merge(const QuantileSketch& other) {
     return;
   }
   if (other.is_exact()) {
-    for (const double s : other.samples_)
-      add(s);
+    other.for_each_exact([this](double s) { add(s); });
     return;
   }
   if (is_exact())
@@ -201,6 +227,8 @@ double QuantileSketch::quantile(double q) const {
   if (q == 1)
     return max_;
   const auto rank = static_cast<std::uint64_t>(std::floor(q * static_cast<double>(count_ - 1)));
+  if (is_exact() && count_ <= 2)
+    return min_;  // rank 0 of {min, max}; q == 1 returned above
   if (is_exact()) {
     std::vector<double> sorted = samples_;
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank),

@@ -38,10 +38,11 @@ struct QuantileSketchConfig {
 /// unless the rank falls into collapsed buckets (collapsed() tells). quantile(0) and
 /// quantile(1) are the exact minimum and maximum, and every estimate lies in [min, max].
 ///
-/// Cost: add() is O(1) amortised (one logarithm in the second phase); quantile() is O(n log n)
-/// in the first phase and O(buckets) in the second. Memory: 8 B per stored value in the first
-/// phase; in the second, 4 B per bucket between the smallest and largest bucket seen plus
-/// growth slack, never more than 4 B * max_buckets.
+/// Cost: add() is O(1) amortised (one logarithm in the second phase; no allocation for the
+/// first two values, then at most log4(exact_capacity) allocations); quantile() is O(n) in the
+/// first phase and O(buckets) in the second. Memory: 8 B per stored value from the third on; in the
+/// second, 4 B per bucket between the smallest and largest bucket seen plus growth slack, never
+/// more than 4 B * max_buckets.
 class QuantileSketch {
  public:
   /// @throws std::invalid_argument if a parameter is out of range (the message names it).
@@ -82,18 +83,21 @@ class QuantileSketch {
  private:
   int bucket_index(double value) const;
   double bucket_value(int index) const;
+  template <typename F>
+  void for_each_exact(F&& f) const;
   void to_buckets();
   void add_to_bucket(int index, std::uint64_t n);
   void reallocate(int alloc_lo, int alloc_hi, int merge_below);
 
   double relative_accuracy_;
-  double log_gamma_;
-  double inv_log_gamma_;
+  double inv_log_gamma_;  // 1 / ln(gamma)
   std::uint64_t count_ = 0;
   std::uint64_t zero_count_ = 0;  // second phase only
   double min_ = 0;
   double max_ = 0;
-  std::vector<double> samples_;      // first phase
+  // First phase: with n <= 2 the values are exactly {min_, max_} and nothing is stored (most
+  // flows are short); from the third value on, all values are stored here.
+  std::vector<double> samples_;
   std::vector<std::uint32_t> bins_;  // second phase: bins_[k] counts bucket bin_offset_ + k
   int bin_offset_ = 0;
   int lo_ = 0;  // smallest and largest non-empty bucket (second phase)
