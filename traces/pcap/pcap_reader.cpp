@@ -136,9 +136,13 @@ std::optional<core::TraceTime> PcapReader::last_timestamp() const {
   return core::TraceTime{last_out_ts_};
 }
 
-void PcapReader::throw_record_error(std::uint64_t record, const std::string& what) const {
-  throw core::TraceError(
+core::TraceError PcapReader::record_error(std::uint64_t record, const std::string& what) const {
+  return core::TraceError(
       fmt::format("{}: record {} (1-based record number in the file): {}", name_, record, what));
+}
+
+void PcapReader::throw_record_error(std::uint64_t record, const std::string& what) const {
+  throw record_error(record, what);
 }
 
 void PcapReader::throw_read_error() {
@@ -326,14 +330,26 @@ bool PcapReader::pull(core::Packet& out, std::int64_t& ts, std::uint64_t& record
   return true;
 }
 
+bool PcapReader::pull_checked(core::Packet& out, std::int64_t& ts, std::uint64_t& record) {
+  // Errors are sticky: after one, the position in the file is undefined.
+  if (!failure_.empty()) [[unlikely]]
+    throw core::TraceError(failure_);
+  try {
+    return pull(out, ts, record);
+  } catch (const core::TraceError& e) {
+    failure_ = e.what();
+    throw;
+  }
+}
+
 bool PcapReader::next(core::Packet& out) {
   std::int64_t ts = 0;
   std::uint64_t record = 0;
-  if (!pull(out, ts, record))
+  if (!pull_checked(out, ts, record))
     return false;
   const std::int64_t offset = ts - origin_ts_;
   if (offset > kMaxOffsetNs) [[unlikely]] {
-    throw_record_error(
+    const core::TraceError error = record_error(
         record, fmt::format("timestamp {} is {} ns after the first packet's (record {}) {} and "
                             "{} ns after the previous packet's (record {}) {}; expected at most "
                             "{} ns (about 106 days) after the first packet, the range of "
@@ -342,6 +358,8 @@ bool PcapReader::next(core::Packet& out) {
                             format_ts(last_raw_ts_), offset, origin_record_, format_ts(origin_ts_),
                             last_raw_ts_ - previous_raw_ts_, previous_emitted_record_,
                             format_ts(previous_raw_ts_), kMaxOffsetNs));
+    failure_ = error.what();
+    throw error;
   }
   out.arrival = core::Time{offset * kPsPerNs};
   return true;
@@ -350,7 +368,7 @@ bool PcapReader::next(core::Packet& out) {
 bool PcapReader::next_timestamped(core::Packet& out, core::TraceTime& timestamp) {
   std::int64_t ts = 0;
   std::uint64_t record = 0;
-  if (!pull(out, ts, record))
+  if (!pull_checked(out, ts, record))
     return false;
   timestamp = core::TraceTime{ts};
   return true;

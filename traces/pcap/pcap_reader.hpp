@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/error.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/packet_source.hpp"
 #include "sim/core/time.hpp"
@@ -108,7 +109,8 @@ class PcapReader final : public core::PacketSource {
   PcapReader& operator=(const PcapReader&) = delete;
 
   /// @throws core::TraceError on a file defect, a timestamp out of order (Reorder::kError), a
-  /// sort window too small, or a trace longer than the simulation time range.
+  /// sort window too small, or a trace longer than the simulation time range. Errors are
+  /// sticky: every later call throws the same error again.
   bool next(core::Packet& out) override;
   /// Like next() but reports the packet's absolute trace timestamp (after reordering,
   /// clamping and gap shortening) instead of setting out.arrival, and so accepts traces of any
@@ -153,8 +155,10 @@ class PcapReader final : public core::PacketSource {
   bool read_ordered(core::Packet& out, std::int64_t& ts, std::uint64_t& record);
   bool read_sorted(core::Packet& out, std::int64_t& ts, std::uint64_t& record);
   bool pull(core::Packet& out, std::int64_t& ts, std::uint64_t& record);
+  bool pull_checked(core::Packet& out, std::int64_t& ts, std::uint64_t& record);
   [[noreturn]] void throw_read_error();
   void check_end();
+  core::TraceError record_error(std::uint64_t record, const std::string& what) const;
   [[noreturn]] void throw_record_error(std::uint64_t record, const std::string& what) const;
 
   std::string path_;
@@ -174,6 +178,7 @@ class PcapReader final : public core::PacketSource {
   std::uint32_t snaplen_ = 0;
   PcapReaderCounters counters_;
   bool end_ = false;
+  std::string failure_;  // the first error thrown; every later call throws it again
   // Order (before gap shortening): last timestamp and record passed through the order stage.
   bool have_previous_ = false;
   std::int64_t previous_ts_ = 0;
