@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "traces/pcap/gzip_pump.hpp"
 #include "traces/pcap/pcap_framing.hpp"
 

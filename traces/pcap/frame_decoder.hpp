@@ -1,6 +1,7 @@
 #pragma once
 // Link-layer, IPv4/IPv6 and port decoding of one captured frame into a 5-tuple flow key.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>

@@ -153,7 +153,8 @@ void GzipPump::run(std::vector<std::uint8_t> prefix) {
     }
     std::vector<std::uint8_t> in(kInputChunk);
     std::vector<std::uint8_t> out(kOutputChunk);
-    if (!prefix.empty()) std::memcpy(in.data(), prefix.data(), prefix.size());
+    if (!prefix.empty())
+      std::memcpy(in.data(), prefix.data(), prefix.size());
     z.next_in = in.data();
     z.avail_in = static_cast<uInt>(prefix.size());
     std::uint64_t read_total = prefix.size();

@@ -259,7 +259,7 @@ bool PcapReader::read_sorted(core::Packet& out, std::int64_t& ts, std::uint64_t&
     return a.ts != b.ts ? a.ts > b.ts : a.record > b.record;
   };
   for (;;) {
-    if (!heap_.empty() && (end_ || heap_.front().ts <= newest_ts_ - window)) {
+    if (!heap_.empty() && (end_ || newest_ts_ - heap_.front().ts >= window)) {
       std::pop_heap(heap_.begin(), heap_.end(), later);
       const Pending& top = heap_.back();
       out = top.packet;
