@@ -79,9 +79,9 @@ TEST(Config, ReportsTomlSyntaxErrorsWithLine) {
 }
 
 TEST(Config, AppliesOverridesBeforeValidation) {
-  const auto c = parse_config(kMinimal, "exp.toml",
-                              {"router.port.0.rate=20Gbps", "seed=9", "source[0].profile=sanj",
-                               "utilization.target=0.9"});
+  const auto c = parse_config(
+      kMinimal, "exp.toml",
+      {"router.port.0.rate=20Gbps", "seed=9", "source[0].profile=sanj", "utilization.target=0.9"});
   EXPECT_EQ(c.router.egress[0].rate.value, 20'000'000'000u);
   EXPECT_EQ(c.seed, 9u);
   EXPECT_EQ(c.sources[0].profile, "sanj");
@@ -98,16 +98,16 @@ TEST(Config, RejectsBadOverrides) {
 }
 
 TEST(Config, ResolvesPcapPathsAgainstTheConfigFolder) {
-  const auto c = parse_config("[[source]]\nkind = \"pcap\"\npath = \"data/x.pcap\"\n", "e.toml",
-                              {}, "/srv/exp");
+  const auto c = parse_config("[[source]]\nkind = \"pcap\"\npath = \"data/x.pcap\"\n", "e.toml", {},
+                              "/srv/exp");
   EXPECT_EQ(c.sources[0].path, "/srv/exp/data/x.pcap");
   const auto s = parse_config("[[source]]\nkind = \"pcap\"\npath = \"-\"\n", "e.toml", {}, "/x");
   EXPECT_EQ(s.sources[0].path, "-");
 }
 
 TEST(Config, RequiresRouteFieldsAndValidPorts) {
-  const std::string t = std::string(kMinimal) +
-                        "[router]\n";  // duplicate table is a TOML error, with a line number
+  const std::string t =
+      std::string(kMinimal) + "[router]\n";  // duplicate table is a TOML error, with a line number
   EXPECT_THAT(error_of(t), HasSubstr("exp.toml:14:1: Error while parsing table header"));
   std::string r = kMinimal;
   r.replace(r.find("processing_delay"), 0,
