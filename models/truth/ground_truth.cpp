@@ -10,18 +10,6 @@
 
 namespace rlisim::models {
 
-static_assert(sizeof(core::FlowKey) == 38 &&
-                  std::has_unique_object_representations_v<core::FlowKey>,
-              "KeyEqual compares FlowKey bytes: the key must have no padding");
-
-bool GroundTruth::KeyEqual::operator()(const core::FlowKey& a, const core::FlowKey& b) const {
-  std::uint64_t x[5] = {};
-  std::uint64_t y[5] = {};
-  std::memcpy(x, &a, sizeof(core::FlowKey));
-  std::memcpy(y, &b, sizeof(core::FlowKey));
-  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-}
-
 GroundTruth::GroundTruth(const GroundTruthConfig& config)
     : prototype_{.first_seen = 0,
                  .kind = core::PacketKind::kRegular,
@@ -51,7 +39,7 @@ void GroundTruth::on_ingress(const core::Packet& p) {
 }
 
 FlowRecord& GroundTruth::record_for(const core::Packet& p) {
-  if (last_ != nullptr && KeyEqual{}(*last_key_, p.flow))
+  if (last_ != nullptr && *last_key_ == p.flow)
     return *last_;
   // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
   const auto it = flows_.find(p.flow);

@@ -107,14 +107,8 @@ class GroundTruth final : public Estimator {
   FlowRecord& record_for(const core::Packet& p);
   TruthSummary summarise(const core::PacketKind* kind) const;
 
-  /// Key equality as five 64-bit compares: FlowKey has no padding, so equal bytes mean equal
-  /// keys, and this avoids two out-of-line memcmp calls per probe.
-  struct KeyEqual {
-    bool operator()(const core::FlowKey& a, const core::FlowKey& b) const;
-  };
-
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
-  absl::flat_hash_map<core::FlowKey, FlowRecord, absl::Hash<core::FlowKey>, KeyEqual> flows_;
+  absl::flat_hash_map<core::FlowKey, FlowRecord> flows_;
   // The record touched by the last on_ingress, and its key (stable until the next insert).
   FlowRecord* last_ = nullptr;
   const core::FlowKey* last_key_ = nullptr;
