@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 
+#include "sim/net/router.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/scenario.hpp"
 #include "traces/pcap/pcap_reader.hpp"
@@ -83,6 +84,27 @@ void BM_PcapReaderDecode(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
 }
 BENCHMARK(BM_PcapReaderDecode)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// The same pipeline without any observer: reader + router only. The difference to
+// BM_EndToEndRun is the cost of exact per-flow ground truth.
+void BM_ReaderAndRouterOnly(benchmark::State& state) {
+  const auto& t = bench_trace();
+  const double rate = static_cast<double>(t.bytes) * 8.0 / t.duration_s / 0.9;
+  net::RouterConfig config;
+  config.egress[0].rate = core::BitsPerSecond{static_cast<std::uint64_t>(rate)};
+  config.egress[0].buffer.packets = 1000;
+  std::uint64_t packets = 0;
+  for (auto _ : state) {
+    traces::PcapReader reader(t.path);
+    net::Router router(config);
+    core::Packet p;
+    while (reader.next(p))
+      router.process(p);
+    packets += router.packets();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(packets));
+}
+BENCHMARK(BM_ReaderAndRouterOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // A single FIFO port at 90 % utilization (rate fixed from the known offered load, so no
 // survey pre-pass is timed), 1000-packet buffer, exact per-flow ground truth.

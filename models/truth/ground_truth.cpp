@@ -23,28 +23,32 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
                  .quantiles = QuantileSketch(config.quantiles)} {}
 
 void GroundTruth::on_ingress(const core::Packet& p) {
-  auto [it, inserted] = flows_.try_emplace(p.flow, prototype_);
-  FlowRecord& rec = it->second;
+  const auto next = static_cast<std::uint32_t>(records_.size());
+  auto [it, inserted] = index_.try_emplace(p.flow, next);
   if (inserted) {
-    if (flows_.size() > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("ground truth: more than 2^32 flows");
+    if (records_.size() == std::numeric_limits<std::uint32_t>::max()) {
+      index_.erase(it);
+      throw std::length_error("ground truth: more than 2^32 - 1 flows");
     }
-    rec.first_seen = static_cast<std::uint32_t>(flows_.size() - 1);
-    rec.kind = p.kind;
+    records_.push_back(prototype_);
+    keys_.push_back(p.flow);
+    records_.back().first_seen = next;
+    records_.back().kind = p.kind;
   }
-  ++rec.offered_packets;
-  rec.offered_bytes += p.wire_bytes;
-  last_ = &rec;
   last_key_ = &it->first;
+  last_ = &records_[it->second];
+  ++last_->offered_packets;
+  last_->offered_bytes += p.wire_bytes;
+  finalized_.reset();
 }
 
 FlowRecord& GroundTruth::record_for(const core::Packet& p) {
   if (last_ != nullptr && *last_key_ == p.flow)
     return *last_;
   // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
-  const auto it = flows_.find(p.flow);
-  RLISIM_CHECK(it != flows_.end());
-  return it->second;
+  const auto it = index_.find(p.flow);
+  RLISIM_CHECK(it != index_.end());
+  return records_[it->second];
 }
 
 namespace {
@@ -73,30 +77,46 @@ void GroundTruth::on_drop(const core::Packet& p, PortId port) {
 }
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
-  const auto it = flows_.find(key);
-  return it == flows_.end() ? nullptr : &it->second;
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &records_[it->second];
 }
 
 std::vector<FlowEntry> GroundTruth::flows() const {
-  std::vector<FlowEntry> out(flows_.size(), FlowEntry{nullptr, nullptr});
-  // first_seen is a permutation of 0..F-1, so placing by index sorts in O(F).
-  for (const auto& [key, rec] : flows_)
-    out[rec.first_seen] = FlowEntry{&key, &rec};
+  std::vector<FlowEntry> out;
+  out.reserve(records_.size());
+  for (std::size_t i = 0; i < records_.size(); ++i)
+    out.push_back(FlowEntry{&keys_[i], &records_[i]});
   return out;
 }
 
-TruthSummary GroundTruth::summarise(const core::PacketKind* kind) const {
-  TruthSummary s{.flows = 0,
-                 .offered_packets = 0,
-                 .offered_bytes = 0,
-                 .dropped_packets = 0,
-                 .delay = {},
-                 .quantiles = QuantileSketch(prototype_.quantiles)};
-  // Merge in first-seen order so the result does not depend on the hash seed.
-  for (const FlowEntry& e : flows()) {
-    const FlowRecord& r = *e.record;
-    if (kind != nullptr && r.kind != *kind)
-      continue;
+namespace {
+TruthSummary empty_summary(const QuantileSketch& prototype) {
+  return TruthSummary{.flows = 0,
+                      .offered_packets = 0,
+                      .offered_bytes = 0,
+                      .dropped_packets = 0,
+                      .delay = {},
+                      .quantiles = QuantileSketch(prototype)};
+}
+
+void add_into(TruthSummary& s, const TruthSummary& part) {
+  s.flows += part.flows;
+  s.offered_packets += part.offered_packets;
+  s.offered_bytes += part.offered_bytes;
+  s.dropped_packets += part.dropped_packets;
+  s.delay.merge(part.delay);
+  s.quantiles.merge(part.quantiles);
+}
+}  // namespace
+
+GroundTruth::Totals GroundTruth::totals() const {
+  const QuantileSketch empty(prototype_.quantiles);
+  Totals t{.by_kind = {empty_summary(empty), empty_summary(empty), empty_summary(empty)},
+           .all = empty_summary(empty)};
+  // One pass in first-seen order (deterministic: independent of the hash seed); the total over
+  // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
+  for (const FlowRecord& r : records_) {
+    TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];
     ++s.flows;
     s.offered_packets += r.offered_packets;
     s.offered_bytes += r.offered_bytes;
@@ -104,15 +124,22 @@ TruthSummary GroundTruth::summarise(const core::PacketKind* kind) const {
     s.delay.merge(r.delay);
     s.quantiles.merge(r.quantiles);
   }
-  return s;
+  for (const auto& k : t.by_kind)
+    add_into(t.all, k);
+  return t;
+}
+
+void GroundTruth::finalize() {
+  finalized_ = totals();
 }
 
 TruthSummary GroundTruth::summary() const {
-  return summarise(nullptr);
+  return finalized_ ? finalized_->all : totals().all;
 }
 
 TruthSummary GroundTruth::summary(core::PacketKind kind) const {
-  return summarise(&kind);
+  const auto i = static_cast<std::size_t>(kind);
+  return finalized_ ? finalized_->by_kind[i] : totals().by_kind[i];
 }
 
 }  // namespace rlisim::models

@@ -1,7 +1,10 @@
 #pragma once
 // Exact per-flow delay and loss ground truth, behind the same observer interface as estimators.
 
+#include <array>
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -73,14 +76,16 @@ struct TruthSummary {
 /// drops, delivered packets, delay min/max, exact mean and population standard deviation
 /// (DelayMoments), and p50/p99 (QuantileSketch).
 ///
+/// Storage: records live in a deque in first-seen order, and a flat hash map holds only
+/// key -> index. Traces have millions of flows but a few thousand active at once; keeping the
+/// large records out of the hash table means a lookup touches one small slot, the records of
+/// active flows sit together at the end of the deque (cache-warm), growth never moves a
+/// record, and first-seen order costs nothing.
 /// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers the
 /// record; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
-/// next on_ingress) reuses it after a key comparison, since no insertion can have moved it.
-/// Memory: O(flows), never O(packets): a 288 B table slot per flow (the table keeps 7/16 to
-/// 7/8 of its slots full, so 330-660 B per flow), plus the sketch storage: nothing for flows
-/// with at most 2 delivered packets, 8 B per delivered packet up to `exact_capacity` (64 by
-/// default), then 4 B per delay bucket spanned (at most 4 B * max_buckets = 8 KiB; about
-/// 2.8 KiB for delays spanning 1 us to 1 ms at 0.5 %).
+/// next on_ingress) reuses it after a key comparison.
+/// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
+/// up to `exact_capacity`, then 4 B per delay bucket spanned).
 /// Output order is first-seen order, independent of the per-process hash seed.
 class GroundTruth final : public Estimator {
  public:
@@ -88,30 +93,43 @@ class GroundTruth final : public Estimator {
   explicit GroundTruth(const GroundTruthConfig& config = {});
 
   std::string_view name() const override { return "truth"; }
+  void prefetch(const core::Packet& p) override { index_.prefetch(p.flow); }
   void on_ingress(const core::Packet& p) override;
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override;
+  /// Computes the totals once (summary() then returns them without another pass).
+  void finalize() override;
 
   /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
-  void reserve(std::size_t flows) { flows_.reserve(flows); }
-  std::size_t flow_count() const { return flows_.size(); }
+  void reserve(std::size_t flows) { index_.reserve(flows); }
+  std::size_t flow_count() const { return records_.size(); }
   /// The record of one flow, or nullptr if it was never seen.
   const FlowRecord* find(const core::FlowKey& key) const;
-  /// Every flow in first-seen order. O(F log F).
+  /// Every flow in first-seen order. O(F).
   std::vector<FlowEntry> flows() const;
-  /// Totals over all flows, or over the flows of one kind. O(F) plus sketch merges.
+  /// Totals over all flows, or over the flows of one kind. One O(F) pass with sketch merges,
+  /// or free after finalize().
   TruthSummary summary() const;
   TruthSummary summary(core::PacketKind kind) const;
 
  private:
+  static constexpr std::size_t kKinds = 3;
+  struct Totals {
+    std::array<TruthSummary, kKinds> by_kind;
+    TruthSummary all;
+  };
   FlowRecord& record_for(const core::Packet& p);
-  TruthSummary summarise(const core::PacketKind* kind) const;
+  Totals totals() const;
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
-  absl::flat_hash_map<core::FlowKey, FlowRecord> flows_;
-  // The record touched by the last on_ingress, and its key (stable until the next insert).
+  absl::flat_hash_map<core::FlowKey, std::uint32_t> index_;
+  std::deque<core::FlowKey> keys_;  // by first-seen index
+  std::deque<FlowRecord> records_;  // by first-seen index
+  // The record touched by the last on_ingress and its key in the hash slot (still cached, and
+  // stable because no insertion happens before the matching on_egress/on_drop).
   FlowRecord* last_ = nullptr;
   const core::FlowKey* last_key_ = nullptr;
+  std::optional<Totals> finalized_;
 };
 
 }  // namespace rlisim::models

@@ -50,6 +50,13 @@ class Router {
   ///         negative processing delay.
   explicit Router(RouterConfig config);
 
+  /// Tells the observers that `p` will be processed soon (see Estimator::prefetch); call it a
+  /// few packets ahead of process(p) to overlap their table lookups.
+  void prefetch(const core::Packet& p) {
+    for (models::Estimator* o : observers_)
+      o->prefetch(p);
+  }
+
   /// Routes one packet. Packets must come in (arrival, source, seq) order.
   /// @throws std::invalid_argument if p.arrival is earlier than the previous packet's.
   PacketFate process(const core::Packet& p);

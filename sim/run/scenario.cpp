@@ -1,5 +1,6 @@
 #include "sim/run/scenario.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 
@@ -119,24 +120,46 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     router.add_observer(*log);
   }
 
-  core::Packet p;
-  std::uint64_t n = 0;
-  try {
-    while (merger.next(p)) {
-      if (config.duration && p.arrival > *config.duration)
-        break;
-      if (n == 0)
-        result.first_arrival = p.arrival;
-      result.last_arrival = p.arrival;
-      router.process(p);
-      // Checking the clock costs more than a packet; look only every 64 Ki packets.
-      if ((++n & 0xffff) == 0 && options.progress) {
-        options.progress->update(n, p.arrival, merger.progress());
-      }
+  // Packets wait in a short ring between the sources and the router, so the observers can
+  // prefetch their per-flow state kLookahead packets ahead (flow tables with millions of
+  // entries miss the cache on nearly every lookup otherwise). Order is unchanged.
+  constexpr std::size_t kLookahead = 16;
+  std::array<core::Packet, kLookahead> ring;
+  std::size_t head = 0;
+  std::size_t queued = 0;
+  bool more = true;
+  const auto pull = [&] {
+    core::Packet& slot = ring[(head + queued) % kLookahead];
+    try {
+      more = merger.next(slot) && !(config.duration && slot.arrival > *config.duration);
+    } catch (const core::TraceError& e) {
+      // Keep what was computed: the packets already read are still simulated, then the caller
+      // reports the partial run and exits non-zero.
+      result.error = e.what();
+      more = false;
     }
-  } catch (const core::TraceError& e) {
-    // Keep what was computed: the caller reports the partial run and exits non-zero.
-    result.error = e.what();
+    if (more) {
+      router.prefetch(slot);
+      ++queued;
+    }
+  };
+  while (more && queued < kLookahead)
+    pull();
+  std::uint64_t n = 0;
+  while (queued > 0) {
+    const core::Packet& p = ring[head];
+    if (n == 0)
+      result.first_arrival = p.arrival;
+    result.last_arrival = p.arrival;
+    router.process(p);
+    head = (head + 1) % kLookahead;
+    --queued;
+    if (more)
+      pull();
+    // Checking the clock costs more than a packet; look only every 64 Ki packets.
+    if ((++n & 0xffff) == 0 && options.progress) {
+      options.progress->update(n, result.last_arrival, merger.progress());
+    }
   }
   if (options.progress)
     options.progress->done();
