@@ -82,7 +82,7 @@ void QuantileSketch::add(double value) {
         fmt::format("quantile sketch: values must be finite and >= 0 (got {})", value));
   }
   if (count_ < exact_capacity_) {
-    // Stays exact. Storage starts with the third value; capacity grows 8, 32, 128, ... so a
+    // Stays exact. Storage starts with the third value; capacity grows 8, 64, 512, ... so a
     // flow reaches exact_capacity with few allocations.
     if (count_ == 2) {
       samples_.reserve(std::min<std::size_t>(8, exact_capacity_));
@@ -91,7 +91,7 @@ void QuantileSketch::add(double value) {
     }
     if (count_ >= 2) {
       if (samples_.size() == samples_.capacity()) {
-        samples_.reserve(std::min<std::size_t>(samples_.capacity() * 4, exact_capacity_));
+        samples_.reserve(std::min<std::size_t>(samples_.capacity() * 8, exact_capacity_));
       }
       samples_.push_back(value);
     }

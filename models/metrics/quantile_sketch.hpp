@@ -39,7 +39,7 @@ struct QuantileSketchConfig {
 /// quantile(1) are the exact minimum and maximum, and every estimate lies in [min, max].
 ///
 /// Cost: add() is O(1) amortised (one logarithm in the second phase; no allocation for the
-/// first two values, then at most log4(exact_capacity) allocations); quantile() is O(n) in the
+/// first two values, then at most log8(exact_capacity) allocations); quantile() is O(n) in the
 /// first phase and O(buckets) in the second. Memory: 8 B per stored value from the third on; in the
 /// second, 4 B per bucket between the smallest and largest bucket seen plus growth slack, never
 /// more than 4 B * max_buckets.

@@ -23,20 +23,26 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
                  .quantiles = QuantileSketch(config.quantiles)} {}
 
 void GroundTruth::on_ingress(const core::Packet& p) {
-  const auto next = static_cast<std::uint32_t>(records_.size());
+  const auto next = static_cast<std::uint32_t>(size_);
   auto [it, inserted] = index_.try_emplace(p.flow, next);
   if (inserted) {
-    if (records_.size() == std::numeric_limits<std::uint32_t>::max()) {
+    if (size_ == std::numeric_limits<std::uint32_t>::max()) {
       index_.erase(it);
       throw std::length_error("ground truth: more than 2^32 - 1 flows");
     }
-    records_.push_back(prototype_);
-    keys_.push_back(p.flow);
-    records_.back().first_seen = next;
-    records_.back().kind = p.kind;
+    if ((size_ & (kChunk - 1)) == 0) {
+      chunks_.push_back(std::make_unique<Chunk>());
+      chunks_.back()->records.reserve(kChunk);
+    }
+    Chunk& chunk = *chunks_.back();
+    chunk.keys[size_ & (kChunk - 1)] = p.flow;
+    FlowRecord& rec = chunk.records.emplace_back(prototype_);
+    rec.first_seen = next;
+    rec.kind = p.kind;
+    ++size_;
   }
   last_key_ = &it->first;
-  last_ = &records_[it->second];
+  last_ = &record_at(it->second);
   ++last_->offered_packets;
   last_->offered_bytes += p.wire_bytes;
   finalized_.reset();
@@ -48,7 +54,7 @@ FlowRecord& GroundTruth::record_for(const core::Packet& p) {
   // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
   const auto it = index_.find(p.flow);
   RLISIM_CHECK(it != index_.end());
-  return records_[it->second];
+  return record_at(it->second);
 }
 
 namespace {
@@ -78,14 +84,14 @@ void GroundTruth::on_drop(const core::Packet& p, PortId port) {
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
   const auto it = index_.find(key);
-  return it == index_.end() ? nullptr : &records_[it->second];
+  return it == index_.end() ? nullptr : &record_at(it->second);
 }
 
 std::vector<FlowEntry> GroundTruth::flows() const {
   std::vector<FlowEntry> out;
-  out.reserve(records_.size());
-  for (std::size_t i = 0; i < records_.size(); ++i)
-    out.push_back(FlowEntry{&keys_[i], &records_[i]});
+  out.reserve(size_);
+  for (std::size_t i = 0; i < size_; ++i)
+    out.push_back(FlowEntry{&key_at(i), &record_at(i)});
   return out;
 }
 
@@ -115,7 +121,8 @@ GroundTruth::Totals GroundTruth::totals() const {
            .all = empty_summary(empty)};
   // One pass in first-seen order (deterministic: independent of the hash seed); the total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
-  for (const FlowRecord& r : records_) {
+  for (std::size_t i = 0; i < size_; ++i) {
+    const FlowRecord& r = record_at(i);
     TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];
     ++s.flows;
     s.offered_packets += r.offered_packets;

@@ -3,7 +3,7 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -76,10 +76,10 @@ struct TruthSummary {
 /// drops, delivered packets, delay min/max, exact mean and population standard deviation
 /// (DelayMoments), and p50/p99 (QuantileSketch).
 ///
-/// Storage: records live in a deque in first-seen order, and a flat hash map holds only
+/// Storage: records live in fixed-size chunks in first-seen order, and a flat hash map holds only
 /// key -> index. Traces have millions of flows but a few thousand active at once; keeping the
 /// large records out of the hash table means a lookup touches one small slot, the records of
-/// active flows sit together at the end of the deque (cache-warm), growth never moves a
+/// active flows sit together near the end (cache-warm), growth never moves a
 /// record, and first-seen order costs nothing.
 /// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers the
 /// record; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
@@ -102,7 +102,7 @@ class GroundTruth final : public Estimator {
 
   /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
   void reserve(std::size_t flows) { index_.reserve(flows); }
-  std::size_t flow_count() const { return records_.size(); }
+  std::size_t flow_count() const { return size_; }
   /// The record of one flow, or nullptr if it was never seen.
   const FlowRecord* find(const core::FlowKey& key) const;
   /// Every flow in first-seen order. O(F).
@@ -123,8 +123,25 @@ class GroundTruth final : public Estimator {
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
   absl::flat_hash_map<core::FlowKey, std::uint32_t> index_;
-  std::deque<core::FlowKey> keys_;  // by first-seen index
-  std::deque<FlowRecord> records_;  // by first-seen index
+  // Records and keys by first-seen index, in fixed chunks: growth never moves a record and
+  // costs one allocation per kChunk flows (std::deque would allocate every 2 records).
+  static constexpr std::size_t kChunkBits = 12;
+  static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
+  struct Chunk {
+    std::array<core::FlowKey, kChunk> keys;
+    std::vector<FlowRecord> records;  // reserved to kChunk, so it never reallocates
+  };
+  FlowRecord& record_at(std::size_t i) {
+    return chunks_[i >> kChunkBits]->records[i & (kChunk - 1)];
+  }
+  const FlowRecord& record_at(std::size_t i) const {
+    return chunks_[i >> kChunkBits]->records[i & (kChunk - 1)];
+  }
+  const core::FlowKey& key_at(std::size_t i) const {
+    return chunks_[i >> kChunkBits]->keys[i & (kChunk - 1)];
+  }
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::size_t size_ = 0;
   // The record touched by the last on_ingress and its key in the hash slot (still cached, and
   // stable because no insertion happens before the matching on_egress/on_drop).
   FlowRecord* last_ = nullptr;

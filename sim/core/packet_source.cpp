@@ -1,28 +1,36 @@
 #include "sim/core/packet_source.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 
 namespace rlisim::core {
 namespace {
 // std heap algorithms build a max-heap; invert the arrival order to get the earliest on top.
-bool later(const Packet& a, const Packet& b) { return arrives_before(b, a); }
+bool later(const Packet& a, const Packet& b) {
+  return arrives_before(b, a);
+}
 }  // namespace
 
 SourceMerger::SourceMerger(std::vector<std::unique_ptr<PacketSource>> sources)
-    : sources_(std::move(sources)), next_seq_(sources_.size(), 0),
+    : sources_(std::move(sources)),
+      next_seq_(sources_.size(), 0),
       last_arrival_(sources_.size(), Time::min()) {
-  if (sources_.size() > 0xffff) throw ConfigError("at most 65535 packet sources are supported");
+  if (sources_.size() > 0xffff)
+    throw ConfigError("at most 65535 packet sources are supported");
   heap_.reserve(sources_.size());
-  for (std::size_t i = 0; i < sources_.size(); ++i) refill(i);
+  if (sources_.size() > 1) {
+    for (std::size_t i = 0; i < sources_.size(); ++i)
+      refill(i);
+  }
 }
 
 void SourceMerger::refill(std::size_t index) {
   Packet p;
-  if (!sources_[index]->next(p)) return;
+  if (!sources_[index]->next(p))
+    return;
   // A source must be time-ordered: the merge is only correct over sorted streams.
   if (p.arrival < last_arrival_[index]) {
     throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
@@ -37,7 +45,22 @@ void SourceMerger::refill(std::size_t index) {
 }
 
 bool SourceMerger::next(Packet& out) {
-  if (heap_.empty()) return false;
+  if (sources_.size() == 1) {
+    // One source needs no heap: read straight through (the common trace-replay case).
+    if (!sources_[0]->next(out))
+      return false;
+    if (out.arrival < last_arrival_[0]) {
+      throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
+                                   sources_[0]->describe(), next_seq_[0], out.arrival.count(),
+                                   last_arrival_[0].count()));
+    }
+    last_arrival_[0] = out.arrival;
+    out.source = 0;
+    out.seq = next_seq_[0]++;
+    return true;
+  }
+  if (heap_.empty())
+    return false;
   std::pop_heap(heap_.begin(), heap_.end(), later);
   out = heap_.back();
   heap_.pop_back();
@@ -48,7 +71,8 @@ bool SourceMerger::next(Packet& out) {
 std::string SourceMerger::describe() const {
   std::string s = "merge(";
   for (std::size_t i = 0; i < sources_.size(); ++i) {
-    if (i) s += ", ";
+    if (i)
+      s += ", ";
     s += sources_[i]->describe();
   }
   return s + ")";
@@ -58,7 +82,8 @@ std::optional<double> SourceMerger::progress() const {
   // The least advanced source bounds the overall progress.
   std::optional<double> worst;
   for (const auto& s : sources_) {
-    if (auto p = s->progress()) worst = worst ? std::min(*worst, *p) : *p;
+    if (auto p = s->progress())
+      worst = worst ? std::min(*worst, *p) : *p;
   }
   return worst;
 }
