@@ -27,38 +27,33 @@ SourceMerger::SourceMerger(std::vector<std::unique_ptr<PacketSource>> sources)
   }
 }
 
+bool SourceMerger::pull(std::size_t index, Packet& out) {
+  if (!sources_[index]->next(out))
+    return false;
+  // A source must be time-ordered: the merge is only correct over sorted streams.
+  if (out.arrival < last_arrival_[index]) {
+    throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
+                                 sources_[index]->describe(), next_seq_[index],
+                                 out.arrival.count(), last_arrival_[index].count()));
+  }
+  last_arrival_[index] = out.arrival;
+  out.source = static_cast<std::uint16_t>(index);
+  out.seq = next_seq_[index]++;
+  return true;
+}
+
 void SourceMerger::refill(std::size_t index) {
   Packet p;
-  if (!sources_[index]->next(p))
+  if (!pull(index, p))
     return;
-  // A source must be time-ordered: the merge is only correct over sorted streams.
-  if (p.arrival < last_arrival_[index]) {
-    throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
-                                 sources_[index]->describe(), next_seq_[index], p.arrival.count(),
-                                 last_arrival_[index].count()));
-  }
-  last_arrival_[index] = p.arrival;
-  p.source = static_cast<std::uint16_t>(index);
-  p.seq = next_seq_[index]++;
   heap_.push_back(p);
   std::push_heap(heap_.begin(), heap_.end(), later);
 }
 
 bool SourceMerger::next(Packet& out) {
-  if (sources_.size() == 1) {
-    // One source needs no heap: read straight through (the common trace-replay case).
-    if (!sources_[0]->next(out))
-      return false;
-    if (out.arrival < last_arrival_[0]) {
-      throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
-                                   sources_[0]->describe(), next_seq_[0], out.arrival.count(),
-                                   last_arrival_[0].count()));
-    }
-    last_arrival_[0] = out.arrival;
-    out.source = 0;
-    out.seq = next_seq_[0]++;
-    return true;
-  }
+  // One source needs no heap: read straight through (the common trace-replay case).
+  if (sources_.size() == 1)
+    return pull(0, out);
   if (heap_.empty())
     return false;
   std::pop_heap(heap_.begin(), heap_.end(), later);

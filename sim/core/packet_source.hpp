@@ -37,6 +37,8 @@ class SourceMerger final : public PacketSource {
   std::size_t size() const { return sources_.size(); }
 
  private:
+  /// Reads the next packet of source `index`, checks its order and numbers it.
+  bool pull(std::size_t index, Packet& out);
   void refill(std::size_t index);
   std::vector<std::unique_ptr<PacketSource>> sources_;
   std::vector<std::uint64_t> next_seq_;
