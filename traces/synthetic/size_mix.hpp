@@ -17,11 +17,11 @@ namespace rlisim::traces {
 ///
 /// Named mixes (anchors.md §4, §5):
 ///
-/// | name        | sizes (B)        | probabilities        | mean (B) | source |
-/// |-------------|------------------|----------------------|----------|----------------------------|
-/// | `caida2018` | 40 / 576 / 1500  | 0.30 / 0.10 / 0.60   | 969.6    | 2018 bimodal (default) | |
-/// `trimodal`  | 40 / 576 / 1500  | 0.50 / 0.25 / 0.25   | 539      | 2008-like, benchmark mix   |
-/// | `imix`      | 40 / 576 / 1500  | 7 : 4 : 1            | 340.33   | "simple IMIX" |
+/// | name        | sizes (B)       | probabilities      | mean (B) | source                   |
+/// |-------------|-----------------|--------------------|----------|--------------------------|
+/// | `caida2018` | 40 / 576 / 1500 | 0.30 / 0.10 / 0.60 | 969.6    | 2018 bimodal (default)   |
+/// | `trimodal`  | 40 / 576 / 1500 | 0.50 / 0.25 / 0.25 | 539      | 2008-like, benchmark mix |
+/// | `imix`      | 40 / 576 / 1500 | 7 : 4 : 1          | 340.33   | "simple IMIX"            |
 ///
 /// Every size lies in [kMinWireBytes, kMaxWireBytes]: an IPv4 packet is at least its 20-byte
 /// header, and the IPv4 total-length field caps it at 65535.

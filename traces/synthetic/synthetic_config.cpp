@@ -88,6 +88,7 @@ SyntheticTrafficConfig profile(std::string_view name) {
     c.name = "chic";
     c.rate = core::BitsPerSecond{2'500'000'000};
     c.flow_size.alpha = 1.3;
+    c.flow_size.min_packets = 6;
     c.size_mix = trimodal_mix("chic", 0.40, 0.10, 0.50);
     c.pacing.median_bps = 1e6;
     c.pacing.train_packets = 2;
@@ -98,6 +99,7 @@ SyntheticTrafficConfig profile(std::string_view name) {
     c.name = "sanj";
     c.rate = core::BitsPerSecond{2'000'000'000};
     c.flow_size.alpha = 1.1;
+    c.flow_size.min_packets = 4;
     c.size_mix = trimodal_mix("sanj", 0.45, 0.15, 0.40);
     c.pacing.median_bps = 2e6;
     c.pacing.sigma = 1.2;
