@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/packet.hpp"
@@ -23,6 +24,9 @@ class PacketSource {
   virtual std::string describe() const = 0;
   /// Fraction of the input consumed, in [0, 1], if known (for progress reports).
   virtual std::optional<double> progress() const { return std::nullopt; }
+  /// What the source counted so far (records read, skipped by reason, flows, ...), as
+  /// (snake_case name, value) pairs in a stable order, for the run summary.
+  virtual std::vector<std::pair<std::string, std::uint64_t>> counters() const { return {}; }
 };
 
 /// Merges several sources into one stream ordered by (arrival, source id, seq): a k-way merge
