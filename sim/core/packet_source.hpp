@@ -39,6 +39,8 @@ class SourceMerger final : public PacketSource {
   std::string describe() const override;
   std::optional<double> progress() const override;
   std::size_t size() const { return sources_.size(); }
+  /// Source `index` (its id), e.g. to read its counters after the run.
+  const PacketSource& source(std::size_t index) const { return *sources_.at(index); }
 
  private:
   /// Reads the next packet of source `index`, checks its order and numbers it.
