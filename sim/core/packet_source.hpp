@@ -26,7 +26,10 @@ class PacketSource {
   virtual std::optional<double> progress() const { return std::nullopt; }
   /// What the source counted so far (records read, skipped by reason, flows, ...), as
   /// (snake_case name, value) pairs in a stable order, for the run summary.
-  virtual std::vector<std::pair<std::string, std::uint64_t>> counters() const { return {}; }
+  /// (Named apart from the readers' own typed counters() accessors.)
+  virtual std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const {
+    return {};
+  }
 };
 
 /// Merges several sources into one stream ordered by (arrival, source id, seq): a k-way merge
