@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "sim/core/error.hpp"
+#include "traces/pcap/inflate_guard.hpp"
 
 namespace rlisim::traces {
 namespace {
@@ -151,6 +152,8 @@ void GzipPump::run(std::vector<std::uint8_t> prefix) {
       close_fd(write_fd_);
       return;
     }
+    // Everything below may throw (allocation, formatting): the guard frees zlib's state then.
+    const InflateGuard guard(z);
     std::vector<std::uint8_t> in(kInputChunk);
     std::vector<std::uint8_t> out(kOutputChunk);
     if (!prefix.empty())
@@ -209,7 +212,6 @@ void GzipPump::run(std::vector<std::uint8_t> prefix) {
         break;
       }
     }
-    inflateEnd(&z);
   } catch (const std::exception& e) {
     error_ = e.what();
   }

@@ -13,6 +13,8 @@ constexpr std::uint32_t kMagicMicro = 0xa1b2c3d4;
 constexpr std::uint32_t kMagicNano = 0xa1b23c4d;
 constexpr std::uint32_t kMagicKuznetzov = 0xa1b2cd34;  // patched pcap with 24-byte records
 constexpr std::uint32_t kMagicPcapNg = 0x0a0d0d0a;
+constexpr std::uint32_t kMicrosecondsPerSecond = 1'000'000;
+constexpr std::uint32_t kNanosecondsPerSecond = 1'000'000'000;
 
 std::uint32_t read_le32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
@@ -81,6 +83,10 @@ void PcapFraming::parse_file_header(const std::uint8_t* h) {
 void PcapFraming::parse_record_header(const std::uint8_t* h) {
   ++records_;
   record_offset_ = offset_;
+  // The fraction is checked here, on the raw field: libpcap opened with nanosecond precision
+  // multiplies a microsecond file's fraction by 1000, so an overflowing value would be
+  // indistinguishable from a valid one after scaling, and it never rejects either.
+  const std::uint32_t fraction = field(h + 4);
   std::uint32_t caplen = field(h + 8);
   std::uint32_t len = field(h + 12);
   if (old_minor_ && caplen > len)
@@ -103,6 +109,13 @@ void PcapFraming::parse_record_header(const std::uint8_t* h) {
     fail(records_, fmt::format("{}: captured length (caplen) {} exceeds the file's snaplen {}; "
                                "expected caplen <= snaplen",
                                where(), caplen, snaplen_limit_));
+  } else if (fraction >= (nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond)) {
+    fail(records_,
+         fmt::format("{}: timestamp fraction {} {} is out of range; expected 0 to {} in a {} "
+                     "file (a larger value would silently shift the time by whole seconds)",
+                     where(), nanosecond_ ? "(ts_nsec)" : "(ts_usec)", fraction,
+                     (nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond) - 1,
+                     nanosecond_ ? "nanosecond" : "microsecond"));
   } else {
     record_caplen_ = caplen;
     record_remaining_ = caplen;

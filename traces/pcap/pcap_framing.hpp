@@ -1,6 +1,7 @@
 #pragma once
 // Validates the record framing of a classic pcap byte stream as it streams past, catching what
-// libpcap silently repairs (caplen over snaplen) and naming the exact record of every defect.
+// libpcap silently repairs or accepts (caplen over snaplen, a timestamp fraction out of range)
+// and naming the exact record of every defect.
 
 #include <cstddef>
 #include <cstdint>

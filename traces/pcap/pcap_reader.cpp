@@ -39,6 +39,34 @@ std::uint64_t PcapReaderCounters::skipped_total() const {
   return total;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> PcapReaderCounters::named() const {
+  std::vector<std::pair<std::string, std::uint64_t>> list;
+  list.reserve(kSkipReasonCount + 14);
+  list.emplace_back("records", records);
+  list.emplace_back("packets", packets);
+  list.emplace_back("wire_bytes", wire_bytes);
+  for (std::size_t i = 1; i < kSkipReasonCount; ++i) {  // 0 is SkipReason::kNone
+    list.emplace_back(fmt::format("skipped_{}", skip_reason_name(static_cast<SkipReason>(i))),
+                      skipped[i]);
+  }
+  list.emplace_back("skipped_total", skipped_total());
+  list.emplace_back("ipv4", ipv4);
+  list.emplace_back("ipv6", ipv6);
+  list.emplace_back("first_fragments", first_fragments);
+  list.emplace_back("later_fragments", later_fragments);
+  list.emplace_back("truncated_l4", truncated_l4);
+  list.emplace_back("short_records", short_records);
+  list.emplace_back("oversized", oversized);
+  list.emplace_back("clamped", clamped);
+  list.emplace_back("reordered", reordered);
+  list.emplace_back("gaps_shortened", gaps_shortened);
+  return list;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> PcapReader::summary_counters() const {
+  return counters_.named();
+}
+
 void PcapReader::PcapCloser::operator()(pcap* handle) const {
   pcap_close(handle);
 }

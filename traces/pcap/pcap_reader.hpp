@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/error.hpp"
@@ -75,6 +76,11 @@ struct PcapReaderCounters {
   core::TraceTime gap_time_removed{};  ///< total time removed by shortening gaps, ns
 
   std::uint64_t skipped_total() const;
+  /// Every counter as (snake_case name, value), in a fixed order whatever the values: records,
+  /// packets, wire_bytes, skipped_<reason> for each SkipReason in enum order (see
+  /// skip_reason_name), skipped_total, ipv4, ipv6, first_fragments, later_fragments,
+  /// truncated_l4, short_records, oversized, clamped, reordered, gaps_shortened.
+  std::vector<std::pair<std::string, std::uint64_t>> named() const;
   std::uint64_t skipped_by(SkipReason reason) const {
     return skipped[static_cast<std::size_t>(reason)];
   }
@@ -92,7 +98,7 @@ struct PcapReaderCounters {
 /// Frames that are not IP or whose headers are malformed or cut short are skipped and counted
 /// by SkipReason; fragments and records cut inside L4 are emitted with ports 0 and counted.
 /// File defects (empty, unknown magic, truncated header or record, caplen over snaplen, caplen
-/// over len, len 0 or over 262144) throw core::TraceError naming the file, the 1-based record
+/// over len, len 0 or over 262144, a timestamp fraction of 10^6 us or 10^9 ns or more) throw core::TraceError naming the file, the 1-based record
 /// number and what was expected. Not thread-safe; next() is allocation-free once warm.
 class PcapReader final : public core::PacketSource {
  public:
@@ -122,6 +128,8 @@ class PcapReader final : public core::PacketSource {
   /// Input bytes consumed / input size (compressed bytes for gzip); nullopt for pipes.
   std::optional<double> progress() const override;
 
+  /// The counters as PcapReaderCounters::named() lists them, for the run summary.
+  std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
   const PcapReaderCounters& counters() const { return counters_; }
   const PcapReaderOptions& options() const { return options_; }
   const std::string& path() const { return path_; }

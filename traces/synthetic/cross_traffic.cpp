@@ -4,15 +4,19 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
+#include "traces/synthetic/synthetic_config.hpp"
 
 namespace rlisim::traces {
 
 void validate(const CrossTrafficConfig& c, std::string_view what) {
-  if (c.rate.value == 0) {
-    throw core::ConfigError(fmt::format("{}.rate = 0 b/s: expected a rate > 0", what));
+  if (c.rate.value == 0 || c.rate.value > kMaxTrafficRateBps) {
+    throw core::ConfigError(
+        fmt::format("{}.rate = {} b/s: expected a rate in (0, 1 Tb/s] (about 230 M packets/s of "
+                    "540 B; beyond that a run would not finish)",
+                    what, c.rate.value));
   }
-  if (c.duration.count() <= 0) {
-    throw core::ConfigError(fmt::format("{}.duration = {}: expected a duration > 0", what,
+  if (c.duration < kMinTrafficDuration) {
+    throw core::ConfigError(fmt::format("{}.duration = {}: expected a duration >= 1 ns", what,
                                         core::format_duration(c.duration)));
   }
   if (c.start_offset.count() < 0) {

@@ -30,7 +30,8 @@ struct CrossTrafficConfig {
 };
 
 /// Checks the common fields; `what` prefixes the key names in messages ("poisson").
-/// @throws core::ConfigError naming the key: zero rate or duration, negative start offset,
+/// @throws core::ConfigError naming the key: a rate of 0 or above kMaxTrafficRateBps (1 Tb/s),
+///         a duration below kMinTrafficDuration (1 ns), a negative start offset,
 ///         flows outside [1, 65536], protocol other than 6 or 17, or a size mix smaller than
 ///         the protocol's headers (40 B TCP, 28 B UDP).
 void validate(const CrossTrafficConfig& config, std::string_view what);

@@ -219,6 +219,7 @@ bool FlowGenerator::next(core::Packet& out) {
     out.arrival = core::Time{e.time_ps};
     out.flow = f.key;
     out.wire_bytes = config_.size_mix.sample(packet_rng_);
+    wire_bytes_emitted_ += out.wire_bytes;
     out.kind = core::PacketKind::kRegular;
     out.source = 0;
     out.seq = packets_emitted_++;
@@ -278,6 +279,14 @@ std::string FlowGenerator::describe() const {
   return fmt::format("synthetic:{}({}, {}, seed {})", config_.name,
                      core::format_rate(static_cast<double>(config_.rate.value)),
                      core::format_duration(config_.duration), config_.seed);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> FlowGenerator::summary_counters() const {
+  return {{"flows_drawn", flows_drawn_},
+          {"flows_emitted", flows_emitted_},
+          {"max_active_flows", max_active_},
+          {"packets", packets_emitted_},
+          {"wire_bytes", wire_bytes_emitted_}};
 }
 
 std::optional<double> FlowGenerator::progress() const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/packet.hpp"
@@ -104,6 +105,8 @@ class FlowGenerator final : public core::PacketSource {
   std::string describe() const override;
   /// Arrival time of the last packet over the duration.
   std::optional<double> progress() const override;
+  /// flows_drawn, flows_emitted, max_active_flows, packets, wire_bytes (in that order).
+  std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const SyntheticTrafficConfig& config() const { return config_; }
   const FlowSizeDistribution& flow_sizes() const { return sizes_; }
@@ -116,6 +119,8 @@ class FlowGenerator final : public core::PacketSource {
   /// Flows that contributed at least one packet in [0, duration) so far.
   std::uint64_t flows_emitted() const { return flows_emitted_; }
   std::uint64_t packets_emitted() const { return packets_emitted_; }
+  /// Sum of the wire sizes of the packets emitted so far, bytes.
+  std::uint64_t wire_bytes_emitted() const { return wire_bytes_emitted_; }
   std::size_t active_flows() const { return heap_.size(); }
   std::size_t max_active_flows() const { return max_active_; }
 
@@ -165,6 +170,7 @@ class FlowGenerator final : public core::PacketSource {
   std::uint64_t flows_drawn_ = 0;
   std::uint64_t flows_emitted_ = 0;
   std::uint64_t packets_emitted_ = 0;
+  std::uint64_t wire_bytes_emitted_ = 0;
   std::uint64_t key_salt_ = 0;
   std::size_t max_active_ = 0;
   std::vector<Flow> flows_;  // slot pool

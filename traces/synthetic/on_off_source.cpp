@@ -81,6 +81,7 @@ bool OnOffSource::next(core::Packet& out) {
     if (next_ps_ < on_end_ps_) {
       out.arrival = core::Time{static_cast<std::int64_t>(std::floor(next_ps_))};
       out.wire_bytes = config_.size_mix.sample(size_rng_);
+      wire_bytes_ += out.wire_bytes;
       const auto key = keys_.size() == 1
                            ? 0
                            : static_cast<std::size_t>(core::uniform01(size_rng_) *
@@ -110,6 +111,10 @@ std::string OnOffSource::describe() const {
                      core::format_rate(static_cast<double>(config_.rate.value)),
                      core::format_rate(peak_bps_), on_off_.alpha_on, on_off_.alpha_off,
                      to_string(on_off_.on_mode), config_.seed);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> OnOffSource::summary_counters() const {
+  return {{"packets", packets_}, {"wire_bytes", wire_bytes_}, {"on_periods", on_periods_}};
 }
 
 std::optional<double> OnOffSource::progress() const {

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/core/packet_source.hpp"
@@ -56,6 +57,8 @@ class OnOffSource final : public core::PacketSource {
   /// "on_off(100 Mb/s, peak 500 Mb/s, alpha 1.5/1.5, seed 1)".
   std::string describe() const override;
   std::optional<double> progress() const override;
+  /// packets, wire_bytes, on_periods (in that order).
+  std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const CrossTrafficConfig& config() const { return config_; }
   const OnOffConfig& on_off() const { return on_off_; }
@@ -63,6 +66,8 @@ class OnOffSource final : public core::PacketSource {
   double peak_rate_bps() const { return peak_bps_; }
   const std::vector<core::FlowKey>& flow_keys() const { return keys_; }
   std::uint64_t packets_emitted() const { return packets_; }
+  /// Sum of the wire sizes of the packets emitted so far, bytes.
+  std::uint64_t wire_bytes_emitted() const { return wire_bytes_; }
   /// ON periods begun so far.
   std::uint64_t on_periods() const { return on_periods_; }
 
@@ -84,6 +89,7 @@ class OnOffSource final : public core::PacketSource {
   double next_ps_ = 0;    // next packet time within the ON period
   double debt_ps_ = 0;    // back-to-back overshoot carried into the next ON period
   std::uint64_t packets_ = 0;
+  std::uint64_t wire_bytes_ = 0;
   std::uint64_t on_periods_ = 0;
 };
 

@@ -28,6 +28,7 @@ bool PoissonSource::next(core::Packet& out) {
     return false;
   out.arrival = core::Time{static_cast<std::int64_t>(std::floor(next_ps_))};
   out.wire_bytes = config_.size_mix.sample(size_rng_);
+  wire_bytes_ += out.wire_bytes;
   const auto key = keys_.size() == 1 ? 0
                                      : static_cast<std::size_t>(core::uniform01(size_rng_) *
                                                                 static_cast<double>(keys_.size()));
@@ -43,6 +44,10 @@ std::string PoissonSource::describe() const {
   return fmt::format("poisson({}, {} flow{}, seed {})",
                      core::format_rate(static_cast<double>(config_.rate.value)), config_.flows,
                      config_.flows == 1 ? "" : "s", config_.seed);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> PoissonSource::summary_counters() const {
+  return {{"packets", packets_}, {"wire_bytes", wire_bytes_}};
 }
 
 std::optional<double> PoissonSource::progress() const {

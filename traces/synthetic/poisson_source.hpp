@@ -5,6 +5,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/packet_source.hpp"
@@ -27,12 +28,16 @@ class PoissonSource final : public core::PacketSource {
   /// "poisson(100 Mb/s, 1 flow, seed 1)".
   std::string describe() const override;
   std::optional<double> progress() const override;
+  /// packets, wire_bytes (in that order).
+  std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const CrossTrafficConfig& config() const { return config_; }
   /// lambda, packets per second.
   double packet_rate() const { return packets_per_second_; }
   const std::vector<core::FlowKey>& flow_keys() const { return keys_; }
   std::uint64_t packets_emitted() const { return packets_; }
+  /// Sum of the wire sizes of the packets emitted so far, bytes.
+  std::uint64_t wire_bytes_emitted() const { return wire_bytes_; }
 
  private:
   CrossTrafficConfig config_;
@@ -45,6 +50,7 @@ class PoissonSource final : public core::PacketSource {
   double end_ps_ = 0;
   double start_ps_ = 0;
   std::uint64_t packets_ = 0;
+  std::uint64_t wire_bytes_ = 0;
 };
 
 }  // namespace rlisim::traces

@@ -31,9 +31,19 @@ std::string_view to_string(SizeSampling sampling) {
   return sampling == SizeSampling::kIid ? "iid" : "stratified";
 }
 
+double expected_flows_drawn(const SyntheticTrafficConfig& c) {
+  const FlowSizeDistribution sizes(c.flow_size);
+  const double flows_per_second =
+      static_cast<double>(c.rate.value) / (8.0 * sizes.mean_packets() * c.size_mix.mean_bytes());
+  return flows_per_second * core::to_seconds(c.pacing.max_flow_duration + c.duration);
+}
+
 void validate(const SyntheticTrafficConfig& c) {
-  require(c.rate.value > 0, "rate", fmt::format("{} b/s", c.rate.value), "a rate > 0 b/s");
-  require(c.duration.count() > 0, "duration", core::format_duration(c.duration), "a duration > 0");
+  require(c.rate.value > 0 && c.rate.value <= kMaxTrafficRateBps, "rate",
+          fmt::format("{} b/s", c.rate.value),
+          "a rate in (0, 1 Tb/s] (the warm-up alone would draw too many flows above that)");
+  require(c.duration >= kMinTrafficDuration, "duration", core::format_duration(c.duration),
+          "a duration >= 1 ns");
   // Constructing the distribution validates the flow_size.* keys.
   const FlowSizeDistribution sizes(c.flow_size);
   (void)sizes;
@@ -74,6 +84,20 @@ void validate(const SyntheticTrafficConfig& c) {
           "addresses.src_prefixes", number(c.addresses.src_prefixes), "an integer in [1, 2^24]");
   require(c.addresses.dst_prefixes >= 1 && c.addresses.dst_prefixes <= (1u << 24),
           "addresses.dst_prefixes", number(c.addresses.dst_prefixes), "an integer in [1, 2^24]");
+
+  const double flows = expected_flows_drawn(c);
+  if (flows > kMaxExpectedFlows) {
+    throw core::ConfigError(fmt::format(
+        "rate = {}, duration = {}, pacing.max_flow_duration = {}: the generator would draw "
+        "about {:.3g} flows (the warm-up of pacing.max_flow_duration plus the duration, at "
+        "rate / (8 * {:.4g} packets * {:.4g} B) = {:.3g} flows/s); expected at most {:.0e}: "
+        "lower the rate, shorten the duration or pacing.max_flow_duration, or make flows "
+        "larger (flow_size.min_packets, flow_size.alpha)",
+        core::format_rate(static_cast<double>(c.rate.value)), core::format_duration(c.duration),
+        core::format_duration(c.pacing.max_flow_duration), flows, sizes.mean_packets(),
+        c.size_mix.mean_bytes(), flows / core::to_seconds(c.pacing.max_flow_duration + c.duration),
+        kMaxExpectedFlows));
+  }
 }
 
 std::vector<std::string_view> profile_names() {

@@ -14,6 +14,20 @@
 
 namespace rlisim::traces {
 
+/// Highest accepted rate of synthetic and cross traffic: 1 Tb/s, b/s. Ten times any link the
+/// project models; more would only stall the run: the generator first draws the flows of a
+/// warm-up as long as pacing.max_flow_duration (10 s by default), whatever the trace duration,
+/// and at 1 Tb/s the default profile already draws about 55 M warm-up flows (about 1.3 G
+/// packets' worth of traffic) before the first packet.
+inline constexpr std::uint64_t kMaxTrafficRateBps = 1'000'000'000'000;
+/// Shortest accepted duration of synthetic and cross traffic: 1 ns, the resolution of trace
+/// time (a trace written to pcap and read back).
+inline constexpr core::Time kMinTrafficDuration{1'000};
+/// Largest accepted expected number of flows a FlowGenerator draws (warm-up plus trace):
+/// each costs a few tens of ns even when discarded, so this bounds the set-up to about a
+/// minute.
+inline constexpr double kMaxExpectedFlows = 1e9;
+
 /// How flow-size uniforms are drawn.
 /// - kIid: independent core::uniform01 draws.
 /// - kStratified: flow n takes frac(vdc(n) + shift), vdc the base-2 van der Corput sequence
@@ -87,12 +101,19 @@ struct SyntheticTrafficConfig {
   AddressConfig addresses{};
 };
 
-/// Checks every field.
+/// Checks every field. A rate so low that the trace is empty is valid.
 /// @throws core::ConfigError naming the key (e.g. "pacing.min_bps") and the accepted range:
-///         zero rate or duration, bad flow-size parameters, pacing bounds out of order, a size
-///         mix with packets smaller than the headers (TCP needs 40 B when tcp_fraction > 0,
-///         UDP 28 B when tcp_fraction < 1; see SizeMix::with_min_size), and so on.
+///         a rate of 0 or above kMaxTrafficRateBps, a duration below kMinTrafficDuration, bad
+///         flow-size parameters, pacing bounds out of order, a size mix with packets smaller
+///         than the headers (TCP needs 40 B when tcp_fraction > 0, UDP 28 B when
+///         tcp_fraction < 1; see SizeMix::with_min_size), more than kMaxExpectedFlows expected
+///         flows (saying which keys to change), and so on.
 void validate(const SyntheticTrafficConfig& config);
+
+/// Expected number of flows a FlowGenerator draws for `config`, warm-up included:
+/// lambda * (pacing.max_flow_duration + duration) with lambda = rate / (8 E[K] E[L]) flows/s.
+/// @throws core::ConfigError if the flow_size keys are invalid.
+double expected_flows_drawn(const SyntheticTrafficConfig& config);
 
 /// The named profile (see profile_names()); every parameter is listed in the profile table in
 /// flow_generator.hpp.

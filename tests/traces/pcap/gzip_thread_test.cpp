@@ -1,5 +1,7 @@
 // The gzip pump thread: clean shutdown on early destruction, whatever it is blocked on.
 
+#include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -7,6 +9,7 @@
 #include <zlib.h>
 
 #include "tests/traces/pcap/pcap_test_util.hpp"
+#include "traces/pcap/inflate_guard.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 
 namespace rlisim::traces {
@@ -104,6 +107,46 @@ TEST_F(GzipThread, DestroyingWhileThePumpWaitsForMoreInputDoesNotHang) {
   }  // must return although the writer is still open
   ::close(fds[1]);
   ::close(fds[0]);
+}
+
+// zlib allocation hooks that count the blocks still alive.
+struct ZlibHeap {
+  int live = 0;
+};
+
+voidpf counting_alloc(voidpf opaque, uInt items, uInt size) {
+  void* p = std::calloc(items, size);
+  if (p != nullptr)
+    ++static_cast<ZlibHeap*>(opaque)->live;
+  return p;
+}
+
+void counting_free(voidpf opaque, voidpf address) {
+  --static_cast<ZlibHeap*>(opaque)->live;
+  std::free(address);
+}
+
+TEST(InflateGuard, FreesTheZlibStateWhenAnExceptionLeavesTheScope) {
+  ZlibHeap heap;
+  const Bytes packed = test::gzip(Bytes(100'000, 7));
+  Bytes out(4096);
+  try {
+    z_stream z{};
+    z.zalloc = counting_alloc;
+    z.zfree = counting_free;
+    z.opaque = &heap;
+    ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+    const InflateGuard guard(z);
+    z.next_in = const_cast<Bytef*>(packed.data());
+    z.avail_in = static_cast<uInt>(packed.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    ASSERT_EQ(inflate(&z, Z_NO_FLUSH), Z_OK);
+    ASSERT_GE(heap.live, 2) << "the inflate state and its window";
+    throw std::runtime_error("the consumer failed mid-stream");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(heap.live, 0);
 }
 
 }  // namespace

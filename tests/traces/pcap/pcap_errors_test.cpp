@@ -130,6 +130,38 @@ TEST_F(PcapErrors, AbsurdCaplen) {
   expect_mentions(error_reading(path), {path, "record 1 ", "2147483647"});
 }
 
+TEST_F(PcapErrors, MicrosecondFractionOfOneSecondOrMoreIsAMalformedRecord) {
+  // Big-endian, so the fraction is read through the byte-order swap.
+  const std::string path = write("usec.pcap", PcapBytes(65535, 101, true)
+                                                  .record(1, 999'999, kIpSize, kIpSize, kIp)
+                                                  .record(2, 0, kIpSize, kIpSize, kIp)
+                                                  .record(2, 1'000'000, kIpSize, kIpSize, kIp)
+                                                  .bytes());
+  PcapReader reader(path);
+  core::Packet first;
+  core::Packet second;
+  ASSERT_TRUE(reader.next(first));
+  ASSERT_TRUE(reader.next(second));
+  EXPECT_EQ(second.arrival - first.arrival, core::Time{1'000'000}) << "999999 us is valid";
+  // Record 3 starts after the 24-byte file header and two 16 + 40 byte records.
+  expect_mentions(test::trace_error_of([&] { reader.next(first); }),
+                  {path, "record 3 ", "byte offset 136", "timestamp fraction (ts_usec) 1000000",
+                   "expected 0 to 999999", "microsecond"});
+}
+
+TEST_F(PcapErrors, NanosecondFractionOfOneSecondOrMoreIsAMalformedRecord) {
+  const std::string path = write("nsec.pcap", PcapBytes(65535, 101, false, 0xa1b23c4d)
+                                                  .record(1, 999'999'999, kIpSize, kIpSize, kIp)
+                                                  .record(2, 1'000'000'000, kIpSize, kIpSize, kIp)
+                                                  .bytes());
+  PcapReader reader(path);
+  core::Packet p;
+  ASSERT_TRUE(reader.next(p));
+  expect_mentions(test::trace_error_of([&] { reader.next(p); }),
+                  {path, "record 2 ", "byte offset 80", "(ts_nsec) 1000000000",
+                   "expected 0 to 999999999", "nanosecond"});
+}
+
 TEST_F(PcapErrors, OversizedButPlausibleFramesAreKeptAndCounted) {
   const Bytes head(kIp.begin(), kIp.begin() + 40);
   Bytes tso = test::ipv4({.protocol = 6, .total_length = 37506 - 1000});

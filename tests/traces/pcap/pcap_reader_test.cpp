@@ -2,7 +2,12 @@
 
 #include "traces/pcap/pcap_reader.hpp"
 
+#include <map>
+#include <memory>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -177,6 +182,72 @@ TEST(PcapReader, CapturesTooShortForThePortsAreEmittedWithPortsZeroAndCounted) {
   PcapReader skipping(dir.file("cut.pcap"), {.truncated_l4 = TruncatedL4Policy::kSkip});
   EXPECT_EQ(test::read_all(skipping).size(), 1u);
   EXPECT_EQ(skipping.counters().skipped_by(SkipReason::kTruncatedL4), 1u);
+}
+
+TEST(PcapReader, SummaryCountersListEveryCounterByNameInAFixedOrder) {
+  test::TempDir dir;
+  const Bytes tcp = test::ethernet(0x0800, test::ipv4(kTcp));
+  const Bytes udp6 = test::ethernet(0x86dd, test::ipv6(kUdp6));
+  const Bytes first =
+      test::ethernet(0x0800, test::ipv4({.protocol = 17, .fragment_field = 0x2000}));
+  const Bytes later = test::ethernet(0x0800, test::ipv4({.protocol = 17, .fragment_field = 100}));
+  const Bytes big = test::ethernet(0x0800, test::ipv4({.protocol = 17}));
+  const std::vector<Record> records = {
+      {0, tcp},
+      {1, test::ethernet(0x0806, Bytes(28, 0))},  // ARP: non_ip
+      {2, udp6},
+      {3, first},
+      {4, later},
+      {5, big, 10'000},   // cut by the capture (short) and over 9216 B on the wire (oversized)
+      {6, Bytes(10, 0)},  // cut inside Ethernet: truncated_l2
+  };
+  test::write_pcap(dir.file("counted.pcap"), 1, records);
+  const std::unique_ptr<core::PacketSource> source = open_trace(dir.file("counted.pcap"));
+  core::Packet p;
+  while (source->next(p)) {
+  }
+  const std::uint64_t wire = tcp.size() + udp6.size() + first.size() + later.size() + 10'000;
+  const std::vector<std::pair<std::string, std::uint64_t>> expected = {
+      {"records", 7},
+      {"packets", 5},
+      {"wire_bytes", wire},
+      {"skipped_non_ip", 1},
+      {"skipped_truncated_l2", 1},
+      {"skipped_truncated_l3", 0},
+      {"skipped_bad_ip_version", 0},
+      {"skipped_bad_ip_header_length", 0},
+      {"skipped_bad_ip_total_length", 0},
+      {"skipped_too_many_headers", 0},
+      {"skipped_truncated_l4", 0},
+      {"skipped_total", 2},
+      {"ipv4", 4},
+      {"ipv6", 1},
+      {"first_fragments", 1},
+      {"later_fragments", 1},
+      {"truncated_l4", 0},
+      {"short_records", 1},
+      {"oversized", 1},
+      {"clamped", 0},
+      {"reordered", 0},
+      {"gaps_shortened", 0},
+  };
+  EXPECT_EQ(source->summary_counters(), expected);
+}
+
+TEST(PcapReader, SummaryCountersReportClampsAndShortenedGaps) {
+  test::TempDir dir;
+  const Bytes ip = test::ipv4(kTcp);
+  test::write_pcap(dir.file("late.pcap"), 12, {{100, ip}, {50, ip}, {60, ip}, {5'000, ip}});
+  PcapReader reader(dir.file("late.pcap"),
+                    {.reorder = Reorder::kClamp, .max_gap = core::TraceTime{1'000}});
+  test::read_all(reader);
+  std::map<std::string, std::uint64_t> named;
+  for (const auto& [name, value] : reader.summary_counters())
+    named[name] = value;
+  EXPECT_EQ(named.at("clamped"), 2u);
+  EXPECT_EQ(named.at("gaps_shortened"), 1u);
+  EXPECT_EQ(named.at("packets"), 4u);
+  EXPECT_EQ(named.at("wire_bytes"), 4 * ip.size());
 }
 
 TEST(PcapReader, SkippedFramesAreCountedByReasonAndFragmentsAreKept) {

@@ -1,5 +1,7 @@
 #include <cmath>
 #include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -132,12 +134,43 @@ TEST(PoissonSource, InvalidConfigurationsNameTheKey) {
   c.protocol = 1;
   EXPECT_THAT(message(c), HasSubstr("poisson.protocol = 1"));
   c = {};
+  c.rate = core::BitsPerSecond{1'000'000'000'001};
+  EXPECT_THAT(message(c), HasSubstr("poisson.rate = 1000000000001 b/s"));
+  EXPECT_THAT(message(c), HasSubstr("1 Tb/s"));
+  c.rate = core::BitsPerSecond{1'000'000'000'000};
+  c.duration = core::Time{1'000};
+  EXPECT_EQ(message(c), "no exception");
+  c.duration = core::Time{999};
+  EXPECT_THAT(message(c), HasSubstr("poisson.duration"));
+  EXPECT_THAT(message(c), HasSubstr(">= 1 ns"));
+  c = {};
   c.start_offset = core::Time{-1};
   EXPECT_THAT(message(c), HasSubstr("poisson.start_offset"));
   c = {};
   c.protocol = 6;
   c.size_mix = SizeMix({{28, 1}});
   EXPECT_THAT(message(c), HasSubstr("at least 40 B"));
+}
+
+TEST(PoissonSource, SummaryCountersMatchWhatWasEmitted) {
+  CrossTrafficConfig c;
+  c.duration = core::milliseconds(10);
+  PoissonSource s(c);
+  const auto packets = drain(s);
+  ASSERT_GT(packets.size(), 100u);
+  const std::vector<std::pair<std::string, std::uint64_t>> expected = {
+      {"packets", packets.size()},
+      {"wire_bytes", static_cast<std::uint64_t>(total_bytes(packets))}};
+  EXPECT_EQ(s.summary_counters(), expected);
+}
+
+TEST(PoissonSource, RateTooLowForAnyPacketGivesAnEmptyStream) {
+  CrossTrafficConfig c;
+  c.rate = core::BitsPerSecond{1};
+  c.duration = core::Time{1'000};
+  PoissonSource s(c);
+  EXPECT_TRUE(drain(s).empty());
+  EXPECT_EQ(s.summary_counters().front(), (std::pair<std::string, std::uint64_t>{"packets", 0}));
 }
 
 OnOffConfig light_tails(OnMode mode) {
@@ -149,6 +182,32 @@ OnOffConfig light_tails(OnMode mode) {
   o.mean_off = core::milliseconds(4);
   o.on_mode = mode;
   return o;
+}
+
+TEST(OnOffSource, SummaryCountersMatchWhatWasEmitted) {
+  CrossTrafficConfig c;
+  c.duration = core::milliseconds(200);
+  OnOffSource s(c, light_tails(OnMode::kBackToBack));
+  const auto packets = drain(s);
+  ASSERT_GT(packets.size(), 100u);
+  // Back to back, a packet follows its predecessor after one serialisation at the peak rate
+  // (to the picosecond floor); a longer gap is an OFF period, so it starts a new ON period.
+  std::uint64_t bursts = 1;
+  for (std::size_t i = 1; i < packets.size(); ++i) {
+    const double serialise_ps = 8.0 * packets[i - 1].wire_bytes / s.peak_rate_bps() * 1e12;
+    if (static_cast<double>((packets[i].arrival - packets[i - 1].arrival).count()) >
+        serialise_ps + 2)
+      ++bursts;
+  }
+  const auto counters = s.summary_counters();
+  ASSERT_EQ(counters.size(), 3u);
+  EXPECT_EQ(counters[0], (std::pair<std::string, std::uint64_t>{"packets", packets.size()}));
+  EXPECT_EQ(counters[1], (std::pair<std::string, std::uint64_t>{
+                             "wire_bytes", static_cast<std::uint64_t>(total_bytes(packets))}));
+  EXPECT_EQ(counters[2].first, "on_periods");
+  // Every burst is one ON period; the last period may begin after the end, with no packet.
+  EXPECT_GE(counters[2].second, bursts);
+  EXPECT_LE(counters[2].second, bursts + 1);
 }
 
 TEST(OnOffSource, PeakRateFollowsTheDutyCycle) {
@@ -242,6 +301,14 @@ TEST(OnOffSource, InvalidConfigurationsNameTheKey) {
   CrossTrafficConfig c;
   c.duration = core::Time{0};
   EXPECT_THROW(OnOffSource(c, OnOffConfig{}), core::ConfigError);
+  c = {};
+  c.rate = core::BitsPerSecond{2'000'000'000'000};
+  try {
+    OnOffSource s(c, OnOffConfig{});
+    ADD_FAILURE() << "2 Tb/s accepted";
+  } catch (const core::ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("on_off.rate = 2000000000000 b/s"));
+  }
 }
 
 }  // namespace

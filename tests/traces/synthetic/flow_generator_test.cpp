@@ -1,9 +1,12 @@
 #include "traces/synthetic/flow_generator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -235,6 +238,127 @@ TEST(FlowGenerator, InvalidConfigurationsNameTheKey) {
   c = {};
   c.addresses.dst_prefixes = 0;
   EXPECT_THAT(message(c), HasSubstr("addresses.dst_prefixes"));
+}
+
+std::string validation_error(const SyntheticTrafficConfig& c) {
+  try {
+    validate(c);
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+TEST(FlowGenerator, RateAboveOneTerabitIsRejectedBeforeAnyWarmUp) {
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{100'000'000'000'000};  // 100 Tb/s: the warm-up used to hang
+  c.duration = core::microseconds(1);
+  EXPECT_THROW(FlowGenerator{c}, core::ConfigError);
+  EXPECT_THAT(validation_error(c), HasSubstr("rate = 100000000000000 b/s"));
+  EXPECT_THAT(validation_error(c), HasSubstr("1 Tb/s"));
+  c.rate = core::BitsPerSecond{1'000'000'000'001};
+  EXPECT_THAT(validation_error(c), HasSubstr("rate ="));
+  c.rate = core::BitsPerSecond{1'000'000'000'000};
+  EXPECT_EQ(validation_error(c), "no exception");
+}
+
+TEST(FlowGenerator, DurationBelowOneNanosecondIsRejected) {
+  SyntheticTrafficConfig c;
+  c.duration = core::Time{999};
+  EXPECT_THAT(validation_error(c), HasSubstr("duration"));
+  EXPECT_THAT(validation_error(c), HasSubstr(">= 1 ns"));
+  c.duration = core::Time{1'000};
+  EXPECT_EQ(validation_error(c), "no exception");
+}
+
+TEST(FlowGenerator, ExpectedFlowsCountTheWarmUpAndTheTrace) {
+  // Default profile (flow_generator.hpp): E[K] = 23.44 packets, E[L] = 969.6 B.
+  SyntheticTrafficConfig c;
+  c.duration = core::seconds(2);
+  const double lambda = 1e9 / (8 * 23.44 * 969.6);
+  EXPECT_NEAR(expected_flows_drawn(c), lambda * 12, lambda * 12 * 1e-3);
+}
+
+TEST(FlowGenerator, TooManyExpectedFlowsSaysWhatToChange) {
+  // 10 Gb/s with a one-day maximum flow duration: 5.5 k flows/s * 10 * 86400 s, about 4.8e9.
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{10'000'000'000};
+  c.pacing.max_flow_duration = core::seconds(86'400);
+  const std::string m = validation_error(c);
+  EXPECT_THAT(m, HasSubstr("4.75e+09 flows"));
+  EXPECT_THAT(m, HasSubstr("at most 1e+09"));
+  EXPECT_THAT(m, HasSubstr("lower the rate"));
+  EXPECT_THAT(m, HasSubstr("pacing.max_flow_duration"));
+  EXPECT_THROW(FlowGenerator{c}, core::ConfigError);
+  c.rate = core::BitsPerSecond{1'000'000'000};  // 4.8e8 flows: allowed
+  EXPECT_EQ(validation_error(c), "no exception");
+
+  // Tiny flows at the highest rate: E[K] about 1 packet of 40 B.
+  c = {};
+  c.rate = core::BitsPerSecond{1'000'000'000'000};
+  c.flow_size = {.alpha = 10, .min_packets = 1};
+  c.size_mix = SizeMix({{40, 1}});
+  EXPECT_THAT(validation_error(c), HasSubstr("make flows larger"));
+}
+
+TEST(FlowGenerator, RateTooLowForAnyPacketGivesAnEmptyTrace) {
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{1};
+  c.duration = core::Time{1'000};
+  FlowGenerator g(c);
+  EXPECT_TRUE(drain(g).empty());
+  EXPECT_EQ(g.packets_emitted(), 0u);
+  c.duration = core::seconds(1);
+  FlowGenerator longer(c);
+  EXPECT_TRUE(drain(longer).empty());
+  EXPECT_EQ(longer.progress(), 0.0);
+}
+
+TEST(FlowGenerator, SummaryCountersMatchWhatWasEmitted) {
+  SyntheticTrafficConfig c = short_config(3, core::milliseconds(50));
+  FlowGenerator g(c);
+  const auto packets = drain(g);
+  ASSERT_GT(packets.size(), 1000u);
+  std::uint64_t bytes = 0;
+  std::map<core::FlowKey, std::pair<std::int64_t, std::int64_t>> span;  // first, last arrival
+  for (const auto& p : packets) {
+    bytes += p.wire_bytes;
+    auto [it, fresh] = span.try_emplace(p.flow, p.arrival.count(), p.arrival.count());
+    if (!fresh)
+      it->second.second = p.arrival.count();
+  }
+  // Flows whose packet spans overlap were in the heap together: a lower bound on the maximum.
+  std::vector<std::pair<std::int64_t, int>> edges;
+  for (const auto& [key, s] : span) {
+    edges.emplace_back(s.first, +1);
+    edges.emplace_back(s.second, -1);
+  }
+  std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
+  int open = 0;
+  int most = 0;
+  for (const auto& [t, d] : edges) {
+    open += d;
+    most = std::max(most, open);
+  }
+  const auto counters = g.summary_counters();
+  std::vector<std::string> names;
+  std::map<std::string, std::uint64_t> value;
+  for (const auto& [name, v] : counters) {
+    names.push_back(name);
+    value[name] = v;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"flows_drawn", "flows_emitted", "max_active_flows",
+                                             "packets", "wire_bytes"}));
+  EXPECT_EQ(value["packets"], packets.size());
+  EXPECT_EQ(value["wire_bytes"], bytes);
+  EXPECT_EQ(value["flows_emitted"], span.size()) << "one key per flow (no collisions here)";
+  EXPECT_GE(value["max_active_flows"], static_cast<std::uint64_t>(most));
+  EXPECT_LE(value["max_active_flows"], value["flows_emitted"]);
+  // Poisson flow arrivals over 10 s of warm-up plus 50 ms: about 55 k, sd about 235.
+  const double expected = expected_flows_drawn(c);
+  EXPECT_NEAR(static_cast<double>(value["flows_drawn"]), expected, 0.03 * expected);
 }
 
 TEST(FlowGenerator, UnknownProfileListsTheValidNames) {
