@@ -20,7 +20,9 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
                  .offered_bytes = 0,
                  .dropped_packets = 0,
                  .delay = {},
-                 .quantiles = QuantileSketch(config.quantiles)} {}
+                 .quantiles = QuantileSketch(config.quantiles)} {
+  pending_.reserve(kBatch);
+}
 
 void GroundTruth::on_ingress(const core::Packet& p) {
   const auto next = static_cast<std::uint32_t>(size_);
@@ -42,19 +44,31 @@ void GroundTruth::on_ingress(const core::Packet& p) {
     ++size_;
   }
   last_key_ = &it->first;
-  last_ = &record_at(it->second);
-  ++last_->offered_packets;
-  last_->offered_bytes += p.wire_bytes;
+  last_index_ = it->second;
   finalized_.reset();
+  push(Update{
+      .flow = last_index_, .bytes = p.wire_bytes, .delay_ps = 0, .port = 0, .type = kIngress});
 }
 
-FlowRecord& GroundTruth::record_for(const core::Packet& p) {
-  if (last_ != nullptr && *last_key_ == p.flow)
-    return *last_;
+std::uint32_t GroundTruth::index_for(const core::Packet& p) {
+  if (last_key_ != nullptr && *last_key_ == p.flow)
+    return last_index_;
   // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
   const auto it = index_.find(p.flow);
   RLISIM_CHECK(it != index_.end());
-  return record_at(it->second);
+  return it->second;
+}
+
+void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+  push(Update{.flow = index_for(p),
+              .bytes = 0,
+              .delay_ps = (egress_time - p.arrival).count(),
+              .port = port,
+              .type = kEgress});
+}
+
+void GroundTruth::on_drop(const core::Packet& p, PortId port) {
+  push(Update{.flow = index_for(p), .bytes = 0, .delay_ps = 0, .port = port, .type = kDrop});
 }
 
 namespace {
@@ -68,26 +82,54 @@ void note_port(FlowRecord& rec, PortId port) {
 }
 }  // namespace
 
-void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
-  FlowRecord& rec = record_for(p);
-  note_port(rec, port);
-  const core::Time delay = egress_time - p.arrival;
-  rec.delay.add(delay);
-  rec.quantiles.add(static_cast<double>(delay.count()));
-}
-
-void GroundTruth::on_drop(const core::Packet& p, PortId port) {
-  FlowRecord& rec = record_for(p);
-  note_port(rec, port);
-  ++rec.dropped_packets;
+void GroundTruth::flush() const {
+  if (pending_.empty())
+    return;
+  // LSD radix sort on the flow index, 11 bits per pass, only over the bits in use: stable, so
+  // every flow keeps its updates in arrival order.
+  scratch_.resize(pending_.size());
+  constexpr unsigned kBits = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  for (unsigned shift = 0; shift == 0 || (size_ - 1) >> shift; shift += kBits) {
+    std::array<std::size_t, kBuckets + 1> start{};
+    for (const Update& u : pending_)
+      ++start[((u.flow >> shift) & (kBuckets - 1)) + 1];
+    for (std::size_t b = 1; b <= kBuckets; ++b)
+      start[b] += start[b - 1];
+    for (const Update& u : pending_)
+      scratch_[start[(u.flow >> shift) & (kBuckets - 1)]++] = u;
+    pending_.swap(scratch_);
+  }
+  for (const Update& u : pending_) {
+    // chunks_ holds pointers, so records stay writable from this const member.
+    FlowRecord& rec = chunks_[u.flow >> kChunkBits]->records[u.flow & (kChunk - 1)];
+    switch (u.type) {
+      case kIngress:
+        ++rec.offered_packets;
+        rec.offered_bytes += u.bytes;
+        break;
+      case kEgress:
+        note_port(rec, u.port);
+        rec.delay.add(core::Time{u.delay_ps});
+        rec.quantiles.add(static_cast<double>(u.delay_ps));
+        break;
+      default:
+        note_port(rec, u.port);
+        ++rec.dropped_packets;
+        break;
+    }
+  }
+  pending_.clear();
 }
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
+  flush();
   const auto it = index_.find(key);
   return it == index_.end() ? nullptr : &record_at(it->second);
 }
 
 std::vector<FlowEntry> GroundTruth::flows() const {
+  flush();
   std::vector<FlowEntry> out;
   out.reserve(size_);
   for (std::size_t i = 0; i < size_; ++i)
@@ -116,6 +158,7 @@ void add_into(TruthSummary& s, const TruthSummary& part) {
 }  // namespace
 
 GroundTruth::Totals GroundTruth::totals() const {
+  flush();
   const QuantileSketch empty(prototype_.quantiles);
   Totals t{.by_kind = {empty_summary(empty), empty_summary(empty), empty_summary(empty)},
            .all = empty_summary(empty)};

@@ -81,9 +81,11 @@ struct TruthSummary {
 /// large records out of the hash table means a lookup touches one small slot, the records of
 /// active flows sit together near the end (cache-warm), growth never moves a
 /// record, and first-seen order costs nothing.
-/// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers the
-/// record; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
-/// next on_ingress) reuses it after a key comparison.
+/// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers its
+/// index; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
+/// next on_ingress) reuses it after a key comparison. Record updates are buffered and applied
+/// in batches of kBatch grouped by flow (a radix sort on the flow index); every accessor sees
+/// them applied.
 /// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
 /// up to `exact_capacity`, then 4 B per delay bucket spanned).
 /// Output order is first-seen order, independent of the per-process hash seed.
@@ -118,7 +120,28 @@ class GroundTruth final : public Estimator {
     std::array<TruthSummary, kKinds> by_kind;
     TruthSummary all;
   };
-  FlowRecord& record_for(const core::Packet& p);
+  /// One buffered observation of a flow's record.
+  struct Update {
+    std::uint32_t flow;     // first-seen index
+    std::uint32_t bytes;    // kIngress: wire bytes
+    std::int64_t delay_ps;  // kEgress: the delay
+    PortId port;            // kEgress, kDrop
+    std::uint8_t type;      // kIngress, kEgress, kDrop
+  };
+  static constexpr std::uint8_t kIngress = 0;
+  static constexpr std::uint8_t kEgress = 1;
+  static constexpr std::uint8_t kDrop = 2;
+  static constexpr std::size_t kBatch = std::size_t{1} << 16;
+
+  std::uint32_t index_for(const core::Packet& p);
+  void push(const Update& u) {
+    pending_.push_back(u);
+    if (pending_.size() == kBatch)
+      flush();
+  }
+  /// Applies the buffered updates, grouped by flow (stable, so each flow sees its updates in
+  /// arrival order). Logically const: it only brings the records up to date.
+  void flush() const;
   Totals totals() const;
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
@@ -142,10 +165,16 @@ class GroundTruth final : public Estimator {
   }
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::size_t size_ = 0;
-  // The record touched by the last on_ingress and its key in the hash slot (still cached, and
-  // stable because no insertion happens before the matching on_egress/on_drop).
-  FlowRecord* last_ = nullptr;
+  // The flow of the last on_ingress and its key in the hash slot (still cached, and stable
+  // because no insertion happens before the matching on_egress/on_drop).
+  std::uint32_t last_index_ = 0;
   const core::FlowKey* last_key_ = nullptr;
+  // Record updates wait here and are applied in batches grouped by flow: a trace interleaves
+  // thousands of active flows, so applying each update at once would miss the cache on the
+  // record (and its sketch) for nearly every packet, while a batch touches each active
+  // record once. Results are identical either way (per-flow order is kept).
+  mutable std::vector<Update> pending_;
+  mutable std::vector<Update> scratch_;
   std::optional<Totals> finalized_;
 };
 

@@ -45,6 +45,13 @@ int run_command(const RunArgs& args) {
   if (!args.packets_out.empty())
     fmt::print(", {}", args.packets_out);
   fmt::print("\n");
+  if (!result.error && result.packets == 0) {
+    fmt::print(stderr,
+               "rlisim: error: the sources produced no packets; see sources[].counters "
+               "in {}/summary.json (e.g. records skipped as non-IP)\n",
+               args.out);
+    return kExitInput;
+  }
   if (result.error) {
     fmt::print(stderr,
                "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
@@ -122,6 +129,9 @@ int main(int argc, char** argv) {
     return kExitInput;
   } catch (const rlisim::core::TraceError& e) {
     fmt::print(stderr, "rlisim: trace error: {}\n", e.what());
+    return kExitInput;
+  } catch (const std::overflow_error& e) {
+    fmt::print(stderr, "rlisim: simulation error: {}\n", e.what());
     return kExitInput;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "rlisim: invalid setting: {}\n", e.what());

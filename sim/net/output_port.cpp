@@ -167,7 +167,15 @@ PortVerdict OutputPort::offer(core::Time arrival, std::uint32_t bytes) {
   const core::Time ser = serialization(bytes);
   verdict.accepted = true;
   verdict.service_start = std::max(arrival, dep_prev_);
-  verdict.departure = verdict.service_start + ser;
+  std::int64_t departure_ps = 0;
+  if (__builtin_add_overflow(verdict.service_start.count(), ser.count(), &departure_ps)) {
+    // A backlog at a very slow port can push departures past int64 picoseconds (~106 days).
+    throw std::overflow_error(fmt::format(
+        "output port '{}': a departure lies beyond the simulated-time range (about 106 days "
+        "in int64 picoseconds); the port rate ({} b/s) is far too low for the offered load",
+        config_.name, config_.rate.value));
+  }
+  verdict.departure = core::Time{departure_ps};
   dep_prev_ = verdict.departure;
 
   ++counters_.accepted_packets;

@@ -1,5 +1,6 @@
 #include "sim/run/config.hpp"
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -56,6 +57,10 @@ void apply_override(toml::table& root, const std::string& assignment) {
     throw core::ConfigError(
         fmt::format("--set '{}': expected key=value, e.g. router.port.0.rate=20Gbps", assignment));
   }
+  if (assignment.find_first_of("\n\r") != std::string::npos) {
+    throw core::ConfigError(
+        fmt::format("--set '{}': a value may not span lines", assignment.substr(0, eq)));
+  }
   const std::string key = assignment.substr(0, eq);
   const auto parts = split_key(key);
   if (parts.empty())
@@ -81,7 +86,13 @@ void apply_override(toml::table& root, const std::string& assignment) {
         throw core::ConfigError(
             fmt::format("--set '{}': '{}' indexes an array; expected a number", key, parts[i]));
       }
-      const auto index = std::stoull(parts[i]);
+      std::size_t index = 0;
+      const auto* first = parts[i].data();
+      const auto [end, ec] = std::from_chars(first, first + parts[i].size(), index);
+      if (ec != std::errc{} || end != first + parts[i].size()) {
+        throw core::ConfigError(
+            fmt::format("--set '{}': index '{}' is not a valid array index", key, parts[i]));
+      }
       if (index >= a->size()) {
         throw core::ConfigError(
             fmt::format("--set '{}': index {} is out of range (the array has "
@@ -185,7 +196,8 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
 net::OutputPortConfig read_port(TomlSection& s, std::size_t index) {
   net::OutputPortConfig port;
   port.name = s.string("name").value_or(fmt::format("egress{}", index));
-  if (auto r = s.rate("rate"))
+  // 1 kb/s at least: slower ports push a modest backlog past the int64 picosecond range.
+  if (auto r = s.rate("rate", 1000))
     port.rate = *r;
   if (auto k = s.integer("buffer_packets", 1, kMaxInt)) {
     port.buffer.packets = static_cast<std::uint64_t>(*k);
@@ -305,6 +317,13 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
     config.router = read_router(*r);
   if (auto u = top.table("utilization"))
     config.utilization = read_utilization(*u);
+  if (auto t = top.table("truth")) {
+    if (auto e = t->integer("exact_packets", 1, 65535))
+      config.truth.exact_packets = static_cast<std::uint32_t>(*e);
+    if (auto a = t->number("relative_accuracy", 1e-6, 0.5))
+      config.truth.relative_accuracy = *a;
+    t->finish();
+  }
   top.finish();
 
   std::ostringstream toml_text;

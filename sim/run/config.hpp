@@ -61,6 +61,13 @@ struct UtilizationSpec {
   std::string cross_size_mix = "caida2018";
 };
 
+/// How per-flow delay quantiles are kept (models::QuantileSketchConfig): exact for the first
+/// `exact_packets` delivered packets of a flow, then within `relative_accuracy`.
+struct TruthSpec {
+  std::uint32_t exact_packets = 64;
+  double relative_accuracy = 0.005;
+};
+
 struct ExperimentConfig {
   std::uint64_t seed = 1;
   /// Packets arriving after this time are not simulated (absent: the whole input).
@@ -68,6 +75,7 @@ struct ExperimentConfig {
   std::vector<SourceSpec> sources;
   net::RouterConfig router;
   UtilizationSpec utilization;
+  TruthSpec truth;
   /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
   std::string resolved_toml;
   std::string resolved_json;

@@ -80,25 +80,25 @@ ordered_json summary_json(const models::TruthSummary& s) {
   return j;
 }
 
-double span_seconds(const RunResult& r) {
-  return core::to_seconds(r.last_arrival - r.first_arrival);
+double window_seconds(const RunResult& r) {
+  return core::to_seconds(arrival_window(r.first_arrival, r.last_arrival, r.packets));
 }
 
-// Offered load: offered bits over the link capacity during the input span.
+// Offered load: offered bits over the link capacity during the arrival window.
 double offered_load(const RunResult& r, std::size_t port) {
-  const double span = span_seconds(r);
+  const double window = window_seconds(r);
   const double rate = static_cast<double>(r.router.egress[port].rate.value);
-  return span > 0 ? static_cast<double>(r.ports[port].offered_bytes) * 8.0 / (rate * span) : 0.0;
+  return window > 0 ? static_cast<double>(r.ports[port].offered_bytes) * 8.0 / (rate * window)
+                    : 0.0;
 }
 
-// Achieved utilization: busy (transmitting) time over the port's active period, from the
-// first arrival at the router to the port's last departure.
+// Achieved utilization: busy (transmitting) time over the arrival window, or over the time to
+// the port's last departure when the backlog outlasts the window.
 double utilization(const RunResult& r, std::size_t port) {
   const auto& c = r.ports[port];
-  const auto period = std::max(c.last_departure, r.last_arrival) - r.first_arrival;
-  return period.count() > 0
-             ? static_cast<double>(c.busy_time.count()) / static_cast<double>(period.count())
-             : 0.0;
+  const double window =
+      std::max(window_seconds(r), core::to_seconds(c.last_departure - r.first_arrival));
+  return window > 0 ? core::to_seconds(c.busy_time) / window : 0.0;
 }
 
 ordered_json port_json(const RunResult& r, std::size_t i) {
@@ -144,11 +144,28 @@ std::string summary_text(const RunResult& r) {
   j["seed"] = r.config.seed;
   j["config"] = ordered_json::parse(r.config.resolved_json);
   j["delay_definition"] = kDelayDefinition;
-  j["sources"] = r.source_descriptions;
+  ordered_json sources = ordered_json::array();
+  for (std::size_t i = 0; i < r.source_descriptions.size(); ++i) {
+    ordered_json src;
+    src["id"] = i;
+    src["description"] = r.source_descriptions[i];
+    ordered_json counters = ordered_json::object();
+    if (i < r.source_counters.size()) {
+      for (const auto& [name, value] : r.source_counters[i])
+        counters[name] = value;
+    }
+    src["counters"] = counters;
+    sources.push_back(src);
+  }
+  j["sources"] = sources;
   ordered_json input;
   input["packets"] = r.packets;
   input["first_arrival_s"] = core::to_seconds(r.first_arrival);
   input["last_arrival_s"] = core::to_seconds(r.last_arrival);
+  input["window_s"] = window_seconds(r);
+  input["window_definition"] =
+      "arrival span extended by one mean gap, span * n / (n - 1); offered load and utilization "
+      "use it";
   j["input"] = input;
   j["processing_delay_ns"] = core::to_ns(r.router.processing_delay);
   ordered_json ports = ordered_json::array();
@@ -159,6 +176,13 @@ std::string summary_text(const RunResult& r) {
   truth["all"] = summary_json(r.truth_all);
   truth["regular"] = summary_json(r.truth_regular);
   truth["cross"] = summary_json(r.truth_cross);
+  ordered_json quantiles;
+  quantiles["exact_packets"] = r.config.truth.exact_packets;
+  quantiles["relative_accuracy"] = r.config.truth.relative_accuracy;
+  quantiles["definition"] =
+      "per-flow p50/p99 are exact for flows with at most exact_packets delivered packets, then "
+      "within relative_accuracy (DDSketch); mean, std, min and max are always exact";
+  truth["quantiles"] = quantiles;
   j["truth"] = truth;
   j["estimators"] = ordered_json::object();
   return j.dump(2) + "\n";
@@ -221,7 +245,8 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
   std::string s;
   auto it = std::back_inserter(s);
   fmt::format_to(it, "rlisim {}: seed {}, {} packets over {:.6f} s from {}\n", version(),
-                 r.config.seed, r.packets, span_seconds(r), fmt::join(r.source_descriptions, ", "));
+                 r.config.seed, r.packets, window_seconds(r),
+                 fmt::join(r.source_descriptions, ", "));
   for (std::size_t i = 0; i < r.ports.size(); ++i) {
     const auto& c = r.ports[i];
     const double drop_pct = c.offered_packets ? 100.0 * static_cast<double>(c.dropped_packets) /

@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/int128.hpp"
 #include "sim/net/forwarding.hpp"
 #include "sim/run/packet_log.hpp"
 #include "sim/run/source_factory.hpp"
+#include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -26,8 +28,8 @@ std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config, const
         config.file));
   }
   const auto port = fwd.default_port;
-  const double span_s = core::to_seconds(survey.last_arrival - survey.first_arrival);
-  const double offered_bps = static_cast<double>(survey.ports[port].bytes) * 8.0 / span_s;
+  const double window_s = core::to_seconds(survey.window());
+  const double offered_bps = static_cast<double>(survey.ports[port].bytes) * 8.0 / window_s;
   const double capacity = static_cast<double>(config.router.egress[port].rate.value);
   const double cross_bps = *config.utilization.target * capacity - offered_bps;
   if (cross_bps <= 0) {
@@ -42,12 +44,19 @@ std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config, const
   cross.kind = config.utilization.cross_kind;
   cross.rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::llround(cross_bps))};
   cross.start = survey.first_arrival;
-  cross.duration = survey.last_arrival - survey.first_arrival;
+  cross.duration = survey.window();
   cross.size_mix = config.utilization.cross_size_mix;
   return {cross};
 }
 
 }  // namespace
+
+core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets) {
+  if (packets < 2)
+    return core::Time{0};
+  const auto span = static_cast<core::Int128>((last - first).count());
+  return core::Time{static_cast<std::int64_t>(span * packets / (packets - 1))};
+}
 
 LoadSurvey survey_load(const ExperimentConfig& config) {
   LoadSurvey survey;
@@ -56,16 +65,22 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
   core::SourceMerger merger(make_sources(config));
   core::Packet p;
   bool first = true;
-  while (merger.next(p)) {
-    if (config.duration && p.arrival > *config.duration)
-      break;
-    if (first)
-      survey.first_arrival = p.arrival;
-    first = false;
-    survey.last_arrival = p.arrival;
-    auto& load = survey.ports[forwarding.port_for(p.flow)];
-    ++load.packets;
-    load.bytes += p.wire_bytes;
+  try {
+    while (merger.next(p)) {
+      if (config.duration && p.arrival >= *config.duration)
+        break;
+      if (first)
+        survey.first_arrival = p.arrival;
+      first = false;
+      survey.last_arrival = p.arrival;
+      ++survey.packets;
+      auto& load = survey.ports[forwarding.port_for(p.flow)];
+      ++load.packets;
+      load.bytes += p.wire_bytes;
+    }
+  } catch (const core::TraceError&) {
+    // Survey what precedes the defect; the run itself meets it again, keeps its results up to
+    // there and reports the error.
   }
   return survey;
 }
@@ -83,21 +98,35 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
 
   std::vector<SourceSpec> extra;
   if (const auto target = config.utilization.target) {
+    for (const auto& spec : config.sources) {
+      if (spec.kind == SourceKind::kPcap && spec.path == "-") {
+        throw core::ConfigError(fmt::format(
+            "{}: utilization.target reads the input twice (once to measure the offered load), "
+            "which standard input cannot do; give a file path or set the port rate instead",
+            config.file));
+      }
+    }
     const auto survey = survey_load(config);
-    if (survey.last_arrival <= survey.first_arrival) {
+    if (survey.window().count() <= 0) {
       throw core::ConfigError(fmt::format(
           "{}: utilization.target needs input spread over time; the sources give {} packet(s) "
           "within one instant",
-          config.file, survey.ports.empty() ? 0 : survey.ports[0].packets));
+          config.file, survey.packets));
     }
     if (config.utilization.mode == UtilizationMode::kScaleRate) {
-      const double span_ps =
-          static_cast<double>((survey.last_arrival - survey.first_arrival).count());
+      const double window_ps = static_cast<double>(survey.window().count());
       for (std::size_t i = 0; i < survey.ports.size(); ++i) {
         if (survey.ports[i].bytes == 0)
           continue;  // no traffic: keep the configured rate
         const double bps =
-            static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / span_ps / *target;
+            static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / window_ps / *target;
+        if (!(bps >= 1000.0 && bps <= static_cast<double>(TomlSection::kMaxRate))) {
+          throw core::ConfigError(fmt::format(
+              "{}: utilization.target = {} would set port {} ('{}') to {}, outside [1 kb/s, "
+              "8 Tb/s]; the input carries {} bytes in {}",
+              config.file, *target, i, config.router.egress[i].name, core::format_rate(bps),
+              survey.ports[i].bytes, core::format_duration(survey.window())));
+        }
         result.router.egress[i].rate =
             core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
         result.targeting[i].rate = result.router.egress[i].rate;
@@ -112,7 +141,10 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     result.source_descriptions.push_back(s->describe());
   core::SourceMerger merger(std::move(sources));
   net::Router router(result.router);
-  result.truth = std::make_unique<models::GroundTruth>();
+  models::GroundTruthConfig truth_config;
+  truth_config.quantiles.exact_capacity = config.truth.exact_packets;
+  truth_config.quantiles.relative_accuracy = config.truth.relative_accuracy;
+  result.truth = std::make_unique<models::GroundTruth>(truth_config);
   router.add_observer(*result.truth);
   std::unique_ptr<PacketLog> log;
   if (!options.packets_out.empty()) {
@@ -131,7 +163,7 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   const auto pull = [&] {
     core::Packet& slot = ring[(head + queued) % kLookahead];
     try {
-      more = merger.next(slot) && !(config.duration && slot.arrival > *config.duration);
+      more = merger.next(slot) && !(config.duration && slot.arrival >= *config.duration);
     } catch (const core::TraceError& e) {
       // Keep what was computed: the packets already read are still simulated, then the caller
       // reports the partial run and exits non-zero.
@@ -151,7 +183,12 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     if (n == 0)
       result.first_arrival = p.arrival;
     result.last_arrival = p.arrival;
-    router.process(p);
+    try {
+      router.process(p);
+    } catch (const std::overflow_error& e) {
+      result.error = e.what();  // keep the results so far, as for a trace error
+      break;
+    }
     head = (head + 1) % kLookahead;
     --queued;
     if (more)
@@ -164,6 +201,8 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   if (options.progress)
     options.progress->done();
   result.packets = n;
+  for (std::size_t i = 0; i < merger.size(); ++i)
+    result.source_counters.push_back(merger.source(i).summary_counters());
   result.truth->finalize();
   result.truth_all = result.truth->summary();
   result.truth_regular = result.truth->summary(core::PacketKind::kRegular);

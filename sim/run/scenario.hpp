@@ -41,6 +41,8 @@ struct RunResult {
   /// The router as simulated (rates after utilization targeting).
   net::RouterConfig router;
   std::vector<std::string> source_descriptions;
+  /// Each source's own counters (records, skipped by reason, flows...), by source id.
+  std::vector<std::vector<std::pair<std::string, std::uint64_t>>> source_counters;
   std::vector<PortTargeting> targeting;
   std::vector<net::PortCounters> ports;
   std::uint64_t packets = 0;
@@ -63,11 +65,19 @@ struct RunResult {
 /// @throws core::ConfigError / core::TraceError on bad configuration or unreadable input.
 RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options = {});
 
+/// The arrival window of `packets` packets whose arrivals span [first, last]: the span
+/// extended by one mean inter-arrival gap, span * n / (n - 1), so that n evenly spaced packets
+/// cover n gaps. Offered load, the utilization target and the achieved utilization all use it.
+/// Zero for fewer than two packets.
+core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets);
+
 /// Offered load per egress port and the arrival span of all sources, from a pre-pass.
 struct LoadSurvey {
   std::vector<OfferedLoad> ports;
+  std::uint64_t packets = 0;
   core::Time first_arrival{};
   core::Time last_arrival{};
+  core::Time window() const { return arrival_window(first_arrival, last_arrival, packets); }
 };
 LoadSurvey survey_load(const ExperimentConfig& config);
 

@@ -146,11 +146,15 @@ std::optional<core::Time> TomlSection::duration(std::string_view key) {
                               "a non-negative duration like \"1.5us\" or \"10ms\"");
 }
 
-std::optional<core::BitsPerSecond> TomlSection::rate(std::string_view key) {
+std::optional<core::BitsPerSecond> TomlSection::rate(std::string_view key, std::uint64_t min_bps) {
   auto r = quantity<core::BitsPerSecond>(*this, find(key), key, core::try_parse_rate,
                                          "a rate like \"10Gbps\" or \"9.953 Gb/s\"");
-  if (r && r->value == 0)
-    fail(key, "expected a rate above 0");
+  if (r && (r->value < min_bps || r->value > kMaxRate)) {
+    fail(key, fmt::format("expected a rate in [{}, {}], got {}",
+                          core::format_rate(static_cast<double>(min_bps)),
+                          core::format_rate(static_cast<double>(kMaxRate)),
+                          core::format_rate(static_cast<double>(r->value))));
+  }
   return r;
 }
 

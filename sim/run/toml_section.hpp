@@ -36,8 +36,11 @@ class TomlSection {
                                     const std::vector<std::string_view>& allowed);
   /// "1.5us", "10ms"... or a bare number of seconds.
   std::optional<core::Time> duration(std::string_view key);
-  /// "10Gbps", "9.953 Gb/s"... or a bare number of bit/s; must be > 0.
-  std::optional<core::BitsPerSecond> rate(std::string_view key);
+  /// "10Gbps", "9.953 Gb/s"... or a bare number of bit/s, within [min_bps, kMaxRate].
+  std::optional<core::BitsPerSecond> rate(std::string_view key, std::uint64_t min_bps = 1);
+
+  /// Highest accepted rate: 8 Tb/s keeps a byte at one picosecond or more.
+  static constexpr std::uint64_t kMaxRate = 8'000'000'000'000ULL;
   /// "64KiB", 1500... (bytes).
   std::optional<core::Bytes> bytes(std::string_view key);
   /// An array of tables ([[key]]); empty if absent.
