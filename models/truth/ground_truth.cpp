@@ -46,8 +46,8 @@ void GroundTruth::on_ingress(const core::Packet& p) {
   last_key_ = &it->first;
   last_index_ = it->second;
   finalized_.reset();
-  push(Update{
-      .flow = last_index_, .bytes = p.wire_bytes, .delay_ps = 0, .port = 0, .type = kIngress});
+  // The offered packet is counted with its egress or drop update, which always follows: one
+  // buffered update per packet instead of two.
 }
 
 std::uint32_t GroundTruth::index_for(const core::Packet& p) {
@@ -61,14 +61,15 @@ std::uint32_t GroundTruth::index_for(const core::Packet& p) {
 
 void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
   push(Update{.flow = index_for(p),
-              .bytes = 0,
+              .bytes = p.wire_bytes,
               .delay_ps = (egress_time - p.arrival).count(),
               .port = port,
               .type = kEgress});
 }
 
 void GroundTruth::on_drop(const core::Packet& p, PortId port) {
-  push(Update{.flow = index_for(p), .bytes = 0, .delay_ps = 0, .port = port, .type = kDrop});
+  push(Update{
+      .flow = index_for(p), .bytes = p.wire_bytes, .delay_ps = 0, .port = port, .type = kDrop});
 }
 
 namespace {
@@ -85,38 +86,35 @@ void note_port(FlowRecord& rec, PortId port) {
 void GroundTruth::flush() const {
   if (pending_.empty())
     return;
-  // LSD radix sort on the flow index, 11 bits per pass, only over the bits in use: stable, so
-  // every flow keeps its updates in arrival order.
+  // One stable counting-sort pass on the top 11 bits of the flow index groups the updates
+  // into 2048 ranges of neighbouring records (each range spans a few tens of KiB of records,
+  // which stay in cache while the range is applied). Stable, so every flow keeps its updates
+  // in arrival order; a full sort would buy no further locality.
   scratch_.resize(pending_.size());
   constexpr unsigned kBits = 11;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  for (unsigned shift = 0; shift == 0 || (size_ - 1) >> shift; shift += kBits) {
-    std::array<std::size_t, kBuckets + 1> start{};
-    for (const Update& u : pending_)
-      ++start[((u.flow >> shift) & (kBuckets - 1)) + 1];
-    for (std::size_t b = 1; b <= kBuckets; ++b)
-      start[b] += start[b - 1];
-    for (const Update& u : pending_)
-      scratch_[start[(u.flow >> shift) & (kBuckets - 1)]++] = u;
-    pending_.swap(scratch_);
-  }
+  const unsigned used_bits =
+      size_ > 1 ? 64u - static_cast<unsigned>(__builtin_clzll(size_ - 1)) : 1u;
+  const unsigned shift = used_bits > kBits ? used_bits - kBits : 0u;
+  std::array<std::size_t, kBuckets + 1> start{};
+  for (const Update& u : pending_)
+    ++start[(u.flow >> shift) + 1];
+  for (std::size_t b = 1; b <= kBuckets; ++b)
+    start[b] += start[b - 1];
+  for (const Update& u : pending_)
+    scratch_[start[u.flow >> shift]++] = u;
+  pending_.swap(scratch_);
   for (const Update& u : pending_) {
     // chunks_ holds pointers, so records stay writable from this const member.
     FlowRecord& rec = chunks_[u.flow >> kChunkBits]->records[u.flow & (kChunk - 1)];
-    switch (u.type) {
-      case kIngress:
-        ++rec.offered_packets;
-        rec.offered_bytes += u.bytes;
-        break;
-      case kEgress:
-        note_port(rec, u.port);
-        rec.delay.add(core::Time{u.delay_ps});
-        rec.quantiles.add(static_cast<double>(u.delay_ps));
-        break;
-      default:
-        note_port(rec, u.port);
-        ++rec.dropped_packets;
-        break;
+    ++rec.offered_packets;
+    rec.offered_bytes += u.bytes;
+    note_port(rec, u.port);
+    if (u.type == kEgress) {
+      rec.delay.add(core::Time{u.delay_ps});
+      rec.quantiles.add(static_cast<double>(u.delay_ps));
+    } else {
+      ++rec.dropped_packets;
     }
   }
   pending_.clear();

@@ -120,18 +120,17 @@ class GroundTruth final : public Estimator {
     std::array<TruthSummary, kKinds> by_kind;
     TruthSummary all;
   };
-  /// One buffered observation of a flow's record.
+  /// One packet's buffered update of its flow's record (offered, then delivered or dropped).
   struct Update {
     std::uint32_t flow;     // first-seen index
-    std::uint32_t bytes;    // kIngress: wire bytes
+    std::uint32_t bytes;    // wire bytes
     std::int64_t delay_ps;  // kEgress: the delay
-    PortId port;            // kEgress, kDrop
-    std::uint8_t type;      // kIngress, kEgress, kDrop
+    PortId port;
+    std::uint8_t type;  // kEgress or kDrop
   };
-  static constexpr std::uint8_t kIngress = 0;
   static constexpr std::uint8_t kEgress = 1;
   static constexpr std::uint8_t kDrop = 2;
-  static constexpr std::size_t kBatch = std::size_t{1} << 16;
+  static constexpr std::size_t kBatch = std::size_t{1} << 18;
 
   std::uint32_t index_for(const core::Packet& p);
   void push(const Update& u) {
