@@ -84,10 +84,12 @@ struct TruthSummary {
 /// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers its
 /// index; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
 /// next on_ingress) reuses it after a key comparison. Record updates are buffered and applied
-/// in batches of kBatch grouped by flow (a radix sort on the flow index); every accessor sees
-/// them applied.
+/// in batches of kBatch grouped by flow-index range (one stable counting-sort pass, so each
+/// flow sees its packets in arrival order); every accessor sees them applied. A packet is
+/// counted as offered by its on_egress/on_drop update.
 /// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
-/// up to `exact_capacity`, then 4 B per delay bucket spanned).
+/// up to `exact_capacity`, then 4 B per delay bucket spanned), plus a fixed 12 MiB of update
+/// buffers.
 /// Output order is first-seen order, independent of the per-process hash seed.
 class GroundTruth final : public Estimator {
  public:
