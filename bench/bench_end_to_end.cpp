@@ -1,7 +1,7 @@
 // End-to-end throughput: `rlisim run` on an uncompressed pcap (reader -> router -> ground
 // truth), against a bare libpcap read of the same file in the same benchmark run.
 //
-// The trace (CAIDA-like, chic profile, 4 Gb/s for 10 s: about 6 M packets and 1.5 M flows)
+// The trace (CAIDA-like, chic profile, 4 Gb/s for 10 s: about 6 M packets and 270 k flows)
 // is generated once, outside every timed region, into $RLISIM_BENCH_DIR (default /tmp).
 
 #include <cstdlib>
