@@ -321,6 +321,24 @@ TEST_F(PcapWriterTest, WriteSyntheticTraceReportsWhatTheFileHolds) {
   EXPECT_EQ(s.duration, core::milliseconds(20));
 }
 
+TEST_F(PcapWriterTest, WriteSyntheticTraceAtARateTooLowForAnyPacketWritesAnEmptyCapture) {
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{1};
+  c.duration = core::Time{1'000};
+  const TraceWriteSummary s = write_synthetic_trace(c, path("empty.pcap"));
+  EXPECT_EQ(s.packets, 0u);
+  EXPECT_EQ(s.wire_bytes, 0u);
+  EXPECT_EQ(s.bits_per_second, 0.0);
+  EXPECT_EQ(s.mean_packet_bytes, 0.0);
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* in = pcap_open_offline(path("empty.pcap").c_str(), err);
+  ASSERT_NE(in, nullptr) << err;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  EXPECT_EQ(pcap_next_ex(in, &h, &data), PCAP_ERROR_BREAK) << "a file header and no record";
+  pcap_close(in);
+}
+
 TEST_F(PcapWriterTest, TsharkReadsEveryRecord) {
   if (std::system("command -v tshark > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "tshark is not installed";
