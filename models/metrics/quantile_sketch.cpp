@@ -1,6 +1,7 @@
 #include "models/metrics/quantile_sketch.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -38,21 +39,46 @@ const QuantileSketchConfig& validated(const QuantileSketchConfig& c) {
 
 QuantileSketch::QuantileSketch(const QuantileSketchConfig& config)
     : relative_accuracy_(validated(config).relative_accuracy),
-      inv_log_gamma_(1 / std::log1p(2 * config.relative_accuracy / (1 - config.relative_accuracy))),
+      multiplier_(
+          7.0 / (10.0 * std::log1p(2 * config.relative_accuracy / (1 - config.relative_accuracy)))),
       exact_capacity_(static_cast<std::uint16_t>(config.exact_capacity)),
       max_buckets_(static_cast<std::uint16_t>(config.max_buckets)) {}
 
+namespace {
+// Cubic interpolation of log2 between powers of two, P(s) ~ log2(1 + s) on [0, 1), with the
+// coefficients that minimise the bucket count while keeping the accuracy bound (DDSketch's
+// cubically interpolated mapping; Masson et al., and DataDog's sketches-java). P(0) = 0,
+// P(1) = 1, and P is increasing, so the mapping is continuous and monotone.
+constexpr double kCubicA = 6.0 / 35.0;
+constexpr double kCubicB = -3.0 / 5.0;
+constexpr double kCubicC = 10.0 / 7.0;
+constexpr std::uint64_t kMantissaMask = (std::uint64_t{1} << 52) - 1;
+constexpr std::uint64_t kExponentOfOne = std::uint64_t{1023} << 52;
+}  // namespace
+
 int QuantileSketch::bucket_index(double value) const {
-  return static_cast<int>(std::ceil(std::log(value) * inv_log_gamma_));
+  // value = 2^e (1 + s): exponent and mantissa straight from the bits, no logarithm call.
+  // Delays are >= 1 ps, so value is normal and positive.
+  const auto bits = std::bit_cast<std::uint64_t>(value);
+  const double e = static_cast<double>(static_cast<int>(bits >> 52) - 1023);
+  const double s = std::bit_cast<double>((bits & kMantissaMask) | kExponentOfOne) - 1.0;
+  return static_cast<int>(
+      std::floor((((kCubicA * s + kCubicB) * s + kCubicC) * s + e) * multiplier_));
 }
 
 double QuantileSketch::bucket_value(int index) const {
-  // 2 gamma^i / (gamma + 1): the point of (gamma^(i-1), gamma^i] with equal relative distance
-  // alpha to both ends.
-  // The mapping's own gamma (exp(1 / inv_log_gamma_)), so the bound holds for the buckets as
-  // they are really cut.
-  const double log_gamma = 1 / inv_log_gamma_;
-  return 2 * std::exp(index * log_gamma) / (std::exp(log_gamma) + 1);
+  // Bucket i holds [L_i, L_(i+1)), L_i = 2^e (1 + s) with e + P(s) = i / multiplier; the
+  // representative L_i (1 + alpha) is within alpha of every value in it, because the
+  // multiplier keeps L_(i+1) / L_i <= (1 + alpha) / (1 - alpha). P(s) = t is solved for s
+  // with Cardano's formula.
+  const double normalized = static_cast<double>(index) / multiplier_;
+  const double exponent = std::floor(normalized);
+  const double d0 = kCubicB * kCubicB - 3 * kCubicA * kCubicC;
+  const double d1 = 2 * kCubicB * kCubicB * kCubicB - 9 * kCubicA * kCubicB * kCubicC -
+                    27 * kCubicA * kCubicA * (normalized - exponent);
+  const double p = std::cbrt((d1 - std::sqrt(d1 * d1 - 4 * d0 * d0 * d0)) / 2);
+  const double s = -(kCubicB + p + d0 / p) / (3 * kCubicA);
+  return std::ldexp(1.0 + s, static_cast<int>(exponent)) * (1 + relative_accuracy_);
 }
 
 double QuantileSketch::min() const {
@@ -255,8 +281,10 @@ double QuantileSketch::suggest_relative_accuracy(double min_value, double max_va
         "max_buckets >= {} (got {}, {}, {})",
         kMinBuckets, min_value, max_value, max_buckets));
   }
-  // A span of log_gamma(max/min) needs at most that + 2 buckets (ceil at both ends).
-  const double log_gamma = std::log(max_value / min_value) / (max_buckets - 2);
+  // A span [min, max] needs at most multiplier * log2(max / min) + 2 buckets (the interpolated
+  // log2 never stretches a span by more than the factor 10 / (7 ln 2) already in multiplier),
+  // with multiplier = 7 / (10 ln gamma).
+  const double log_gamma = 0.7 * std::log2(max_value / min_value) / (max_buckets - 2);
   return std::max(kMinAccuracy, std::tanh(log_gamma / 2));
 }
 

@@ -26,19 +26,22 @@ struct QuantileSketchConfig {
 /// Phases:
 ///  - n <= exact_capacity: values are stored; quantile(q) is exact.
 ///  - afterwards: DDSketch (Masson, Rim, Lee, "DDSketch: a fast and fully-mergeable quantile
-///    sketch with relative-error guarantees", VLDB 2019). A positive value x goes to bucket
-///    i = ceil(log_gamma(x)), gamma = (1 + alpha) / (1 - alpha), so bucket i holds
-///    (gamma^(i-1), gamma^i]; zeros are counted exactly. A bucket is reported as
-///    2 gamma^i / (gamma + 1), which is within a factor (1 +- alpha) of every value in it.
+///    sketch with relative-error guarantees", VLDB 2019) with its cubically interpolated
+///    mapping: x = 2^e (1 + s) goes to bucket floor(m (e + P(s))), P a cubic approximation of
+///    log2(1 + s), m = 7 / (10 ln gamma), gamma = (1 + alpha) / (1 - alpha). Exponent and
+///    mantissa come from the bits of x, so no logarithm is computed per value; the buckets are
+///    about 1 % more numerous than with the exact logarithm. A bucket [L, L') is reported as
+///    L (1 + alpha), within a factor (1 +- alpha) of every value in it; zeros are counted
+///    exactly.
 ///
 /// Quantile definition (both phases): quantile(q) targets x_(r), the value of rank
 /// r = floor(q * (n - 1)) (0-based) in the sorted values (the "lower" quantile).
 /// Error guarantee: exact in the first phase; afterwards |quantile(q) - x_(r)| <= alpha * x_(r)
-/// (up to floating-point rounding of the logarithm at bucket boundaries, ~1e-15 relative),
+/// (up to floating-point rounding at bucket boundaries, ~1e-15 relative),
 /// unless the rank falls into collapsed buckets (collapsed() tells). quantile(0) and
 /// quantile(1) are the exact minimum and maximum, and every estimate lies in [min, max].
 ///
-/// Cost: add() is O(1) amortised (one logarithm in the second phase; no allocation for the
+/// Cost: add() is O(1) amortised (a cubic polynomial in the second phase; no allocation for the
 /// first two values, then at most log8(exact_capacity) allocations); quantile() is O(n) in the
 /// first phase and O(buckets) in the second. Memory: 8 B per stored value from the third on; in the
 /// second, 4 B per bucket between the smallest and largest bucket seen plus growth slack, never
@@ -90,7 +93,7 @@ class QuantileSketch {
   void reallocate(int alloc_lo, int alloc_hi, int merge_below);
 
   double relative_accuracy_;
-  double inv_log_gamma_;  // 1 / ln(gamma)
+  double multiplier_;  // 7 / (10 ln gamma): buckets per unit of interpolated log2
   std::uint64_t count_ = 0;
   std::uint64_t zero_count_ = 0;  // second phase only
   double min_ = 0;
