@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)"
+cmake --build build --target rlisim -j"$(nproc)"
 echo
 echo "rlisim binary: $(pwd)/build/rlisim"
 echo
