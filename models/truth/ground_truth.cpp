@@ -22,6 +22,7 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
                  .delay = {},
                  .quantiles = QuantileSketch(config.quantiles)} {
   pending_.reserve(kBatch);
+  track_quantiles_ = config.track_quantiles;
 }
 
 void GroundTruth::on_ingress(const core::Packet& p) {
@@ -112,7 +113,8 @@ void GroundTruth::flush() const {
     note_port(rec, u.port);
     if (u.type == kEgress) {
       rec.delay.add(core::Time{u.delay_ps});
-      rec.quantiles.add(static_cast<double>(u.delay_ps));
+      if (track_quantiles_)
+        rec.quantiles.add(static_cast<double>(u.delay_ps));
     } else {
       ++rec.dropped_packets;
     }

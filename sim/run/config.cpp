@@ -318,6 +318,8 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
   if (auto u = top.table("utilization"))
     config.utilization = read_utilization(*u);
   if (auto t = top.table("truth")) {
+    if (auto q = t->boolean("quantiles"))
+      config.truth.quantiles = *q;
     if (auto e = t->integer("exact_packets", 1, 65535))
       config.truth.exact_packets = static_cast<std::uint32_t>(*e);
     if (auto a = t->number("relative_accuracy", 1e-6, 0.5))

@@ -64,6 +64,7 @@ struct UtilizationSpec {
 /// How per-flow delay quantiles are kept (models::QuantileSketchConfig): exact for the first
 /// `exact_packets` delivered packets of a flow, then within `relative_accuracy`.
 struct TruthSpec {
+  bool quantiles = true;
   std::uint32_t exact_packets = 64;
   double relative_accuracy = 0.005;
 };

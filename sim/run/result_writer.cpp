@@ -177,6 +177,7 @@ std::string summary_text(const RunResult& r) {
   truth["regular"] = summary_json(r.truth_regular);
   truth["cross"] = summary_json(r.truth_cross);
   ordered_json quantiles;
+  quantiles["enabled"] = r.config.truth.quantiles;
   quantiles["exact_packets"] = r.config.truth.exact_packets;
   quantiles["relative_accuracy"] = r.config.truth.relative_accuracy;
   quantiles["definition"] =

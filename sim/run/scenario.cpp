@@ -144,6 +144,7 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   models::GroundTruthConfig truth_config;
   truth_config.quantiles.exact_capacity = config.truth.exact_packets;
   truth_config.quantiles.relative_accuracy = config.truth.relative_accuracy;
+  truth_config.track_quantiles = config.truth.quantiles;
   result.truth = std::make_unique<models::GroundTruth>(truth_config);
   router.add_observer(*result.truth);
   std::unique_ptr<PacketLog> log;

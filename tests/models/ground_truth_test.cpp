@@ -178,3 +178,32 @@ TEST(GroundTruth, RejectsAnInvalidQuantileConfiguration) {
 
 }  // namespace
 }  // namespace rlisim::models
+
+namespace rlisim::models {
+namespace {
+
+TEST(GroundTruth, WithoutQuantilesKeepsExactMomentsAndReportsNoPercentiles) {
+  GroundTruthConfig config;
+  config.track_quantiles = false;
+  GroundTruth truth(config);
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(1, 2, 3, 4, 6);
+  p.wire_bytes = 100;
+  for (int i = 0; i < 3; ++i) {
+    p.arrival = core::Time{i * 1000};
+    truth.on_ingress(p);
+    truth.on_egress(p, 0, p.arrival + core::Time{(i + 1) * 10});  // delays 10, 20, 30 ps
+  }
+  const FlowRecord* rec = truth.find(p.flow);
+  ASSERT_NE(rec, nullptr);
+  EXPECT_EQ(rec->offered_packets, 3u);
+  EXPECT_EQ(rec->offered_bytes, 300u);
+  EXPECT_DOUBLE_EQ(rec->delay.mean_ps(), 20.0);
+  EXPECT_EQ(rec->delay.min().count(), 10);
+  EXPECT_EQ(rec->delay.max().count(), 30);
+  EXPECT_TRUE(std::isnan(rec->p50_ps()));
+  EXPECT_TRUE(std::isnan(truth.summary().p99_ps()));
+}
+
+}  // namespace
+}  // namespace rlisim::models
