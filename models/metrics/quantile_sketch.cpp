@@ -281,10 +281,11 @@ double QuantileSketch::suggest_relative_accuracy(double min_value, double max_va
         "max_buckets >= {} (got {}, {}, {})",
         kMinBuckets, min_value, max_value, max_buckets));
   }
-  // A span [min, max] needs at most multiplier * log2(max / min) + 2 buckets (the interpolated
-  // log2 never stretches a span by more than the factor 10 / (7 ln 2) already in multiplier),
-  // with multiplier = 7 / (10 ln gamma).
-  const double log_gamma = 0.7 * std::log2(max_value / min_value) / (max_buckets - 2);
+  // A span [min, max] needs at most multiplier * stretch * log2(max / min) + 2 buckets, with
+  // multiplier = 7 / (10 ln gamma) and stretch = (52 / 35) ln 2, the largest local slope of
+  // the interpolated log2 relative to the true one (at s -> 1).
+  const double stretch = 52.0 / 35.0 * std::log(2.0);
+  const double log_gamma = 0.7 * stretch * std::log2(max_value / min_value) / (max_buckets - 2);
   return std::max(kMinAccuracy, std::tanh(log_gamma / 2));
 }
 

@@ -15,7 +15,7 @@ struct QuantileSketchConfig {
   /// Most buckets kept in the log-bucketed phase (memory bound: 4 B each). When the values
   /// span more than this many buckets, the lowest buckets are merged (DDSketch "collapsing
   /// lowest"), which voids the guarantee only for ranks that fall in the merged buckets.
-  /// With alpha = 0.5 % the default 2048 buckets cover a max/min ratio of 8e8 without merging.
+  /// With alpha = 0.5 % the default 2048 buckets cover a max/min ratio of about 6e8 without merging.
   /// In 16..65535.
   std::uint32_t max_buckets = 2048;
 };

@@ -61,6 +61,8 @@ std::uint32_t GroundTruth::index_for(const core::Packet& p) {
 }
 
 void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+  // Checked here, where the caller can still be named, rather than when the batch is applied.
+  RLISIM_CHECK(egress_time >= p.arrival);
   push(Update{.flow = index_for(p),
               .bytes = p.wire_bytes,
               .delay_ps = (egress_time - p.arrival).count(),
@@ -91,6 +93,11 @@ void GroundTruth::flush() const {
   // into 2048 ranges of neighbouring records (each range spans a few tens of KiB of records,
   // which stay in cache while the range is applied). Stable, so every flow keeps its updates
   // in arrival order; a full sort would buy no further locality.
+  // Whatever happens below, these updates are consumed exactly once.
+  struct ClearOnExit {
+    std::vector<Update>& updates;
+    ~ClearOnExit() { updates.clear(); }
+  } clear_on_exit{pending_};
   scratch_.resize(pending_.size());
   constexpr unsigned kBits = 11;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
@@ -119,7 +126,6 @@ void GroundTruth::flush() const {
       ++rec.dropped_packets;
     }
   }
-  pending_.clear();
 }
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
@@ -132,8 +138,10 @@ std::vector<FlowEntry> GroundTruth::flows() const {
   flush();
   std::vector<FlowEntry> out;
   out.reserve(size_);
-  for (std::size_t i = 0; i < size_; ++i)
-    out.push_back(FlowEntry{&key_at(i), &record_at(i)});
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (record_at(i).offered_packets > 0)
+      out.push_back(FlowEntry{&key_at(i), &record_at(i)});
+  }
   return out;
 }
 
@@ -166,6 +174,8 @@ GroundTruth::Totals GroundTruth::totals() const {
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
   for (std::size_t i = 0; i < size_; ++i) {
     const FlowRecord& r = record_at(i);
+    if (r.offered_packets == 0)
+      continue;  // only an ingress observation (a run cut short)
     TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];
     ++s.flows;
     s.offered_packets += r.offered_packets;

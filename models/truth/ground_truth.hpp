@@ -108,11 +108,15 @@ class GroundTruth final : public Estimator {
   void finalize() override;
 
   /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
-  void reserve(std::size_t flows) { index_.reserve(flows); }
+  void reserve(std::size_t flows) {
+    index_.reserve(flows);
+    last_key_ = nullptr;  // a rehash moves the slots
+  }
   std::size_t flow_count() const { return size_; }
   /// The record of one flow, or nullptr if it was never seen.
   const FlowRecord* find(const core::FlowKey& key) const;
-  /// Every flow in first-seen order. O(F).
+  /// Every flow in first-seen order, O(F). A flow appears once a packet of it has left or
+  /// been dropped (a run cut short can leave a flow with only an ingress observation).
   std::vector<FlowEntry> flows() const;
   /// Totals over all flows, or over the flows of one kind. One O(F) pass with sketch merges,
   /// or free after finalize().
@@ -139,12 +143,14 @@ class GroundTruth final : public Estimator {
 
   std::uint32_t index_for(const core::Packet& p);
   void push(const Update& u) {
+    finalized_.reset();
     pending_.push_back(u);
-    if (pending_.size() == kBatch)
+    if (pending_.size() >= kBatch)
       flush();
   }
   /// Applies the buffered updates, grouped by flow (stable, so each flow sees its updates in
-  /// arrival order). Logically const: it only brings the records up to date.
+  /// arrival order). Logically const: it only brings the records up to date. Not safe to call
+  /// concurrently (const accessors flush too).
   void flush() const;
   Totals totals() const;
 

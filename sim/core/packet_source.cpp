@@ -1,6 +1,8 @@
 #include "sim/core/packet_source.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -33,8 +35,8 @@ bool SourceMerger::pull(std::size_t index, Packet& out) {
   // A source must be time-ordered: the merge is only correct over sorted streams.
   if (out.arrival < last_arrival_[index]) {
     throw TraceError(fmt::format("{}: packet {} at {} ps precedes the previous one at {} ps",
-                                 sources_[index]->describe(), next_seq_[index],
-                                 out.arrival.count(), last_arrival_[index].count()));
+                                 sources_[index]->describe(), next_seq_[index], out.arrival.count(),
+                                 last_arrival_[index].count()));
   }
   last_arrival_[index] = out.arrival;
   out.source = static_cast<std::uint16_t>(index);
@@ -54,12 +56,19 @@ bool SourceMerger::next(Packet& out) {
   // One source needs no heap: read straight through (the common trace-replay case).
   if (sources_.size() == 1)
     return pull(0, out);
+  if (deferred_error_)
+    std::rethrow_exception(std::exchange(deferred_error_, nullptr));
   if (heap_.empty())
     return false;
   std::pop_heap(heap_.begin(), heap_.end(), later);
   out = heap_.back();
   heap_.pop_back();
-  refill(out.source);
+  try {
+    refill(out.source);
+  } catch (const TraceError&) {
+    // `out` was read before the defect: deliver it, and report the error on the next call.
+    deferred_error_ = std::current_exception();
+  }
   return true;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The interface every producer of packets implements: pcap readers, generators, cross traffic.
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,9 +28,7 @@ class PacketSource {
   /// What the source counted so far (records read, skipped by reason, flows, ...), as
   /// (snake_case name, value) pairs in a stable order, for the run summary.
   /// (Named apart from the readers' own typed counters() accessors.)
-  virtual std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const {
-    return {};
-  }
+  virtual std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const { return {}; }
 };
 
 /// Merges several sources into one stream ordered by (arrival, source id, seq): a k-way merge
@@ -52,7 +51,8 @@ class SourceMerger final : public PacketSource {
   std::vector<std::unique_ptr<PacketSource>> sources_;
   std::vector<std::uint64_t> next_seq_;
   std::vector<Time> last_arrival_;
-  std::vector<Packet> heap_;  // at most one head per source
+  std::vector<Packet> heap_;           // at most one head per source
+  std::exception_ptr deferred_error_;  // a source failed after its last good packet
 };
 
 }  // namespace rlisim::core

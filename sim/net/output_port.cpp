@@ -169,6 +169,9 @@ PortVerdict OutputPort::offer(core::Time arrival, std::uint32_t bytes) {
   verdict.service_start = std::max(arrival, dep_prev_);
   std::int64_t departure_ps = 0;
   if (__builtin_add_overflow(verdict.service_start.count(), ser.count(), &departure_ps)) {
+    // The packet is not admitted: keep offered = accepted + dropped.
+    --counters_.offered_packets;
+    counters_.offered_bytes -= bytes;
     // A backlog at a very slow port can push departures past int64 picoseconds (~106 days).
     throw std::overflow_error(fmt::format(
         "output port '{}': a departure lies beyond the simulated-time range (about 106 days "

@@ -45,9 +45,24 @@ PacketFate Router::process(const core::Packet& p) {
   fate.arrival = p.arrival;
   fate.port = forwarding_.port_for(p.flow);
   OutputPort& port = ports_[fate.port];
-  const PortVerdict verdict = port.offer(p.arrival + config_.processing_delay, p.wire_bytes);
+  std::int64_t at_port = 0;
+  if (__builtin_add_overflow(p.arrival.count(), config_.processing_delay.count(), &at_port)) {
+    throw std::overflow_error(fmt::format(
+        "router: packet {} of source {} reaches its port beyond the simulated-time range (about "
+        "106 days in int64 picoseconds); processing_delay is too large",
+        p.seq, p.source));
+  }
+  const PortVerdict verdict = port.offer(core::Time{at_port}, p.wire_bytes);
   if (verdict.accepted) {
-    fate.egress_time = verdict.departure + port.config().propagation;
+    std::int64_t egress = 0;
+    if (__builtin_add_overflow(verdict.departure.count(), port.config().propagation.count(),
+                               &egress)) {
+      throw std::overflow_error(fmt::format(
+          "router: packet {} of source {} reaches the egress tap of port '{}' beyond the "
+          "simulated-time range (about 106 days in int64 picoseconds); propagation is too large",
+          p.seq, p.source, port.config().name));
+    }
+    fate.egress_time = core::Time{egress};
     for (models::Estimator* o : observers_)
       o->on_egress(p, fate.port, fate.egress_time);
   } else {

@@ -16,6 +16,8 @@ namespace rlisim::run {
 namespace {
 
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
+// Fixed delays beyond a day are surely a unit mistake, and keep far from the int64 ps range.
+constexpr core::Time kMaxFixedDelay = core::seconds(86400);
 
 // Splits "router.port[0].rate" or "router.port.0.rate" into components.
 std::vector<std::string> split_key(std::string_view key) {
@@ -213,16 +215,22 @@ net::OutputPortConfig read_port(TomlSection& s, std::size_t index) {
     port.buffer.byte_occupancy =
         *o == "in_system" ? net::ByteOccupancy::kInSystem : net::ByteOccupancy::kUnfinishedWork;
   }
-  if (auto p = s.duration("propagation"))
+  if (auto p = s.duration("propagation")) {
+    if (*p > kMaxFixedDelay)
+      s.fail("propagation", "expected at most one day");
     port.propagation = *p;
+  }
   s.finish();
   return port;
 }
 
 net::RouterConfig read_router(TomlSection& s) {
   net::RouterConfig router;
-  if (auto d = s.duration("processing_delay"))
+  if (auto d = s.duration("processing_delay")) {
+    if (*d > kMaxFixedDelay)
+      s.fail("processing_delay", "expected at most one day");
     router.processing_delay = *d;
+  }
   auto ports = s.tables("port");
   if (!ports.empty()) {
     router.egress.clear();

@@ -181,15 +181,15 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   std::uint64_t n = 0;
   while (queued > 0) {
     const core::Packet& p = ring[head];
-    if (n == 0)
-      result.first_arrival = p.arrival;
-    result.last_arrival = p.arrival;
     try {
       router.process(p);
     } catch (const std::overflow_error& e) {
       result.error = e.what();  // keep the results so far, as for a trace error
       break;
     }
+    if (n == 0)
+      result.first_arrival = p.arrival;
+    result.last_arrival = p.arrival;
     head = (head + 1) % kLookahead;
     --queued;
     if (more)

@@ -30,6 +30,9 @@ class DelayedSource final : public core::PacketSource {
     return fmt::format("{} from {}", inner_->describe(), core::format_duration(offset_));
   }
   std::optional<double> progress() const override { return inner_->progress(); }
+  std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override {
+    return inner_->summary_counters();
+  }
 
  private:
   std::unique_ptr<core::PacketSource> inner_;

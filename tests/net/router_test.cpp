@@ -2,6 +2,7 @@
 
 #include "sim/net/router.hpp"
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -144,6 +145,23 @@ TEST(Router, RejectsPacketsOutOfOrder) {
     EXPECT_THAT(e.what(), HasSubstr("packet 7"));
     EXPECT_THAT(e.what(), HasSubstr("(arrival, source, seq) order"));
   }
+}
+
+TEST(Router, ReportsTimeBeyondTheInt64RangeInsteadOfWrapping) {
+  RouterConfig late;
+  late.egress[0].propagation = Time{std::numeric_limits<std::int64_t>::max() - 1000};
+  Router router(late);
+  try {
+    router.process(packet(0, 100, 10, 3));
+    FAIL() << "expected std::overflow_error";
+  } catch (const std::overflow_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("packet 3"));
+    EXPECT_THAT(e.what(), HasSubstr("propagation is too large"));
+  }
+  RouterConfig slow;
+  slow.processing_delay = Time{std::numeric_limits<std::int64_t>::max() - 10};
+  Router router2(slow);
+  EXPECT_THROW(router2.process(packet(100, 100, 10, 0)), std::overflow_error);
 }
 
 void expect_invalid(const RouterConfig& config, const std::string& needle) {

@@ -97,6 +97,20 @@ TEST(Config, RejectsBadOverrides) {
   EXPECT_THAT(error_of(kMinimal, {"seed=-4"}), HasSubstr("key 'seed': expected an integer in"));
 }
 
+TEST(Config, BoundsRatesAndFixedDelays) {
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.rate=999"}),
+              HasSubstr("key 'router.port[0].rate': expected a rate in [1 kb/s"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.rate=9Tbps"}),
+              HasSubstr("key 'router.port[0].rate': expected a rate in"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.propagation=2d"}),
+              HasSubstr("key 'router.port[0].propagation': expected a non-negative duration"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.propagation=90000s"}),
+              HasSubstr("key 'router.port[0].propagation': expected at most one day"));
+  EXPECT_THAT(error_of(kMinimal, {"router.processing_delay=90000s"}),
+              HasSubstr("key 'router.processing_delay': expected at most one day"));
+  EXPECT_THAT(error_of(kMinimal, {"seed=5\nbogus=1"}), HasSubstr("may not span lines"));
+}
+
 TEST(Config, ResolvesPcapPathsAgainstTheConfigFolder) {
   const auto c = parse_config("[[source]]\nkind = \"pcap\"\npath = \"data/x.pcap\"\n", "e.toml", {},
                               "/srv/exp");
