@@ -17,6 +17,7 @@ namespace {
 
 // Exit codes: 0 success, 1 bad input (config, trace, I/O), 2 usage, 3 internal error.
 constexpr int kExitInput = 1;
+constexpr int kExitUsage = 2;
 constexpr int kExitInternal = 3;
 
 struct RunArgs {
@@ -114,7 +115,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message; --help and --version exit 0, every usage error exits 2.
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
   try {

@@ -1,8 +1,8 @@
 // End-to-end tests of the rlisim binary: determinism, utilization, accounting, the per-packet
 // log against an independent FIFO recomputation, trace commands and error paths.
 
-#include <deque>
 #include <cstdlib>
+#include <deque>
 #include <map>
 
 #include <gmock/gmock.h>
@@ -37,9 +37,10 @@ TEST(Run, IsByteIdenticalForTheSameSeedAndDiffersForAnother) {
 TEST(Run, ScalesTheLinkToTheUtilizationTarget) {
   const auto dir = scratch("util");
   const auto log = dir / "packets.csv";
-  const auto r = rlisim(fmt::format("run {} --quiet --set utilization.target=0.7 --out {} "
-                                    "--packets-out {}",
-                                    kTiny, dir.string(), log.string()));
+  const auto r =
+      rlisim(fmt::format("run {} --quiet --set utilization.target=0.7 --out {} "
+                         "--packets-out {}",
+                         kTiny, dir.string(), log.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto port = summary_of(dir)["ports"][0];
   const double rate = static_cast<double>(port["rate_bps"].get<std::uint64_t>());
@@ -48,7 +49,8 @@ TEST(Run, ScalesTheLinkToTheUtilizationTarget) {
   const auto rows = read_csv(log);
   ASSERT_GT(rows.size(), 1000u);
   double bits = 0;
-  for (std::size_t i = 1; i < rows.size(); ++i) bits += 8.0 * std::stod(rows[i][9]);
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    bits += 8.0 * std::stod(rows[i][9]);
   const double n = static_cast<double>(rows.size() - 1);
   const double span_s = (std::stod(rows.back()[0]) - std::stod(rows[1][0])) * 1e-12;
   EXPECT_NEAR(bits / (rate * span_s * n / (n - 1)), 0.7, 1e-6);
@@ -239,9 +241,10 @@ TEST(Run, ShortensLongIdleGapsWhenAsked) {
 
 TEST(Run, RejectsInputsItCannotSimulateWithClearErrors) {
   const auto dir = scratch("bad_inputs");
-  const auto stdin_target = rlisim(fmt::format(
-      "run {} --quiet --set source.0.path=- --out {} < traces/samples/gnutella.pcap",
-      "tests/e2e/data/gnutella_replay.toml", dir.string()) + " --set utilization.target=0.5");
+  const auto stdin_target = rlisim(
+      fmt::format("run {} --quiet --set source.0.path=- --out {} < traces/samples/gnutella.pcap",
+                  "tests/e2e/data/gnutella_replay.toml", dir.string()) +
+      " --set utilization.target=0.5");
   EXPECT_EQ(stdin_target.exit_code, 1);
   EXPECT_THAT(stdin_target.output, HasSubstr("standard input cannot"));
   const auto too_slow = rlisim(fmt::format(
@@ -264,15 +267,27 @@ TEST(Run, FailsWhenTheSourcesGiveNoPacketsButKeepsTheCounters) {
                                     RLISIM_SOURCE_DIR, pcap.string())
                             .c_str()),
             0);
-  if (!std::filesystem::exists(pcap)) GTEST_SKIP() << "tshark not installed";
-  const auto r = rlisim(fmt::format("run tests/e2e/data/gnutella_replay.toml --quiet --set "
-                                    "source.0.path={} --out {}",
-                                    pcap.string(), (dir / "out").string()));
+  if (!std::filesystem::exists(pcap))
+    GTEST_SKIP() << "tshark not installed";
+  const auto r =
+      rlisim(fmt::format("run tests/e2e/data/gnutella_replay.toml --quiet --set "
+                         "source.0.path={} --out {}",
+                         pcap.string(), (dir / "out").string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("no packets"));
   const auto counters = summary_of(dir / "out")["sources"][0]["counters"];
   EXPECT_EQ(counters["packets"].get<std::uint64_t>(), 0u);
-  EXPECT_EQ(counters["skipped_non_ip"].get<std::uint64_t>(), counters["records"].get<std::uint64_t>());
+  EXPECT_EQ(counters["skipped_non_ip"].get<std::uint64_t>(),
+            counters["records"].get<std::uint64_t>());
+}
+
+TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
+  const auto missing = rlisim("run configs/quickstart.toml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("--out is required"));
+  EXPECT_EQ(rlisim("run configs/quickstart.toml --out /tmp/x --no-such-flag").exit_code, 2);
+  EXPECT_EQ(rlisim("run no/such/config.toml --out /tmp/x").exit_code, 2);
+  EXPECT_EQ(rlisim("--help").exit_code, 0);
 }
 
 TEST(Trace, GenRejectsABadRate) {
