@@ -85,6 +85,106 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
   return survey;
 }
 
+namespace {
+
+// Meets the utilization target, if any: scales port rates (kScaleRate) or returns the cross
+// traffic to add (kCrossTraffic), from a pre-pass over the sources.
+std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
+                                                 RunResult& result) {
+  const auto target = config.utilization.target;
+  if (!target)
+    return {};
+  for (const auto& spec : config.sources) {
+    if (spec.kind == SourceKind::kPcap && spec.path == "-") {
+      throw core::ConfigError(fmt::format(
+          "{}: utilization.target reads the input twice (once to measure the offered load), "
+          "which standard input cannot do; give a file path or set the port rate instead",
+          config.file));
+    }
+  }
+  const auto survey = survey_load(config);
+  if (survey.window().count() <= 0) {
+    throw core::ConfigError(fmt::format(
+        "{}: utilization.target needs input spread over time; the sources give {} packet(s) "
+        "within one instant",
+        config.file, survey.packets));
+  }
+  if (config.utilization.mode == UtilizationMode::kCrossTraffic)
+    return plan_cross_traffic(config, survey, result.targeting);
+  const double window_ps = static_cast<double>(survey.window().count());
+  for (std::size_t i = 0; i < survey.ports.size(); ++i) {
+    if (survey.ports[i].bytes == 0)
+      continue;  // no traffic: keep the configured rate
+    const double bps =
+        static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / window_ps / *target;
+    if (!(bps >= 1000.0 && bps <= static_cast<double>(TomlSection::kMaxRate))) {
+      throw core::ConfigError(fmt::format(
+          "{}: utilization.target = {} would set port {} ('{}') to {}, outside [1 kb/s, "
+          "8 Tb/s]; the input carries {} bytes in {}",
+          config.file, *target, i, config.router.egress[i].name, core::format_rate(bps),
+          survey.ports[i].bytes, core::format_duration(survey.window())));
+    }
+    result.router.egress[i].rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
+    result.targeting[i].rate = result.router.egress[i].rate;
+  }
+  return {};
+}
+
+// Feeds every packet of `merger` to `router`. Packets wait in a short ring between the sources
+// and the router, so the observers can prefetch their per-flow state kLookahead packets ahead
+// (flow tables with millions of entries miss the cache on nearly every lookup otherwise);
+// order is unchanged. A trace defect or a time overflow ends the run early with
+// `result.error` set; everything before it is kept.
+void simulate(const ExperimentConfig& config, const RunOptions& options, core::SourceMerger& merger,
+              net::Router& router, RunResult& result) {
+  constexpr std::size_t kLookahead = 16;
+  std::array<core::Packet, kLookahead> ring;
+  std::size_t head = 0;
+  std::size_t queued = 0;
+  bool more = true;
+  const auto pull = [&] {
+    core::Packet& slot = ring[(head + queued) % kLookahead];
+    try {
+      more = merger.next(slot) && !(config.duration && slot.arrival >= *config.duration);
+    } catch (const core::TraceError& e) {
+      result.error = e.what();
+      more = false;
+    }
+    if (more) {
+      router.prefetch(slot);
+      ++queued;
+    }
+  };
+  while (more && queued < kLookahead)
+    pull();
+  std::uint64_t n = 0;
+  while (queued > 0) {
+    const core::Packet& p = ring[head];
+    try {
+      router.process(p);
+    } catch (const std::overflow_error& e) {
+      result.error = e.what();
+      break;
+    }
+    if (n == 0)
+      result.first_arrival = p.arrival;
+    result.last_arrival = p.arrival;
+    head = (head + 1) % kLookahead;
+    --queued;
+    if (more)
+      pull();
+    // Checking the clock costs more than a packet; look only every 64 Ki packets.
+    if ((++n & 0xffff) == 0 && options.progress) {
+      options.progress->update(n, result.last_arrival, merger.progress());
+    }
+  }
+  if (options.progress)
+    options.progress->done();
+  result.packets = n;
+}
+
+}  // namespace
+
 RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunResult result;
@@ -95,46 +195,7 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     result.targeting[i].configured_rate = config.router.egress[i].rate;
     result.targeting[i].rate = config.router.egress[i].rate;
   }
-
-  std::vector<SourceSpec> extra;
-  if (const auto target = config.utilization.target) {
-    for (const auto& spec : config.sources) {
-      if (spec.kind == SourceKind::kPcap && spec.path == "-") {
-        throw core::ConfigError(fmt::format(
-            "{}: utilization.target reads the input twice (once to measure the offered load), "
-            "which standard input cannot do; give a file path or set the port rate instead",
-            config.file));
-      }
-    }
-    const auto survey = survey_load(config);
-    if (survey.window().count() <= 0) {
-      throw core::ConfigError(fmt::format(
-          "{}: utilization.target needs input spread over time; the sources give {} packet(s) "
-          "within one instant",
-          config.file, survey.packets));
-    }
-    if (config.utilization.mode == UtilizationMode::kScaleRate) {
-      const double window_ps = static_cast<double>(survey.window().count());
-      for (std::size_t i = 0; i < survey.ports.size(); ++i) {
-        if (survey.ports[i].bytes == 0)
-          continue;  // no traffic: keep the configured rate
-        const double bps =
-            static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / window_ps / *target;
-        if (!(bps >= 1000.0 && bps <= static_cast<double>(TomlSection::kMaxRate))) {
-          throw core::ConfigError(fmt::format(
-              "{}: utilization.target = {} would set port {} ('{}') to {}, outside [1 kb/s, "
-              "8 Tb/s]; the input carries {} bytes in {}",
-              config.file, *target, i, config.router.egress[i].name, core::format_rate(bps),
-              survey.ports[i].bytes, core::format_duration(survey.window())));
-        }
-        result.router.egress[i].rate =
-            core::BitsPerSecond{static_cast<std::uint64_t>(std::ceil(bps))};
-        result.targeting[i].rate = result.router.egress[i].rate;
-      }
-    } else {
-      extra = plan_cross_traffic(config, survey, result.targeting);
-    }
-  }
+  const auto extra = apply_utilization_target(config, result);
 
   auto sources = make_sources(config, extra);
   for (const auto& s : sources)
@@ -153,55 +214,8 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     router.add_observer(*log);
   }
 
-  // Packets wait in a short ring between the sources and the router, so the observers can
-  // prefetch their per-flow state kLookahead packets ahead (flow tables with millions of
-  // entries miss the cache on nearly every lookup otherwise). Order is unchanged.
-  constexpr std::size_t kLookahead = 16;
-  std::array<core::Packet, kLookahead> ring;
-  std::size_t head = 0;
-  std::size_t queued = 0;
-  bool more = true;
-  const auto pull = [&] {
-    core::Packet& slot = ring[(head + queued) % kLookahead];
-    try {
-      more = merger.next(slot) && !(config.duration && slot.arrival >= *config.duration);
-    } catch (const core::TraceError& e) {
-      // Keep what was computed: the packets already read are still simulated, then the caller
-      // reports the partial run and exits non-zero.
-      result.error = e.what();
-      more = false;
-    }
-    if (more) {
-      router.prefetch(slot);
-      ++queued;
-    }
-  };
-  while (more && queued < kLookahead)
-    pull();
-  std::uint64_t n = 0;
-  while (queued > 0) {
-    const core::Packet& p = ring[head];
-    try {
-      router.process(p);
-    } catch (const std::overflow_error& e) {
-      result.error = e.what();  // keep the results so far, as for a trace error
-      break;
-    }
-    if (n == 0)
-      result.first_arrival = p.arrival;
-    result.last_arrival = p.arrival;
-    head = (head + 1) % kLookahead;
-    --queued;
-    if (more)
-      pull();
-    // Checking the clock costs more than a packet; look only every 64 Ki packets.
-    if ((++n & 0xffff) == 0 && options.progress) {
-      options.progress->update(n, result.last_arrival, merger.progress());
-    }
-  }
-  if (options.progress)
-    options.progress->done();
-  result.packets = n;
+  simulate(config, options, merger, router, result);
+
   for (std::size_t i = 0; i < merger.size(); ++i)
     result.source_counters.push_back(merger.source(i).summary_counters());
   result.truth->finalize();
