@@ -77,6 +77,12 @@ class QuantileSketch {
   double relative_accuracy() const { return relative_accuracy_; }
   std::uint32_t exact_capacity() const { return exact_capacity_; }
   std::uint32_t max_buckets() const { return max_buckets_; }
+  /// The parameters this sketch was built with.
+  QuantileSketchConfig config() const {
+    return {.relative_accuracy = relative_accuracy_,
+            .exact_capacity = exact_capacity_,
+            .max_buckets = max_buckets_};
+  }
 
   /// The largest relative accuracy alpha that keeps `max_buckets` buckets for values spanning
   /// [min_value, max_value] (max_value / min_value > 1) without collapsing.

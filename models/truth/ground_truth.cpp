@@ -10,17 +10,7 @@
 
 namespace rlisim::models {
 
-GroundTruth::GroundTruth(const GroundTruthConfig& config)
-    : prototype_{.first_seen = 0,
-                 .kind = core::PacketKind::kRegular,
-                 .port = 0,
-                 .port_known = false,
-                 .multiple_ports = false,
-                 .offered_packets = 0,
-                 .offered_bytes = 0,
-                 .dropped_packets = 0,
-                 .delay = {},
-                 .quantiles = QuantileSketch(config.quantiles)} {
+GroundTruth::GroundTruth(const GroundTruthConfig& config) : prototype_(config.quantiles) {
   pending_.reserve(kBatch);
   track_quantiles_ = config.track_quantiles;
 }
@@ -46,9 +36,8 @@ void GroundTruth::on_ingress(const core::Packet& p) {
   }
   last_key_ = &it->first;
   last_index_ = it->second;
-  finalized_.reset();
-  // The offered packet is counted with its egress or drop update, which always follows: one
-  // buffered update per packet instead of two.
+  // The offered packet is counted (and cached totals dropped) by its egress or drop update,
+  // which always follows: one buffered update per packet instead of two.
 }
 
 std::uint32_t GroundTruth::index_for(const core::Packet& p) {
@@ -145,31 +134,10 @@ std::vector<FlowEntry> GroundTruth::flows() const {
   return out;
 }
 
-namespace {
-TruthSummary empty_summary(const QuantileSketch& prototype) {
-  return TruthSummary{.flows = 0,
-                      .offered_packets = 0,
-                      .offered_bytes = 0,
-                      .dropped_packets = 0,
-                      .delay = {},
-                      .quantiles = QuantileSketch(prototype)};
-}
-
-void add_into(TruthSummary& s, const TruthSummary& part) {
-  s.flows += part.flows;
-  s.offered_packets += part.offered_packets;
-  s.offered_bytes += part.offered_bytes;
-  s.dropped_packets += part.dropped_packets;
-  s.delay.merge(part.delay);
-  s.quantiles.merge(part.quantiles);
-}
-}  // namespace
-
 GroundTruth::Totals GroundTruth::totals() const {
   flush();
-  const QuantileSketch empty(prototype_.quantiles);
-  Totals t{.by_kind = {empty_summary(empty), empty_summary(empty), empty_summary(empty)},
-           .all = empty_summary(empty)};
+  const TruthSummary empty(prototype_.quantiles.config());
+  Totals t{.by_kind = {empty, empty, empty}, .all = empty};
   // One pass in first-seen order (deterministic: independent of the hash seed); the total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
   for (std::size_t i = 0; i < size_; ++i) {
@@ -178,14 +146,12 @@ GroundTruth::Totals GroundTruth::totals() const {
       continue;  // only an ingress observation (a run cut short)
     TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];
     ++s.flows;
-    s.offered_packets += r.offered_packets;
-    s.offered_bytes += r.offered_bytes;
-    s.dropped_packets += r.dropped_packets;
-    s.delay.merge(r.delay);
-    s.quantiles.merge(r.quantiles);
+    s.merge(r);
   }
-  for (const auto& k : t.by_kind)
-    add_into(t.all, k);
+  for (const auto& k : t.by_kind) {
+    t.all.flows += k.flows;
+    t.all.merge(k);
+  }
   return t;
 }
 

@@ -27,18 +27,12 @@ struct GroundTruthConfig {
   bool track_quantiles = true;
 };
 
-/// The truth about one flow (5-tuple) at one router. Delays are egress tap minus ingress tap,
-/// in picoseconds, over the delivered (not dropped) packets.
-struct FlowRecord {
-  /// Position of the flow in first-seen order (0 for the first flow the router saw).
-  std::uint32_t first_seen = 0;
-  /// Kind of the flow's first packet.
-  core::PacketKind kind = core::PacketKind::kRegular;
-  /// Egress port of the flow's first packet that left or was dropped.
-  PortId port = 0;
-  bool port_known = false;
-  /// True if later packets of the flow left by another port than `port`.
-  bool multiple_ports = false;
+/// Offered, dropped and delivered counts with the delay statistics of the delivered packets,
+/// for one flow or summed over many. Delays are egress tap minus ingress tap, in picoseconds.
+struct DelayTally {
+  explicit DelayTally(const QuantileSketchConfig& quantile_config = {})
+      : quantiles(quantile_config) {}
+
   std::uint64_t offered_packets = 0;
   std::uint64_t offered_bytes = 0;
   std::uint64_t dropped_packets = 0;
@@ -51,6 +45,28 @@ struct FlowRecord {
   /// floor(q (n - 1)), exact up to `exact_capacity` packets); NaN if nothing was delivered.
   double p50_ps() const { return quantiles.quantile(0.5); }
   double p99_ps() const { return quantiles.quantile(0.99); }
+  /// Adds everything `other` counted, as if its packets had been seen here.
+  void merge(const DelayTally& other) {
+    offered_packets += other.offered_packets;
+    offered_bytes += other.offered_bytes;
+    dropped_packets += other.dropped_packets;
+    delay.merge(other.delay);
+    quantiles.merge(other.quantiles);
+  }
+};
+
+/// The truth about one flow (5-tuple) at one router, over its delivered (not dropped) packets.
+struct FlowRecord : DelayTally {
+  using DelayTally::DelayTally;
+  /// Position of the flow in first-seen order (0 for the first flow the router saw).
+  std::uint32_t first_seen = 0;
+  /// Kind of the flow's first packet.
+  core::PacketKind kind = core::PacketKind::kRegular;
+  /// Egress port of the flow's first packet that left or was dropped.
+  PortId port = 0;
+  bool port_known = false;
+  /// True if later packets of the flow left by another port than `port`.
+  bool multiple_ports = false;
 };
 
 /// One flow in deterministic order: its key and record (valid until the next observation).
@@ -59,20 +75,11 @@ struct FlowEntry {
   const FlowRecord* record;
 };
 
-/// Totals over a set of flows (all, or one kind) for summaries.
-struct TruthSummary {
+/// Totals over a set of flows (all, or one kind) for summaries; the quantiles cover all
+/// delivered packets of those flows, within the sketch's relative accuracy.
+struct TruthSummary : DelayTally {
+  using DelayTally::DelayTally;
   std::uint64_t flows = 0;
-  std::uint64_t offered_packets = 0;
-  std::uint64_t offered_bytes = 0;
-  std::uint64_t dropped_packets = 0;
-  /// Over all delivered packets of those flows.
-  DelayMoments delay;
-  /// Delay quantiles over all delivered packets, within the sketch's relative accuracy.
-  QuantileSketch quantiles;
-
-  std::uint64_t delivered_packets() const { return delay.count(); }
-  double p50_ps() const { return quantiles.quantile(0.5); }
-  double p99_ps() const { return quantiles.quantile(0.99); }
 };
 
 /// Exact ground truth (name "truth"): per flow, kind, egress port, offered packets and bytes,
