@@ -1,5 +1,7 @@
 #include "traces/synthetic/cross_traffic.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
@@ -54,6 +56,21 @@ std::vector<core::FlowKey> cross_traffic_keys(std::uint64_t seed, std::uint32_t 
                                        dst_port, protocol));
   }
   return keys;
+}
+
+void fill_cross_packet(core::Packet& out, double arrival_ps, const SizeMix& mix,
+                       std::mt19937_64& rng, const std::vector<core::FlowKey>& keys,
+                       std::uint64_t seq) {
+  out.arrival = core::Time{static_cast<std::int64_t>(std::floor(arrival_ps))};
+  out.wire_bytes = mix.sample(rng);
+  const auto key =
+      keys.size() == 1
+          ? 0
+          : static_cast<std::size_t>(core::uniform01(rng) * static_cast<double>(keys.size()));
+  out.flow = keys[key];
+  out.kind = core::PacketKind::kCross;
+  out.source = 0;
+  out.seq = seq;
 }
 
 }  // namespace rlisim::traces

@@ -3,10 +3,12 @@
 // flow keys.
 
 #include <cstdint>
+#include <random>
 #include <string_view>
 #include <vector>
 
 #include "sim/core/flow_key.hpp"
+#include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "traces/synthetic/size_mix.hpp"
@@ -42,5 +44,12 @@ void validate(const CrossTrafficConfig& config, std::string_view what);
 /// different seeds give different keys.
 std::vector<core::FlowKey> cross_traffic_keys(std::uint64_t seed, std::uint32_t flows,
                                               std::uint8_t protocol);
+
+/// Fills `out` as cross-traffic packet number `seq` arriving at `arrival_ps` (floored to whole
+/// ps): its size from `mix`, then its key uniformly from `keys`, both drawn from `rng` in that
+/// order. Shared by the Poisson and ON/OFF sources.
+void fill_cross_packet(core::Packet& out, double arrival_ps, const SizeMix& mix,
+                       std::mt19937_64& rng, const std::vector<core::FlowKey>& keys,
+                       std::uint64_t seq);
 
 }  // namespace rlisim::traces

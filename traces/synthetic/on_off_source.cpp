@@ -79,17 +79,8 @@ bool OnOffSource::next(core::Packet& out) {
     if (next_ps_ >= end_ps_)
       return false;
     if (next_ps_ < on_end_ps_) {
-      out.arrival = core::Time{static_cast<std::int64_t>(std::floor(next_ps_))};
-      out.wire_bytes = config_.size_mix.sample(size_rng_);
+      fill_cross_packet(out, next_ps_, config_.size_mix, size_rng_, keys_, packets_++);
       wire_bytes_ += out.wire_bytes;
-      const auto key = keys_.size() == 1
-                           ? 0
-                           : static_cast<std::size_t>(core::uniform01(size_rng_) *
-                                                      static_cast<double>(keys_.size()));
-      out.flow = keys_[key];
-      out.kind = core::PacketKind::kCross;
-      out.source = 0;
-      out.seq = packets_++;
       next_ps_ += on_off_.on_mode == OnMode::kBackToBack
                       ? 8.0 * out.wire_bytes / peak_bps_ * kPsPerSecond
                       : core::exponential(period_rng_, poisson_gap_ps_);

@@ -26,16 +26,8 @@ PoissonSource::PoissonSource(CrossTrafficConfig config)
 bool PoissonSource::next(core::Packet& out) {
   if (next_ps_ >= end_ps_)
     return false;
-  out.arrival = core::Time{static_cast<std::int64_t>(std::floor(next_ps_))};
-  out.wire_bytes = config_.size_mix.sample(size_rng_);
+  fill_cross_packet(out, next_ps_, config_.size_mix, size_rng_, keys_, packets_++);
   wire_bytes_ += out.wire_bytes;
-  const auto key = keys_.size() == 1 ? 0
-                                     : static_cast<std::size_t>(core::uniform01(size_rng_) *
-                                                                static_cast<double>(keys_.size()));
-  out.flow = keys_[key];
-  out.kind = core::PacketKind::kCross;
-  out.source = 0;
-  out.seq = packets_++;
   next_ps_ += core::exponential(time_rng_, mean_gap_ps_);
   return true;
 }
