@@ -93,19 +93,22 @@ TEST(OutputPort, EqualTimeArrivalsAreServedInOfferOrder) {
            {{true, 1000, 33'000}, {true, 33'000, 1'233'000}, {true, 1'233'000, 1'265'000}});
 }
 
+// Six arrivals against a limit of two packets in the system (one transmitting, one waiting):
+// shared by the K = 2 case and the equivalent waiting room of 1.
+const std::vector<Offer> kTwoInSystemOffers = {{0, 1500},        {0, 1500},       {100'000, 100},
+                                               {1'200'000, 100}, {1'300'000, 40}, {2'400'000, 40}};
+const std::vector<Expect> kTwoInSystemExpects = {{true, 0, 1'200'000},
+                                                 {true, 1'200'000, 2'400'000},
+                                                 drop(DropReason::kBufferPackets),
+                                                 {true, 2'400'000, 2'480'000},
+                                                 drop(DropReason::kBufferPackets),
+                                                 {true, 2'480'000, 2'512'000}};
+
 TEST(OutputPort, DropsWhenPacketBufferFullCountingThePacketInService) {
   // K = 2 packets in the whole port. Packet 2 finds two in the system. Packet 3 arrives exactly
   // when packet 0 leaves: the departure happens first and frees a place. Packet 4 finds 1 and 3.
   OutputPort port(config_with(make_limit(2, kNone)));
-  run_case(
-      port,
-      {{0, 1500}, {0, 1500}, {100'000, 100}, {1'200'000, 100}, {1'300'000, 40}, {2'400'000, 40}},
-      {{true, 0, 1'200'000},
-       {true, 1'200'000, 2'400'000},
-       drop(DropReason::kBufferPackets),
-       {true, 2'400'000, 2'480'000},
-       drop(DropReason::kBufferPackets),
-       {true, 2'480'000, 2'512'000}});
+  run_case(port, kTwoInSystemOffers, kTwoInSystemExpects);
   const PortCounters& c = port.counters();
   EXPECT_EQ(c.dropped_packets, 2u);
   EXPECT_EQ(c.dropped_bytes, 140u);
@@ -117,15 +120,7 @@ TEST(OutputPort, DropsWhenPacketBufferFullCountingThePacketInService) {
 TEST(OutputPort, WaitingRoomLimitExcludesThePacketInService) {
   // Same arrivals with a waiting room of 1: identical to a port limit of 2.
   OutputPort port(config_with(make_limit(1, kNone, false)));
-  run_case(
-      port,
-      {{0, 1500}, {0, 1500}, {100'000, 100}, {1'200'000, 100}, {1'300'000, 40}, {2'400'000, 40}},
-      {{true, 0, 1'200'000},
-       {true, 1'200'000, 2'400'000},
-       drop(DropReason::kBufferPackets),
-       {true, 2'400'000, 2'480'000},
-       drop(DropReason::kBufferPackets),
-       {true, 2'480'000, 2'512'000}});
+  run_case(port, kTwoInSystemOffers, kTwoInSystemExpects);
 }
 
 TEST(OutputPort, SinglePacketPortDropsEverythingWhileBusy) {
