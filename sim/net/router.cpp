@@ -36,14 +36,33 @@ PacketFate Router::process(const core::Packet& p) {
         "packets must be processed in (arrival, source, seq) order",
         p.seq, p.source, p.arrival.count(), last_arrival_.count()));
   }
+  // Periodic references due up to p's arrival go first (a tie goes to the reference).
+  for (const models::PortId port : senders_active_) {
+    auto& sender = *senders_[port];
+    while (sender.next_due() && *sender.next_due() <= p.arrival) {
+      const core::Time due = *sender.next_due();
+      if (sender.take_due())
+        inject_reference(port, due);
+    }
+  }
   last_arrival_ = p.arrival;
-  ++packets_;
   for (models::Estimator* o : observers_)
     o->on_ingress(p);
+  const models::PortId port = forwarding_.port_for(p.flow);
+  const PacketFate fate = deliver(p, port);
+  if (!senders_.empty() && senders_[port]) {
+    auto& sender = *senders_[port];
+    if (sender.on_packet(p.arrival, p.wire_bytes, p.kind == core::PacketKind::kRegular))
+      inject_reference(port, p.arrival);
+  }
+  return fate;
+}
 
+PacketFate Router::deliver(const core::Packet& p, models::PortId port_id) {
+  ++packets_;
   PacketFate fate;
   fate.arrival = p.arrival;
-  fate.port = forwarding_.port_for(p.flow);
+  fate.port = port_id;
   OutputPort& port = ports_[fate.port];
   std::int64_t at_port = 0;
   if (__builtin_add_overflow(p.arrival.count(), config_.processing_delay.count(), &at_port)) {
@@ -72,6 +91,48 @@ PacketFate Router::process(const core::Packet& p) {
       o->on_drop(p, fate.port);
   }
   return fate;
+}
+
+core::FlowKey Router::reference_flow_key(models::PortId port) {
+  core::FlowKey key;
+  key.protocol = 253;
+  key.dst_port = port;
+  return key;
+}
+
+void Router::add_reference_sender(models::PortId port,
+                                  const models::rli::ReferencePolicyConfig& policy) {
+  if (port >= ports_.size()) {
+    throw std::invalid_argument(
+        fmt::format("router: reference generator for port {}, but the router has {} port(s)", port,
+                    ports_.size()));
+  }
+  senders_.resize(ports_.size());
+  if (senders_[port]) {
+    throw std::invalid_argument(
+        fmt::format("router: port {} already has a reference generator", port));
+  }
+  senders_[port].emplace(policy, ports_[port].config().rate);
+  senders_active_.push_back(port);
+}
+
+const models::rli::ReferenceSender* Router::reference_sender(models::PortId port) const {
+  return port < senders_.size() && senders_[port] ? &*senders_[port] : nullptr;
+}
+
+void Router::inject_reference(models::PortId port, core::Time at) {
+  auto& sender = *senders_[port];
+  core::Packet ref;
+  ref.arrival = at;
+  ref.flow = reference_flow_key(port);
+  ref.wire_bytes = sender.config().reference_bytes;
+  ref.source = kReferenceSource;
+  ref.kind = core::PacketKind::kReference;
+  ref.seq = sender.counters().references;
+  sender.on_reference(at);
+  for (models::Estimator* o : observers_)
+    o->on_ingress(ref);
+  deliver(ref, port);
 }
 
 }  // namespace rlisim::net

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "models/estimator.hpp"
+#include "models/rli/reference_policy.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/net/forwarding.hpp"
 #include "sim/net/output_port.hpp"
@@ -57,9 +59,27 @@ class Router {
       o->prefetch(p);
   }
 
-  /// Routes one packet. Packets must come in (arrival, source, seq) order.
+  /// Routes one packet. Packets must come in (arrival, source, seq) order. With reference
+  /// generators attached, references due before p (periodic) are injected first, and a
+  /// reference that follows p (1-in-n) right after it; the returned fate is p's.
   /// @throws std::invalid_argument if p.arrival is earlier than the previous packet's.
   PacketFate process(const core::Packet& p);
+
+  /// Attaches an RLI reference generator to egress `port`: from now on it sees every packet
+  /// bound for the port and injects reference packets (kind kReference, `reference_bytes`
+  /// long, flow key reference_flow_key(port), source kReferenceSource, seq = the reference's
+  /// sequence number from 0, arrival = its send time) into the port's FIFO, where they take
+  /// link time and buffer space like any packet and can be dropped. At most one per port.
+  /// @throws std::invalid_argument for an unknown port, a second generator on the port, or an
+  ///         invalid policy.
+  void add_reference_sender(models::PortId port, const models::rli::ReferencePolicyConfig& policy);
+  /// The generator of `port`, or null.
+  const models::rli::ReferenceSender* reference_sender(models::PortId port) const;
+  /// Source id carried by injected references (never used by a configured source).
+  static constexpr std::uint16_t kReferenceSource = 0xffff;
+  /// The flow key of the references sent to `port`: not an IP flow (ip_version 0), protocol
+  /// 253 (RFC 3692, experimentation), the port number as destination port.
+  static core::FlowKey reference_flow_key(models::PortId port);
 
   /// Observers are not owned and must outlive the router's use. They are called in the order
   /// they were added.
@@ -68,12 +88,18 @@ class Router {
   const RouterConfig& config() const { return config_; }
   const std::vector<OutputPort>& ports() const { return ports_; }
   const Forwarding& forwarding() const { return forwarding_; }
-  /// Packets processed so far.
+  /// Packets processed so far, injected references included.
   std::uint64_t packets() const { return packets_; }
 
  private:
+  PacketFate deliver(const core::Packet& p, models::PortId port);
+  void inject_reference(models::PortId port, core::Time at);
+
   RouterConfig config_;
   Forwarding forwarding_;
+  // One optional generator per port; `senders_active_` lists the ports that have one.
+  std::vector<std::optional<models::rli::ReferenceSender>> senders_;
+  std::vector<models::PortId> senders_active_;
   std::vector<OutputPort> ports_;
   std::vector<models::Estimator*> observers_;
   core::Time last_arrival_{};

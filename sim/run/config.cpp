@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/run/rli_config.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -334,6 +335,8 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
       config.truth.relative_accuracy = *a;
     t->finish();
   }
+  if (auto r = top.table("rli"))
+    config.rli = read_rli(*r, config.router.egress.size(), config.seed);
   top.finish();
 
   std::ostringstream toml_text;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "models/rli/reference_policy.hpp"
+#include "models/rli/rli_receiver.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "sim/net/router.hpp"
@@ -69,6 +71,21 @@ struct TruthSpec {
   double relative_accuracy = 0.005;
 };
 
+/// Reference Latency Interpolation on the router ([rli]): a reference generator and a receiver
+/// on each measured egress port.
+struct RliSpec {
+  bool enabled = false;
+  models::rli::ReferencePolicyConfig policy;
+  /// The adaptive preset the table came from ("" if given explicitly or not adaptive).
+  std::string preset;
+  models::rli::ReceiverConfig receiver;
+  /// Egress ports with a generator and a receiver; empty = every port.
+  std::vector<models::PortId> ports;
+  /// Also simulate the same traffic without references (in lock step, on an identical
+  /// router) to measure interference and the loss-rate difference.
+  bool interference = true;
+};
+
 struct ExperimentConfig {
   std::uint64_t seed = 1;
   /// Packets arriving after this time are not simulated (absent: the whole input).
@@ -77,6 +94,7 @@ struct ExperimentConfig {
   net::RouterConfig router;
   UtilizationSpec utilization;
   TruthSpec truth;
+  RliSpec rli;
   /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
   std::string resolved_toml;
   std::string resolved_json;

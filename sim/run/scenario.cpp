@@ -1,5 +1,6 @@
 #include "sim/run/scenario.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -135,8 +136,23 @@ std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
 // (flow tables with millions of entries miss the cache on nearly every lookup otherwise);
 // order is unchanged. A trace defect or a time overflow ends the run early with
 // `result.error` set; everything before it is kept.
+// The paired run: the same packet through the router without references, and its fate
+// compared with the main run's.
+void process_paired(net::Router& twin, PairedRun& paired, const core::Packet& p,
+                    const net::PacketFate& fate) {
+  const net::PacketFate other = twin.process(p);
+  ++paired.packets;
+  if (other.dropped != fate.dropped) {
+    FateChanges& c = paired.fate_changes[p.flow];
+    if (fate.dropped)
+      ++c.delivered_to_dropped;
+    else
+      ++c.dropped_to_delivered;
+  }
+}
+
 void simulate(const ExperimentConfig& config, const RunOptions& options, core::SourceMerger& merger,
-              net::Router& router, RunResult& result) {
+              net::Router& router, net::Router* twin, RunResult& result) {
   constexpr std::size_t kLookahead = 16;
   std::array<core::Packet, kLookahead> ring;
   std::size_t head = 0;
@@ -152,6 +168,8 @@ void simulate(const ExperimentConfig& config, const RunOptions& options, core::S
     }
     if (more) {
       router.prefetch(slot);
+      if (twin)
+        twin->prefetch(slot);
       ++queued;
     }
   };
@@ -161,7 +179,9 @@ void simulate(const ExperimentConfig& config, const RunOptions& options, core::S
   while (queued > 0) {
     const core::Packet& p = ring[head];
     try {
-      router.process(p);
+      const net::PacketFate fate = router.process(p);
+      if (twin)
+        process_paired(*twin, *result.without_references, p, fate);
     } catch (const std::overflow_error& e) {
       result.error = e.what();
       break;
@@ -208,13 +228,33 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   truth_config.track_quantiles = config.truth.quantiles;
   result.truth = std::make_unique<models::GroundTruth>(truth_config);
   router.add_observer(*result.truth);
+  std::unique_ptr<net::Router> twin;
+  if (config.rli.enabled) {
+    result.rli = std::make_unique<models::rli::RliReceiver>(config.rli.receiver);
+    router.add_observer(*result.rli);
+    for (std::size_t port = 0; port < result.router.egress.size(); ++port) {
+      const auto id = static_cast<models::PortId>(port);
+      const auto& ports = config.rli.ports;
+      if (ports.empty() || std::find(ports.begin(), ports.end(), id) != ports.end())
+        router.add_reference_sender(id, config.rli.policy);
+    }
+    if (config.rli.interference) {
+      result.without_references = std::make_unique<PairedRun>();
+      // Only per-flow means and drops are compared: no quantiles for the twin.
+      auto twin_truth = truth_config;
+      twin_truth.track_quantiles = false;
+      result.without_references->truth = std::make_unique<models::GroundTruth>(twin_truth);
+      twin = std::make_unique<net::Router>(result.router);
+      twin->add_observer(*result.without_references->truth);
+    }
+  }
   std::unique_ptr<PacketLog> log;
   if (!options.packets_out.empty()) {
     log = std::make_unique<PacketLog>(options.packets_out);
     router.add_observer(*log);
   }
 
-  simulate(config, options, merger, router, result);
+  simulate(config, options, merger, router, twin.get(), result);
 
   for (std::size_t i = 0; i < merger.size(); ++i)
     result.source_counters.push_back(merger.source(i).summary_counters());
@@ -226,6 +266,26 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     log->finalize();
   for (const auto& port : router.ports())
     result.ports.push_back(port.counters());
+  if (result.rli) {
+    result.rli->finalize();
+    for (std::size_t port = 0; port < router.ports().size(); ++port) {
+      const auto id = static_cast<models::PortId>(port);
+      if (const auto* sender = router.reference_sender(id)) {
+        result.rli_senders.push_back(RliSenderResult{.port = id,
+                                                     .counters = sender->counters(),
+                                                     .final_n = sender->current_n(),
+                                                     .last_utilization = sender->utilization()});
+      }
+    }
+  }
+  if (twin) {
+    auto& paired = *result.without_references;
+    paired.truth->finalize();
+    for (const auto& port : twin->ports())
+      paired.ports.push_back(port.counters());
+    // Both routers saw every packet of the run, in the same order.
+    RLISIM_CHECK(paired.packets == result.packets);
+  }
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

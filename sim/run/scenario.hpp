@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
+#include "models/rli/reference_policy.hpp"
+#include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/net/router.hpp"
 #include "sim/run/config.hpp"
@@ -35,6 +39,31 @@ struct PortTargeting {
   double cross_rate_bps = 0;
 };
 
+/// What one port's reference generator did.
+struct RliSenderResult {
+  models::PortId port = 0;
+  models::rli::SenderCounters counters;
+  /// Final 1-in-n and last measured utilization (adaptive).
+  std::uint32_t final_n = 0;
+  double last_utilization = 0;
+};
+
+/// A packet whose fate differs between the run with references and the run without.
+struct FateChanges {
+  std::uint32_t delivered_to_dropped = 0;  ///< delivered without references, dropped with
+  std::uint32_t dropped_to_delivered = 0;
+};
+
+/// The same traffic through an identical router without reference packets, simulated in lock
+/// step with the main run (so it sees exactly the same packets at the same times).
+struct PairedRun {
+  std::unique_ptr<models::GroundTruth> truth;
+  std::vector<net::PortCounters> ports;
+  /// Packets whose fate differs, by flow (only flows with at least one change).
+  absl::flat_hash_map<core::FlowKey, FateChanges> fate_changes;
+  std::uint64_t packets = 0;  ///< packets processed (checked equal to the main run's)
+};
+
 /// Everything a run produced; written by the result printers.
 struct RunResult {
   ExperimentConfig config;
@@ -54,6 +83,10 @@ struct RunResult {
   models::TruthSummary truth_all;
   models::TruthSummary truth_regular;
   models::TruthSummary truth_cross;
+  /// RLI ([rli] enabled): the receiver, each port's generator, and the run without references.
+  std::unique_ptr<models::rli::RliReceiver> rli;
+  std::vector<RliSenderResult> rli_senders;
+  std::unique_ptr<PairedRun> without_references;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.

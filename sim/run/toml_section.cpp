@@ -88,6 +88,66 @@ std::optional<double> TomlSection::number(std::string_view key, double min, doub
   return value;
 }
 
+std::optional<std::vector<std::int64_t>> TomlSection::integers(std::string_view key,
+                                                               std::int64_t min, std::int64_t max) {
+  const auto* node = find(key);
+  if (!node)
+    return std::nullopt;
+  const auto* array = node->as_array();
+  if (!array)
+    fail(key, fmt::format("expected an array of integers, got {}", describe_value(*node)));
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* v = (*array)[i].as_integer();
+    if (!v) {
+      fail(key,
+           fmt::format("element {}: expected an integer, got {}", i, describe_value((*array)[i])));
+    }
+    if (v->get() < min || v->get() > max) {
+      fail(key, fmt::format("element {}: expected an integer in [{}, {}], got {}", i, min, max,
+                            v->get()));
+    }
+    out.push_back(v->get());
+  }
+  return out;
+}
+
+std::optional<std::vector<std::vector<double>>> TomlSection::number_rows(std::string_view key,
+                                                                         std::size_t width) {
+  const auto* node = find(key);
+  if (!node)
+    return std::nullopt;
+  const auto* array = node->as_array();
+  if (!array) {
+    fail(key, fmt::format("expected an array of [{} numbers] rows, got {}", width,
+                          describe_value(*node)));
+  }
+  std::vector<std::vector<double>> rows;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* row = (*array)[i].as_array();
+    if (!row || row->size() != width) {
+      fail(key, fmt::format("row {}: expected an array of {} numbers, got {}", i, width,
+                            describe_value((*array)[i])));
+    }
+    std::vector<double> values;
+    for (std::size_t j = 0; j < width; ++j) {
+      const auto& cell = (*row)[j];
+      if (const auto* f = cell.as_floating_point()) {
+        values.push_back(f->get());
+      } else if (const auto* n = cell.as_integer()) {
+        values.push_back(static_cast<double>(n->get()));
+      } else {
+        fail(key, fmt::format("row {}, column {}: expected a number, got {}", i, j,
+                              describe_value(cell)));
+      }
+      if (!std::isfinite(values.back()))
+        fail(key, fmt::format("row {}, column {}: expected a finite number", i, j));
+    }
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
 std::optional<bool> TomlSection::boolean(std::string_view key) {
   const auto* node = find(key);
   if (!node)

@@ -43,6 +43,12 @@ class TomlSection {
   static constexpr std::uint64_t kMaxRate = 8'000'000'000'000ULL;
   /// "64KiB", 1500... (bytes).
   std::optional<core::Bytes> bytes(std::string_view key);
+  /// An array of integers, each in [min, max].
+  std::optional<std::vector<std::int64_t>> integers(std::string_view key, std::int64_t min,
+                                                    std::int64_t max);
+  /// An array of rows, each an array of exactly `width` numbers ([[0.0, 10], [0.5, 100]]).
+  std::optional<std::vector<std::vector<double>>> number_rows(std::string_view key,
+                                                              std::size_t width);
   /// An array of tables ([[key]]); empty if absent.
   std::vector<TomlSection> tables(std::string_view key);
   /// A sub-table ([key]); nullopt if absent.

@@ -1,0 +1,128 @@
+#include "sim/run/rli_config.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+
+namespace rlisim::run {
+namespace {
+
+namespace rli = models::rli;
+
+// A signed duration: "-2us", "1.5ms" (durations elsewhere are non-negative).
+core::Time signed_duration(TomlSection& s, std::string_view key) {
+  const auto text = s.string(key);
+  if (!text)
+    return {};
+  const bool negative = !text->empty() && text->front() == '-';
+  const auto value = core::try_parse_duration(negative ? std::string_view(*text).substr(1) : *text);
+  if (!value) {
+    s.fail(key,
+           fmt::format("expected a duration such as \"-2us\" or \"500ns\", got \"{}\"", *text));
+  }
+  return negative ? -*value : *value;
+}
+
+}  // namespace
+
+RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
+  RliSpec spec;
+  spec.enabled = s.boolean("enabled").value_or(true);
+  rli::ReferencePolicyConfig& policy = spec.policy;
+  policy.seed = seed;
+  const auto kind = s.choice("policy", {"static", "periodic", "adaptive"}).value_or("static");
+  policy.kind = kind == "static"     ? rli::PolicyKind::kStatic
+                : kind == "periodic" ? rli::PolicyKind::kPeriodic
+                                     : rli::PolicyKind::kAdaptive;
+  if (auto n = s.integer("n", 1, 1'000'000'000))
+    policy.n = static_cast<std::uint32_t>(*n);
+  if (auto p = s.duration("period")) {
+    if (p->count() <= 0)
+      s.fail("period", "expected a positive duration");
+    policy.period = *p;
+  }
+  if (auto j = s.number("jitter", 0, 0.999999))
+    policy.jitter = *j;
+  const auto preset = s.string("preset");
+  const auto table = s.number_rows("table", 2);
+  if (preset && table)
+    s.fail("table", "give either 'preset' or 'table', not both");
+  if (preset) {
+    try {
+      policy.table = rli::preset_table(*preset);
+    } catch (const std::invalid_argument& e) {
+      s.fail("preset", e.what());
+    }
+    spec.preset = *preset == "A"   ? "fewer-at-high-load"
+                  : *preset == "B" ? "more-at-high-load"
+                                   : *preset;
+  } else if (table) {
+    for (const auto& row : *table) {
+      if (row[1] < 1 || row[1] > 1e9 ||
+          row[1] != static_cast<double>(static_cast<std::int64_t>(row[1])))
+        s.fail("table",
+               fmt::format("expected n as an integer >= 1 in each [utilization, n] row, got {}",
+                           row[1]));
+      policy.table.push_back({row[0], static_cast<std::uint32_t>(row[1])});
+    }
+  } else if (policy.kind == rli::PolicyKind::kAdaptive) {
+    policy.table = rli::preset_table("fewer-at-high-load");
+    spec.preset = "fewer-at-high-load";
+  }
+  if (policy.kind != rli::PolicyKind::kAdaptive && (preset || table))
+    s.fail(preset ? "preset" : "table", "applies only to policy = \"adaptive\"");
+  if (auto i = s.boolean("interpolate_table"))
+    policy.interpolate = *i;
+  if (auto w = s.duration("window")) {
+    if (w->count() <= 0)
+      s.fail("window", "expected a positive duration");
+    policy.window = *w;
+  }
+  if (auto e = s.number("ewma_weight", 1e-9, 1.0))
+    policy.ewma_weight = *e;
+  if (auto m = s.number("max_byte_share", 1e-9, 1.0))
+    policy.max_byte_share = *m;
+  if (auto b = s.bytes("reference_bytes")) {
+    if (b->value < 1 || b->value > 65535)
+      s.fail("reference_bytes", "expected a size in [1, 65535] bytes");
+    policy.reference_bytes = static_cast<std::uint32_t>(b->value);
+  }
+  try {
+    rli::validate(policy);
+  } catch (const std::invalid_argument& e) {
+    s.fail(policy.kind == rli::PolicyKind::kAdaptive ? "table" : "policy", e.what());
+  }
+
+  rli::ReceiverConfig& receiver = spec.receiver;
+  if (auto m = s.choice("interpolation", {"linear", "left", "nearest", "mean"})) {
+    receiver.interpolation = *m == "linear"    ? rli::Interpolation::kLinear
+                             : *m == "left"    ? rli::Interpolation::kLeft
+                             : *m == "nearest" ? rli::Interpolation::kNearest
+                                               : rli::Interpolation::kMean;
+  }
+  if (auto b = s.choice("boundary", {"nearest", "exclude"}))
+    receiver.boundary =
+        *b == "nearest" ? rli::BoundaryPolicy::kNearest : rli::BoundaryPolicy::kExclude;
+  if (auto l = s.integer("buffer_limit", 1, 1 << 30))
+    receiver.buffer_limit = static_cast<std::uint32_t>(*l);
+  if (auto r = s.duration("sender_resolution"))
+    receiver.clock.sender_resolution = *r;
+  if (auto r = s.duration("receiver_resolution"))
+    receiver.clock.receiver_resolution = *r;
+  receiver.clock.offset = signed_duration(s, "clock_offset");
+  if (auto d = s.number("clock_drift_ppm", -1e5, 1e5))
+    receiver.clock.drift_ppm = *d;
+  if (auto ports = s.integers("ports", 0, static_cast<std::int64_t>(port_count) - 1)) {
+    for (const auto p : *ports)
+      spec.ports.push_back(static_cast<models::PortId>(p));
+  }
+  receiver.ports = spec.ports;
+  if (auto i = s.boolean("interference"))
+    spec.interference = *i;
+  s.finish();
+  return spec;
+}
+
+}  // namespace rlisim::run
