@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
+#include "sim/run/rli_json.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -185,7 +186,10 @@ std::string summary_text(const RunResult& r) {
       "within relative_accuracy (DDSketch); mean, std, min and max are always exact";
   truth["quantiles"] = quantiles;
   j["truth"] = truth;
-  j["estimators"] = ordered_json::object();
+  ordered_json estimators = ordered_json::object();
+  if (r.rli && r.rli_report)
+    estimators["rli"] = rli_json(r, *r.rli_report);
+  j["estimators"] = estimators;
   return j.dump(2) + "\n";
 }
 
@@ -194,15 +198,54 @@ std::string ns_field(double ps) {
   return std::isfinite(ps) ? fmt::format("{:.3f}", ps * 1e-3) : std::string();
 }
 
+// |estimate - truth| / truth; empty when either is undefined or the truth is 0.
+std::string relative_error_field(double estimate, double truth) {
+  if (!std::isfinite(estimate) || !std::isfinite(truth) || truth == 0)
+    return {};
+  return fmt::format("{:.6g}", std::abs(estimate - truth) / truth);
+}
+
+// The RLI columns of one flow: its estimates, their errors, and the paired run's truth.
+void append_rli_fields(std::string& out, const RunResult& r, const core::FlowKey& key,
+                       const models::FlowRecord& rec) {
+  auto it = std::back_inserter(out);
+  const auto* est = r.rli->find(key);
+  const bool any = est != nullptr && est->packets > 0;
+  const double mean = any ? est->mean() : NAN;
+  const double sd = any && rec.delay.count() >= 2 ? est->stddev() : NAN;
+  fmt::format_to(it, ",{},{},{},{},{}", any ? est->packets : 0, ns_field(mean), ns_field(sd),
+                 relative_error_field(mean, rec.delay.mean_ps()),
+                 rec.delay.count() >= 2 ? relative_error_field(sd, rec.delay.stddev_ps()) : "");
+  if (!r.without_references)
+    return;
+  const auto* other = r.without_references->truth->find(key);
+  const double without = other && other->delay.count() ? other->delay.mean_ps() : NAN;
+  const double with = rec.delay.count() ? rec.delay.mean_ps() : NAN;
+  const auto changes = r.without_references->fate_changes.find(key);
+  const std::uint64_t changed =
+      changes == r.without_references->fate_changes.end()
+          ? 0
+          : changes->second.delivered_to_dropped + changes->second.dropped_to_delivered;
+  fmt::format_to(it, ",{},{},{},{}", other ? other->dropped_packets : 0, ns_field(without),
+                 std::isfinite(with) && std::isfinite(without) ? ns_field(with - without) : "",
+                 changed);
+}
+
 std::string flows_csv(const RunResult& r) {
   std::string out =
       "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
-      "delay_mean_ns,delay_std_ns,delay_min_ns,delay_max_ns,delay_p50_ns,delay_p99_ns\n";
+      "delay_mean_ns,delay_std_ns,delay_min_ns,delay_max_ns,delay_p50_ns,delay_p99_ns";
+  if (r.rli) {
+    out += ",rli_packets,rli_mean_ns,rli_std_ns,rli_mean_rel_err,rli_std_rel_err";
+    if (r.without_references)
+      out += ",drops_without_refs,delay_mean_without_refs_ns,interference_ns,fate_changes";
+  }
+  out += '\n';
   auto it = std::back_inserter(out);
   for (const auto& [key, rec] : r.truth->flows()) {
     const auto& d = rec->delay;
     const bool any = d.count() > 0;
-    fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", rec->first_seen,
+    fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", rec->first_seen,
                    kind_name(rec->kind), key->src_string(), key->dst_string(), key->src_port,
                    key->dst_port, key->protocol, rec->port, rec->offered_packets,
                    rec->offered_bytes, rec->dropped_packets, d.count(), ns_field(d.mean_ps()),
@@ -210,6 +253,9 @@ std::string flows_csv(const RunResult& r) {
                    any ? ns_field(static_cast<double>(d.min().count())) : "",
                    any ? ns_field(static_cast<double>(d.max().count())) : "",
                    ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
+    if (r.rli)
+      append_rli_fields(out, r, *key, *rec);
+    out += '\n';
   }
   return out;
 }
@@ -267,6 +313,27 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
       all.delivered_packets(), format_ps(all.delay.mean_ps()), format_ps(all.delay.stddev_ps()),
       format_ps(all.p50_ps()), format_ps(all.p99_ps()),
       all.delivered_packets() ? format_ps(static_cast<double>(all.delay.max().count())) : "-");
+  if (r.rli_report) {
+    const auto& rep = *r.rli_report;
+    const auto headline = [](const models::ErrorSummary& e) {
+      return e.classes.empty() ? std::string("-")
+                               : fmt::format("{:.2f} %", 100 * e.classes.front().median);
+    };
+    fmt::format_to(it,
+                   "rli: {} references ({:.4f} % of packets, {:.4f} % of bytes); per-flow median "
+                   "relative error of the mean {}, of the std {} ({} flows)\n",
+                   rep.overhead.references, 100 * rep.overhead.packet_share,
+                   100 * rep.overhead.byte_share, headline(rep.mean_error), headline(rep.std_error),
+                   rep.flows_measured);
+    if (rep.interference) {
+      const auto& i = *rep.interference;
+      fmt::format_to(it,
+                     "rli interference: {} flows later, {} earlier, {} unchanged (max |delta| "
+                     "{}); loss rate {:.3g} with references, {:.3g} without\n",
+                     i.positive, i.negative, i.zero, format_ps(i.max_abs_delta_ps),
+                     i.loss_rate_with, i.loss_rate_without);
+    }
+  }
   auto flows = r.truth->flows();
   fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
                  std::min(top_flows, flows.size()));

@@ -286,6 +286,8 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     // Both routers saw every packet of the run, in the same order.
     RLISIM_CHECK(paired.packets == result.packets);
   }
+  if (result.rli)
+    result.rli_report = evaluate_rli(result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

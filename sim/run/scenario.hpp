@@ -15,6 +15,7 @@
 #include "sim/net/router.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/progress.hpp"
+#include "sim/run/rli_report.hpp"
 
 namespace rlisim::run {
 
@@ -87,6 +88,8 @@ struct RunResult {
   std::unique_ptr<models::rli::RliReceiver> rli;
   std::vector<RliSenderResult> rli_senders;
   std::unique_ptr<PairedRun> without_references;
+  /// RLI's scores (evaluate_rli), computed at the end of the run.
+  std::optional<RliReport> rli_report;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
