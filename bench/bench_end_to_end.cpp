@@ -130,4 +130,30 @@ void BM_EndToEndRun(benchmark::State& state) {
 // Arg 1: the default (exact moments and per-flow p50/p99); arg 0: [truth] quantiles = false.
 BENCHMARK(BM_EndToEndRun)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 
+// The BM_EndToEndRun/1 run plus RLI (static 1-in-100, linear interpolation, scored against
+// the truth). Arg 0: RLI alone; arg 1: with the lock-step run without references that
+// measures interference (a second router and truth). The cost of RLI is the ratio of this
+// time to BM_EndToEndRun/1's.
+void BM_EndToEndRli(benchmark::State& state) {
+  const auto& t = bench_trace();
+  const double rate = static_cast<double>(t.bytes) * 8.0 / t.duration_s / 0.9;
+  const bool interference = state.range(0) != 0;
+  const auto text = fmt::format(
+      "seed = 1\n[[source]]\nkind = \"pcap\"\npath = \"{}\"\n"
+      "[[router.port]]\nrate = {:.0f}\nbuffer_packets = 1000\npropagation = \"1us\"\n"
+      "[rli]\npolicy = \"static\"\nn = 100\ninterference = {}\n",
+      t.path, rate, interference);
+  const auto config = run::parse_config(text, "bench.toml");
+  std::uint64_t packets = 0;
+  for (auto _ : state) {
+    const auto result = run::run_experiment(config);
+    packets += result.packets;
+    state.counters["references"] =
+        static_cast<double>(result.rli_report ? result.rli_report->overhead.references : 0);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(packets));
+  state.SetLabel(interference ? "rli + run without references" : "rli");
+}
+BENCHMARK(BM_EndToEndRli)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
+
 }  // namespace
