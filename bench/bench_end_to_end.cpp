@@ -107,24 +107,30 @@ void BM_ReaderAndRouterOnly(benchmark::State& state) {
 BENCHMARK(BM_ReaderAndRouterOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // A single FIFO port at 90 % utilization (rate fixed from the known offered load, so no
-// survey pre-pass is timed), 1000-packet buffer, exact per-flow ground truth.
-void BM_EndToEndRun(benchmark::State& state) {
+// survey pre-pass is timed), 1000-packet buffer, exact per-flow ground truth; `extra` adds
+// TOML tables. Returns the last run's result.
+run::RunResult run_bench_config(benchmark::State& state, const std::string& extra) {
   const auto& t = bench_trace();
   const double rate = static_cast<double>(t.bytes) * 8.0 / t.duration_s / 0.9;
-  const bool quantiles = state.range(0) != 0;
   const auto text = fmt::format(
       "seed = 1\n[[source]]\nkind = \"pcap\"\npath = \"{}\"\n"
-      "[[router.port]]\nrate = {:.0f}\nbuffer_packets = 1000\npropagation = \"1us\"\n"
-      "[truth]\nquantiles = {}\n",
-      t.path, rate, quantiles);
+      "[[router.port]]\nrate = {:.0f}\nbuffer_packets = 1000\npropagation = \"1us\"\n{}",
+      t.path, rate, extra);
   const auto config = run::parse_config(text, "bench.toml");
   std::uint64_t packets = 0;
+  run::RunResult result;
   for (auto _ : state) {
-    const auto result = run::run_experiment(config);
+    result = run::run_experiment(config);
     packets += result.packets;
-    state.counters["flows"] = static_cast<double>(result.truth->flow_count());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
+  return result;
+}
+
+void BM_EndToEndRun(benchmark::State& state) {
+  const bool quantiles = state.range(0) != 0;
+  const auto result = run_bench_config(state, fmt::format("[truth]\nquantiles = {}\n", quantiles));
+  state.counters["flows"] = static_cast<double>(result.truth->flow_count());
   state.SetLabel(quantiles ? "per-flow p50/p99" : "no per-flow quantiles");
 }
 // Arg 1: the default (exact moments and per-flow p50/p99); arg 0: [truth] quantiles = false.
@@ -135,23 +141,11 @@ BENCHMARK(BM_EndToEndRun)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterat
 // measures interference (a second router and truth). The cost of RLI is the ratio of this
 // time to BM_EndToEndRun/1's.
 void BM_EndToEndRli(benchmark::State& state) {
-  const auto& t = bench_trace();
-  const double rate = static_cast<double>(t.bytes) * 8.0 / t.duration_s / 0.9;
   const bool interference = state.range(0) != 0;
-  const auto text = fmt::format(
-      "seed = 1\n[[source]]\nkind = \"pcap\"\npath = \"{}\"\n"
-      "[[router.port]]\nrate = {:.0f}\nbuffer_packets = 1000\npropagation = \"1us\"\n"
-      "[rli]\npolicy = \"static\"\nn = 100\ninterference = {}\n",
-      t.path, rate, interference);
-  const auto config = run::parse_config(text, "bench.toml");
-  std::uint64_t packets = 0;
-  for (auto _ : state) {
-    const auto result = run::run_experiment(config);
-    packets += result.packets;
-    state.counters["references"] =
-        static_cast<double>(result.rli_report ? result.rli_report->overhead.references : 0);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(packets));
+  const auto result = run_bench_config(
+      state, fmt::format("[rli]\npolicy = \"static\"\nn = 100\ninterference = {}\n", interference));
+  state.counters["references"] =
+      static_cast<double>(result.rli_report ? result.rli_report->overhead.references : 0);
   state.SetLabel(interference ? "rli + run without references" : "rli");
 }
 BENCHMARK(BM_EndToEndRli)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);

@@ -221,14 +221,9 @@ void append_rli_fields(std::string& out, const RunResult& r, const core::FlowKey
   const auto* other = r.without_references->truth->find(key);
   const double without = other && other->delay.count() ? other->delay.mean_ps() : NAN;
   const double with = rec.delay.count() ? rec.delay.mean_ps() : NAN;
-  const auto changes = r.without_references->fate_changes.find(key);
-  const std::uint64_t changed =
-      changes == r.without_references->fate_changes.end()
-          ? 0
-          : changes->second.delivered_to_dropped + changes->second.dropped_to_delivered;
   fmt::format_to(it, ",{},{},{},{}", other ? other->dropped_packets : 0, ns_field(without),
                  std::isfinite(with) && std::isfinite(without) ? ns_field(with - without) : "",
-                 changed);
+                 r.without_references->fate_changes_of(key));
 }
 
 std::string flows_csv(const RunResult& r) {

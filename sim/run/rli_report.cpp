@@ -34,13 +34,9 @@ RliReport evaluate_rli(const RunResult& r) {
       continue;
     if (interference) {
       const auto* other = r.without_references->truth->find(*key);
-      const auto changes = r.without_references->fate_changes.find(*key);
-      const std::uint64_t changed =
-          changes == r.without_references->fate_changes.end()
-              ? 0
-              : changes->second.delivered_to_dropped + changes->second.dropped_to_delivered;
       interference->add_flow(rec->delay.count() ? rec->delay.mean_ps() : NAN,
-                             other && other->delay.count() ? other->delay.mean_ps() : NAN, changed);
+                             other && other->delay.count() ? other->delay.mean_ps() : NAN,
+                             r.without_references->fate_changes_of(*key));
     }
     const std::uint64_t delivered = rec->delay.count();
     if (delivered == 0)

@@ -63,6 +63,14 @@ struct PairedRun {
   /// Packets whose fate differs, by flow (only flows with at least one change).
   absl::flat_hash_map<core::FlowKey, FateChanges> fate_changes;
   std::uint64_t packets = 0;  ///< packets processed (checked equal to the main run's)
+
+  /// Packets of `flow` whose fate differs between the two runs.
+  std::uint64_t fate_changes_of(const core::FlowKey& flow) const {
+    const auto it = fate_changes.find(flow);
+    return it == fate_changes.end()
+               ? 0
+               : std::uint64_t{it->second.delivered_to_dropped} + it->second.dropped_to_delivered;
+  }
 };
 
 /// Everything a run produced; written by the result printers.
