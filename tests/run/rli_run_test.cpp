@@ -87,6 +87,13 @@ TEST(RliRun, PairedRunSeesExactlyTheSameRegularArrivals) {
   EXPECT_EQ(
       r.without_references->ports.at(0).offered_packets + r.rli_senders[0].counters.references,
       r.ports.at(0).offered_packets);
+  ASSERT_TRUE(r.rli_report);
+  // Every reference sent was either received or dropped at the port; the receiver detects the
+  // drops as sequence gaps (all but those after the last surviving reference).
+  const RliOverhead& o = r.rli_report->overhead;
+  EXPECT_EQ(o.references, r.rli->counters().references + o.reference_drops);
+  EXPECT_LE(r.rli->counters().references_lost, o.reference_drops);
+  EXPECT_GT(o.reference_drops, 0u);  // references take buffer space too
   // Loss accounting in the report is over the same offered packets.
   ASSERT_TRUE(r.rli_report && r.rli_report->interference);
   const models::InterferenceStats& i = *r.rli_report->interference;
