@@ -17,7 +17,10 @@ using PortId = std::uint16_t;
 /// reads as EXPECT_NEAR(estimate, truth, bound).
 ///
 /// Ordering guarantees given by the router:
-///  - on_ingress is called for every packet in arrival order (arrival, source, seq);
+///  - on_ingress is called for every packet in arrival order (arrival, source, seq); reference
+///    packets injected by the router (RLI) keep arrival order but not the tie-break: a
+///    periodic reference due at a packet's arrival comes before it, and a 1-in-n reference
+///    comes right after the packet that triggered it;
 ///  - each packet then gets exactly one of on_egress or on_drop, before the next on_ingress;
 ///  - for one port, on_egress calls come in departure order (FIFO: the arrival order).
 class Estimator {

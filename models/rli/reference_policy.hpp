@@ -18,7 +18,10 @@ namespace rlisim::models::rli {
 ///
 /// The sender side injects timestamped reference packets into the same FIFO as the regular
 /// traffic it measures (stated). Which policy decides *when* is only partly known:
-///  - static 1-in-n: one reference after every n regular packets bound for the egress;
+///  - static 1-in-n: one reference after every n regular packets bound for the egress. It
+///    enters the FIFO at the same instant as the n-th packet, behind it, so on a lightly loaded
+///    link it waits for that packet's transmission while most regular packets find the queue
+///    empty: a positive bias of about one packet time that a real injector would share;
 ///  - periodic: one reference every `period` (optionally jittered; an rlisim addition);
 ///  - adaptive: n follows the egress utilization measured over a window, through a table.
 ///    The paper's rule, thresholds, window and even its direction are unknown to us

@@ -36,15 +36,25 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   policy.kind = kind == "static"     ? rli::PolicyKind::kStatic
                 : kind == "periodic" ? rli::PolicyKind::kPeriodic
                                      : rli::PolicyKind::kAdaptive;
-  if (auto n = s.integer("n", 1, 1'000'000'000))
+  // A key of another policy would be ignored silently: reject it instead.
+  const auto only_for = [&](std::string_view key, rli::PolicyKind k, std::string_view name) {
+    if (policy.kind != k)
+      s.fail(key, fmt::format("applies only to policy = \"{}\"", name));
+  };
+  if (auto n = s.integer("n", 1, 1'000'000'000)) {
+    only_for("n", rli::PolicyKind::kStatic, "static");
     policy.n = static_cast<std::uint32_t>(*n);
+  }
   if (auto p = s.duration("period")) {
+    only_for("period", rli::PolicyKind::kPeriodic, "periodic");
     if (p->count() <= 0)
       s.fail("period", "expected a positive duration");
     policy.period = *p;
   }
-  if (auto j = s.number("jitter", 0, 0.999999))
+  if (auto j = s.number("jitter", 0, 0.999999)) {
+    only_for("jitter", rli::PolicyKind::kPeriodic, "periodic");
     policy.jitter = *j;
+  }
   const auto preset = s.string("preset");
   const auto table = s.number_rows("table", 2);
   if (preset && table)
@@ -73,15 +83,21 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   }
   if (policy.kind != rli::PolicyKind::kAdaptive && (preset || table))
     s.fail(preset ? "preset" : "table", "applies only to policy = \"adaptive\"");
-  if (auto i = s.boolean("interpolate_table"))
+
+  if (auto i = s.boolean("interpolate_table")) {
+    only_for("interpolate_table", rli::PolicyKind::kAdaptive, "adaptive");
     policy.interpolate = *i;
+  }
   if (auto w = s.duration("window")) {
+    only_for("window", rli::PolicyKind::kAdaptive, "adaptive");
     if (w->count() <= 0)
       s.fail("window", "expected a positive duration");
     policy.window = *w;
   }
-  if (auto e = s.number("ewma_weight", 1e-9, 1.0))
+  if (auto e = s.number("ewma_weight", 1e-9, 1.0)) {
+    only_for("ewma_weight", rli::PolicyKind::kAdaptive, "adaptive");
     policy.ewma_weight = *e;
+  }
   if (auto m = s.number("max_byte_share", 1e-9, 1.0))
     policy.max_byte_share = *m;
   if (auto b = s.bytes("reference_bytes")) {
