@@ -366,6 +366,13 @@ TEST(RliConfig, ErrorsNameTheKey) {
               HasSubstr("key 'rli.period'"));
   EXPECT_THAT(rli_error("[rli]\nports = [1]\n"), HasSubstr("key 'rli.ports'"));
   EXPECT_THAT(rli_error("[rli]\nmax_byte_share = 0\n"), HasSubstr("key 'rli.max_byte_share'"));
+  // A key of another policy is rejected rather than ignored.
+  EXPECT_THAT(rli_error("[rli]\npolicy = \"periodic\"\nn = 10\n"),
+              HasSubstr("key 'rli.n': applies only to policy = \"static\""));
+  EXPECT_THAT(rli_error("[rli]\nwindow = \"1ms\"\n"),
+              HasSubstr("key 'rli.window': applies only to policy = \"adaptive\""));
+  EXPECT_THAT(rli_error("[rli]\npolicy = \"adaptive\"\njitter = 0.1\n"),
+              HasSubstr("key 'rli.jitter'"));
   // And a valid table is accepted as given.
   const ExperimentConfig ok = config_with(
       "[rli]\npolicy = \"adaptive\"\nwindow = \"2ms\"\n"
