@@ -17,10 +17,19 @@ constexpr std::uint64_t kJitterStream = 0x524c4953;  // "RLIS"
 
 }  // namespace
 
+std::string canonical_preset_name(std::string_view name) {
+  if (name == "A")
+    return "fewer-at-high-load";
+  if (name == "B")
+    return "more-at-high-load";
+  return std::string(name);
+}
+
 std::vector<UtilizationStep> preset_table(std::string_view name) {
-  if (name == "fewer-at-high-load" || name == "A")
+  const std::string full = canonical_preset_name(name);
+  if (full == "fewer-at-high-load")
     return {{0.0, 10}, {0.3, 30}, {0.5, 100}, {0.7, 300}};
-  if (name == "more-at-high-load" || name == "B")
+  if (full == "more-at-high-load")
     return {{0.0, 300}, {0.3, 100}, {0.5, 30}, {0.7, 10}};
   throw std::invalid_argument(
       fmt::format("rli: unknown adaptive preset '{}'; expected one of: fewer-at-high-load (A), "

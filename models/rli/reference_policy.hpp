@@ -68,6 +68,8 @@ struct ReferencePolicyConfig {
 /// references where delay moves): the reverse, 300 falling to 10. "A" and "B" are aliases.
 /// @throws std::invalid_argument for an unknown name (the message lists the known ones).
 std::vector<UtilizationStep> preset_table(std::string_view name);
+/// The full name of a preset ("A" -> "fewer-at-high-load"); other names are returned as given.
+std::string canonical_preset_name(std::string_view name);
 /// The preset names, for messages and help.
 std::vector<std::string> preset_names();
 

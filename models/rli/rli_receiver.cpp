@@ -50,11 +50,8 @@ RliReceiver::PortState* RliReceiver::port_state(PortId port) {
   if (port >= ports_.size()) {
     const std::size_t old = ports_.size();
     ports_.resize(std::size_t{port} + 1);
-    for (std::size_t i = old; i < ports_.size(); ++i) {
-      ports_[i].measured =
-          config_.ports.empty() || std::find(config_.ports.begin(), config_.ports.end(),
-                                             static_cast<PortId>(i)) != config_.ports.end();
-    }
+    for (std::size_t i = old; i < ports_.size(); ++i)
+      ports_[i].measured = config_.measures(static_cast<PortId>(i));
   }
   PortState& s = ports_[port];
   return s.measured ? &s : nullptr;

@@ -50,6 +50,10 @@ struct ReceiverConfig {
   ClockModel clock;
   /// Ports measured; empty = every port.
   std::vector<PortId> ports;
+
+  bool measures(PortId port) const {
+    return ports.empty() || std::find(ports.begin(), ports.end(), port) != ports.end();
+  }
 };
 
 /// The three per-flow counters of RLI (stated: three counters; which three is reconstructed):

@@ -78,9 +78,9 @@ struct RliSpec {
   models::rli::ReferencePolicyConfig policy;
   /// The adaptive preset the table came from ("" if given explicitly or not adaptive).
   std::string preset;
+  /// Also names the measured egress ports (receiver.ports): each has a generator and a
+  /// receiver.
   models::rli::ReceiverConfig receiver;
-  /// Egress ports with a generator and a receiver; empty = every port.
-  std::vector<models::PortId> ports;
   /// Also simulate the same traffic without references (in lock step, on an identical
   /// router) to measure interference and the loss-rate difference.
   bool interference = true;

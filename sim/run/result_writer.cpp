@@ -219,8 +219,8 @@ void append_rli_fields(std::string& out, const RunResult& r, const core::FlowKey
   if (!r.without_references)
     return;
   const auto* other = r.without_references->truth->find(key);
-  const double without = other && other->delay.count() ? other->delay.mean_ps() : NAN;
-  const double with = rec.delay.count() ? rec.delay.mean_ps() : NAN;
+  const double without = other ? other->delay.mean_ps() : NAN;
+  const double with = rec.delay.mean_ps();
   fmt::format_to(it, ",{},{},{},{}", other ? other->dropped_packets : 0, ns_field(without),
                  std::isfinite(with) && std::isfinite(without) ? ns_field(with - without) : "",
                  r.without_references->fate_changes_of(key));

@@ -65,9 +65,7 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
     } catch (const std::invalid_argument& e) {
       s.fail("preset", e.what());
     }
-    spec.preset = *preset == "A"   ? "fewer-at-high-load"
-                  : *preset == "B" ? "more-at-high-load"
-                                   : *preset;
+    spec.preset = rli::canonical_preset_name(*preset);
   } else if (table) {
     for (const auto& row : *table) {
       if (row[1] < 1 || row[1] > 1e9 ||
@@ -132,9 +130,8 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
     receiver.clock.drift_ppm = *d;
   if (auto ports = s.integers("ports", 0, static_cast<std::int64_t>(port_count) - 1)) {
     for (const auto p : *ports)
-      spec.ports.push_back(static_cast<models::PortId>(p));
+      receiver.ports.push_back(static_cast<models::PortId>(p));
   }
-  receiver.ports = spec.ports;
   if (auto i = s.boolean("interference"))
     spec.interference = *i;
   s.finish();

@@ -1,6 +1,5 @@
 #include "sim/run/rli_report.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -8,11 +7,6 @@
 
 namespace rlisim::run {
 namespace {
-
-bool measured(const RunResult& r, models::PortId port) {
-  const auto& ports = r.config.rli.ports;
-  return ports.empty() || std::find(ports.begin(), ports.end(), port) != ports.end();
-}
 
 double ratio(std::uint64_t a, std::uint64_t b) {
   return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
@@ -30,12 +24,11 @@ RliReport evaluate_rli(const RunResult& r) {
   if (r.without_references)
     interference.emplace();
   for (const auto& [key, rec] : r.truth->flows()) {
-    if (rec->kind != core::PacketKind::kRegular || !measured(r, rec->port))
+    if (rec->kind != core::PacketKind::kRegular || !r.config.rli.receiver.measures(rec->port))
       continue;
     if (interference) {
       const auto* other = r.without_references->truth->find(*key);
-      interference->add_flow(rec->delay.count() ? rec->delay.mean_ps() : NAN,
-                             other && other->delay.count() ? other->delay.mean_ps() : NAN,
+      interference->add_flow(rec->delay.mean_ps(), other ? other->delay.mean_ps() : NAN,
                              r.without_references->fate_changes_of(*key));
     }
     const std::uint64_t delivered = rec->delay.count();

@@ -1,6 +1,5 @@
 #include "sim/run/scenario.hpp"
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -234,8 +233,7 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     router.add_observer(*result.rli);
     for (std::size_t port = 0; port < result.router.egress.size(); ++port) {
       const auto id = static_cast<models::PortId>(port);
-      const auto& ports = config.rli.ports;
-      if (ports.empty() || std::find(ports.begin(), ports.end(), id) != ports.end())
+      if (config.rli.receiver.measures(id))
         router.add_reference_sender(id, config.rli.policy);
     }
     if (config.rli.interference) {
