@@ -28,14 +28,22 @@ class FlowTable {
   /// Hint that `key` will be looked up soon (hides the hash-table cache miss).
   void prefetch(const core::FlowKey& key) const { index_.prefetch(key); }
 
+  struct Found {
+    std::uint32_t index;
+    bool inserted;
+    /// The key as stored in the hash slot: still in cache after the lookup, so comparing a
+    /// later packet's key with it is cheap. Valid until the next insertion or reserve().
+    const core::FlowKey* slot_key;
+  };
+
   /// The index of `key`, inserting `make()` as its record if it is new.
   /// @throws std::length_error beyond 2^32 - 1 flows.
   template <typename Make>
-  std::pair<std::uint32_t, bool> find_or_insert(const core::FlowKey& key, Make&& make) {
+  Found find_or_insert(const core::FlowKey& key, Make&& make) {
     const auto next = static_cast<std::uint32_t>(size_);
     auto [it, inserted] = index_.try_emplace(key, next);
     if (!inserted)
-      return {it->second, false};
+      return {it->second, false, &it->first};
     if (size_ == std::numeric_limits<std::uint32_t>::max()) {
       index_.erase(it);
       throw std::length_error("flow table: more than 2^32 - 1 flows");
@@ -48,7 +56,7 @@ class FlowTable {
     chunk.keys[size_ & (kChunk - 1)] = key;
     chunk.records.push_back(make());
     ++size_;
-    return {next, true};
+    return {next, true, &it->first};
   }
 
   /// The index of `key`, or -1 if it was never inserted.

@@ -139,7 +139,7 @@ void RliReceiver::on_egress(const core::Packet& p, PortId port, core::Time egres
     return;
   }
   ++counters_.packets;
-  const std::uint32_t flow = flows_.find_or_insert(p.flow, [] { return FlowEstimate{}; }).first;
+  const std::uint32_t flow = flows_.find_or_insert(p.flow, [] { return FlowEstimate{}; }).index;
   const std::int64_t at = receiver_clock(egress_time).count();
   if (s->has_left && (config_.interpolation == Interpolation::kLeft ||
                       s->waiting.size() >= config_.buffer_limit)) {

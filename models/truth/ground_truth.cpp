@@ -16,26 +16,14 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config) : prototype_(config.qu
 }
 
 void GroundTruth::on_ingress(const core::Packet& p) {
-  const auto next = static_cast<std::uint32_t>(size_);
-  auto [it, inserted] = index_.try_emplace(p.flow, next);
-  if (inserted) {
-    if (size_ == std::numeric_limits<std::uint32_t>::max()) {
-      index_.erase(it);
-      throw std::length_error("ground truth: more than 2^32 - 1 flows");
-    }
-    if ((size_ & (kChunk - 1)) == 0) {
-      chunks_.push_back(std::make_unique<Chunk>());
-      chunks_.back()->records.reserve(kChunk);
-    }
-    Chunk& chunk = *chunks_.back();
-    chunk.keys[size_ & (kChunk - 1)] = p.flow;
-    FlowRecord& rec = chunk.records.emplace_back(prototype_);
-    rec.first_seen = next;
+  const auto found = flows_.find_or_insert(p.flow, [&] {
+    FlowRecord rec = prototype_;
+    rec.first_seen = static_cast<std::uint32_t>(flows_.size());
     rec.kind = p.kind;
-    ++size_;
-  }
-  last_key_ = &it->first;
-  last_index_ = it->second;
+    return rec;
+  });
+  last_key_ = found.slot_key;
+  last_index_ = found.index;
   // The offered packet is counted (and cached totals dropped) by its egress or drop update,
   // which always follows: one buffered update per packet instead of two.
 }
@@ -44,9 +32,9 @@ std::uint32_t GroundTruth::index_for(const core::Packet& p) {
   if (last_key_ != nullptr && *last_key_ == p.flow)
     return last_index_;
   // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
-  const auto it = index_.find(p.flow);
-  RLISIM_CHECK(it != index_.end());
-  return it->second;
+  const std::int64_t i = flows_.find(p.flow);
+  RLISIM_CHECK(i >= 0);
+  return static_cast<std::uint32_t>(i);
 }
 
 void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
@@ -90,8 +78,8 @@ void GroundTruth::flush() const {
   scratch_.resize(pending_.size());
   constexpr unsigned kBits = 11;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  const unsigned used_bits =
-      size_ > 1 ? 64u - static_cast<unsigned>(__builtin_clzll(size_ - 1)) : 1u;
+  const std::size_t size = flows_.size();
+  const unsigned used_bits = size > 1 ? 64u - static_cast<unsigned>(__builtin_clzll(size - 1)) : 1u;
   const unsigned shift = used_bits > kBits ? used_bits - kBits : 0u;
   std::array<std::size_t, kBuckets + 1> start{};
   for (const Update& u : pending_)
@@ -102,8 +90,7 @@ void GroundTruth::flush() const {
     scratch_[start[u.flow >> shift]++] = u;
   pending_.swap(scratch_);
   for (const Update& u : pending_) {
-    // chunks_ holds pointers, so records stay writable from this const member.
-    FlowRecord& rec = chunks_[u.flow >> kChunkBits]->records[u.flow & (kChunk - 1)];
+    FlowRecord& rec = flows_[u.flow];
     ++rec.offered_packets;
     rec.offered_bytes += u.bytes;
     note_port(rec, u.port);
@@ -119,17 +106,17 @@ void GroundTruth::flush() const {
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
   flush();
-  const auto it = index_.find(key);
-  return it == index_.end() ? nullptr : &record_at(it->second);
+  const std::int64_t i = flows_.find(key);
+  return i < 0 ? nullptr : &flows_[static_cast<std::size_t>(i)];
 }
 
 std::vector<FlowEntry> GroundTruth::flows() const {
   flush();
   std::vector<FlowEntry> out;
-  out.reserve(size_);
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (record_at(i).offered_packets > 0)
-      out.push_back(FlowEntry{&key_at(i), &record_at(i)});
+  out.reserve(flows_.size());
+  for (std::size_t i = 0; i < flows_.size(); ++i) {
+    if (flows_[i].offered_packets > 0)
+      out.push_back(FlowEntry{&flows_.key(i), &flows_[i]});
   }
   return out;
 }
@@ -140,8 +127,8 @@ GroundTruth::Totals GroundTruth::totals() const {
   Totals t{.by_kind = {empty, empty, empty}, .all = empty};
   // One pass in first-seen order (deterministic: independent of the hash seed); the total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
-  for (std::size_t i = 0; i < size_; ++i) {
-    const FlowRecord& r = record_at(i);
+  for (std::size_t i = 0; i < flows_.size(); ++i) {
+    const FlowRecord& r = flows_[i];
     if (r.offered_packets == 0)
       continue;  // only an ingress observation (a run cut short)
     TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];

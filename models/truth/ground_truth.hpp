@@ -8,9 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "models/estimator.hpp"
+#include "models/flow_table.hpp"
 #include "models/metrics/delay_moments.hpp"
 #include "models/metrics/quantile_sketch.hpp"
 #include "sim/core/flow_key.hpp"
@@ -107,7 +106,7 @@ class GroundTruth final : public Estimator {
   explicit GroundTruth(const GroundTruthConfig& config = {});
 
   std::string_view name() const override { return "truth"; }
-  void prefetch(const core::Packet& p) override { index_.prefetch(p.flow); }
+  void prefetch(const core::Packet& p) override { flows_.prefetch(p.flow); }
   void on_ingress(const core::Packet& p) override;
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override;
@@ -116,10 +115,10 @@ class GroundTruth final : public Estimator {
 
   /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
   void reserve(std::size_t flows) {
-    index_.reserve(flows);
+    flows_.reserve(flows);
     last_key_ = nullptr;  // a rehash moves the slots
   }
-  std::size_t flow_count() const { return size_; }
+  std::size_t flow_count() const { return flows_.size(); }
   /// The record of one flow, or nullptr if it was never seen.
   const FlowRecord* find(const core::FlowKey& key) const;
   /// Every flow in first-seen order, O(F). A flow appears once a packet of it has left or
@@ -162,26 +161,9 @@ class GroundTruth final : public Estimator {
   Totals totals() const;
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
-  absl::flat_hash_map<core::FlowKey, std::uint32_t> index_;
-  // Records and keys by first-seen index, in fixed chunks: growth never moves a record and
-  // costs one allocation per kChunk flows (std::deque would allocate every 2 records).
-  static constexpr std::size_t kChunkBits = 12;
-  static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
-  struct Chunk {
-    std::array<core::FlowKey, kChunk> keys;
-    std::vector<FlowRecord> records;  // reserved to kChunk, so it never reallocates
-  };
-  FlowRecord& record_at(std::size_t i) {
-    return chunks_[i >> kChunkBits]->records[i & (kChunk - 1)];
-  }
-  const FlowRecord& record_at(std::size_t i) const {
-    return chunks_[i >> kChunkBits]->records[i & (kChunk - 1)];
-  }
-  const core::FlowKey& key_at(std::size_t i) const {
-    return chunks_[i >> kChunkBits]->keys[i & (kChunk - 1)];
-  }
-  std::vector<std::unique_ptr<Chunk>> chunks_;
-  std::size_t size_ = 0;
+  // Records by first-seen index. Mutable because applying buffered updates (flush) is
+  // logically const: it only brings the records up to date with what was observed.
+  mutable FlowTable<FlowRecord> flows_;
   // The flow of the last on_ingress and its key in the hash slot (still cached, and stable
   // because no insertion happens before the matching on_egress/on_drop).
   std::uint32_t last_index_ = 0;
