@@ -1,0 +1,64 @@
+#pragma once
+// The interface every per-flow latency estimator implements, so that one run scores them all
+// on the same packets and the same flows.
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/estimator.hpp"
+#include "sim/core/flow_key.hpp"
+
+namespace rlisim::models {
+
+/// One flow's delay as an estimator reports it. Units: picoseconds.
+struct FlowDelayEstimate {
+  /// Delay samples the estimate rests on (interpolated packets for RLI, sampled packets for
+  /// trajectory sampling, pooled first/last samples for Multiflow, the flow's packets for an
+  /// aggregate applied per flow). Always >= 1.
+  std::uint64_t samples = 0;
+  double mean_ps = std::numeric_limits<double>::quiet_NaN();
+  /// Population standard deviation; NaN when the estimator gives none for this flow.
+  double std_ps = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// What an estimator costs over a whole run (estimators.md §5 "Cost").
+struct EstimatorCost {
+  /// Peak bytes of measurement state, both taps together (counters, buckets, records).
+  std::uint64_t state_bytes = 0;
+  /// Bytes shipped from the taps to wherever estimates are computed (LDA arrays, NetFlow
+  /// records, sampled-packet labels), over the run.
+  std::uint64_t export_bytes = 0;
+  /// Packets and bytes the estimator adds to the measured traffic (RLI's references).
+  std::uint64_t injected_packets = 0;
+  std::uint64_t injected_bytes = 0;
+};
+
+/// A named diagnostic counter for summary.json ("usable_buckets", "sampled_flows"...).
+struct NamedCounter {
+  std::string name;
+  double value = 0;
+};
+
+/// An estimator of per-flow delay. It observes the taps like any Estimator; after finalize()
+/// it answers, for any flow key, with its estimate or with nothing (flow not sampled, no
+/// usable sample). The run scores every registered FlowEstimator against the ground truth of
+/// the same delivered packets.
+///
+/// Estimators that only watch the taps never see packets the router injects for another
+/// estimator: implementations ignore packets of kind kReference.
+class FlowEstimator : public Estimator {
+ public:
+  /// The estimate for `flow`, or nullopt when the estimator has none. Valid after finalize().
+  virtual std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const = 0;
+  /// Whether estimate() gives a standard deviation (for flows with >= 2 samples).
+  virtual bool estimates_std() const = 0;
+  /// Cost over the run. Valid after finalize().
+  virtual EstimatorCost cost() const = 0;
+  /// Diagnostics for the summary, in a stable order. Valid after finalize().
+  virtual std::vector<NamedCounter> counters() const { return {}; }
+};
+
+}  // namespace rlisim::models
