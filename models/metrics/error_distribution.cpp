@@ -36,10 +36,11 @@ void ErrorDistribution::add(double estimate, double truth, std::uint64_t flow_pa
   if (!std::isfinite(truth) || truth < 0)
     throw std::invalid_argument(
         fmt::format("error distribution: truth must be finite and >= 0 (got {})", truth));
-  if (!std::isnan(estimate) && (!std::isfinite(estimate) || estimate < 0))
+  // A negative estimate is legitimate (an estimator with a clock offset at one tap); its
+  // relative error is still defined.
+  if (std::isinf(estimate))
     throw std::invalid_argument(fmt::format(
-        "error distribution: estimate must be finite and >= 0, or NaN for none (got {})",
-        estimate));
+        "error distribution: estimate must be finite, or NaN for none (got {})", estimate));
   ++flows_added_;
   // Classes are sorted, so the flow belongs to a prefix of them.
   const auto classes = static_cast<std::size_t>(

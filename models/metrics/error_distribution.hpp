@@ -76,7 +76,7 @@ class ErrorDistribution {
   /// @param estimate the estimator's value (ps for the mean and std), NaN when the flow has none.
   /// @param truth the exact value, same unit.
   /// @param flow_packets the flow's delivered packets, which select its size classes.
-  /// @throws std::invalid_argument if truth is not finite or negative, estimate is negative or
+  /// @throws std::invalid_argument if truth is not finite or negative, estimate is
   ///         infinite, or flow_packets is 0. Nothing is recorded then.
   void add(double estimate, double truth, std::uint64_t flow_packets);
 

@@ -188,4 +188,39 @@ std::uint64_t RliReceiver::state_bytes() const {
          counters_.peak_buffer * sizeof(Waiting);
 }
 
+std::optional<FlowDelayEstimate> RliReceiver::estimate(const core::FlowKey& flow) const {
+  const auto* est = find(flow);
+  if (est == nullptr || est->packets == 0)
+    return std::nullopt;
+  return FlowDelayEstimate{
+      .samples = est->packets, .mean_ps = est->mean(), .std_ps = est->stddev()};
+}
+
+EstimatorCost RliReceiver::cost() const {
+  // A NetFlow v5 record (48 B) carries the key and N; S and Q add two 8 B sums.
+  constexpr std::uint64_t kExportRecordBytes = 48 + 2 * 8;
+  std::uint64_t estimated_flows = 0;
+  for (std::size_t i = 0; i < flows_.size(); ++i)
+    estimated_flows += flows_[i].packets > 0 ? 1 : 0;
+  return EstimatorCost{.state_bytes = state_bytes(),
+                       .export_bytes = estimated_flows * kExportRecordBytes,
+                       .injected_packets = injected_packets_,
+                       .injected_bytes = injected_bytes_};
+}
+
+std::vector<NamedCounter> RliReceiver::counters() const {
+  const auto& c = counters_;
+  const auto v = [](std::uint64_t x) { return static_cast<double>(x); };
+  return {{"references_received", v(c.references)},
+          {"references_lost", v(c.references_lost)},
+          {"packets", v(c.packets)},
+          {"estimated", v(c.estimated)},
+          {"before_first_reference", v(c.before_first)},
+          {"after_last_reference", v(c.after_last)},
+          {"excluded", v(c.excluded)},
+          {"interpolated_across_lost_references", v(c.across_gap)},
+          {"buffer_overflow", v(c.buffer_overflow)},
+          {"peak_buffer_packets", v(c.peak_buffer)}};
+}
+
 }  // namespace rlisim::models::rli

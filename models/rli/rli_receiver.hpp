@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/estimator.hpp"
+#include "models/flow_estimator.hpp"
 #include "models/flow_table.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
@@ -118,7 +119,7 @@ struct ReceiverCounters {
 /// Assumptions: FIFO ports (delay locality holds between neighbours in time), references and
 /// regular packets share the queue. Error: exact when the delay is linear in time between
 /// references; otherwise the interpolation error (spikes between references are invisible).
-class RliReceiver final : public Estimator {
+class RliReceiver final : public FlowEstimator {
  public:
   /// @throws std::invalid_argument on an invalid configuration.
   explicit RliReceiver(const ReceiverConfig& config = {});
@@ -136,12 +137,26 @@ class RliReceiver final : public Estimator {
   void finalize() override;
 
   const ReceiverConfig& config() const { return config_; }
-  const ReceiverCounters& counters() const { return counters_; }
+  const ReceiverCounters& receiver_counters() const { return counters_; }
   const FlowTable<FlowEstimate>& flows() const { return flows_; }
   /// The flow's estimate, or null if none of its packets reached a measured port.
   const FlowEstimate* find(const core::FlowKey& key) const;
   /// Bytes of receiver state: per-flow counters and keys, plus the peak buffer.
   std::uint64_t state_bytes() const;
+
+  // FlowEstimator: the counters' mean and std of every flow with an estimate.
+  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  bool estimates_std() const override { return true; }
+  /// State as state_bytes(); export is one record per flow (a 48 B NetFlow v5 record plus the
+  /// two 8 B delay sums); injected references as set by set_injected().
+  EstimatorCost cost() const override;
+  std::vector<NamedCounter> counters() const override;
+  /// The references the senders injected (the run tells the receiver after the fact, as a
+  /// collector would learn it from the line cards).
+  void set_injected(std::uint64_t packets, std::uint64_t bytes) {
+    injected_packets_ = packets;
+    injected_bytes_ = bytes;
+  }
 
   /// The receiver's timestamp of true time t (clock model applied).
   core::Time receiver_clock(core::Time t) const;
@@ -175,6 +190,8 @@ class RliReceiver final : public Estimator {
   std::vector<PortState> ports_;
   FlowTable<FlowEstimate> flows_;
   ReceiverCounters counters_;
+  std::uint64_t injected_packets_ = 0;
+  std::uint64_t injected_bytes_ = 0;
   bool finalized_ = false;
 };
 

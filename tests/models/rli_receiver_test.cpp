@@ -62,7 +62,7 @@ TEST(RliReceiver, ConstantDelayIsEstimatedExactly) {
     EXPECT_EQ(d.estimate(f).mean(), static_cast<double>(delay));
     EXPECT_EQ(d.estimate(f).stddev(), 0.0);
   }
-  EXPECT_EQ(d.rx.counters().estimated, 100u);
+  EXPECT_EQ(d.rx.receiver_counters().estimated, 100u);
 }
 
 TEST(RliReceiver, DelayLinearInTimeIsInterpolatedExactly) {
@@ -85,7 +85,7 @@ TEST(RliReceiver, DelayLinearInTimeIsInterpolatedExactly) {
     }
   }
   d.rx.finalize();
-  ASSERT_EQ(d.rx.counters().after_last, 0u);
+  ASSERT_EQ(d.rx.receiver_counters().after_last, 0u);
   const double mean = sum / n;
   const double sd = std::sqrt(sum_sq / n - mean * mean);
   EXPECT_NEAR(d.estimate(0).mean(), mean, 1e-9 * mean);
@@ -107,8 +107,8 @@ TEST(RliReceiver, HandComputedTwoReferenceExample) {
   EXPECT_DOUBLE_EQ(d.estimate(2).mean(), 20.0);
   EXPECT_DOUBLE_EQ(d.estimate(1).sum(), 40.0);
   EXPECT_DOUBLE_EQ(d.estimate(1).sum_sq(), 15.0 * 15 + 25.0 * 25);
-  EXPECT_EQ(d.rx.counters().interpolated, 3u);
-  EXPECT_EQ(d.rx.counters().references, 2u);
+  EXPECT_EQ(d.rx.receiver_counters().interpolated, 3u);
+  EXPECT_EQ(d.rx.receiver_counters().references, 2u);
 }
 
 TEST(RliReceiver, AblationVariantsFollowTheirDefinitions) {
@@ -138,10 +138,10 @@ TEST(RliReceiver, PacketsOutsideTheReferencesTakeTheNearestOneAndAreCounted) {
   d.rx.finalize();
   EXPECT_EQ(d.estimate(1).mean(), 10.0);
   EXPECT_EQ(d.estimate(3).mean(), 30.0);
-  EXPECT_EQ(d.rx.counters().before_first, 1u);
-  EXPECT_EQ(d.rx.counters().after_last, 1u);
-  EXPECT_EQ(d.rx.counters().excluded, 0u);
-  EXPECT_EQ(d.rx.counters().estimated, 3u);
+  EXPECT_EQ(d.rx.receiver_counters().before_first, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().after_last, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().excluded, 0u);
+  EXPECT_EQ(d.rx.receiver_counters().estimated, 3u);
 }
 
 TEST(RliReceiver, ExcludePolicyGivesBoundaryPacketsNoEstimate) {
@@ -157,9 +157,9 @@ TEST(RliReceiver, ExcludePolicyGivesBoundaryPacketsNoEstimate) {
   EXPECT_EQ(d.estimate(1).packets, 0u);
   EXPECT_TRUE(std::isnan(d.estimate(1).mean()));
   EXPECT_EQ(d.estimate(2).packets, 1u);
-  EXPECT_EQ(d.rx.counters().excluded, 2u);
-  EXPECT_EQ(d.rx.counters().before_first, 1u);
-  EXPECT_EQ(d.rx.counters().after_last, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().excluded, 2u);
+  EXPECT_EQ(d.rx.receiver_counters().before_first, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().after_last, 1u);
 }
 
 TEST(RliReceiver, NoReferenceAtAllLeavesEveryPacketExcluded) {
@@ -167,8 +167,8 @@ TEST(RliReceiver, NoReferenceAtAllLeavesEveryPacketExcluded) {
   d.packet(1, 0, 5);
   d.packet(1, 3, 9);
   d.rx.finalize();
-  EXPECT_EQ(d.rx.counters().excluded, 2u);
-  EXPECT_EQ(d.rx.counters().estimated, 0u);
+  EXPECT_EQ(d.rx.receiver_counters().excluded, 2u);
+  EXPECT_EQ(d.rx.receiver_counters().estimated, 0u);
 }
 
 TEST(RliReceiver, ALostReferenceWidensTheIntervalAndIsCounted) {
@@ -178,8 +178,8 @@ TEST(RliReceiver, ALostReferenceWidensTheIntervalAndIsCounted) {
   d.packet(1, 60, 70);       // a quarter of the way from 10 to 250
   d.reference(200, 250, 2);  // D = 50 at 250
   EXPECT_DOUBLE_EQ(d.estimate(1).mean(), 10.0 + 40.0 * 60 / 240);
-  EXPECT_EQ(d.rx.counters().references_lost, 1u);
-  EXPECT_EQ(d.rx.counters().across_gap, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().references_lost, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().across_gap, 1u);
 }
 
 TEST(RliReceiver, AFullBufferFallsBackToTheLeftReference) {
@@ -191,9 +191,9 @@ TEST(RliReceiver, AFullBufferFallsBackToTheLeftReference) {
   d.packet(1, 20, 30);
   d.packet(2, 30, 40);  // buffer full: left reference only
   d.reference(100, 110, 1);
-  EXPECT_EQ(d.rx.counters().buffer_overflow, 1u);
+  EXPECT_EQ(d.rx.receiver_counters().buffer_overflow, 1u);
   EXPECT_EQ(d.estimate(2).mean(), 10.0);
-  EXPECT_EQ(d.rx.counters().peak_buffer, 2u);
+  EXPECT_EQ(d.rx.receiver_counters().peak_buffer, 2u);
 }
 
 TEST(RliReceiver, ClockOffsetBiasesEveryReferenceDelayByTheOffset) {
@@ -227,9 +227,9 @@ TEST(RliReceiver, OnlyMeasuredPortsAreEstimated) {
   Packet p;
   p.flow = flow(1);
   rx.on_egress(p, 0, Time{10});
-  EXPECT_EQ(rx.counters().packets, 0u);
+  EXPECT_EQ(rx.receiver_counters().packets, 0u);
   rx.on_egress(p, 1, Time{10});
-  EXPECT_EQ(rx.counters().packets, 1u);
+  EXPECT_EQ(rx.receiver_counters().packets, 1u);
 }
 
 TEST(RliReceiver, ShiftedCountersAgreeWithTwoPassStatistics) {
