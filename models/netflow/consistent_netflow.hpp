@@ -1,0 +1,163 @@
+#pragma once
+// Consistent NetFlow record keeping at both taps of a router, and the pairing of the exported
+// records into ingress/egress pairs with their first/last delay samples.
+
+#include <cstdint>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "models/flow_table.hpp"
+#include "sim/core/flow_key.hpp"
+#include "sim/core/packet.hpp"
+#include "sim/core/time.hpp"
+
+namespace rlisim::models::netflow {
+
+/// How Multiflow turns the pool of first/last samples around a record into one estimate.
+/// The paper's choice is not known to us (reconstructed, estimators.md §4 step 5).
+enum class MultiflowPool : std::uint8_t {
+  kMean,         ///< plain mean of the pooled samples (the default)
+  kInterpolate,  ///< time-weighted mean of the piecewise-linear curve through the pool
+  kNearest,      ///< the pooled sample nearest in egress time to the interval midpoint
+};
+
+struct NetflowConfig {
+  /// p_f in (0, 1]: flow f is sampled iff hash_selects(flow_hash(key, seed), p_f), at both taps.
+  double flow_sampling = 1.0;
+  /// A record ends when a packet comes this long (or longer) after the record's first packet.
+  /// Must be > 0.
+  core::Time active_timeout = core::seconds(60);
+  /// A record ends when a packet comes after this much (or more) silence. Must be > 0.
+  core::Time inactive_timeout = core::seconds(15);
+  std::uint64_t seed = 1;
+  /// Multiflow only.
+  MultiflowPool pool = MultiflowPool::kMean;
+
+  /// @throws std::invalid_argument naming the field and its valid range.
+  void validate() const;
+};
+
+/// NetFlow v5 record size, bytes: the unit of the state and export costs.
+inline constexpr std::uint64_t kRecordBytes = 48;
+
+/// One NetFlow record as a tap exports it, plus the identity of its first and last packets
+/// (source, seq), which a real collector does not have: only the simulation uses them, to
+/// count pairs whose first or last packet differs between the taps.
+struct TapRecord {
+  std::uint32_t flow = 0;  ///< dense index of the sampled flow (ConsistentNetflow::flows())
+  std::int64_t first = 0;  ///< tap timestamp of the first packet, ps
+  std::int64_t last = 0;   ///< tap timestamp of the last packet, ps
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::uint16_t first_source = 0;
+  std::uint16_t last_source = 0;
+};
+
+/// The k-th ingress record of a flow with its k-th egress record.
+struct RecordPair {
+  std::uint32_t flow = 0;
+  std::int64_t first_in = 0;
+  std::int64_t last_in = 0;
+  std::int64_t first_out = 0;
+  std::int64_t last_out = 0;
+  std::uint64_t packets_in = 0;
+  std::uint64_t packets_out = 0;
+  /// Two samples (first, last), or one when both records hold a single packet.
+  bool one_sample() const { return packets_in == 1 && packets_out == 1; }
+  std::int64_t first_delay() const { return first_out - first_in; }
+  std::int64_t last_delay() const { return last_out - last_in; }
+};
+
+/// Diagnostics of the record keeping and pairing.
+struct NetflowCounters {
+  std::uint64_t ingress_packets = 0;  ///< non-reference packets seen at the ingress tap
+  std::uint64_t sampled_packets_in = 0;
+  std::uint64_t records_in = 0;   ///< exported at the ingress tap
+  std::uint64_t records_out = 0;  ///< exported at the egress tap
+  std::uint64_t pairs = 0;
+  std::uint64_t lossy_pairs = 0;        ///< packet counts differ between the two records
+  std::uint64_t wrong_first_last = 0;   ///< first or last packet differs (simulation knowledge)
+  std::uint64_t unpaired_records = 0;   ///< records of either tap without a k-th counterpart
+  std::uint64_t samples = 0;            ///< first/last delay samples over all pairs
+  std::uint64_t peak_open_records = 0;  ///< largest open records, both taps together
+  std::uint64_t sweeps = 0;
+};
+
+/// Consistent NetFlow (Lee, Duffield, Kompella, INFOCOM 2010 / ToN 2012) at the two taps of
+/// one router: hash-based flow sampling, identical at both taps, and a NetFlow cache at each
+/// tap holding one open record {first, last, packets, bytes} per sampled flow.
+///
+/// Timeouts run on each tap's own clock (packet arrival at ingress, egress time at egress): a
+/// packet at t closes its flow's open record, and opens a new one, if t - last >=
+/// inactive_timeout or t - first >= active_timeout (reconstructed: NetFlow's rule; the
+/// boundary inclusion is our choice). Expiry is checked lazily on the flow's next packet, and
+/// by a sweep so that records of flows that never return are exported: after every
+/// max(kMinSweepPackets, open records after the previous sweep) ingress packets, each tap's
+/// cache is scanned (amortised O(1) per packet) and every record that a packet arriving now
+/// would close is exported. The sweep clock is the latest ingress arrival, which no later
+/// egress time can precede, so a sweep never exports a record that a later packet would have
+/// extended: records do not depend on the sweep cadence. Open records stay below
+/// 2 x (records live at the previous sweep) + kMinSweepPackets per tap.
+///
+/// The receiver tap is one cache for all egress ports (a flow leaves by one port).
+/// Drops are not observed (a real tap never hears of them): a dropped packet is simply
+/// missing from the egress record.
+class ConsistentNetflow {
+ public:
+  static constexpr std::uint64_t kMinSweepPackets = 1024;
+
+  /// @throws std::invalid_argument on an invalid configuration.
+  explicit ConsistentNetflow(const NetflowConfig& config);
+
+  void prefetch(const core::Packet& p) const;
+  void on_ingress(const core::Packet& p);
+  void on_egress(const core::Packet& p, core::Time egress_time);
+  /// Exports every open record and pairs the records of each flow (k-th with k-th).
+  /// Further observations are an error.
+  void finalize();
+
+  const NetflowConfig& config() const { return config_; }
+  /// Whether `key` is sampled (the same decision at both taps).
+  bool samples_flow(const core::FlowKey& key) const;
+  /// The sampled flows that opened a record, in first-record order; the values are unused.
+  const FlowTable<std::uint8_t>& flows() const { return flows_; }
+  /// Open records now, both taps together.
+  std::uint64_t open_records() const { return ingress_.open.size() + egress_.open.size(); }
+  /// Pairs grouped by flow index, in record order within a flow. Valid after finalize().
+  const std::vector<RecordPair>& pairs() const { return pairs_; }
+  const NetflowCounters& counters() const { return counters_; }
+  /// Exported records, both taps together.
+  std::uint64_t exported_records() const { return counters_.records_in + counters_.records_out; }
+
+ private:
+  struct Tap {
+    absl::flat_hash_map<core::FlowKey, TapRecord> open;
+    std::vector<TapRecord> exported;
+  };
+
+  void observe(Tap& tap, const core::Packet& p, std::int64_t at);
+  void sweep(std::int64_t now);
+  void sweep_tap(Tap& tap, std::int64_t now);
+  bool expired(const TapRecord& r, std::int64_t now) const {
+    return now - r.last >= inactive_ || now - r.first >= active_;
+  }
+  void pair_records();
+
+  NetflowConfig config_;
+  std::int64_t active_ = 0;
+  std::int64_t inactive_ = 0;
+  Tap ingress_;
+  Tap egress_;
+  FlowTable<std::uint8_t> flows_;
+  std::int64_t watermark_ = 0;  // latest ingress arrival, ps
+  std::uint64_t packets_since_sweep_ = 0;
+  std::uint64_t sweep_after_ = kMinSweepPackets;
+  std::vector<RecordPair> pairs_;
+  NetflowCounters counters_;
+  bool finalized_ = false;
+};
+
+}  // namespace rlisim::models::netflow

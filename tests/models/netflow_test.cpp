@@ -1,0 +1,320 @@
+// Consistent NetFlow (naive and Multiflow) against hand computations, constant delays,
+// binomial bounds on flow sampling, and bounded record state.
+
+#include "models/netflow/netflow.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "models/packet_hash.hpp"
+#include "sim/core/rng.hpp"
+
+namespace rlisim::models::netflow {
+namespace {
+
+using core::FlowKey;
+using core::Packet;
+using core::Time;
+
+FlowKey flow(std::uint32_t i) {
+  return FlowKey::ipv4(0x0a000000u + i, 0x0b000000u, 1000, 80, 6);
+}
+
+// One packet of a hand-made scenario: flow, ingress time, delay (ps); delay < 0 means dropped.
+struct Step {
+  std::uint32_t flow;
+  std::int64_t arrival;
+  std::int64_t delay;
+};
+
+// Drives estimators as the router does: steps in arrival order, each packet's egress or drop
+// right after its ingress.
+void drive(const std::vector<Step>& steps, const std::vector<Estimator*>& estimators) {
+  std::uint64_t seq = 0;
+  for (const Step& s : steps) {
+    Packet p;
+    p.flow = flow(s.flow);
+    p.arrival = Time{s.arrival};
+    p.wire_bytes = 100;
+    p.seq = seq++;
+    for (Estimator* e : estimators) {
+      e->on_ingress(p);
+      if (s.delay >= 0)
+        e->on_egress(p, 0, Time{s.arrival + s.delay});
+      else
+        e->on_drop(p, 0);
+    }
+  }
+  for (Estimator* e : estimators)
+    e->finalize();
+}
+
+double counter(const FlowEstimator& e, const std::string& name) {
+  for (const NamedCounter& c : e.counters()) {
+    if (c.name == name)
+      return c.value;
+  }
+  ADD_FAILURE() << "no counter " << name;
+  return NAN;
+}
+
+double mean_of(const FlowEstimator& e, std::uint32_t f) {
+  const auto est = e.estimate(flow(f));
+  EXPECT_TRUE(est.has_value()) << "flow " << f;
+  return est ? est->mean_ps : NAN;
+}
+
+NetflowConfig timeouts(std::int64_t active, std::int64_t inactive) {
+  NetflowConfig c;
+  c.active_timeout = Time{active};
+  c.inactive_timeout = Time{inactive};
+  return c;
+}
+
+TEST(NaiveNetflow, MatchesHandComputationWithTimeoutsSplittingFlows) {
+  NaiveNetflow nf(timeouts(10'000, 3'000));
+  // Flow 0: a 4000 ps silence (>= inactive 3000) splits it into records of 3 and 2 packets:
+  //   (100 + 200) / 2 = 150 weighted 3, (500 + 700) / 2 = 600 weighted 2 -> 1650 / 5 = 330.
+  // Flow 1: the packet at 10000 comes active_timeout after the first: records of 5 and 2:
+  //   (10 + 50) / 2 = 30 weighted 5, (60 + 70) / 2 = 65 weighted 2 -> 280 / 7 = 40.
+  // Flow 2: one packet, one sample.
+  drive({{0, 0, 100},
+         {1, 0, 10},
+         {0, 1000, 300},
+         {0, 2000, 200},
+         {1, 2000, 20},
+         {2, 3000, 1234},
+         {1, 4000, 30},
+         {0, 6000, 500},
+         {1, 6000, 40},
+         {0, 7000, 700},
+         {1, 8000, 50},
+         {1, 10000, 60},
+         {1, 12000, 70}},
+        {&nf});
+  EXPECT_DOUBLE_EQ(mean_of(nf, 0), 330.0);
+  EXPECT_DOUBLE_EQ(mean_of(nf, 1), 40.0);
+  EXPECT_DOUBLE_EQ(mean_of(nf, 2), 1234.0);
+  EXPECT_EQ(nf.estimate(flow(0))->samples, 4u);
+  EXPECT_EQ(nf.estimate(flow(2))->samples, 1u);
+  EXPECT_TRUE(std::isnan(nf.estimate(flow(0))->std_ps));
+  EXPECT_FALSE(nf.estimate(flow(3)).has_value());
+  EXPECT_FALSE(nf.estimates_std());
+
+  EXPECT_EQ(counter(nf, "sampled_flows"), 3);
+  EXPECT_EQ(counter(nf, "records"), 5);
+  EXPECT_EQ(counter(nf, "pairs"), 5);
+  EXPECT_EQ(counter(nf, "samples"), 9);
+  EXPECT_EQ(counter(nf, "lossy_pairs"), 0);
+  EXPECT_EQ(counter(nf, "wrong_first_last"), 0);
+  EXPECT_EQ(counter(nf, "unpaired_records"), 0);
+  EXPECT_DOUBLE_EQ(counter(nf, "effective_packet_sampling_rate"), 9.0 / 13.0);
+  // Peak: flows 0, 1 and 2 all open at both taps once flow 2's packet has left.
+  EXPECT_EQ(nf.cost().state_bytes, 6u * kRecordBytes);
+  EXPECT_EQ(nf.cost().export_bytes, 10u * kRecordBytes);
+  EXPECT_EQ(nf.cost().injected_packets, 0u);
+}
+
+TEST(NaiveNetflow, LossyPairsUseTheWrongPacketsAndCountThem) {
+  NaiveNetflow nf(timeouts(1'000'000, 1'000'000));
+  // Flow 0 loses its last packet: the egress record ends at the second packet, so d_last =
+  // (300 + 20) - 400 = -80 and the estimate is (10 - 80) / 2 = -35 (a deployment would
+  // not know). Flow 1 loses everything: an unpaired ingress record, no estimate.
+  drive({{0, 0, 10}, {1, 50, -1}, {0, 300, 20}, {0, 400, -1}}, {&nf});
+  EXPECT_DOUBLE_EQ(mean_of(nf, 0), -35.0);
+  EXPECT_FALSE(nf.estimate(flow(1)).has_value());
+  EXPECT_EQ(counter(nf, "lossy_pairs"), 1);
+  EXPECT_EQ(counter(nf, "wrong_first_last"), 1);
+  EXPECT_EQ(counter(nf, "unpaired_records"), 1);
+  EXPECT_EQ(counter(nf, "pairs"), 1);
+  EXPECT_EQ(counter(nf, "records"), 2);
+}
+
+// Three overlapping flows, no timeouts. Samples (egress time, delay):
+//   flow 0: (10, 10), (240, 40), interval [10, 240], 3 packets;
+//   flow 1: (80, 30), (210, 60), interval [80, 210];
+//   flow 2: (200, 100), (300, 50), interval [200, 300].
+std::vector<Step> overlapping_flows() {
+  return {{0, 0, 10},   {1, 50, 30},  {0, 100, 20}, {2, 100, 100},
+          {1, 150, 60}, {0, 200, 40}, {2, 250, 50}};
+}
+
+Multiflow run_multiflow(MultiflowPool pool) {
+  NetflowConfig c;
+  c.pool = pool;
+  Multiflow mf(c);
+  drive(overlapping_flows(), {&mf});
+  return mf;
+}
+
+TEST(Multiflow, MeanPoolsEverySampleLeavingInsideTheRecord) {
+  const Multiflow mf = run_multiflow(MultiflowPool::kMean);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 0), (10 + 30 + 100 + 60 + 40) / 5.0);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 1), (30 + 100 + 60) / 3.0);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 2), (100 + 60 + 40 + 50) / 4.0);
+  EXPECT_EQ(mf.estimate(flow(0))->samples, 5u);
+  EXPECT_EQ(mf.estimate(flow(1))->samples, 3u);
+  EXPECT_DOUBLE_EQ(counter(mf, "pooled_samples_mean"), 4.0);
+  EXPECT_EQ(mf.name(), "multiflow");
+}
+
+TEST(Multiflow, InterpolatePoolIsTheTimeAverageOfThePiecewiseLinearCurve) {
+  const Multiflow mf = run_multiflow(MultiflowPool::kInterpolate);
+  // Trapezoids: [10,80] 70*20 = 1400, [80,200] 120*65 = 7800, [200,210] 10*80 = 800,
+  // [210,240] 30*50 = 1500, [240,300] 60*45 = 2700.
+  EXPECT_DOUBLE_EQ(mean_of(mf, 0), (1400 + 7800 + 800 + 1500) / 230.0);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 1), (7800 + 800) / 130.0);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 2), (800 + 1500 + 2700) / 100.0);
+}
+
+TEST(Multiflow, NearestPoolTakesTheSampleClosestToTheMidpoint) {
+  const Multiflow mf = run_multiflow(MultiflowPool::kNearest);
+  EXPECT_DOUBLE_EQ(mean_of(mf, 0), 30.0);   // midpoint 125: 80 (45 away) beats 200 (75)
+  EXPECT_DOUBLE_EQ(mean_of(mf, 1), 100.0);  // midpoint 145: 200 (55) beats 80 (65)
+  EXPECT_DOUBLE_EQ(mean_of(mf, 2), 40.0);   // midpoint 250: 240 (10) beats 300 (50)
+}
+
+TEST(Multiflow, NearestPoolAveragesSamplesEquallyFarFromTheMidpoint) {
+  NetflowConfig c;
+  c.pool = MultiflowPool::kNearest;
+  Multiflow mf(c);
+  // Flow 0: interval [0, 100], midpoint 50; flow 1 leaves at 40 and 60 (both 10 away).
+  drive({{0, 0, 0}, {1, 20, 20}, {1, 50, 10}, {0, 90, 10}}, {&mf});
+  EXPECT_DOUBLE_EQ(mean_of(mf, 0), 15.0);
+}
+
+// A deterministic stream: `flows` flows, Poisson-like arrivals, constant delay, optional drops.
+std::vector<Step> random_stream(std::uint32_t flows, std::size_t packets, std::int64_t delay,
+                                double drop_probability, std::uint64_t seed) {
+  auto rng = core::make_rng(seed, 0);
+  std::vector<Step> steps;
+  std::int64_t t = 0;
+  for (std::size_t i = 0; i < packets; ++i) {
+    t += 1 + static_cast<std::int64_t>(core::uniform01(rng) * 2000);
+    const auto f = static_cast<std::uint32_t>(core::uniform01(rng) * flows);
+    const bool dropped = core::uniform01(rng) < drop_probability;
+    steps.push_back({f, t, dropped ? -1 : delay});
+  }
+  return steps;
+}
+
+TEST(ConsistentNetflow, EveryEstimatorGivesAConstantDelayExactly) {
+  const std::int64_t delay = 123'456'789;
+  NetflowConfig c = timeouts(400'000, 30'000);
+  NaiveNetflow naive(c);
+  c.pool = MultiflowPool::kMean;
+  Multiflow mean(c);
+  c.pool = MultiflowPool::kInterpolate;
+  Multiflow interpolate(c);
+  c.pool = MultiflowPool::kNearest;
+  Multiflow nearest(c);
+  const std::vector<FlowEstimator*> all = {&naive, &mean, &interpolate, &nearest};
+  drive(random_stream(50, 20'000, delay, 0.0, 7), {&naive, &mean, &interpolate, &nearest});
+  for (const FlowEstimator* e : all) {
+    std::uint32_t estimated = 0;
+    for (std::uint32_t f = 0; f < 50; ++f) {
+      const auto est = e->estimate(flow(f));
+      if (!est)
+        continue;
+      ++estimated;
+      EXPECT_EQ(est->mean_ps, static_cast<double>(delay)) << e->name() << " flow " << f;
+    }
+    EXPECT_EQ(estimated, 50u) << e->name();
+    // The timeouts split flows into many records.
+    EXPECT_GT(counter(*e, "records"), 500) << e->name();
+    EXPECT_EQ(counter(*e, "lossy_pairs"), 0) << e->name();
+  }
+}
+
+TEST(ConsistentNetflow, SamplesFlowsWithinBinomialBoundsAndTheSameFlowsAtBothTaps) {
+  const double p = 0.3;
+  const std::uint32_t flows = 10'000;
+  NetflowConfig c;
+  c.flow_sampling = p;
+  c.seed = 42;
+  NaiveNetflow nf(c);
+  std::vector<Step> steps;
+  for (std::uint32_t f = 0; f < flows; ++f) {
+    steps.push_back({f, 1000 * std::int64_t{f}, 77});
+    steps.push_back({f, 1000 * std::int64_t{f} + 500, 88});
+  }
+  drive(steps, {&nf});
+  const double sampled = counter(nf, "sampled_flows");
+  const double sd = std::sqrt(flows * p * (1 - p));
+  EXPECT_NEAR(sampled, flows * p, 5 * sd);
+  EXPECT_EQ(counter(nf, "unpaired_records"), 0);
+  EXPECT_EQ(counter(nf, "pairs"), sampled);
+  EXPECT_EQ(counter(nf, "records"), sampled);
+  std::uint32_t estimated = 0;
+  for (std::uint32_t f = 0; f < flows; ++f) {
+    const bool selected = hash_selects(flow_hash(flow(f), c.seed), p);
+    EXPECT_EQ(nf.estimate(flow(f)).has_value(), selected) << f;
+    estimated += selected ? 1 : 0;
+  }
+  EXPECT_EQ(estimated, sampled);
+}
+
+TEST(ConsistentNetflow, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
+  // 100000 two-packet flows, one starting every 1000 ps: about 50 flows are live within the
+  // inactive timeout at any time. Without sweeps every record would stay open.
+  NaiveNetflow nf(timeouts(1'000'000, 50'000));
+  std::vector<Step> steps;
+  const std::uint32_t flows = 100'000;
+  for (std::uint32_t f = 0; f < flows; ++f) {
+    steps.push_back({f, 1000 * std::int64_t{f}, 300});
+    steps.push_back({f, 1000 * std::int64_t{f} + 700, 300});
+  }
+  drive(steps, {&nf});
+  const std::uint64_t peak = nf.records().counters().peak_open_records;
+  EXPECT_LE(peak, 2 * (2 * 100 + ConsistentNetflow::kMinSweepPackets));
+  EXPECT_GT(nf.records().counters().sweeps, 10u);
+  EXPECT_EQ(counter(nf, "records"), flows);
+  EXPECT_EQ(counter(nf, "pairs"), flows);
+  EXPECT_EQ(nf.records().open_records(), 0u);
+  EXPECT_DOUBLE_EQ(mean_of(nf, flows - 1), 300.0);
+}
+
+TEST(ConsistentNetflow, IgnoresReferencePackets) {
+  NaiveNetflow nf;
+  Packet ref;
+  ref.kind = core::PacketKind::kReference;
+  ref.flow = flow(9);
+  nf.on_ingress(ref);
+  nf.on_egress(ref, 0, Time{5});
+  nf.finalize();
+  EXPECT_FALSE(nf.estimate(flow(9)).has_value());
+  EXPECT_EQ(counter(nf, "sampled_flows"), 0);
+}
+
+TEST(NetflowConfig, ValidateNamesTheField) {
+  const auto message = [](const NetflowConfig& c) {
+    try {
+      c.validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  NetflowConfig c;
+  EXPECT_NO_THROW(c.validate());
+  for (const double bad : {0.0, -0.5, 1.5, std::nan("")}) {
+    c.flow_sampling = bad;
+    EXPECT_THAT(message(c), testing::HasSubstr("flow_sampling must be in (0, 1]")) << bad;
+  }
+  c = {};
+  c.active_timeout = Time{0};
+  EXPECT_THAT(message(c), testing::HasSubstr("active_timeout must be > 0"));
+  c = {};
+  c.inactive_timeout = Time{-1};
+  EXPECT_THAT(message(c), testing::HasSubstr("inactive_timeout must be > 0"));
+  EXPECT_THROW(Multiflow{c}, std::invalid_argument);
+  EXPECT_THROW(NaiveNetflow{c}, std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace rlisim::models::netflow
