@@ -99,8 +99,9 @@ struct NetflowCounters {
 /// cache is scanned (amortised O(1) per packet) and every record that a packet arriving now
 /// would close is exported. The sweep clock is the latest ingress arrival, which no later
 /// egress time can precede, so a sweep never exports a record that a later packet would have
-/// extended: records do not depend on the sweep cadence. Open records stay below
-/// 2 x (records live at the previous sweep) + kMinSweepPackets per tap.
+/// extended: records do not depend on the sweep cadence. Each packet opens at most one record
+/// per tap, so open records (both taps) stay below 3 x (records still open after the previous
+/// sweep) + 2 x kMinSweepPackets.
 ///
 /// The receiver tap is one cache for all egress ports (a flow leaves by one port).
 /// Drops are not observed (a real tap never hears of them): a dropped packet is simply

@@ -279,6 +279,55 @@ TEST(ConsistentNetflow, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
   EXPECT_DOUBLE_EQ(mean_of(nf, flows - 1), 300.0);
 }
 
+TEST(ConsistentNetflow, SweepsDoNotChangeTheRecordsOfAFlow) {
+  // Flow 0 (ingress time, delay) with inactive timeout 1000 and active timeout 10000: the gap
+  // of exactly 1000 at 2980 splits, as do 1520 (4500) and 5400 (10000); the record opened at
+  // 10000 reaches the active timeout at 20890. Egress gaps stay on the same side of the
+  // timeouts, so five records pair up. Alone, the flow never triggers a sweep; with 700 filler
+  // packets between each of its packets sweeps run often, and must export the same records.
+  std::vector<std::pair<std::int64_t, std::int64_t>> packets = {
+      {0, 100}, {990, 105}, {1980, 100}, {2980, 100}, {4500, 120}, {4600, 110}};
+  for (std::int64_t k = 0; k <= 11; ++k)
+    packets.emplace_back(10000 + 990 * k, 100 + 5 * (k % 2));
+  std::vector<Step> alone;
+  std::vector<Step> busy;
+  std::uint32_t filler = 1;
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    const auto [t, d] = packets[i];
+    alone.push_back({0, t, d});
+    busy.push_back({0, t, d});
+    const std::int64_t next = i + 1 < packets.size() ? packets[i + 1].first : t + 1000;
+    for (int k = 1; k <= 700; ++k)
+      busy.push_back({filler++, t + (next - t) * k / 701, 5});
+  }
+  NaiveNetflow a(timeouts(10'000, 1'000));
+  NaiveNetflow b(timeouts(10'000, 1'000));
+  drive(alone, {&a});
+  drive(busy, {&b});
+  ASSERT_EQ(a.records().counters().sweeps, 0u);
+  ASSERT_GT(b.records().counters().sweeps, 0u);
+  std::vector<RecordPair> from_b;
+  for (const RecordPair& pair : b.records().pairs()) {
+    if (pair.flow == 0)
+      from_b.push_back(pair);
+  }
+  const std::vector<RecordPair>& from_a = a.records().pairs();
+  ASSERT_EQ(from_a.size(), 5u);
+  EXPECT_EQ(counter(a, "unpaired_records"), 0);
+  const std::vector<std::uint64_t> sizes = {3, 1, 2, 11, 1};
+  ASSERT_EQ(from_b.size(), from_a.size());
+  for (std::size_t k = 0; k < from_a.size(); ++k) {
+    EXPECT_EQ(from_a[k].packets_in, sizes[k]) << k;
+    EXPECT_EQ(from_b[k].first_in, from_a[k].first_in) << k;
+    EXPECT_EQ(from_b[k].last_in, from_a[k].last_in) << k;
+    EXPECT_EQ(from_b[k].first_out, from_a[k].first_out) << k;
+    EXPECT_EQ(from_b[k].last_out, from_a[k].last_out) << k;
+    EXPECT_EQ(from_b[k].packets_in, from_a[k].packets_in) << k;
+    EXPECT_EQ(from_b[k].packets_out, from_a[k].packets_out) << k;
+  }
+  EXPECT_EQ(mean_of(a, 0), mean_of(b, 0));
+}
+
 TEST(ConsistentNetflow, IgnoresReferencePackets) {
   NaiveNetflow nf;
   Packet ref;
