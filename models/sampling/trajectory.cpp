@@ -71,6 +71,9 @@ void TrajectorySampling::on_egress(const core::Packet& p, PortId port, core::Tim
     return;
   const bool sampled = sampled_at_egress(p);
   sampled_out_ += sampled ? 1 : 0;
+  // Consistent: a packet not sampled here was not sampled at ingress either.
+  if (config_.consistent && !sampled)
+    return;
   const auto it = in_flight_.find(label(p));
   if (it == in_flight_.end()) {
     unmatched_ += sampled ? 1 : 0;
