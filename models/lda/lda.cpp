@@ -14,7 +14,7 @@ namespace rlisim::models::lda {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Salts that make the per-bank seeds and the bucket/sign hash differ from every other use of
+// Salts that make LDA's packet hash and its bucket/sign hash differ from every other use of
 // the experiment seed (another estimator hashing with `seed` samples different packets).
 constexpr std::uint64_t kBankSalt = 0x4c44412062616e6bULL;
 constexpr std::uint64_t kBucketSalt = 0x6275636b65742f73ULL;
@@ -88,8 +88,9 @@ Lda::Lda(const LdaConfig& config) : config_(config) {
   m_ = config_.buckets;
   interval_ps_ = config_.interval.count();
   rule_packets_ = config_.expected_packets;
+  packet_seed_ = core::mix64(config_.seed ^ kBankSalt);
   for (std::size_t b = 0; b < banks_; ++b)
-    bank_seeds_.push_back(core::mix64(core::mix64(config_.seed) ^ (kBankSalt + b)));
+    bank_keys_.push_back(core::mix64(packet_seed_ + b + 1));
   for (Slot& s : slots_) {
     s.p.assign(banks_, kNaN);
     s.sender.assign(banks_ * m_, Bucket{});
@@ -170,9 +171,10 @@ void Lda::on_ingress(const core::Packet& p) {
   ++s.sent;
   // Timestamps relative to the interval start: what a hardware sum of bounded width holds.
   const std::int64_t t = p.arrival.count() - k * interval_ps_;
+  const std::uint64_t base = packet_hash(p, packet_seed_);
   bool sampled = false;
   for (std::size_t b = 0; b < banks_; ++b) {
-    const std::uint64_t h = packet_hash(p, bank_seeds_[b]);
+    const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
     if (!hash_selects(h, s.p[b]))
       continue;
     sampled = true;
@@ -192,8 +194,9 @@ void Lda::on_egress(const core::Packet& p, PortId port, core::Time egress_time) 
   RLISIM_CHECK(s.live && s.index == k);
   ++s.received;
   const std::int64_t t = egress_time.count() - k * interval_ps_;
+  const std::uint64_t base = packet_hash(p, packet_seed_);
   for (std::size_t b = 0; b < banks_; ++b) {
-    const std::uint64_t h = packet_hash(p, bank_seeds_[b]);
+    const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
     if (hash_selects(h, s.p[b]))
       add(&s.receiver[b * m_], t, h);
   }

@@ -120,8 +120,11 @@ struct LdaBankTotals {
 /// ToN 20(3) 2012). Structure reconstructed from estimators.md §3:
 ///  - each tap keeps B banks x m buckets (timestamp sum TS, count C, signed timestamp sum, and
 ///    for StdMethod::kCentered a signed count). Bank b samples packet x iff
-///    hash_selects(packet_hash(x, seed_b), p_b), with the same seeds and p at both taps, and
-///    adds it to bucket g_b(x) mod m with sign s_b(x);
+///    hash_selects(h_b(x), p_b), h_b(x) = mix64(packet_hash(x, seed') ^ key_b) with seed' and
+///    the bank keys derived from `seed` (one pass over the packet's invariant fields per tap,
+///    then one mix per bank: a third of the cost of a packet_hash per bank, with banks still
+///    sampling independently), the same p at both taps, and adds it to bucket g_b(x) in [0, m)
+///    with sign s_b(x);
 ///  - per interval the sender ships its arrays; a bucket is usable iff C_s == C_r (no packet
 ///    of it lost); mean = sum_usable (TS_r - TS_s) / sum_usable C (reported);
 ///  - sampling rule p_b = min(1, a m / (L_b + 1)), L_b = design loss rate x packets (reported,
@@ -245,7 +248,8 @@ class Lda final : public FlowEstimator {
   std::size_t banks_ = 0;
   std::uint32_t m_ = 0;
   std::int64_t interval_ps_ = 0;
-  std::vector<std::uint64_t> bank_seeds_;
+  std::uint64_t packet_seed_ = 0;
+  std::vector<std::uint64_t> bank_keys_;
   Slot slots_[kLiveIntervals];
   bool started_ = false;
   bool finalized_ = false;
