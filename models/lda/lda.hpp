@@ -47,7 +47,8 @@ struct LdaConfig {
   /// Measurement interval T, > 0.
   core::Time interval = core::milliseconds(100);
   /// Packets per interval assumed for the first interval's sampling rule; later intervals use
-  /// the sender's count of the previous interval (both taps use the sender's p).
+  /// the sender's count of the previous interval, or of the last non-empty one after idle
+  /// intervals. Both taps use the sender's p (it would travel with the in-band interval mark).
   std::uint64_t expected_packets = 100000;
   BankChoice bank_choice = BankChoice::kMostUsable;
   StdMethod std_method = StdMethod::kCentered;
