@@ -150,4 +150,19 @@ void BM_EndToEndRli(benchmark::State& state) {
 }
 BENCHMARK(BM_EndToEndRli)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
 
+// The BM_EndToEndRun/1 run plus one baseline with its defaults, scored against the truth
+// (arg: 0 LDA, 1 naive NetFlow, 2 Multiflow, 3 trajectory sampling, 4 all four with RLI
+// static 1-in-100, as configs/compare.toml). Cost is the ratio to BM_EndToEndRun/1's time.
+void BM_EndToEndBaseline(benchmark::State& state) {
+  static const char* const kTables[] = {"[lda]\n", "[netflow]\n", "[multiflow]\n", "[trajectory]\n",
+                                        "[lda]\n[netflow]\n[multiflow]\n[trajectory]\n"
+                                        "[rli]\ninterference = false\n"};
+  static const char* const kLabels[] = {"lda", "netflow", "multiflow", "trajectory",
+                                        "all estimators"};
+  const auto i = static_cast<std::size_t>(state.range(0));
+  run_bench_config(state, kTables[i]);
+  state.SetLabel(kLabels[i]);
+}
+BENCHMARK(BM_EndToEndBaseline)->DenseRange(0, 4)->Unit(benchmark::kMillisecond)->Iterations(3);
+
 }  // namespace

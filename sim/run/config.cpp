@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/run/estimator_registry.hpp"
 #include "sim/run/rli_config.hpp"
 #include "sim/run/toml_section.hpp"
 
@@ -337,6 +338,12 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
   }
   if (auto r = top.table("rli"))
     config.rli = read_rli(*r, config.router.egress.size(), config.seed);
+  for (const auto& plugin : estimator_plugins()) {
+    if (auto t = top.table(plugin.section)) {
+      if (auto spec = plugin.read(*t, config.seed))
+        config.estimators.push_back(std::move(*spec));
+    }
+  }
   top.finish();
 
   std::ostringstream toml_text;

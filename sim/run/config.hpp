@@ -2,10 +2,13 @@
 // Experiment configuration: plain structs with defaults, loaded from TOML and validated.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "models/flow_estimator.hpp"
 #include "models/rli/reference_policy.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "sim/core/time.hpp"
@@ -86,6 +89,14 @@ struct RliSpec {
   bool interference = true;
 };
 
+/// A configured tap-only estimator (a table such as [lda]; see estimator_registry.hpp).
+struct EstimatorSpec {
+  /// Its table name, also its name in the outputs.
+  std::string name;
+  /// Builds a fresh instance for one run.
+  std::function<std::unique_ptr<models::FlowEstimator>()> make;
+};
+
 struct ExperimentConfig {
   std::uint64_t seed = 1;
   /// Packets arriving after this time are not simulated (absent: the whole input).
@@ -95,6 +106,8 @@ struct ExperimentConfig {
   UtilizationSpec utilization;
   TruthSpec truth;
   RliSpec rli;
+  /// Tap-only estimators, in registry order.
+  std::vector<EstimatorSpec> estimators;
   /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
   std::string resolved_toml;
   std::string resolved_json;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
+#include "sim/run/comparison_json.hpp"
 #include "sim/run/rli_json.hpp"
 
 namespace rlisim::run {
@@ -189,7 +190,15 @@ std::string summary_text(const RunResult& r) {
   ordered_json estimators = ordered_json::object();
   if (r.rli && r.rli_report)
     estimators["rli"] = rli_json(r, *r.rli_report);
+  if (r.comparison) {
+    for (const auto& score : r.comparison->scores) {
+      if (!estimators.contains(score.name))
+        estimators[score.name] = estimator_json(score);
+    }
+  }
   j["estimators"] = estimators;
+  if (r.comparison)
+    j["comparison"] = comparison_json(*r.comparison);
   return j.dump(2) + "\n";
 }
 
@@ -226,6 +235,18 @@ void append_rli_fields(std::string& out, const RunResult& r, const core::FlowKey
                  r.without_references->fate_changes_of(key));
 }
 
+// A tap-only estimator's columns for one flow: samples, mean, std (if it gives one), error.
+void append_estimator_fields(std::string& out, const models::FlowEstimator& e,
+                             const core::FlowKey& key, const models::FlowRecord& rec) {
+  auto it = std::back_inserter(out);
+  const auto est = e.estimate(key);
+  const double mean = est ? est->mean_ps : NAN;
+  fmt::format_to(it, ",{},{}", est ? est->samples : 0, ns_field(mean));
+  if (e.estimates_std())
+    fmt::format_to(it, ",{}", ns_field(est && rec.delay.count() >= 2 ? est->std_ps : NAN));
+  fmt::format_to(it, ",{}", relative_error_field(mean, rec.delay.mean_ps()));
+}
+
 std::string flows_csv(const RunResult& r) {
   std::string out =
       "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
@@ -234,6 +255,13 @@ std::string flows_csv(const RunResult& r) {
     out += ",rli_packets,rli_mean_ns,rli_std_ns,rli_mean_rel_err,rli_std_rel_err";
     if (r.without_references)
       out += ",drops_without_refs,delay_mean_without_refs_ns,interference_ns,fate_changes";
+  }
+  for (const auto& e : r.estimators) {
+    const auto n = e->name();
+    fmt::format_to(std::back_inserter(out), ",{}_samples,{}_mean_ns", n, n);
+    if (e->estimates_std())
+      fmt::format_to(std::back_inserter(out), ",{}_std_ns", n);
+    fmt::format_to(std::back_inserter(out), ",{}_mean_rel_err", n);
   }
   out += '\n';
   auto it = std::back_inserter(out);
@@ -250,9 +278,45 @@ std::string flows_csv(const RunResult& r) {
                    ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
     if (r.rli)
       append_rli_fields(out, r, *key, *rec);
+    for (const auto& e : r.estimators)
+      append_estimator_fields(out, *e, *key, *rec);
     out += '\n';
   }
   return out;
+}
+
+// The estimators side by side: coverage, median and p90 error of the mean (all flows and
+// flows of >= 100 packets), median error of the std, and cost.
+std::string comparison_table(const Comparison& c) {
+  std::string s;
+  auto it = std::back_inserter(s);
+  const auto pct = [](double x) {
+    return std::isfinite(x) ? fmt::format("{:.2f}%", 100 * x) : std::string("-");
+  };
+  const auto of_class = [](const models::ErrorSummary& e, std::uint64_t min_packets) {
+    for (const auto& k : e.classes) {
+      if (k.min_packets == min_packets)
+        return &k;
+    }
+    return static_cast<const models::ErrorClassSummary*>(nullptr);
+  };
+  fmt::format_to(it, "per-flow relative error of the mean delay, by estimator:\n");
+  fmt::format_to(it, "  {:<11} {:>9} {:>9} {:>9} {:>11} {:>11} {:>12} {:>12} {:>9}\n", "estimator",
+                 "coverage", "median", "p90", "med>=100", "std median", "state B", "export B",
+                 "injected");
+  for (const auto& e : c.scores) {
+    const auto* all = of_class(e.mean_error, 1);
+    const auto* big = of_class(e.mean_error, 100);
+    const auto* sd = e.std_error ? of_class(*e.std_error, 1) : nullptr;
+    const double coverage = e.flows_measured ? static_cast<double>(e.flows_estimated) /
+                                                   static_cast<double>(e.flows_measured)
+                                             : NAN;
+    fmt::format_to(it, "  {:<11} {:>9} {:>9} {:>9} {:>11} {:>11} {:>12} {:>12} {:>9}\n", e.name,
+                   pct(coverage), pct(all ? all->median : NAN), pct(all ? all->p90 : NAN),
+                   pct(big ? big->median : NAN), pct(sd ? sd->median : NAN), e.cost.state_bytes,
+                   e.cost.export_bytes, e.cost.injected_packets);
+  }
+  return s;
 }
 
 std::string format_ps(double ps) {
@@ -329,6 +393,8 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                      i.loss_rate_with, i.loss_rate_without);
     }
   }
+  if (r.comparison && r.comparison->scores.size() > 1)
+    s += comparison_table(*r.comparison);
   auto flows = r.truth->flows();
   fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
                  std::min(top_flows, flows.size()));

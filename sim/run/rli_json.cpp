@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "sim/run/json_fields.hpp"
 #include "sim/run/scenario.hpp"
 
 namespace rlisim::run {
@@ -9,45 +10,13 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// NaN and infinities become null: JSON has no literal for them.
-ordered_json number(double x) {
-  return std::isfinite(x) ? ordered_json(x) : ordered_json();
-}
-
-ordered_json cdf_json(const std::vector<models::CdfPoint>& cdf) {
-  ordered_json points = ordered_json::array();
-  for (const auto& p : cdf)
-    points.push_back(ordered_json::array({p.value, p.fraction}));
-  return points;
-}
-
-ordered_json error_json(const models::ErrorSummary& s) {
-  ordered_json classes = ordered_json::array();
-  for (const auto& c : s.classes) {
-    ordered_json j;
-    j["min_packets"] = c.min_packets;
-    j["flows"] = c.flows;
-    j["excluded_zero_truth"] = c.excluded_zero_truth;
-    j["no_estimate"] = c.no_estimate;
-    j["median"] = number(c.median);
-    j["p90"] = number(c.p90);
-    j["p99"] = number(c.p99);
-    j["mean"] = number(c.mean);
-    j["max"] = number(c.max);
-    j["signed_median"] = number(c.signed_median);
-    j["cdf"] = cdf_json(c.cdf);
-    classes.push_back(j);
-  }
-  return classes;
-}
-
 ordered_json sample_json(const models::SampleSummary& s) {
   ordered_json j;
   j["flows"] = s.count;
-  j["median_s"] = number(s.median * 1e-12);
-  j["p90_s"] = number(s.p90 * 1e-12);
-  j["p99_s"] = number(s.p99 * 1e-12);
-  j["max_s"] = number(s.max * 1e-12);
+  j["median_s"] = json_number(s.median * 1e-12);
+  j["p90_s"] = json_number(s.p90 * 1e-12);
+  j["p99_s"] = json_number(s.p99 * 1e-12);
+  j["max_s"] = json_number(s.max * 1e-12);
   ordered_json cdf = ordered_json::array();
   for (const auto& p : s.cdf)
     cdf.push_back(ordered_json::array({p.value * 1e-12, p.fraction}));
@@ -102,12 +71,12 @@ ordered_json rli_json(const RunResult& r, const RliReport& report) {
     k["n_changes"] = s.counters.n_changes;
     k["windows"] = s.counters.windows;
     k["final_n"] = s.final_n;
-    k["last_utilization"] = number(s.last_utilization);
+    k["last_utilization"] = json_number(s.last_utilization);
     senders.push_back(k);
   }
   j["senders"] = senders;
 
-  const auto& c = r.rli->counters();
+  const auto& c = r.rli->receiver_counters();
   ordered_json receiver;
   receiver["references_received"] = c.references;
   receiver["references_lost"] = c.references_lost;
@@ -156,16 +125,16 @@ ordered_json rli_json(const RunResult& r, const RliReport& report) {
     k["positive"] = s.positive;
     k["negative"] = s.negative;
     k["zero"] = s.zero;
-    k["negative_fraction"] = number(s.negative_fraction);
-    k["max_abs_delta_s"] = number(s.max_abs_delta_ps * 1e-12);
-    k["mean_delta_s"] = number(s.mean_delta_ps * 1e-12);
+    k["negative_fraction"] = json_number(s.negative_fraction);
+    k["max_abs_delta_s"] = json_number(s.max_abs_delta_ps * 1e-12);
+    k["mean_delta_s"] = json_number(s.mean_delta_ps * 1e-12);
     k["positive_abs_delta"] = sample_json(s.positive_abs_delta_ps);
     k["negative_abs_delta"] = sample_json(s.negative_abs_delta_ps);
     k["flows_with_fate_change"] = s.flows_with_fate_change;
     k["fate_changes"] = s.fate_changes;
-    k["loss_rate_with"] = number(s.loss_rate_with);
-    k["loss_rate_without"] = number(s.loss_rate_without);
-    k["loss_rate_difference"] = number(s.loss_rate_difference);
+    k["loss_rate_with"] = json_number(s.loss_rate_with);
+    k["loss_rate_without"] = json_number(s.loss_rate_without);
+    k["loss_rate_difference"] = json_number(s.loss_rate_difference);
     k["definition"] =
         "delta = true mean delay with references - without, per regular flow, from a lock-step "
         "run of the same packets through an identical router without references";

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/run/comparison.hpp"
 #include "sim/run/scenario.hpp"
 
 namespace rlisim::run {
@@ -18,32 +19,25 @@ RliReport evaluate_rli(const RunResult& r) {
   if (!r.rli)
     throw std::logic_error("evaluate_rli: the run had no RLI receiver");
   RliReport report;
-  models::ErrorDistribution mean_error;
-  models::ErrorDistribution std_error;
+  const auto& receiver = r.config.rli.receiver;
+  auto score = score_estimator(
+      *r.truth, *r.rli, [&](const models::FlowRecord& rec) { return receiver.measures(rec.port); });
+  report.mean_error = std::move(score.mean_error);
+  report.std_error = std::move(*score.std_error);
+  report.flows_measured = score.flows_measured;
+  report.flows_estimated = score.flows_estimated;
+
   std::optional<models::InterferenceSummary> interference;
-  if (r.without_references)
+  if (r.without_references) {
     interference.emplace();
-  for (const auto& [key, rec] : r.truth->flows()) {
-    if (rec->kind != core::PacketKind::kRegular || !r.config.rli.receiver.measures(rec->port))
-      continue;
-    if (interference) {
+    for (const auto& [key, rec] : r.truth->flows()) {
+      if (rec->kind != core::PacketKind::kRegular || !receiver.measures(rec->port))
+        continue;
       const auto* other = r.without_references->truth->find(*key);
       interference->add_flow(rec->delay.mean_ps(), other ? other->delay.mean_ps() : NAN,
                              r.without_references->fate_changes_of(*key));
     }
-    const std::uint64_t delivered = rec->delay.count();
-    if (delivered == 0)
-      continue;
-    ++report.flows_measured;
-    const auto* est = r.rli->find(*key);
-    const bool estimated = est != nullptr && est->packets > 0;
-    report.flows_estimated += estimated ? 1 : 0;
-    mean_error.add(estimated ? est->mean() : NAN, rec->delay.mean_ps(), delivered);
-    if (delivered >= 2)
-      std_error.add(estimated ? est->stddev() : NAN, rec->delay.stddev_ps(), delivered);
   }
-  report.mean_error = mean_error.summary();
-  report.std_error = std_error.summary();
 
   auto& o = report.overhead;
   for (const auto& s : r.rli_senders) {

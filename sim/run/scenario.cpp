@@ -246,6 +246,10 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
       twin->add_observer(*result.without_references->truth);
     }
   }
+  for (const auto& spec : config.estimators) {
+    result.estimators.push_back(spec.make());
+    router.add_observer(*result.estimators.back());
+  }
   std::unique_ptr<PacketLog> log;
   if (!options.packets_out.empty()) {
     log = std::make_unique<PacketLog>(options.packets_out);
@@ -284,8 +288,15 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     // Both routers saw every packet of the run, in the same order.
     RLISIM_CHECK(paired.packets == result.packets);
   }
-  if (result.rli)
+  for (auto& e : result.estimators)
+    e->finalize();
+  if (result.rli) {
     result.rli_report = evaluate_rli(result);
+    result.rli->set_injected(result.rli_report->overhead.references,
+                             result.rli_report->overhead.reference_bytes);
+  }
+  if (result.rli || !result.estimators.empty())
+    result.comparison = compare_estimators(result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

@@ -13,6 +13,7 @@
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/net/router.hpp"
+#include "sim/run/comparison.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/rli_report.hpp"
@@ -98,6 +99,10 @@ struct RunResult {
   std::unique_ptr<PairedRun> without_references;
   /// RLI's scores (evaluate_rli), computed at the end of the run.
   std::optional<RliReport> rli_report;
+  /// The tap-only estimators ([lda], [netflow]...), finalized, in registry order.
+  std::vector<std::unique_ptr<models::FlowEstimator>> estimators;
+  /// Every estimator (RLI included) scored on the same flows; absent when the run had none.
+  std::optional<Comparison> comparison;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.

@@ -112,6 +112,32 @@ std::optional<std::vector<std::int64_t>> TomlSection::integers(std::string_view 
   return out;
 }
 
+std::optional<std::vector<double>> TomlSection::numbers(std::string_view key, double min,
+                                                        double max) {
+  const auto* node = find(key);
+  if (!node)
+    return std::nullopt;
+  const auto* array = node->as_array();
+  if (!array)
+    fail(key, fmt::format("expected an array of numbers, got {}", describe_value(*node)));
+  std::vector<double> out;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto& cell = (*array)[i];
+    double v = 0;
+    if (const auto* f = cell.as_floating_point()) {
+      v = f->get();
+    } else if (const auto* n = cell.as_integer()) {
+      v = static_cast<double>(n->get());
+    } else {
+      fail(key, fmt::format("element {}: expected a number, got {}", i, describe_value(cell)));
+    }
+    if (!(v >= min && v <= max))
+      fail(key, fmt::format("element {}: expected a number in [{}, {}], got {}", i, min, max, v));
+    out.push_back(v);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::vector<double>>> TomlSection::number_rows(std::string_view key,
                                                                          std::size_t width) {
   const auto* node = find(key);

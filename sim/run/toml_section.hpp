@@ -46,6 +46,8 @@ class TomlSection {
   /// An array of integers, each in [min, max].
   std::optional<std::vector<std::int64_t>> integers(std::string_view key, std::int64_t min,
                                                     std::int64_t max);
+  /// An array of numbers, each in [min, max].
+  std::optional<std::vector<double>> numbers(std::string_view key, double min, double max);
   /// An array of rows, each an array of exactly `width` numbers ([[0.0, 10], [0.5, 100]]).
   std::optional<std::vector<std::vector<double>>> number_rows(std::string_view key,
                                                               std::size_t width);

@@ -15,6 +15,7 @@
 #include "sim/net/router.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/scenario.hpp"
+#include "tests/run/small_run.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -23,28 +24,9 @@ using ::testing::HasSubstr;
 
 namespace rli = models::rli;
 
-// 0.2 s of CAIDA-like traffic at 100 Mb/s (a few thousand packets) on one port scaled to
-// 90 % utilization. No buffer limit unless a test adds one.
-constexpr const char* kTraffic = R"(seed = 11
-[[source]]
-kind = "synthetic"
-profile = "chic"
-rate = "100Mbps"
-duration = "200ms"
-
-[router]
-processing_delay = "500ns"
-[[router.port]]
-rate = "1Gbps"
-propagation = "1us"
-
-[utilization]
-target = 0.9
-)";
-
 ExperimentConfig config_with(const std::string& rli_table,
                              const std::vector<std::string>& overrides = {}) {
-  return parse_config(std::string(kTraffic) + rli_table, "rli.toml", overrides);
+  return test_support::small_run(rli_table, "chic", 11, "rli.toml", overrides);
 }
 
 constexpr const char* kStatic20 = "[rli]\npolicy = \"static\"\nn = 20\n";
@@ -91,8 +73,8 @@ TEST(RliRun, PairedRunSeesExactlyTheSameRegularArrivals) {
   // Every reference sent was either received or dropped at the port; the receiver detects the
   // drops as sequence gaps (all but those after the last surviving reference).
   const RliOverhead& o = r.rli_report->overhead;
-  EXPECT_EQ(o.references, r.rli->counters().references + o.reference_drops);
-  EXPECT_LE(r.rli->counters().references_lost, o.reference_drops);
+  EXPECT_EQ(o.references, r.rli->receiver_counters().references + o.reference_drops);
+  EXPECT_LE(r.rli->receiver_counters().references_lost, o.reference_drops);
   EXPECT_GT(o.reference_drops, 0u);  // references take buffer space too
   // Loss accounting in the report is over the same offered packets.
   ASSERT_TRUE(r.rli_report && r.rli_report->interference);
@@ -212,7 +194,7 @@ std::uint64_t expect_every_flow_mean(const ConstantDelayRun& run, double expecte
 
 TEST(RliRun, ConstantDelayIsEstimatedExactlyWhenReferencesAreAsLongAsRegularPackets) {
   const ConstantDelayRun run = run_without_queueing(periodic_references(kRegularBytes));
-  const rli::ReceiverCounters& c = run.receiver->counters();
+  const rli::ReceiverCounters& c = run.receiver->receiver_counters();
   EXPECT_GT(run.references, run.packets / 2);
   EXPECT_EQ(c.references, run.references);
   EXPECT_EQ(c.references_lost, 0u);
@@ -241,7 +223,7 @@ TEST(RliRun, StaticReferencesWaitBehindThePacketThatTriggersThem) {
   policy.reference_bytes = kRegularBytes;
   const ConstantDelayRun run = run_without_queueing(policy);
   EXPECT_EQ(run.references, 300u);
-  EXPECT_EQ(run.receiver->counters().after_last, 0u);  // packet 3000 is followed by one
+  EXPECT_EQ(run.receiver->receiver_counters().after_last, 0u);  // packet 3000 is followed by one
   EXPECT_EQ(expect_every_flow_mean(run, kRegularDelayPs + 4 * kUs), run.packets);
 }
 
@@ -266,7 +248,7 @@ TEST(RliRun, ReportedOverheadEqualsTheSenderCounters) {
   EXPECT_EQ(o.egress_packets, o.regular_packets + o.references);
   EXPECT_EQ(o.egress_packets, r.ports.at(0).offered_packets);
   EXPECT_EQ(o.egress_bytes, r.ports.at(0).offered_bytes);
-  EXPECT_EQ(o.references, r.rli->counters().references);
+  EXPECT_EQ(o.references, r.rli->receiver_counters().references);
   EXPECT_DOUBLE_EQ(o.packet_share,
                    static_cast<double>(o.references) / static_cast<double>(o.egress_packets));
   EXPECT_DOUBLE_EQ(o.byte_share,
@@ -274,7 +256,7 @@ TEST(RliRun, ReportedOverheadEqualsTheSenderCounters) {
   EXPECT_DOUBLE_EQ(o.references_per_regular_packet,
                    static_cast<double>(o.references) / static_cast<double>(o.regular_packets));
   // Every delivered regular packet got an estimate (boundary "nearest", no buffer overflow).
-  EXPECT_EQ(r.rli->counters().estimated, r.truth_regular.delivered_packets());
+  EXPECT_EQ(r.rli->receiver_counters().estimated, r.truth_regular.delivered_packets());
   EXPECT_EQ(r.rli_report->flows_estimated, r.rli_report->flows_measured);
   EXPECT_EQ(r.rli_report->flows_measured, r.truth_regular.flows);
 }

@@ -1,0 +1,82 @@
+#include "sim/run/comparison.hpp"
+
+#include <cmath>
+
+#include "sim/run/scenario.hpp"
+
+namespace rlisim::run {
+namespace {
+
+bool eligible(const models::FlowRecord& rec) {
+  return rec.kind == core::PacketKind::kRegular && rec.delay.count() > 0;
+}
+
+}  // namespace
+
+EstimatorScore score_estimator(const models::GroundTruth& truth,
+                               const models::FlowEstimator& estimator, const FlowFilter& include) {
+  EstimatorScore score;
+  score.name = std::string(estimator.name());
+  models::ErrorDistribution mean_error;
+  models::ErrorDistribution std_error;
+  const bool gives_std = estimator.estimates_std();
+  for (const auto& [key, rec] : truth.flows()) {
+    if (!eligible(*rec) || (include && !include(*rec)))
+      continue;
+    const std::uint64_t delivered = rec->delay.count();
+    ++score.flows_measured;
+    score.packets_measured += delivered;
+    const auto est = estimator.estimate(*key);
+    if (est) {
+      ++score.flows_estimated;
+      score.packets_estimated += delivered;
+    }
+    mean_error.add(est ? est->mean_ps : NAN, rec->delay.mean_ps(), delivered);
+    if (gives_std && delivered >= 2)
+      std_error.add(est ? est->std_ps : NAN, rec->delay.stddev_ps(), delivered);
+  }
+  score.mean_error = mean_error.summary();
+  if (gives_std)
+    score.std_error = std_error.summary();
+  score.cost = estimator.cost();
+  score.counters = estimator.counters();
+  return score;
+}
+
+std::vector<const models::FlowEstimator*> run_estimators(const RunResult& r) {
+  std::vector<const models::FlowEstimator*> all;
+  if (r.rli)
+    all.push_back(r.rli.get());
+  for (const auto& e : r.estimators)
+    all.push_back(e.get());
+  return all;
+}
+
+Comparison compare_estimators(const RunResult& r) {
+  Comparison c;
+  const auto estimators = run_estimators(r);
+  for (const auto* e : estimators)
+    c.scores.push_back(score_estimator(*r.truth, *e));
+
+  std::vector<models::ErrorDistribution> common(estimators.size());
+  std::vector<std::optional<models::FlowDelayEstimate>> row(estimators.size());
+  for (const auto& [key, rec] : r.truth->flows()) {
+    if (!eligible(*rec))
+      continue;
+    bool all = true;
+    for (std::size_t i = 0; i < estimators.size() && all; ++i) {
+      row[i] = estimators[i]->estimate(*key);
+      all = row[i].has_value();
+    }
+    if (!all)
+      continue;
+    ++c.common_flows;
+    for (std::size_t i = 0; i < estimators.size(); ++i)
+      common[i].add(row[i]->mean_ps, rec->delay.mean_ps(), rec->delay.count());
+  }
+  for (const auto& d : common)
+    c.common_mean_error.push_back(d.summary());
+  return c;
+}
+
+}  // namespace rlisim::run

@@ -1,0 +1,64 @@
+#pragma once
+// Scoring estimators against the ground truth of the same run, flow by flow, and comparing
+// them on the same flows.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/flow_estimator.hpp"
+#include "models/metrics/error_distribution.hpp"
+#include "models/truth/ground_truth.hpp"
+
+namespace rlisim::run {
+
+struct RunResult;
+
+/// One estimator's per-flow errors, coverage and cost.
+struct EstimatorScore {
+  std::string name;
+  /// Relative error of each flow's estimated mean against the true mean over the same
+  /// delivered packets, by cumulative size class.
+  models::ErrorSummary mean_error;
+  /// The same for the standard deviation (flows with >= 2 delivered packets), when the
+  /// estimator gives one.
+  std::optional<models::ErrorSummary> std_error;
+  /// Eligible flows (regular, >= 1 delivered packet, accepted by the filter) and those with an
+  /// estimate; the same in delivered packets.
+  std::uint64_t flows_measured = 0;
+  std::uint64_t flows_estimated = 0;
+  std::uint64_t packets_measured = 0;
+  std::uint64_t packets_estimated = 0;
+  models::EstimatorCost cost;
+  std::vector<models::NamedCounter> counters;
+};
+
+/// Which truth flows an estimator is scored on (all eligible flows when empty).
+using FlowFilter = std::function<bool(const models::FlowRecord&)>;
+
+/// Scores `estimator` (finalized) on every regular flow of `truth` with at least one delivered
+/// packet that `include` accepts.
+EstimatorScore score_estimator(const models::GroundTruth& truth,
+                               const models::FlowEstimator& estimator,
+                               const FlowFilter& include = {});
+
+/// Every estimator of a run side by side.
+struct Comparison {
+  /// RLI first (if enabled), then the tap-only estimators in registry order.
+  std::vector<EstimatorScore> scores;
+  /// Eligible flows that every estimator estimated, and each estimator's error of the mean on
+  /// exactly those flows (parallel to `scores`): the like-for-like comparison when sampling
+  /// estimators cover only part of the flows.
+  std::uint64_t common_flows = 0;
+  std::vector<models::ErrorSummary> common_mean_error;
+};
+
+/// The estimators of a run (RLI and the tap-only ones), in comparison order.
+std::vector<const models::FlowEstimator*> run_estimators(const RunResult& result);
+
+/// Compares every estimator of a finished run on regular flows with >= 1 delivered packet.
+Comparison compare_estimators(const RunResult& result);
+
+}  // namespace rlisim::run

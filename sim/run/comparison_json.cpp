@@ -1,0 +1,89 @@
+#include "sim/run/comparison_json.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/run/json_fields.hpp"
+
+namespace rlisim::run {
+namespace {
+
+using nlohmann::ordered_json;
+
+double ratio(std::uint64_t a, std::uint64_t b) {
+  return b ? static_cast<double>(a) / static_cast<double>(b) : NAN;
+}
+
+ordered_json cost_json(const models::EstimatorCost& c) {
+  ordered_json j;
+  j["state_bytes"] = c.state_bytes;
+  j["export_bytes"] = c.export_bytes;
+  j["injected_packets"] = c.injected_packets;
+  j["injected_bytes"] = c.injected_bytes;
+  return j;
+}
+
+// {">=1": {median, p90, p99, flows}, ">=10": ...}: the compact form of an error summary.
+ordered_json quantiles_by_class(const models::ErrorSummary& s) {
+  ordered_json j = ordered_json::object();
+  for (const auto& c : s.classes) {
+    ordered_json k;
+    k["flows"] = c.flows;
+    k["median"] = json_number(c.median);
+    k["p90"] = json_number(c.p90);
+    k["p99"] = json_number(c.p99);
+    j[fmt::format(">={}", c.min_packets)] = k;
+  }
+  return j;
+}
+
+}  // namespace
+
+ordered_json estimator_json(const EstimatorScore& score) {
+  ordered_json j;
+  ordered_json counters = ordered_json::object();
+  for (const auto& c : score.counters)
+    counters[c.name] = json_number(c.value);
+  j["counters"] = counters;
+  j["cost"] = cost_json(score.cost);
+  ordered_json error;
+  error["flows_measured"] = score.flows_measured;
+  error["flows_estimated"] = score.flows_estimated;
+  error["mean"] = error_json(score.mean_error);
+  error["std"] = score.std_error ? error_json(*score.std_error) : ordered_json();
+  j["error"] = error;
+  return j;
+}
+
+ordered_json comparison_json(const Comparison& c) {
+  ordered_json j;
+  j["definition"] =
+      "every estimator on the same run: per regular flow with >= 1 delivered packet (std: >= 2), "
+      "relative error |estimate - truth| / truth against the true delay over the same delivered "
+      "packets; classes are cumulative (>= n delivered packets); coverage counts flows and "
+      "delivered packets with an estimate; 'common' restricts every estimator to the flows all "
+      "of them estimated";
+  ordered_json rows = ordered_json::array();
+  for (const auto& s : c.scores) {
+    ordered_json k;
+    k["name"] = s.name;
+    k["flows_measured"] = s.flows_measured;
+    k["flows_estimated"] = s.flows_estimated;
+    k["flow_coverage"] = json_number(ratio(s.flows_estimated, s.flows_measured));
+    k["packet_coverage"] = json_number(ratio(s.packets_estimated, s.packets_measured));
+    k["mean_error"] = quantiles_by_class(s.mean_error);
+    k["std_error"] = s.std_error ? quantiles_by_class(*s.std_error) : ordered_json();
+    k["cost"] = cost_json(s.cost);
+    rows.push_back(k);
+  }
+  j["estimators"] = rows;
+  ordered_json common;
+  common["flows"] = c.common_flows;
+  ordered_json by_name = ordered_json::object();
+  for (std::size_t i = 0; i < c.scores.size() && i < c.common_mean_error.size(); ++i)
+    by_name[c.scores[i].name] = quantiles_by_class(c.common_mean_error[i]);
+  common["mean_error"] = by_name;
+  j["common"] = common;
+  return j;
+}
+
+}  // namespace rlisim::run
