@@ -50,8 +50,16 @@ RliReceiver::PortState* RliReceiver::port_state(PortId port) {
   if (port >= ports_.size()) {
     const std::size_t old = ports_.size();
     ports_.resize(std::size_t{port} + 1);
-    for (std::size_t i = old; i < ports_.size(); ++i)
+    for (std::size_t i = old; i < ports_.size(); ++i) {
       ports_[i].measured = config_.measures(static_cast<PortId>(i));
+      if (config_.serialization_correction && ports_[i].measured) {
+        if (i >= config_.link_rates_bps.size() || config_.link_rates_bps[i] == 0) {
+          throw std::invalid_argument(
+              fmt::format("rli: serialization_correction needs the link rate of port {}", i));
+        }
+        ports_[i].ps_per_byte = 8e12 / static_cast<double>(config_.link_rates_bps[i]);
+      }
+    }
   }
   PortState& s = ports_[port];
   return s.measured ? &s : nullptr;
@@ -91,7 +99,7 @@ double RliReceiver::estimate(const Reference& l, const Reference& r, std::int64_
 
 void RliReceiver::settle_between(PortState& s, const Reference& right) {
   for (const Waiting& w : s.waiting) {
-    add_estimate(w.flow, estimate(s.left, right, w.at));
+    add_estimate(w.flow, estimate(s.left, right, w.at) + own_time_correction(s, w.wire_bytes));
     ++counters_.interpolated;
   }
   s.waiting.clear();
@@ -100,7 +108,7 @@ void RliReceiver::settle_between(PortState& s, const Reference& right) {
 void RliReceiver::settle_single(PortState& s, double delay) {
   for (const Waiting& w : s.waiting) {
     if (config_.boundary == BoundaryPolicy::kNearest)
-      add_estimate(w.flow, delay);
+      add_estimate(w.flow, delay + own_time_correction(s, w.wire_bytes));
     else
       ++counters_.excluded;
   }
@@ -111,7 +119,10 @@ void RliReceiver::on_reference(PortState& s, const core::Packet& p, core::Time e
   Reference r;
   r.at = receiver_clock(egress_time).count();
   r.delay = r.at - sender_clock(p.arrival).count();
+  if (config_.references_follow_trigger && s.ps_per_byte > 0)
+    r.delay -= std::llround(s.ps_per_byte * s.previous_bytes);
   r.seq = p.seq;
+  s.reference_bytes = p.wire_bytes;
   ++counters_.references;
   const std::uint64_t expected = s.has_left ? s.left.seq + 1 : 0;
   if (r.seq > expected) {
@@ -139,13 +150,14 @@ void RliReceiver::on_egress(const core::Packet& p, PortId port, core::Time egres
     return;
   }
   ++counters_.packets;
+  s->previous_bytes = p.wire_bytes;
   const std::uint32_t flow = flows_.find_or_insert(p.flow, [] { return FlowEstimate{}; }).index;
   const std::int64_t at = receiver_clock(egress_time).count();
   if (s->has_left && (config_.interpolation == Interpolation::kLeft ||
                       s->waiting.size() >= config_.buffer_limit)) {
     if (config_.interpolation != Interpolation::kLeft)
       ++counters_.buffer_overflow;
-    add_estimate(flow, static_cast<double>(s->left.delay));
+    add_estimate(flow, static_cast<double>(s->left.delay) + own_time_correction(*s, p.wire_bytes));
     return;
   }
   if (s->waiting.size() >= config_.buffer_limit) {
@@ -155,7 +167,7 @@ void RliReceiver::on_egress(const core::Packet& p, PortId port, core::Time egres
     ++counters_.excluded;
     return;
   }
-  s->waiting.push_back(Waiting{flow, at});
+  s->waiting.push_back(Waiting{flow, p.wire_bytes, at});
   counters_.peak_buffer = std::max<std::uint64_t>(counters_.peak_buffer, s->waiting.size());
 }
 

@@ -51,6 +51,21 @@ struct ReceiverConfig {
   ClockModel clock;
   /// Ports measured; empty = every port.
   std::vector<PortId> ports;
+  /// Add each packet's own serialisation time minus the reference's, (s_p - s_ref) * 8 / C,
+  /// to its interpolated delay. The paper's receiver does not: a reference's delay includes
+  /// its own (short) transmission, so without this a large packet's delay is underestimated
+  /// and a small one's overestimated by up to (1500 - 64) B at the link rate. Needs
+  /// link_rates_bps.
+  bool serialization_correction = false;
+  /// With serialization_correction: each reference leaves right behind the packet that
+  /// triggered it (1-in-n policies), so its delay includes that packet's whole transmission,
+  /// a sample of the queue biased up by one service time. Subtract the transmission time of
+  /// the packet that left just before the reference. The run sets this for static and
+  /// adaptive policies (not periodic).
+  bool references_follow_trigger = false;
+  /// Link rate of each port in bit/s, by port index (the run fills it in after utilization
+  /// targeting); needed by serialization_correction.
+  std::vector<std::uint64_t> link_rates_bps;
 
   bool measures(PortId port) const {
     return ports.empty() || std::find(ports.begin(), ports.end(), port) != ports.end();
@@ -166,6 +181,7 @@ class RliReceiver final : public FlowEstimator {
  private:
   struct Waiting {
     std::uint32_t flow;
+    std::uint32_t wire_bytes;
     std::int64_t at;  // receiver timestamp, ps
   };
   struct Reference {
@@ -175,6 +191,11 @@ class RliReceiver final : public FlowEstimator {
   };
   struct PortState {
     bool measured = false;
+    // Serialisation correction: ps per byte at the port's rate (0: off), and the size of the
+    // latest reference.
+    double ps_per_byte = 0;
+    std::uint32_t reference_bytes = 0;
+    std::uint32_t previous_bytes = 0;  // the packet that left last (the trigger, for 1-in-n)
     bool has_left = false;
     Reference left;
     std::vector<Waiting> waiting;
@@ -184,6 +205,10 @@ class RliReceiver final : public FlowEstimator {
   void settle_between(PortState& s, const Reference& right);
   void settle_single(PortState& s, double delay);
   void add_estimate(std::uint32_t flow, double delay);
+  // The packet's own transmission time minus the reference's (0 unless corrected).
+  static double own_time_correction(const PortState& s, std::uint32_t wire_bytes) {
+    return s.ps_per_byte * (static_cast<double>(wire_bytes) - s.reference_bytes);
+  }
   double estimate(const Reference& l, const Reference& r, std::int64_t at);
 
   ReceiverConfig config_;

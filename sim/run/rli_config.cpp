@@ -119,6 +119,8 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   if (auto b = s.choice("boundary", {"nearest", "exclude"}))
     receiver.boundary =
         *b == "nearest" ? rli::BoundaryPolicy::kNearest : rli::BoundaryPolicy::kExclude;
+  receiver.serialization_correction =
+      s.boolean("serialization_correction").value_or(receiver.serialization_correction);
   if (auto l = s.integer("buffer_limit", 1, 1 << 30))
     receiver.buffer_limit = static_cast<std::uint32_t>(*l);
   if (auto r = s.duration("sender_resolution"))

@@ -229,7 +229,12 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   router.add_observer(*result.truth);
   std::unique_ptr<net::Router> twin;
   if (config.rli.enabled) {
-    result.rli = std::make_unique<models::rli::RliReceiver>(config.rli.receiver);
+    auto receiver = config.rli.receiver;
+    for (const auto& port : result.router.egress)
+      receiver.link_rates_bps.push_back(port.rate.value);
+    receiver.references_follow_trigger =
+        config.rli.policy.kind != models::rli::PolicyKind::kPeriodic;
+    result.rli = std::make_unique<models::rli::RliReceiver>(receiver);
     router.add_observer(*result.rli);
     for (std::size_t port = 0; port < result.router.egress.size(); ++port) {
       const auto id = static_cast<models::PortId>(port);

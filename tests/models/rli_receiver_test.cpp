@@ -32,11 +32,12 @@ class Driver {
     p.wire_bytes = 64;
     rx.on_egress(p, 0, Time{received});
   }
-  void packet(std::uint32_t f, std::int64_t sent, std::int64_t received) {
+  void packet(std::uint32_t f, std::int64_t sent, std::int64_t received,
+              std::uint32_t wire_bytes = 500) {
     Packet p;
     p.flow = flow(f);
     p.arrival = Time{sent};
-    p.wire_bytes = 500;
+    p.wire_bytes = wire_bytes;
     rx.on_egress(p, 0, Time{received});
   }
   const FlowEstimate& estimate(std::uint32_t f) const {
@@ -91,6 +92,49 @@ TEST(RliReceiver, DelayLinearInTimeIsInterpolatedExactly) {
   EXPECT_NEAR(d.estimate(0).mean(), mean, 1e-9 * mean);
   EXPECT_NEAR(d.estimate(0).stddev(), sd, 1e-6 * sd);
   EXPECT_EQ(d.estimate(0).packets, static_cast<std::uint64_t>(n));
+}
+
+TEST(RliReceiver, SerializationCorrectionAddsThePacketsOwnTransmissionTime) {
+  // 1 Gb/s: 8 ns per byte. References (64 B) see 10 us and 20 us. A 1064 B packet halfway is
+  // interpolated at 15 us, plus (1064 - 64) B * 8 ns = 8 us; a 64 B packet gets no correction;
+  // a 14 B packet before the first reference (nearest) gets 10 us - 400 ns.
+  ReceiverConfig c;
+  c.serialization_correction = true;
+  c.link_rates_bps = {1'000'000'000};
+  Driver d(c);
+  d.packet(3, 0, 500'000, 14);
+  d.reference(0, 10'000'000, 0);
+  d.packet(1, 0, 15'000'000, 1064);
+  d.packet(2, 0, 15'000'000, 64);
+  d.reference(0, 20'000'000, 1);
+  d.rx.finalize();
+  EXPECT_DOUBLE_EQ(d.estimate(1).mean(), 15'000'000.0 + 8'000'000.0);
+  EXPECT_DOUBLE_EQ(d.estimate(2).mean(), 15'000'000.0);
+  EXPECT_DOUBLE_EQ(d.estimate(3).mean(), 10'000'000.0 - 400'000.0);
+  // Without a link rate the correction cannot be computed.
+  ReceiverConfig no_rate;
+  no_rate.serialization_correction = true;
+  RliReceiver rx(no_rate);
+  Packet p;
+  EXPECT_THROW(rx.on_egress(p, 0, Time{1}), std::invalid_argument);
+}
+
+TEST(RliReceiver, ATriggeredReferenceLosesItsTriggersTransmissionTime) {
+  // 1 Gb/s. Each reference leaves right behind a 1000 B trigger (8 us on the wire), so its
+  // delays of 20 us and 30 us sample the queue 8 us high: corrected to 12 us and 22 us. A
+  // 64 B packet halfway between gets 17 us.
+  ReceiverConfig c;
+  c.serialization_correction = true;
+  c.references_follow_trigger = true;
+  c.link_rates_bps = {1'000'000'000};
+  Driver d(c);
+  d.packet(9, 0, 19'000'000, 1000);
+  d.reference(0, 20'000'000, 0);
+  d.packet(1, 0, 25'000'000, 64);
+  d.packet(9, 0, 29'000'000, 1000);
+  d.reference(0, 30'000'000, 1);
+  d.rx.finalize();
+  EXPECT_DOUBLE_EQ(d.estimate(1).mean(), 17'000'000.0);
 }
 
 TEST(RliReceiver, HandComputedTwoReferenceExample) {
