@@ -51,39 +51,6 @@ double own_mean(const RecordPair& pair) {
   return first + static_cast<double>(pair.last_delay() - pair.first_delay()) / 2;
 }
 
-std::optional<FlowDelayEstimate> lookup(const ConsistentNetflow& records,
-                                        const std::vector<FlowDelayEstimate>& estimates,
-                                        const core::FlowKey& key) {
-  const std::int64_t i = records.flows().find(key);
-  if (i < 0 || static_cast<std::size_t>(i) >= estimates.size() || estimates[i].samples == 0)
-    return std::nullopt;
-  return estimates[i];
-}
-
-EstimatorCost netflow_cost(const ConsistentNetflow& records) {
-  EstimatorCost c;
-  c.state_bytes = records.counters().peak_open_records * kRecordBytes;
-  c.export_bytes = records.exported_records() * kRecordBytes;
-  return c;
-}
-
-std::vector<NamedCounter> netflow_counters(const ConsistentNetflow& records) {
-  const NetflowCounters& c = records.counters();
-  const double rate = c.ingress_packets
-                          ? static_cast<double>(c.samples) / static_cast<double>(c.ingress_packets)
-                          : 0.0;
-  return {
-      {"sampled_flows", static_cast<double>(records.flows().size())},
-      {"records", static_cast<double>(c.records_in)},
-      {"pairs", static_cast<double>(c.pairs)},
-      {"lossy_pairs", static_cast<double>(c.lossy_pairs)},
-      {"wrong_first_last", static_cast<double>(c.wrong_first_last)},
-      {"unpaired_records", static_cast<double>(c.unpaired_records)},
-      {"samples", static_cast<double>(c.samples)},
-      {"effective_packet_sampling_rate", rate},
-  };
-}
-
 // Every first/last sample sorted by egress time, with prefix sums for O(log S) pools.
 // Delays are kept relative to `base` (the first sample's delay) so that sums stay small and
 // a constant delay comes out exactly.
@@ -194,78 +161,75 @@ class SamplePool {
 
 }  // namespace
 
-NaiveNetflow::NaiveNetflow(const NetflowConfig& config) : records_(config) {}
-
-void NaiveNetflow::prefetch(const core::Packet& p) {
+void RecordEstimator::prefetch(const core::Packet& p) {
   if (!is_reference(p))
     records_.prefetch(p);
 }
 
-void NaiveNetflow::on_ingress(const core::Packet& p) {
+void RecordEstimator::on_ingress(const core::Packet& p) {
   if (!is_reference(p))
     records_.on_ingress(p);
 }
 
-void NaiveNetflow::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void RecordEstimator::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
   (void)port;
   if (!is_reference(p))
     records_.on_egress(p, egress_time);
 }
 
-void NaiveNetflow::on_drop(const core::Packet& p, PortId port) {
+void RecordEstimator::on_drop(const core::Packet& p, PortId port) {
   (void)p;
   (void)port;
 }
 
-void NaiveNetflow::finalize() {
+void RecordEstimator::finalize() {
   records_.finalize();
-  std::vector<WeightedMean> flows(records_.flows().size());
-  for (const RecordPair& pair : records_.pairs())
+  estimates_ = estimates_from_records();
+}
+
+std::optional<FlowDelayEstimate> RecordEstimator::estimate(const core::FlowKey& flow) const {
+  const std::int64_t i = records_.flows().find(flow);
+  if (i < 0 || static_cast<std::size_t>(i) >= estimates_.size() || estimates_[i].samples == 0)
+    return std::nullopt;
+  return estimates_[i];
+}
+
+EstimatorCost RecordEstimator::cost() const {
+  EstimatorCost c;
+  c.state_bytes = records_.counters().peak_open_records * kRecordBytes;
+  c.export_bytes = records_.exported_records() * kRecordBytes;
+  return c;
+}
+
+std::vector<NamedCounter> RecordEstimator::counters() const {
+  const NetflowCounters& c = records_.counters();
+  const double rate = c.ingress_packets
+                          ? static_cast<double>(c.samples) / static_cast<double>(c.ingress_packets)
+                          : 0.0;
+  return {
+      {"sampled_flows", static_cast<double>(records_.flows().size())},
+      {"records", static_cast<double>(c.records_in)},
+      {"pairs", static_cast<double>(c.pairs)},
+      {"lossy_pairs", static_cast<double>(c.lossy_pairs)},
+      {"wrong_first_last", static_cast<double>(c.wrong_first_last)},
+      {"unpaired_records", static_cast<double>(c.unpaired_records)},
+      {"samples", static_cast<double>(c.samples)},
+      {"effective_packet_sampling_rate", rate},
+  };
+}
+
+std::vector<FlowDelayEstimate> NaiveNetflow::estimates_from_records() {
+  std::vector<WeightedMean> flows(records().flows().size());
+  for (const RecordPair& pair : records().pairs())
     flows[pair.flow].add(own_mean(pair), pair.packets_out, pair.one_sample() ? 1 : 2);
-  estimates_ = results(flows);
+  return results(flows);
 }
 
-std::optional<FlowDelayEstimate> NaiveNetflow::estimate(const core::FlowKey& flow) const {
-  return lookup(records_, estimates_, flow);
-}
-
-EstimatorCost NaiveNetflow::cost() const {
-  return netflow_cost(records_);
-}
-
-std::vector<NamedCounter> NaiveNetflow::counters() const {
-  return netflow_counters(records_);
-}
-
-Multiflow::Multiflow(const NetflowConfig& config) : records_(config) {}
-
-void Multiflow::prefetch(const core::Packet& p) {
-  if (!is_reference(p))
-    records_.prefetch(p);
-}
-
-void Multiflow::on_ingress(const core::Packet& p) {
-  if (!is_reference(p))
-    records_.on_ingress(p);
-}
-
-void Multiflow::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
-  (void)port;
-  if (!is_reference(p))
-    records_.on_egress(p, egress_time);
-}
-
-void Multiflow::on_drop(const core::Packet& p, PortId port) {
-  (void)p;
-  (void)port;
-}
-
-void Multiflow::finalize() {
-  records_.finalize();
-  const MultiflowPool mode = records_.config().pool;
-  const std::vector<RecordPair>& pairs = records_.pairs();
+std::vector<FlowDelayEstimate> Multiflow::estimates_from_records() {
+  const MultiflowPool mode = records().config().pool;
+  const std::vector<RecordPair>& pairs = records().pairs();
   const SamplePool pool(pairs, mode == MultiflowPool::kInterpolate);
-  std::vector<WeightedMean> flows(records_.flows().size());
+  std::vector<WeightedMean> flows(records().flows().size());
   std::uint64_t pooled = 0;
   for (const RecordPair& pair : pairs) {
     const auto [lo, hi] = pool.range(pair.first_out, pair.last_out);
@@ -287,19 +251,11 @@ void Multiflow::finalize() {
   }
   pooled_samples_mean_ =
       pairs.empty() ? 0.0 : static_cast<double>(pooled) / static_cast<double>(pairs.size());
-  estimates_ = results(flows);
-}
-
-std::optional<FlowDelayEstimate> Multiflow::estimate(const core::FlowKey& flow) const {
-  return lookup(records_, estimates_, flow);
-}
-
-EstimatorCost Multiflow::cost() const {
-  return netflow_cost(records_);
+  return results(flows);
 }
 
 std::vector<NamedCounter> Multiflow::counters() const {
-  std::vector<NamedCounter> c = netflow_counters(records_);
+  std::vector<NamedCounter> c = RecordEstimator::counters();
   c.push_back({"pooled_samples_mean", pooled_samples_mean_});
   return c;
 }

@@ -10,6 +10,37 @@
 
 namespace rlisim::models::netflow {
 
+/// What both NetFlow estimators share: the records kept at both taps (reference packets are
+/// ignored), lookup of the per-flow estimates, cost and counters. A subclass only turns the
+/// paired records into per-flow estimates (indexed like records().flows()) at finalize().
+class RecordEstimator : public FlowEstimator {
+ public:
+  void prefetch(const core::Packet& p) override;
+  void on_ingress(const core::Packet& p) override;
+  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, PortId port) override;
+  void finalize() final;
+
+  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  bool estimates_std() const override { return false; }
+  /// State = peak open records at both taps x 48 B (a NetFlow v5 record); export = records
+  /// exported at both taps x 48 B.
+  EstimatorCost cost() const override;
+  std::vector<NamedCounter> counters() const override;
+
+  const ConsistentNetflow& records() const { return records_; }
+
+ protected:
+  /// @throws std::invalid_argument on an invalid configuration.
+  explicit RecordEstimator(const NetflowConfig& config) : records_(config) {}
+  /// Per-flow estimates from the finalized records; samples == 0 means none.
+  virtual std::vector<FlowDelayEstimate> estimates_from_records() = 0;
+
+ private:
+  ConsistentNetflow records_;
+  std::vector<FlowDelayEstimate> estimates_;
+};
+
 /// Naive Consistent NetFlow estimator (Lee, Duffield, Kompella, "Two Samples are Enough",
 /// INFOCOM 2010; ToN 20(1) 2012; reported). Each paired record gives d_first = T_first_out -
 /// T_first_in and d_last = T_last_out - T_last_in (one sample for a one-packet record); the
@@ -20,31 +51,14 @@ namespace rlisim::models::netflow {
 /// describe different packets and the samples are wrong (counted as wrong_first_last, but
 /// used, as a deployment would). Error: exact for a constant delay; otherwise the flow's
 /// interior delays are unobserved. No standard deviation.
-///
-/// Cost: state = peak open records at both taps x 48 B (a NetFlow v5 record); export =
-/// records exported at both taps x 48 B.
-class NaiveNetflow final : public FlowEstimator {
+class NaiveNetflow final : public RecordEstimator {
  public:
   /// @throws std::invalid_argument on an invalid configuration.
-  explicit NaiveNetflow(const NetflowConfig& config = {});
-
+  explicit NaiveNetflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "netflow"; }
-  void prefetch(const core::Packet& p) override;
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override;
-  void finalize() override;
-
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
-  bool estimates_std() const override { return false; }
-  EstimatorCost cost() const override;
-  std::vector<NamedCounter> counters() const override;
-
-  const ConsistentNetflow& records() const { return records_; }
 
  private:
-  ConsistentNetflow records_;
-  std::vector<FlowDelayEstimate> estimates_;  // by flow index; samples == 0: none
+  std::vector<FlowDelayEstimate> estimates_from_records() override;
 };
 
 /// Multiflow (Lee, Duffield, Kompella, INFOCOM 2010 / ToN 2012; reported idea, reconstructed
@@ -62,30 +76,18 @@ class NaiveNetflow final : public FlowEstimator {
 /// Assumes delay locality: flows sharing the queue at the same time see similar delays. Exact
 /// for a constant delay. Cost as NaiveNetflow. Finalize sorts all samples by egress time with
 /// prefix sums: O(S log S) for S samples.
-class Multiflow final : public FlowEstimator {
+class Multiflow final : public RecordEstimator {
  public:
   /// @throws std::invalid_argument on an invalid configuration.
-  explicit Multiflow(const NetflowConfig& config = {});
-
+  explicit Multiflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "multiflow"; }
-  void prefetch(const core::Packet& p) override;
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override;
-  void finalize() override;
-
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
-  bool estimates_std() const override { return false; }
-  EstimatorCost cost() const override;
+  /// The shared counters plus pooled_samples_mean.
   std::vector<NamedCounter> counters() const override;
-
-  const ConsistentNetflow& records() const { return records_; }
   /// Mean pool size over paired records (own samples included). Valid after finalize().
   double pooled_samples_mean() const { return pooled_samples_mean_; }
 
  private:
-  ConsistentNetflow records_;
-  std::vector<FlowDelayEstimate> estimates_;
+  std::vector<FlowDelayEstimate> estimates_from_records() override;
   double pooled_samples_mean_ = 0;
 };
 

@@ -38,8 +38,15 @@ void validate(TomlSection& s, const Config& config, std::string_view key) {
   }
 }
 
+// Ends reading a table: rejects unknown keys, runs the model's own validation (reported
+// against `key`), and returns the estimator to build unless the table disabled it.
 template <typename Estimator, typename Config>
-EstimatorSpec spec_of(std::string name, Config config) {
+std::optional<EstimatorSpec> finish_reading(TomlSection& s, bool enabled, const Config& config,
+                                            std::string_view key, std::string name) {
+  s.finish();
+  validate(s, config, key);
+  if (!enabled)
+    return std::nullopt;
   return EstimatorSpec{.name = std::move(name),
                        .make = [config] { return std::make_unique<Estimator>(config); }};
 }
@@ -87,21 +94,13 @@ std::optional<EstimatorSpec> read_lda(TomlSection& s, std::uint64_t experiment_s
                                     : models::lda::StdMethod::kSecondMoment;
   }
   c.seed = read_seed(s, experiment_seed);
-  s.finish();
-  validate(s, c, "buckets");
-  if (!enabled)
-    return std::nullopt;
-  return spec_of<models::lda::Lda>("lda", c);
+  return finish_reading<models::lda::Lda>(s, enabled, c, "buckets", "lda");
 }
 
 std::optional<EstimatorSpec> read_netflow(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
   const auto c = read_netflow_table(s, experiment_seed);
-  s.finish();
-  validate(s, c, "flow_sampling");
-  if (!enabled)
-    return std::nullopt;
-  return spec_of<models::netflow::NaiveNetflow>("netflow", c);
+  return finish_reading<models::netflow::NaiveNetflow>(s, enabled, c, "flow_sampling", "netflow");
 }
 
 std::optional<EstimatorSpec> read_multiflow(TomlSection& s, std::uint64_t experiment_seed) {
@@ -113,11 +112,7 @@ std::optional<EstimatorSpec> read_multiflow(TomlSection& s, std::uint64_t experi
              : *p == "interpolate" ? MultiflowPool::kInterpolate
                                    : MultiflowPool::kNearest;
   }
-  s.finish();
-  validate(s, c, "flow_sampling");
-  if (!enabled)
-    return std::nullopt;
-  return spec_of<models::netflow::Multiflow>("multiflow", c);
+  return finish_reading<models::netflow::Multiflow>(s, enabled, c, "flow_sampling", "multiflow");
 }
 
 std::optional<EstimatorSpec> read_trajectory(TomlSection& s, std::uint64_t experiment_seed) {
@@ -126,11 +121,8 @@ std::optional<EstimatorSpec> read_trajectory(TomlSection& s, std::uint64_t exper
   c.probability = s.number("probability", kMinProbability, 1.0).value_or(c.probability);
   c.consistent = s.boolean("consistent").value_or(c.consistent);
   c.seed = read_seed(s, experiment_seed);
-  s.finish();
-  validate(s, c, "probability");
-  if (!enabled)
-    return std::nullopt;
-  return spec_of<models::sampling::TrajectorySampling>("trajectory", c);
+  return finish_reading<models::sampling::TrajectorySampling>(s, enabled, c, "probability",
+                                                              "trajectory");
 }
 
 }  // namespace rlisim::run
