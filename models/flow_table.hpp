@@ -80,7 +80,7 @@ class FlowTable {
     std::array<core::FlowKey, kChunk> keys;
     std::vector<Record> records;  // reserved to kChunk, so it never reallocates
   };
-  absl::flat_hash_map<core::FlowKey, std::uint32_t> index_;
+  absl::flat_hash_map<core::FlowKey, std::uint32_t, core::FlowKeyHasher> index_;
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::size_t size_ = 0;
 };

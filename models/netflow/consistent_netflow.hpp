@@ -135,7 +135,7 @@ class ConsistentNetflow {
 
  private:
   struct Tap {
-    absl::flat_hash_map<core::FlowKey, TapRecord> open;
+    absl::flat_hash_map<core::FlowKey, TapRecord, core::FlowKeyHasher> open;
     std::vector<TapRecord> exported;
   };
 

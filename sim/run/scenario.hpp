@@ -62,7 +62,7 @@ struct PairedRun {
   std::unique_ptr<models::GroundTruth> truth;
   std::vector<net::PortCounters> ports;
   /// Packets whose fate differs, by flow (only flows with at least one change).
-  absl::flat_hash_map<core::FlowKey, FateChanges> fate_changes;
+  absl::flat_hash_map<core::FlowKey, FateChanges, core::FlowKeyHasher> fate_changes;
   std::uint64_t packets = 0;  ///< packets processed (checked equal to the main run's)
 
   /// Packets of `flow` whose fate differs between the two runs.

@@ -96,7 +96,7 @@ std::string_view reorder_name(Reorder reorder) {
 TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress,
                                std::uint64_t progress_interval) {
   TraceStats s;
-  absl::flat_hash_set<core::FlowKey> flows;
+  absl::flat_hash_set<core::FlowKey, core::FlowKeyHasher> flows;
   std::vector<std::uint64_t> size_counts(kMaxWireBytes + 1, 0);
   core::Packet packet;
   core::TraceTime ts{};
