@@ -1,6 +1,7 @@
 // rlisim command line: parse, build, run, print. Exceptions become exit codes here only.
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 #include "sim/run/result_writer.hpp"
 #include "sim/run/scenario.hpp"
 #include "sim/run/trace_commands.hpp"
+#include "sim/sweep/sqlite_db.hpp"
+#include "sim/sweep/sweep_commands.hpp"
 
 namespace {
 
@@ -63,6 +66,14 @@ int run_command(const RunArgs& args) {
   return 0;
 }
 
+// This executable's path, for the processes a sweep starts (argv[0] may be relative to a
+// folder the sweep no longer runs in, or found through PATH).
+std::string self_path(const char* argv0) {
+  std::error_code ec;
+  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::absolute(argv0).string() : p.string();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +123,75 @@ int main(int argc, char** argv) {
   gen->add_option("--snaplen", gen_args.snaplen, "Bytes captured per packet (CAIDA: 48-96)")
       ->capture_default_str();
 
+  namespace sw = rlisim::sweep;
+  const std::string self = self_path(argv[0]);
+  sw::SweepRunArgs sweep_args;
+  sweep_args.rlisim = self;
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run a parameter sweep (SWEEP.toml) into a SQLite results database, or manage one");
+  sweep->add_option("sweep", sweep_args.sweep_file, "Sweep file (TOML)")->check(CLI::ExistingFile);
+  sweep->add_option("--db", sweep_args.database,
+                    "Results database (default: the sweep's 'database', else SWEEP.sqlite)");
+  sweep->add_option("--jobs,-j", sweep_args.jobs, "Points run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  sweep
+      ->add_option("--shard", sweep_args.shard,
+                   "Run only slice K of N (points with index % N == K)")
+      ->type_name("K/N");
+  sweep->add_flag("--quiet,-q", sweep_args.quiet, "No progress lines on stderr");
+
+  std::string manifest_file;
+  std::optional<std::string> manifest_shard;
+  auto* manifest = sweep->add_subcommand("manifest", "Print the sweep's points, one per line");
+  manifest->add_option("sweep", manifest_file, "Sweep file")->required()->check(CLI::ExistingFile);
+  manifest->add_option("--shard", manifest_shard, "Only slice K of N")->type_name("K/N");
+
+  sw::SweepSlurmArgs slurm_args;
+  slurm_args.rlisim = self;
+  auto* slurm = sweep->add_subcommand("slurm", "Write a Slurm job-array script running the shards");
+  slurm->add_option("sweep", slurm_args.sweep_file, "Sweep file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  slurm->add_option("--tasks", slurm_args.tasks, "Array tasks (shards)")
+      ->required()
+      ->check(CLI::Range(1, 1000));
+  slurm->add_option("--throttle", slurm_args.throttle, "Tasks running at once (0: no limit)");
+  slurm
+      ->add_option("--cpus-per-task", slurm_args.cpus_per_task,
+                   "CPUs (and points at once) per task")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  slurm->add_option("--db", slurm_args.database, "Merged database (default as for sweep)");
+  slurm->add_option("--db-dir", slurm_args.shard_dir, "Folder for shard databases and task logs");
+  slurm->add_option("--time", slurm_args.time, "Time limit per task (HH:MM:SS)");
+  slurm->add_option("--partition", slurm_args.partition, "Slurm partition");
+  slurm->add_option("--account", slurm_args.account, "Slurm account");
+  slurm->add_option("--rlisim", slurm_args.rlisim,
+                    "rlisim binary the tasks run (default: this one)");
+  slurm->add_option("--out,-o", slurm_args.out, "Write the script here (default: stdout)");
+
+  std::string merge_into;
+  std::vector<std::string> merge_from;
+  auto* merge = sweep->add_subcommand("merge", "Merge shard databases into one");
+  merge->add_option("into", merge_into, "Database to merge into (created if absent)")->required();
+  merge->add_option("from", merge_from, "Shard databases")->required()->check(CLI::ExistingFile);
+
+  std::string export_db;
+  std::string export_csv;
+  bool export_no_timings = false;
+  auto* exporter = sweep->add_subcommand("export", "Export a results database as CSV files");
+  exporter->add_option("database", export_db, "Results database")->required();
+  exporter->add_option("--csv", export_csv, "Folder for points.csv, results.csv, cdfs.csv")
+      ->required();
+  exporter->add_flag("--no-timings", export_no_timings,
+                     "Leave out columns that differ between identical runs (times, host, speed)");
+
+  std::string status_db;
+  auto* status = sweep->add_subcommand("status", "Count done and failed points of a database");
+  status->add_option("database", status_db, "Results database")->required();
+  auto* schema = sweep->add_subcommand("schema", "Print the results database schema (markdown)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -126,8 +206,32 @@ int main(int argc, char** argv) {
       return rlisim::run::trace_stats_command(stats_args, std::cout);
     if (*gen)
       return rlisim::run::trace_gen_command(gen_args, std::cout);
+    if (*manifest)
+      return sw::sweep_manifest_command(manifest_file, manifest_shard, std::cout);
+    if (*slurm)
+      return sw::sweep_slurm_command(slurm_args, std::cout);
+    if (*merge)
+      return sw::sweep_merge_command(merge_into, merge_from, std::cout);
+    if (*exporter)
+      return sw::sweep_export_command(export_db, export_csv, !export_no_timings, std::cout);
+    if (*status)
+      return sw::sweep_status_command(status_db, std::cout);
+    if (*schema)
+      return sw::sweep_schema_command(std::cout);
+    if (*sweep) {
+      if (sweep_args.sweep_file.empty()) {
+        fmt::print(stderr,
+                   "rlisim sweep: give a sweep file, or one of: manifest, slurm, merge, "
+                   "export, status, schema (see rlisim sweep --help)\n");
+        return kExitUsage;
+      }
+      return sw::sweep_run_command(sweep_args);
+    }
   } catch (const rlisim::core::ConfigError& e) {
     fmt::print(stderr, "rlisim: configuration error: {}\n", e.what());
+    return kExitInput;
+  } catch (const rlisim::sweep::StoreError& e) {
+    fmt::print(stderr, "rlisim: results database error: {}\n", e.what());
     return kExitInput;
   } catch (const rlisim::core::TraceError& e) {
     fmt::print(stderr, "rlisim: trace error: {}\n", e.what());

@@ -277,6 +277,15 @@ std::optional<TomlSection> TomlSection::table(std::string_view key) {
   return TomlSection(*t, key_path(key), file_);
 }
 
+std::vector<std::string> TomlSection::keys() {
+  std::vector<std::string> out;
+  for (const auto& [key, node] : *table_) {
+    known_.emplace(key.str());
+    out.emplace_back(key.str());
+  }
+  return out;
+}
+
 void TomlSection::finish() const {
   for (const auto& [key, node] : *table_) {
     if (known_.find(key.str()) == known_.end()) {

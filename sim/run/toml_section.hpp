@@ -56,6 +56,14 @@ class TomlSection {
   /// A sub-table ([key]); nullopt if absent.
   std::optional<TomlSection> table(std::string_view key);
 
+  /// The value of `key` whatever its type (nullptr if absent), for callers that take any TOML
+  /// value (sweep axes); the key counts as known.
+  const toml::node* any(std::string_view key) { return find(key); }
+  /// Every key of this table, in file order, marking all as known (tables of free-form keys).
+  std::vector<std::string> keys();
+  /// "FILE:LINE" of `node` (or "FILE (--set)" for values that have no position), for messages.
+  std::string where(const toml::node* node) const;
+
   /// @throws core::ConfigError naming the first key no getter asked for.
   void finish() const;
   /// @throws core::ConfigError about `key` of this table.
@@ -66,7 +74,6 @@ class TomlSection {
  private:
   const toml::node* find(std::string_view key);
   std::string key_path(std::string_view key) const;
-  std::string where(const toml::node* node) const;
 
   const toml::table* table_;
   std::string path_;

@@ -1,0 +1,242 @@
+#include "sim/sweep/sweep_runner.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/core/error.hpp"
+#include "sim/sweep/results_store.hpp"
+
+namespace rlisim::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0)
+    return "unknown";
+  return buf;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The last `lines` lines of a run's error output: enough to say what failed.
+std::string tail(const std::string& text, std::size_t lines) {
+  std::size_t pos = text.size();
+  while (pos > 0 && (text[pos - 1] == '\n' || text[pos - 1] == '\r'))
+    --pos;
+  const std::size_t end = pos;
+  for (std::size_t n = 0; n < lines && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) {
+      pos = 0;
+      break;
+    }
+  }
+  std::string out = text.substr(pos, end - pos);
+  while (!out.empty() && out.front() == '\n')
+    out.erase(out.begin());
+  return out;
+}
+
+struct Running {
+  const Point* point;
+  fs::path dir;
+  Clock::time_point start;
+  std::string started_at;
+};
+
+// Starts `rlisim run BASE --set ... --out DIR --quiet` with stdout discarded and stderr in
+// DIR/stderr.txt. The child asks to be killed if the sweep dies, so no run outlives it.
+pid_t start_point(const SweepSpec& spec, const Point& p, const fs::path& dir,
+                  const std::string& rlisim) {
+  std::vector<std::string> args = {rlisim,    "run",   spec.base,
+                                   "--quiet", "--out", (dir / "out").string()};
+  for (const auto& o : p.overrides) {
+    args.push_back("--set");
+    args.push_back(o.assignment());
+  }
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = (dir / "stderr.txt").string();
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    throw core::ConfigError(
+        fmt::format("sweep: cannot start a process for point {}: {}", p.index, strerror(errno)));
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(125);  // the sweep died before the request took effect
+    const int null_fd = open("/dev/null", O_WRONLY);
+    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (null_fd >= 0)
+      dup2(null_fd, STDOUT_FILENO);
+    if (log_fd >= 0)
+      dup2(log_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    const char msg[] = "sweep: cannot execute the rlisim binary\n";
+    [[maybe_unused]] const auto ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+std::string default_database(const SweepSpec& spec) {
+  if (spec.database)
+    return *spec.database;
+  const fs::path file(spec.file);
+  return (file.parent_path() / (file.stem().string() + ".sqlite")).string();
+}
+
+SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
+                      const SweepOptions& options) {
+  const auto sweep_start = Clock::now();
+  ResultsStore store(options.database);
+  store.record_sweep(spec, points.size());
+  const std::string sweep_hash = content_hash(spec.text);
+  const auto finished = store.finished();
+  const std::string host = host_name();
+
+  SweepReport report;
+  report.points = points.size();
+  std::deque<const Point*> queue;
+  for (const auto& p : points) {
+    if (!options.shard.contains(p))
+      continue;
+    ++report.in_shard;
+    if (finished.count(p.hash))
+      ++report.skipped;
+    else
+      queue.push_back(&p);
+  }
+  const std::size_t to_run = queue.size();
+  if (options.progress) {
+    fmt::print(options.progress,
+               "sweep {}: {} points, {} in this shard, {} already done, {} to run with {} "
+               "job(s); results in {}\n",
+               spec.name, report.points, report.in_shard, report.skipped, to_run, options.jobs,
+               options.database);
+  }
+  const fs::path scratch = fs::path(options.database).concat(".work");
+  std::map<pid_t, Running> running;
+  std::size_t completed = 0;
+  while (!queue.empty() || !running.empty()) {
+    while (!queue.empty() && running.size() < std::max<std::size_t>(options.jobs, 1)) {
+      const Point* p = queue.front();
+      queue.pop_front();
+      const fs::path dir = scratch / p->hash;
+      std::error_code ec;
+      fs::remove_all(dir, ec);  // left by a killed sweep
+      fs::create_directories(dir, ec);
+      if (ec) {
+        throw core::ConfigError(
+            fmt::format("sweep: cannot create scratch folder {}: {}", dir.string(), ec.message()));
+      }
+      const pid_t pid = start_point(spec, *p, dir, options.rlisim);
+      running.emplace(pid, Running{p, dir, Clock::now(), utc_now()});
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      throw core::ConfigError(fmt::format("sweep: waiting for runs failed: {}", strerror(errno)));
+    }
+    const auto it = running.find(pid);
+    if (it == running.end())
+      continue;
+    const Running r = it->second;
+    running.erase(it);
+    PointTiming timing{.started_at = r.started_at,
+                       .finished_at = utc_now(),
+                       .wall_s = std::chrono::duration<double>(Clock::now() - r.start).count(),
+                       .host = host};
+    const bool exited = WIFEXITED(status);
+    const int code = exited ? WEXITSTATUS(status) : -1;
+    const fs::path out = r.dir / "out";
+    bool ok = exited && code == 0;
+    std::string error;
+    if (ok) {
+      try {
+        const auto summary = nlohmann::json::parse(read_file(out / "summary.json"));
+        const auto run_timing = fs::exists(out / "timing.json")
+                                    ? nlohmann::json::parse(read_file(out / "timing.json"))
+                                    : nlohmann::json();
+        store.record_done(sweep_hash, *r.point, timing, summary, run_timing);
+      } catch (const nlohmann::json::exception& e) {
+        ok = false;
+        error = fmt::format("the run's summary.json is unreadable: {}", e.what());
+      }
+    } else {
+      error = tail(read_file(r.dir / "stderr.txt"), 20);
+      if (!exited)
+        error += fmt::format("{}killed by signal {}", error.empty() ? "" : "\n", WTERMSIG(status));
+      if (error.empty())
+        error = fmt::format("exit code {} without a message", code);
+    }
+    if (!ok) {
+      store.record_failed(sweep_hash, *r.point, timing, error,
+                          exited ? std::optional<int>(code) : std::nullopt);
+      ++report.failed;
+    } else {
+      ++report.done;
+    }
+    std::error_code ec;
+    fs::remove_all(r.dir, ec);
+    ++completed;
+    if (options.progress) {
+      const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+      const double eta =
+          elapsed / static_cast<double>(completed) * static_cast<double>(to_run - completed);
+      fmt::print(options.progress, "[{}/{}] {} in {:.1f} s: {} (rep {}){}\n", completed, to_run,
+                 ok ? "done" : "FAILED", timing.wall_s,
+                 r.point->key.empty() ? "base" : r.point->key, r.point->repetition,
+                 completed < to_run ? fmt::format(", ETA {:.0f} s", eta) : "");
+      if (!ok)
+        fmt::print(options.progress, "  {}\n", error);
+    }
+  }
+  std::error_code ec;
+  fs::remove(scratch, ec);  // only if empty
+  report.wall_s = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+  return report;
+}
+
+}  // namespace rlisim::sweep
