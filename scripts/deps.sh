@@ -7,7 +7,7 @@ packages=(
   libpcap-dev zlib1g-dev libboost-graph-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libabsl-dev libsqlite3-dev
-  tshark tcpdump python3
+  tshark tcpdump python3 python3-pandas python3-matplotlib
 )
 
 missing=()
