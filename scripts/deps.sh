@@ -8,6 +8,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libabsl-dev libsqlite3-dev
   tshark tcpdump python3 python3-pandas python3-matplotlib
+  # A private single-node cluster for the `rlisim sweep slurm` test (started by the test, on
+  # its own configuration, key and ports; the packages' own services stay unconfigured).
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()
