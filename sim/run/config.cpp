@@ -302,13 +302,7 @@ std::string_view to_string(SourceKind kind) {
 ExperimentConfig parse_config(std::string_view text, const std::string& name,
                               const std::vector<std::string>& overrides,
                               const std::string& base_dir) {
-  toml::table root;
-  try {
-    root = toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    throw core::ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line,
-                                        e.source().begin.column, e.description()));
-  }
+  toml::table root = parse_toml(text, name);
   for (const auto& o : overrides)
     apply_override(root, o);
 

@@ -28,6 +28,15 @@ std::string describe_value(const toml::node& node) {
 
 }  // namespace
 
+toml::table parse_toml(std::string_view text, const std::string& name) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    throw core::ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line,
+                                        e.source().begin.column, e.description()));
+  }
+}
+
 TomlSection::TomlSection(const toml::table& table, std::string path, std::string file)
     : table_(&table), path_(std::move(path)), file_(std::move(file)) {}
 

@@ -19,6 +19,10 @@ class node;
 
 namespace rlisim::run {
 
+/// Parses TOML text; `name` (the file) goes into messages.
+/// @throws core::ConfigError "NAME:LINE:COLUMN: what is wrong" on a syntax error.
+toml::table parse_toml(std::string_view text, const std::string& name);
+
 /// A view of one table of a configuration file. Every getter records its key as known; finish()
 /// then rejects any key that no getter asked for, naming it and its line. Errors are
 /// core::ConfigError with "FILE:LINE: key 'a.b[0].c': expected ..., got ...".

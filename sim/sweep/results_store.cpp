@@ -309,9 +309,11 @@ std::int64_t ResultsStore::merge_from(const std::string& other) {
                       "(SELECT point_hash FROM incoming)",
                       table));
     }
-    Statement count(db_, "SELECT COUNT(*) FROM incoming");
-    count.step();
-    added = count.integer(0);
+    {
+      Statement count(db_, "SELECT COUNT(*) FROM incoming");
+      count.step();
+      added = count.integer(0);
+    }
     db_.exec("DROP TABLE incoming");
     tx.commit();
   } catch (...) {

@@ -162,7 +162,7 @@ const std::vector<EstimatorColumn>& estimator_columns() {
         from_e("/interference/zero")},
       C{{"negative_fraction", "REAL", "RLI: interference_negative / flows with a change"},
         from_e("/interference/negative_fraction")},
-      C{{"max_abs_delta_s", "REAL", "RLI: largest |change of a flow's true mean delay|, s"},
+      C{{"max_abs_delta_s", "REAL", "RLI: largest absolute change of a flow's true mean delay, s"},
         from_e("/interference/max_abs_delta_s")},
       C{{"fate_changes", "INTEGER",
          "RLI: regular packets delivered in one run, dropped in the other"},

@@ -94,6 +94,13 @@ int sweep_slurm_command(const SweepSlurmArgs& args, std::ostream& out) {
   o.partition = args.partition;
   o.account = args.account;
   const std::string script = slurm_script(o);
+  // Slurm opens each task's --output file in this folder before the script runs.
+  std::error_code ec;
+  fs::create_directories(o.shard_dir, ec);
+  if (ec) {
+    throw core::ConfigError(
+        fmt::format("sweep slurm: cannot create {}: {}", o.shard_dir, ec.message()));
+  }
   if (!args.out) {
     out << script;
     return 0;

@@ -128,6 +128,10 @@ std::string default_database(const SweepSpec& spec) {
 SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
                       const SweepOptions& options) {
   const auto sweep_start = Clock::now();
+  if (const auto parent = fs::path(options.database).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);  // a failure shows when the database is opened
+  }
   ResultsStore store(options.database);
   store.record_sweep(spec, points.size());
   const std::string sweep_hash = content_hash(spec.text);

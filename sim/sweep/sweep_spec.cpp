@@ -8,6 +8,7 @@
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
@@ -43,6 +44,10 @@ std::string toml_text(const toml::node& node) {
     if (std::isinf(v))
       return v > 0 ? "inf" : "-inf";
     return number_text(v, false);
+  }
+  if (const auto* str = node.as_string()) {
+    // A JSON string literal is also a TOML basic string (same escapes), always double-quoted.
+    return nlohmann::json(str->get()).dump();
   }
   std::ostringstream out;
   node.visit([&out](const auto& v) { out << v; });
@@ -226,13 +231,7 @@ std::uint64_t derive_seed(const std::string& point_key, std::int64_t repetition,
 
 SweepSpec parse_sweep(const std::string& text, const std::string& name,
                       const std::string& base_dir) {
-  toml::table root;
-  try {
-    root = toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    throw core::ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line,
-                                        e.source().begin.column, e.description()));
-  }
+  toml::table root = run::parse_toml(text, name);
   SweepSpec spec;
   spec.file = name;
   spec.text = text;
