@@ -284,6 +284,16 @@ StoreCounts ResultsStore::counts() {
   return c;
 }
 
+std::vector<ResultsStore::Failure> ResultsStore::failures() {
+  std::vector<Failure> out;
+  Statement st(db_,
+               "SELECT point_index, point_key, repetition, error FROM points "
+               "WHERE status = 'failed' ORDER BY point_index, point_hash");
+  while (st.step())
+    out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3)});
+  return out;
+}
+
 std::int64_t ResultsStore::merge_from(const std::string& other) {
   if (!std::filesystem::exists(other))
     throw StoreError(fmt::format("{}: no such results database", other));

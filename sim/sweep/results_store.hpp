@@ -50,6 +50,15 @@ class ResultsStore {
   void record_failed(const std::string& sweep_hash, const Point& point, const PointTiming& timing,
                      const std::string& error, std::optional<int> exit_code);
   StoreCounts counts();
+  /// A failed point: where it is in its manifest and what went wrong.
+  struct Failure {
+    std::int64_t index;
+    std::string key;
+    std::int64_t repetition;
+    std::string error;
+  };
+  /// The failed points, by manifest index.
+  std::vector<Failure> failures();
   /// Adds every point of `other` that this database lacks (or has only as failed), each with
   /// its rows, in one transaction; returns how many points were added.
   /// @throws StoreError if `other` cannot be read or has another schema version.

@@ -149,6 +149,15 @@ int sweep_status_command(const std::string& database, std::ostream& out) {
   ResultsStore store(database);
   const auto c = store.counts();
   fmt::print(out, "{}: {} done, {} failed\n", database, c.done, c.failed);
+  for (const auto& f : store.failures()) {
+    // The last line of a run's error output says what stopped it.
+    std::string last = f.error;
+    while (!last.empty() && last.back() == '\n')
+      last.pop_back();
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    fmt::print(out, "  failed: point {} ({}, repetition {}): {}\n", f.index,
+               f.key.empty() ? "base" : f.key, f.repetition, last);
+  }
   return c.failed > 0 ? 1 : 0;
 }
 

@@ -127,6 +127,9 @@ rate = "1Gbps"
   }
   EXPECT_EQ(rlisim(fmt::format("sweep status '{}'", db), dir / "status.log"), 1);
   EXPECT_THAT(read_file(dir / "status.log"), HasSubstr("2 done, 2 failed"));
+  EXPECT_THAT(
+      read_file(dir / "status.log"),
+      HasSubstr("failed: point 1 (utilization.target=0.5, input=broken-pcap, repetition 0)"));
   // A rerun retries only the failed points and still holds one row per point.
   EXPECT_EQ(rlisim(run, dir / "rerun.log"), 1);
   EXPECT_THAT(read_file(dir / "rerun.log"), HasSubstr("2 already done, 2 to run"));
