@@ -1,0 +1,439 @@
+#!/usr/bin/python3
+"""Figures of an `rlisim sweep` results database: RLI and the baselines across utilization.
+
+  scripts/plot_sweep.py results/rli-reproduce/results.sqlite --out results/rli-reproduce/figures
+
+Writes PNG and PDF files into --out (one set per facet: parameters other than trace,
+utilization and policy, such as a buffer axis):
+
+  a_error_cdf_<trace>   per-flow relative error CDFs, one panel per utilization, a line per
+                        estimator (RLI: per policy); all flows and flows of >= 100 packets
+  b_median_error        median per-flow relative error against achieved utilization, a panel
+                        per trace (mean over runs, with the min-max spread when there are several)
+  c_overhead            reference bandwidth overhead (byte and packet share, log y) per policy
+                        and trace against achieved utilization
+  d_interference_cdf    CDF of |delta| (true mean delay with references - without) for flows
+                        with positive (PI) and negative (NI) interference, per trace, at the
+                        highest utilization (log x); a panel per policy
+  e_loss_difference     regular-packet loss rate with references minus without, against
+                        achieved utilization, per trace and policy; plus both loss rates
+
+A figure without data (no baselines, interference off, no drops) is skipped with a message.
+Needs Debian's python3-pandas and python3-matplotlib (run with /usr/bin/python3).
+"""
+import argparse
+import json
+import pathlib
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import sweepdb  # noqa: E402
+
+TRACE_STYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*"]
+ERR_FLOOR = 1e-4  # relative errors below this (exact estimates) are drawn at it
+LOSS_LINTHRESH = 1e-7  # loss-rate differences: linear within +-1e-7 (one lost packet in 1e7)
+
+
+class Plotter:
+    def __init__(self, data, out, cdf_utils=None):
+        self.data = data
+        self.out = pathlib.Path(out)
+        self.cdf_utils = cdf_utils
+        self.written = []
+        self.skipped = []
+        self.facet = ""
+        order = data.series_order()
+        cmap = plt.get_cmap("tab10")
+        self.color = {s: cmap(i % 10) for i, s in enumerate(order)}
+        self.policy_color = {p: cmap(i % 10) for i, p in enumerate(data.policies())}
+        self.trace_style = {t: TRACE_STYLES[i % len(TRACE_STYLES)]
+                            for i, t in enumerate(data.traces())}
+
+    def skip(self, name, why):
+        self.skipped.append({"name": name, "facet": self.facet, "why": why})
+        print(f"plot_sweep: skipping {name}: {why}", file=sys.stderr)
+
+    def save(self, fig, name):
+        self.out.mkdir(parents=True, exist_ok=True)
+        for ext in ("png", "pdf"):
+            path = self.out / f"{name}.{ext}"
+            fig.savefig(path, dpi=130 if ext == "png" else None, bbox_inches="tight")
+        self.written.append({"name": name, "facet": self.facet, "kind": name[0]})
+        plt.close(fig)
+        print(f"plot_sweep: wrote {self.out / name}.png/.pdf", file=sys.stderr)
+
+    def all(self):
+        for facet in self.data.facets():
+            self.facet = facet
+            suffix = facet_suffix(facet)
+            for trace in self.data.traces():
+                self.error_cdfs(facet, trace, suffix)
+            self.median_error(facet, suffix)
+            self.overhead(facet, suffix)
+            self.interference(facet, suffix)
+            self.loss_difference(facet, suffix)
+        self.out.mkdir(parents=True, exist_ok=True)
+        manifest = {"figures": self.written, "skipped": self.skipped}
+        (self.out / "figures.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+    # (a) per-flow relative-error CDFs
+    def error_cdfs(self, facet, trace, suffix):
+        name = f"a_error_cdf_{safe(trace)}{suffix}"
+        pts = self.data.points
+        sel = pts[(pts["facet"] == facet) & (pts["trace"] == trace)]
+        cdfs = self.data.cdfs.merge(sel[["point_hash", "util_target", "policy"]], on="point_hash")
+        cdfs = cdfs[cdfs["metric"] == "mean_rel_err"]
+        if cdfs.empty:
+            return self.skip(name, f"no per-flow error CDFs for trace {trace}")
+        cdfs = cdfs.assign(series=sweepdb.series_labels(cdfs))
+        utils = pick_utils(sorted(cdfs["util_target"].dropna().unique()), self.cdf_utils)
+        classes = [c for c in (1, 100) if not cdfs[cdfs["min_packets"] == c].empty]
+        # Up to where the slowest curve passes 99.5 % (the last flows' errors reach 1000s of %).
+        body = cdfs[cdfs["fraction"] <= 0.995]["x"]
+        xmax = 10 ** np.ceil(np.log10(max(1.0, body.max() if not body.empty else 1.0)))
+        grid = np.logspace(np.log10(ERR_FLOOR), np.log10(xmax), 400)
+        fig, axes = plt.subplots(len(classes), len(utils), squeeze=False, sharex=True,
+                                 sharey=True, figsize=(3.6 * len(utils) + 1.5, 3.2 * len(classes)))
+        order = self.data.series_order()
+        for r, cls in enumerate(classes):
+            for c, u in enumerate(utils):
+                ax = axes[r][c]
+                here = cdfs[(cdfs["min_packets"] == cls) & (cdfs["util_target"] == u)]
+                achieved = sel[sel["util_target"] == u]["utilization"].mean()
+                for s in [s for s in order if s in set(here["series"])]:
+                    rows = here[here["series"] == s]
+                    y = sweepdb.cdf_on_grid(rows, grid)
+                    ax.plot(grid, y, color=self.color[s], label=s, lw=1.4)
+                ax.set_xscale("log")
+                ax.set_xlim(ERR_FLOOR, xmax)
+                ax.set_ylim(0, 1.01)
+                ax.axvline(0.1, color="0.6", lw=0.6, ls=":")
+                ax.grid(True, which="major", alpha=0.3)
+                cls_text = "all flows" if cls == 1 else f"flows >= {cls} packets"
+                ax.set_title(f"target {u:g} (achieved {achieved:.2f}), {cls_text}", fontsize=9)
+                if r == len(classes) - 1:
+                    ax.set_xlabel("per-flow relative error of the mean delay")
+                if c == 0:
+                    ax.set_ylabel("fraction of flows (CDF)")
+        handles, labels = unique_legend(axes)
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+        fig.suptitle(f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}"
+                     f"{runs_note(sel)}\n(errors below {ERR_FLOOR:g} drawn at {ERR_FLOOR:g}; "
+                     f"dotted line: 10 %)", fontsize=10)
+        fig.tight_layout()
+        self.save(fig, name)
+
+    # (b) median error against utilization
+    def median_error(self, facet, suffix):
+        name = f"b_median_error{suffix}"
+        res = self.data.results[self.data.results["facet"] == facet]
+        metrics = [(m, t) for m, t in [("mean_err_median", "all flows"),
+                                       ("mean_err_median_100", "flows >= 100 packets")]
+                   if m in res.columns and res[m].notna().any()]
+        if res.empty or not metrics:
+            return self.skip(name, "no median errors in the database")
+        traces = sorted(res["trace"].unique())
+        fig, axes = plt.subplots(len(metrics), len(traces), squeeze=False, sharex=True,
+                                 figsize=(4.6 * len(traces) + 1.8, 3.4 * len(metrics)))
+        multi = False
+        for r, (metric, what) in enumerate(metrics):
+            for c, trace in enumerate(traces):
+                ax = axes[r][c]
+                agg = sweepdb.aggregate(res[res["trace"] == trace],
+                                        ["series", "util_target"], metric)
+                for i, s in enumerate(self.data.series_order(res)):
+                    a = agg[agg["series"] == s].sort_values("utilization")
+                    if a.empty:
+                        continue
+                    multi = multi or a["n"].max() > 1
+                    draw_line(ax, a, 100.0, self.color[s], MARKERS[i % len(MARKERS)], s)
+                log_axis(ax.yaxis)
+                ax.grid(True, which="both", alpha=0.3)
+                ax.set_title(f"trace {trace}: {what}", fontsize=9)
+                if r == len(metrics) - 1:
+                    ax.set_xlabel("achieved utilization of the egress port")
+                if c == 0:
+                    ax.set_ylabel("median per-flow relative error\nof the mean delay (%)")
+        handles, labels = unique_legend(axes)
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+        spread = "; mean over runs, bars: min-max" if multi else ""
+        fig.suptitle(f"Median per-flow relative error vs utilization, per estimator and RLI "
+                     f"policy{facet_title(facet)}{spread}", fontsize=10)
+        fig.tight_layout()
+        self.save(fig, name)
+
+    # (c) reference overhead against utilization
+    def overhead(self, facet, suffix):
+        name = f"c_overhead{suffix}"
+        res = self.data.results
+        rli = res[(res["facet"] == facet) & (res["estimator"] == "rli")]
+        metrics = [(m, t) for m, t in [("ref_byte_share", "byte share"),
+                                       ("ref_packet_share", "packet share")]
+                   if m in rli.columns and (rli[m] > 0).any()]
+        if rli.empty or not metrics:
+            return self.skip(name, "no RLI reference overhead in the database")
+        fig, axes = plt.subplots(1, len(metrics), squeeze=False, figsize=(5.2 * len(metrics) + 2, 4))
+        multi = False
+        for c, (metric, what) in enumerate(metrics):
+            ax = axes[0][c]
+            agg = sweepdb.aggregate(rli[rli[metric] > 0], ["policy", "trace", "util_target"], metric)
+            for i, p in enumerate(self.data.policies()):
+                for t in self.data.traces():
+                    a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")
+                    if a.empty:
+                        continue
+                    multi = multi or a["n"].max() > 1
+                    draw_line(ax, a, 1.0, self.policy_color[p], MARKERS[i % len(MARKERS)],
+                              f"{p}, {t}", ls=self.trace_style[t])
+            log_axis(ax.yaxis)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.set_xlabel("achieved utilization of the egress port")
+            ax.set_ylabel(f"reference {what}\n(references / all {what.split()[0]}s sent)")
+            ax.set_title(f"RLI reference overhead: {what}", fontsize=9)
+        handles, labels = unique_legend(axes)
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+                   title="policy, trace")
+        fig.suptitle(f"Reference bandwidth overhead vs utilization{facet_title(facet)}"
+                     f"{'; mean over runs, bars: min-max' if multi else ''}", fontsize=10)
+        fig.tight_layout()
+        self.save(fig, name)
+
+    # (d) interference CDFs at the highest utilization
+    def interference(self, facet, suffix):
+        name = f"d_interference_cdf{suffix}"
+        pts = self.data.points[self.data.points["facet"] == facet]
+        cdfs = self.data.cdfs[self.data.cdfs["metric"].isin(
+            ["interference_positive_s", "interference_negative_s"])]
+        cdfs = cdfs.merge(pts[["point_hash", "trace", "util_target", "policy", "utilization"]],
+                          on="point_hash")
+        if cdfs.empty:
+            return self.skip(name, "no interference CDFs (rli.interference off, or no flow "
+                             "changed its mean delay)")
+        top = cdfs["util_target"].max()
+        cdfs = cdfs[cdfs["util_target"] == top]
+        res = self.data.results
+        counts = res[(res["facet"] == facet) & (res["estimator"] == "rli")
+                     & (res["util_target"] == top)]
+        policies = [p for p in self.data.policies() if p in set(cdfs["policy"])]
+        lo = max(1e-10, cdfs[cdfs["x"] > 0]["x"].min() / 2)
+        xmin = min(1e-6, 10 ** np.floor(np.log10(lo)))
+        xmax = max(1e-1, 10 ** np.ceil(np.log10(cdfs["x"].max())))
+        grid = np.logspace(np.log10(xmin), np.log10(xmax), 500)
+        fig, axes = plt.subplots(1, len(policies), squeeze=False, sharey=True,
+                                 figsize=(4.6 * len(policies) + 2, 3.8))
+        cmap = plt.get_cmap("tab10")
+        for c, p in enumerate(policies):
+            ax = axes[0][c]
+            for ti, t in enumerate(self.data.traces()):
+                here = cdfs[(cdfs["policy"] == p) & (cdfs["trace"] == t)]
+                cnt = counts[(counts["policy"] == p) & (counts["trace"] == t)]
+                for kind, metric, col, ls in [("PI", "interference_positive_s",
+                                               "interference_positive", "-"),
+                                              ("NI", "interference_negative_s",
+                                               "interference_negative", "--")]:
+                    rows = here[here["metric"] == metric]
+                    flows = int(cnt[col].sum()) if col in cnt.columns else 0
+                    if rows.empty:
+                        # A curve with no flows cannot be drawn; the legend still says so.
+                        ax.plot([], [], color=cmap(ti), ls=ls, label=f"{t.upper()}-{kind} (0 flows)")
+                        continue
+                    ax.plot(grid, sweepdb.cdf_on_grid(rows, grid), color=cmap(ti), ls=ls,
+                            lw=1.5, label=f"{t.upper()}-{kind} ({flows} flows)")
+            achieved = here_util(pts, top, p)
+            ax.axvspan(1e-6, 1e-1, color="0.9", zorder=0)
+            ax.set_xscale("log")
+            ax.set_xlim(xmin, xmax)
+            ax.set_ylim(0, 1.01)
+            ax.grid(True, which="major", alpha=0.3)
+            ax.set_xlabel("|per-flow change of the true mean delay| (s)")
+            if c == 0:
+                ax.set_ylabel("fraction of flows (CDF)")
+            ax.set_title(f"policy {p}, utilization target {top:g} (achieved {achieved:.2f})",
+                         fontsize=9)
+            ax.legend(fontsize=7, loc="lower right")
+        fig.suptitle(f"Delay interference of RLI references, PI: delay rose, NI: fell"
+                     f"{facet_title(facet)}\n(shaded: the paper's axis range 1e-6 to 1e-1 s)",
+                     fontsize=10)
+        fig.tight_layout()
+        self.save(fig, name)
+
+    # (e) loss-rate difference against utilization
+    def loss_difference(self, facet, suffix):
+        name = f"e_loss_difference{suffix}"
+        res = self.data.results
+        rli = res[(res["facet"] == facet) & (res["estimator"] == "rli")]
+        if rli.empty or "loss_rate_difference" not in rli.columns \
+                or rli["loss_rate_difference"].isna().all():
+            return self.skip(name, "no loss-rate difference (rli.interference off)")
+        fig, axes = plt.subplots(1, 2, squeeze=False, figsize=(11.5, 4))
+        ax = axes[0][0]
+        agg = sweepdb.aggregate(rli, ["policy", "trace", "util_target"], "loss_rate_difference")
+        multi = False
+        for i, p in enumerate(self.data.policies()):
+            for t in self.data.traces():
+                a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")
+                if a.empty:
+                    continue
+                multi = multi or a["n"].max() > 1
+                draw_line(ax, a, 1.0, self.policy_color[p], MARKERS[i % len(MARKERS)],
+                          f"{p}, {t}", ls=self.trace_style[t])
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.axhline(1e-5, color="tab:red", lw=0.8, ls=":", label="paper: at most 1e-5 up to ~0.8")
+        # Symmetric log: differences span 1e-7 to 1e-2 and may be negative.
+        symlog_axis(ax, agg["min"].min(), agg["max"].max())
+        ax.grid(True, alpha=0.3)
+        xlim = ax.get_xlim()
+        ax.set_xlabel("achieved utilization of the egress port")
+        ax.set_ylabel("loss rate with references - without\n(regular packets; symlog, linear "
+                      "within +-1e-7)")
+        ax.set_title("loss-rate difference", fontsize=9)
+        ax.legend(fontsize=7, title="policy, trace", title_fontsize=7)
+        ax = axes[0][1]
+        drawn = False
+        for col, ls, what in [("loss_rate_without", "--", "without refs"),
+                              ("loss_rate_with", "-", "with refs")]:
+            one = rli[rli["policy"] == self.data.policies()[0]]
+            agg = sweepdb.aggregate(one[one[col] > 0], ["trace", "util_target"], col)
+            for ti, t in enumerate(self.data.traces()):
+                a = agg[agg["trace"] == t].sort_values("utilization")
+                if a.empty:
+                    continue
+                drawn = True
+                draw_line(ax, a, 1.0, plt.get_cmap("tab10")(ti), MARKERS[ti], f"{t}, {what}",
+                          ls=ls)
+        if drawn:
+            ax.set_xlim(xlim)
+            ax.set_yscale("log")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.set_xlabel("achieved utilization of the egress port")
+            ax.set_ylabel("regular-packet loss rate")
+            ax.set_title(f"loss rates, policy {self.data.policies()[0]} (zero: not drawn)",
+                         fontsize=9)
+            ax.legend(fontsize=7)
+        else:
+            fig.delaxes(ax)
+            print(f"plot_sweep: {name}: no regular packet was dropped; loss-rate panel left out",
+                  file=sys.stderr)
+        fig.suptitle(f"Loss-rate difference vs utilization{facet_title(facet)}"
+                     f"{'; mean over runs, bars: min-max' if multi else ''}", fontsize=10)
+        fig.tight_layout()
+        self.save(fig, name)
+
+
+def draw_line(ax, a, scale, color, marker, label, ls="-"):
+    x = a["utilization"].to_numpy()
+    y = a["mean"].to_numpy() * scale
+    if a["n"].max() > 1:
+        err = np.vstack([y - a["min"].to_numpy() * scale, a["max"].to_numpy() * scale - y])
+        ax.errorbar(x, y, yerr=err, color=color, marker=marker, ms=4, ls=ls, lw=1.3,
+                    capsize=2, label=label)
+    else:
+        ax.plot(x, y, color=color, marker=marker, ms=4, ls=ls, lw=1.3, label=label)
+
+
+def here_util(pts, target, policy):
+    sel = pts[(pts["util_target"] == target) & (pts["policy"] == policy)]
+    return sel["utilization"].mean()
+
+
+def pick_utils(available, wanted):
+    if wanted:
+        return [min(available, key=lambda a: abs(a - w)) for w in wanted]
+    if len(available) <= 4:
+        return list(available)
+    idx = np.unique(np.round(np.linspace(0, len(available) - 1, 4)).astype(int))
+    return [available[i] for i in idx]
+
+
+def unique_legend(axes):
+    seen = {}
+    for row in axes:
+        for ax in row:
+            for h, l in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(l, h)
+    return list(seen.values()), list(seen.keys())
+
+
+def symlog_axis(ax, lo, hi):
+    """Symmetric log y axis from the data's range: ticks at 0 and at every decade from the
+    linear threshold up (and down, when there are negative values)."""
+    ax.set_yscale("symlog", linthresh=LOSS_LINTHRESH)
+    top = int(np.ceil(np.log10(max(hi, 1e-5, LOSS_LINTHRESH))))
+    bottom = int(np.ceil(np.log10(-lo))) if lo < -LOSS_LINTHRESH else None
+    first = int(np.log10(LOSS_LINTHRESH))
+    ticks = [0.0] + [10.0 ** k for k in range(first, top + 1)]
+    if bottom is not None:
+        ticks = [-(10.0 ** k) for k in range(bottom, first - 1, -1)] + ticks
+    ax.set_yticks(ticks)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda v, _pos: "0" if v == 0 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")))
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_ylim(-(10.0 ** bottom) * 1.3 if bottom is not None else -LOSS_LINTHRESH * 0.5,
+                10.0 ** top * 1.3)
+
+
+def log_axis(axis):
+    """Log scale labelled at 1, 2 and 5 of every decade: the ranges here span few decades."""
+    axis.axes.set_yscale("log") if axis.axis_name == "y" else axis.axes.set_xscale("log")
+    axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def runs_note(sel):
+    n = sel.groupby(["util_target", "policy"]).size().max() if not sel.empty else 0
+    return f" (CDF pooled over {n} runs per point)" if n > 1 else ""
+
+
+def facet_title(facet):
+    return f", {facet}" if facet else ""
+
+
+def facet_suffix(facet):
+    return f"_{safe(facet)}" if facet else ""
+
+
+def safe(text):
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("db", help="results database of rlisim sweep")
+    p.add_argument("--out", required=True, help="folder for the figures")
+    p.add_argument("--trace-param", help="parameter naming the trace (default: trace, "
+                   "source.0.profile or source.0.path, whichever the sweep has)")
+    p.add_argument("--util-param", help="parameter holding the utilization target (default: "
+                   "utilization.target)")
+    p.add_argument("--policy-param", help="parameter naming the RLI policy (default: policy)")
+    p.add_argument("--cdf-utils", type=float, nargs="+",
+                   help="utilization targets of the error-CDF panels (default: up to 4 spread "
+                   "over the sweep)")
+    args = p.parse_args(argv)
+    if not pathlib.Path(args.db).is_file():
+        p.error(f"{args.db}: no such database")
+    try:
+        data = sweepdb.SweepData(args.db, args.trace_param, args.util_param, args.policy_param)
+    except ValueError as e:
+        print(f"plot_sweep: {e}", file=sys.stderr)
+        return 2
+    if data.points.empty:
+        print(f"plot_sweep: {args.db} holds no finished point", file=sys.stderr)
+        return 1
+    plotter = Plotter(data, args.out, args.cdf_utils)
+    plotter.all()
+    print(f"plot_sweep: {len(plotter.written)} figures in {args.out}, "
+          f"{len(plotter.skipped)} skipped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# End-to-end test of scripts/reproduce-rli, plot_sweep.py and sweep_report.py on a tiny sweep
+# (0.05 s traces, 2 traces x 2 utilizations x 3 policies), then of the figure skipping on a
+# sweep without baselines and without interference.
+# Usage: tests/scripts/test_plot_sweep.sh RLISIM_BINARY WORKDIR   (exit 77: skipped)
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 RLISIM_BINARY WORKDIR" >&2
+  exit 2
+fi
+rlisim=$(realpath "$1")
+work=$2
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+py=/usr/bin/python3
+
+if ! "$py" -c 'import pandas, matplotlib' 2>/dev/null; then
+  echo "SKIP: $py lacks pandas or matplotlib (Debian: python3-pandas python3-matplotlib)"
+  exit 77
+fi
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+nonempty() {
+  [[ -s $1 ]] || fail "missing or empty: $1"
+}
+
+rm -rf "$work"
+mkdir -p "$work"
+work=$(realpath "$work")
+
+# 1. The whole reproduction, tiny.
+out=$work/repro
+args=(--rlisim "$rlisim" --out "$out" --jobs 2 --duration 50ms --utilizations 0.5 0.9)
+"$repo/scripts/reproduce-rli" "${args[@]}" >"$work/repro1.log" 2>&1 ||
+  { cat "$work/repro1.log" >&2; fail "reproduce-rli exited with $?"; }
+for name in a_error_cdf_chic a_error_cdf_sanj b_median_error c_overhead d_interference_cdf \
+  e_loss_difference; do
+  nonempty "$out/figures/$name.png"
+  nonempty "$out/figures/$name.pdf"
+done
+report=$out/report.md
+nonempty "$report"
+for heading in "## Wall time" "## Comparison with the paper" \
+  "### Median relative error of the per-flow mean (%), all flows" \
+  "### Coverage" "### Reference overhead per policy" "### Interference and loss" \
+  "### Loss-rate difference"; do
+  grep -qF -- "$heading" "$report" || fail "report.md lacks '$heading'"
+done
+# Every table row of the error table: 2 traces x 2 utilizations, 7 estimator columns.
+rows=$(awk '/^### Median relative error of the per-flow mean \(%\), all flows/{t=1; next}
+            t && /^\| (chic|sanj) /{n++} t && /^$/ && n{exit} END{print n+0}' "$report")
+[[ $rows -eq 4 ]] || fail "error table has $rows rows, expected 4"
+grep -q "RLI static-100 | RLI adaptive-A | RLI adaptive-B | LDA | NetFlow (naive) | Multiflow |" \
+  "$report" || fail "error table lacks the estimator columns"
+grep -qF "](../repro/figures/" "$report" && fail "figure links are not relative to report.md"
+grep -qF "](figures/b_median_error.png)" "$report" || fail "report.md does not link figure b"
+
+# 2. Rerun: traces kept, every point skipped.
+"$repo/scripts/reproduce-rli" "${args[@]}" >"$work/repro2.log" 2>&1 ||
+  { cat "$work/repro2.log" >&2; fail "reproduce-rli rerun exited with $?"; }
+grep -q "(0 now, 12 before)" "$work/repro2.log" || fail "the rerun did not skip the 12 points"
+[[ $(grep -c "present with the same parameters, kept" "$work/repro2.log") -eq 2 ]] ||
+  fail "the rerun regenerated traces"
+
+# 3. No baselines, no interference: figures d and e are skipped with a message, none is empty.
+bare=$work/bare
+mkdir -p "$bare"
+cat >"$bare/base.toml" <<'EOF'
+seed = 1
+[[source]]
+kind = "synthetic"
+profile = "chic"
+rate = "1Gbps"
+duration = "50ms"
+[[router.port]]
+rate = "10Gbps"
+buffer_packets = 1000
+[utilization]
+target = 0.5
+[rli]
+policy = "static"
+interference = false
+EOF
+cat >"$bare/sweep.toml" <<'EOF'
+base = "base.toml"
+[[axis]]
+key = "utilization.target"
+values = [0.3, 0.7]
+[[axis]]
+key = "rli.n"
+values = [10, 100]
+EOF
+"$rlisim" sweep "$bare/sweep.toml" --db "$bare/results.sqlite" --jobs 2 --quiet
+"$py" "$repo/scripts/plot_sweep.py" "$bare/results.sqlite" --out "$bare/figures" \
+  2>"$bare/plot.log" || { cat "$bare/plot.log" >&2; fail "plot_sweep.py failed on the bare sweep"; }
+for name in a_error_cdf_trace b_median_error c_overhead; do
+  nonempty "$bare/figures/$name.png"
+  nonempty "$bare/figures/$name.pdf"
+done
+for name in d_interference_cdf e_loss_difference; do
+  [[ ! -e $bare/figures/$name.png ]] || fail "$name drawn without interference data"
+  grep -q "skipping $name" "$bare/plot.log" || fail "no message for the skipped $name"
+done
+"$py" "$repo/scripts/sweep_report.py" "$bare/results.sqlite" --out "$bare" \
+  --figures "$bare/figures" || fail "sweep_report.py failed on the bare sweep"
+grep -q "RLI static-10 | RLI static-100" "$bare/report.md" ||
+  fail "bare report lacks the per-n RLI columns"
+grep -q "not drawn (no interference CDFs" "$bare/report.md" ||
+  fail "bare report does not say why figure d is missing"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "OK: tiny reproduction, rerun and bare sweep"
