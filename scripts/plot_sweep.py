@@ -50,10 +50,9 @@ class Plotter:
         self.written = []
         self.skipped = []
         self.facet = ""
-        order = data.series_order()
-        cmap = plt.get_cmap("tab10")
-        self.color = {s: cmap(i % 10) for i, s in enumerate(order)}
-        self.policy_color = {p: cmap(i % 10) for i, p in enumerate(data.policies())}
+        self.color = series_colors(data.series_order())
+        pcmap = plt.get_cmap("tab10")
+        self.policy_color = {p: pcmap(i % 10) for i, p in enumerate(data.policies())}
         self.trace_style = {t: TRACE_STYLES[i % len(TRACE_STYLES)]
                             for i, t in enumerate(data.traces())}
 
@@ -126,7 +125,7 @@ class Plotter:
         handles, labels = unique_legend(axes)
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
         fig.suptitle(f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}"
-                     f"{runs_note(sel)}\n(errors below {ERR_FLOOR:g} drawn at {ERR_FLOOR:g}; "
+                     f"{runs_note(sel)}\n(errors below {sci(ERR_FLOOR)} drawn at {sci(ERR_FLOOR)}; "
                      f"dotted line: 10 %)", fontsize=10)
         fig.tight_layout()
         self.save(fig, name)
@@ -227,11 +226,15 @@ class Plotter:
         xmin = min(1e-6, 10 ** np.floor(np.log10(lo)))
         xmax = max(1e-1, 10 ** np.ceil(np.log10(cdfs["x"].max())))
         grid = np.logspace(np.log10(xmin), np.log10(xmax), 500)
-        fig, axes = plt.subplots(1, len(policies), squeeze=False, sharey=True,
-                                 figsize=(4.6 * len(policies) + 2, 3.8))
+        ncols = min(4, len(policies))
+        nrows = -(-len(policies) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharey=True,
+                                 figsize=(4.6 * ncols + 0.5, 3.6 * nrows + 0.6))
+        for extra in range(len(policies), nrows * ncols):
+            fig.delaxes(axes[extra // ncols][extra % ncols])
         cmap = plt.get_cmap("tab10")
         for c, p in enumerate(policies):
-            ax = axes[0][c]
+            ax = axes[c // ncols][c % ncols]
             for ti, t in enumerate(self.data.traces()):
                 here = cdfs[(cdfs["policy"] == p) & (cdfs["trace"] == t)]
                 cnt = counts[(counts["policy"] == p) & (counts["trace"] == t)]
@@ -241,12 +244,14 @@ class Plotter:
                                                "interference_negative", "--")]:
                     rows = here[here["metric"] == metric]
                     flows = int(cnt[col].sum()) if col in cnt.columns else 0
+                    runs = f" in {len(cnt)} runs" if len(cnt) > 1 else ""
                     if rows.empty:
                         # A curve with no flows cannot be drawn; the legend still says so.
-                        ax.plot([], [], color=cmap(ti), ls=ls, label=f"{t.upper()}-{kind} (0 flows)")
+                        ax.plot([], [], color=cmap(ti), ls=ls,
+                                label=f"{t.upper()}-{kind} (0 flows{runs})")
                         continue
                     ax.plot(grid, sweepdb.cdf_on_grid(rows, grid), color=cmap(ti), ls=ls,
-                            lw=1.5, label=f"{t.upper()}-{kind} ({flows} flows)")
+                            lw=1.5, label=f"{t.upper()}-{kind} ({flows} flows{runs})")
             achieved = here_util(pts, top, p)
             ax.axvspan(1e-6, 1e-1, color="0.9", zorder=0)
             ax.set_xscale("log")
@@ -254,7 +259,7 @@ class Plotter:
             ax.set_ylim(0, 1.01)
             ax.grid(True, which="major", alpha=0.3)
             ax.set_xlabel("|per-flow change of the true mean delay| (s)")
-            if c == 0:
+            if c % ncols == 0:
                 ax.set_ylabel("fraction of flows (CDF)")
             ax.set_title(f"policy {p}, utilization target {top:g} (achieved {achieved:.2f})",
                          fontsize=9)
@@ -273,7 +278,11 @@ class Plotter:
         if rli.empty or "loss_rate_difference" not in rli.columns \
                 or rli["loss_rate_difference"].isna().all():
             return self.skip(name, "no loss-rate difference (rli.interference off)")
-        fig, axes = plt.subplots(1, 2, squeeze=False, figsize=(11.5, 4))
+        if not ((rli["loss_rate_with"] > 0) | (rli["loss_rate_without"] > 0)).any():
+            return self.skip(name, "no regular packet was dropped with or without references: "
+                             "the loss-rate difference is 0 at every point")
+        fig, axes = plt.subplots(1, 2, squeeze=False, figsize=(13, 4.2),
+                                 gridspec_kw={"width_ratios": [1.25, 1]})
         ax = axes[0][0]
         agg = sweepdb.aggregate(rli, ["policy", "trace", "util_target"], "loss_rate_difference")
         multi = False
@@ -290,42 +299,54 @@ class Plotter:
         # Symmetric log: differences span 1e-7 to 1e-2 and may be negative.
         symlog_axis(ax, agg["min"].min(), agg["max"].max())
         ax.grid(True, alpha=0.3)
-        xlim = ax.get_xlim()
         ax.set_xlabel("achieved utilization of the egress port")
         ax.set_ylabel("loss rate with references - without\n(regular packets; symlog, linear "
                       "within +-1e-7)")
         ax.set_title("loss-rate difference", fontsize=9)
-        ax.legend(fontsize=7, title="policy, trace", title_fontsize=7)
-        ax = axes[0][1]
-        drawn = False
+        ax.legend(fontsize=7, title="policy, trace", title_fontsize=7, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))
+        # Loss rates themselves: without references (the same for every policy) and with the
+        # references of the first policy that dropped anything.
+        ax2 = axes[0][1]
+        ax2.sharex(ax)
+        policy = next(p for p in self.data.policies()
+                      if (rli[rli["policy"] == p][["loss_rate_with", "loss_rate_without"]] > 0)
+                      .any().any())
+        one = rli[rli["policy"] == policy]
         for col, ls, what in [("loss_rate_without", "--", "without refs"),
-                              ("loss_rate_with", "-", "with refs")]:
-            one = rli[rli["policy"] == self.data.policies()[0]]
+                              ("loss_rate_with", "-", f"with refs ({policy})")]:
             agg = sweepdb.aggregate(one[one[col] > 0], ["trace", "util_target"], col)
             for ti, t in enumerate(self.data.traces()):
                 a = agg[agg["trace"] == t].sort_values("utilization")
-                if a.empty:
-                    continue
-                drawn = True
-                draw_line(ax, a, 1.0, plt.get_cmap("tab10")(ti), MARKERS[ti], f"{t}, {what}",
-                          ls=ls)
-        if drawn:
-            ax.set_xlim(xlim)
-            ax.set_yscale("log")
-            ax.grid(True, which="both", alpha=0.3)
-            ax.set_xlabel("achieved utilization of the egress port")
-            ax.set_ylabel("regular-packet loss rate")
-            ax.set_title(f"loss rates, policy {self.data.policies()[0]} (zero: not drawn)",
-                         fontsize=9)
-            ax.legend(fontsize=7)
-        else:
-            fig.delaxes(ax)
-            print(f"plot_sweep: {name}: no regular packet was dropped; loss-rate panel left out",
-                  file=sys.stderr)
+                if not a.empty:
+                    draw_line(ax2, a, 1.0, plt.get_cmap("tab10")(ti), MARKERS[ti],
+                              f"{t}, {what}", ls=ls)
+        ax2.set_yscale("log")
+        ax2.grid(True, which="both", alpha=0.3)
+        ax2.set_xlabel("achieved utilization of the egress port")
+        ax2.set_ylabel("regular-packet loss rate")
+        ax2.set_title("loss rates (points with no loss are not drawn)", fontsize=9)
+        ax2.legend(fontsize=7)
         fig.suptitle(f"Loss-rate difference vs utilization{facet_title(facet)}"
                      f"{'; mean over runs, bars: min-max' if multi else ''}", fontsize=10)
         fig.tight_layout()
         self.save(fig, name)
+
+
+def series_colors(order):
+    """RLI static-n series in shades of one sequential map (n ordered), every other series in
+    its own tab10 colour, so that a grid over n stays readable next to the baselines."""
+    static = [s for s in order if s.startswith("RLI static")]
+    tab = plt.get_cmap("tab10")
+    colors = {}
+    palette = list(range(10))
+    if len(static) > 1:
+        shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(static)))
+        colors.update(dict(zip(static, shades)))
+        palette = [1, 3, 4, 5, 6, 7, 8]  # no blue, green or cyan next to the viridis shades
+    others = [s for s in order if s not in colors]
+    colors.update({s: tab(palette[i % len(palette)]) for i, s in enumerate(others)})
+    return colors
 
 
 def draw_line(ax, a, scale, color, marker, label, ls="-"):
@@ -374,7 +395,7 @@ def symlog_axis(ax, lo, hi):
         ticks = [-(10.0 ** k) for k in range(bottom, first - 1, -1)] + ticks
     ax.set_yticks(ticks)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-        lambda v, _pos: "0" if v == 0 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")))
+        lambda v, _pos: "0" if v == 0 else sci(v)))
     ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_ylim(-(10.0 ** bottom) * 1.3 if bottom is not None else -LOSS_LINTHRESH * 0.5,
                 10.0 ** top * 1.3)
@@ -393,12 +414,20 @@ def runs_note(sel):
     return f" (CDF pooled over {n} runs per point)" if n > 1 else ""
 
 
+def sci(v):
+    """1e-4, not 0.0001 or 1e-04."""
+    return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
 def facet_title(facet):
     return f", {facet}" if facet else ""
 
 
 def facet_suffix(facet):
-    return f"_{safe(facet)}" if facet else ""
+    """File-name suffix of a facet: the last part of each key ("buffer_packets-100")."""
+    parts = [f"{k.rsplit('.', 1)[-1]}-{v}" for k, _, v in
+             (p.partition("=") for p in facet.split(", "))] if facet else []
+    return "".join(f"_{safe(p)}" for p in parts)
 
 
 def safe(text):

@@ -325,7 +325,8 @@ def wall_time_lines(data, timing):
                          f"{st.get('sweep_s', 0):.0f} s, figures {st.get('figures_s', 0):.0f} s).")
             if len(inv) > 1:
                 total = sum(e.get("total_s", 0) for e in inv)
-                lines.append(f"- Over all {len(inv)} invocations (resumed runs): {total:.0f} s.")
+                lines.append(f"- Over all {len(inv)} invocations (each start counts; an "
+                             f"interrupted one up to its last finished stage): {total:.0f} s.")
     return lines
 
 
