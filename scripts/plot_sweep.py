@@ -179,11 +179,13 @@ class Plotter:
                    if m in rli.columns and (rli[m] > 0).any()]
         if rli.empty or not metrics:
             return self.skip(name, "no RLI reference overhead in the database")
-        fig, axes = plt.subplots(1, len(metrics), squeeze=False, figsize=(5.2 * len(metrics) + 2, 4))
+        fig, axes = plt.subplots(1, len(metrics), squeeze=False,
+                                 figsize=(5.2 * len(metrics) + 2, 4))
         multi = False
         for c, (metric, what) in enumerate(metrics):
             ax = axes[0][c]
-            agg = sweepdb.aggregate(rli[rli[metric] > 0], ["policy", "trace", "util_target"], metric)
+            agg = sweepdb.aggregate(rli[rli[metric] > 0], ["policy", "trace", "util_target"],
+                                    metric)
             for i, p in enumerate(self.data.policies()):
                 for t in self.data.traces():
                     a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")

@@ -33,9 +33,10 @@ def cell(values, scale=1.0, fmt="{:.1f}"):
     v = values.dropna() * scale
     if v.empty:
         return "-"
-    if len(v) == 1 or v.min() == v.max():
+    lo, hi = fmt.format(v.min()), fmt.format(v.max())
+    if len(v) == 1 or lo == hi:
         return fmt.format(v.mean())
-    return f"{fmt.format(v.mean())} ({fmt.format(v.min())}-{fmt.format(v.max())})"
+    return f"{fmt.format(v.mean())} ({lo}-{hi})"
 
 
 def table(header, rows):
@@ -110,11 +111,28 @@ def interference_table(data, facet):
                   "loss diff"], rows)
 
 
+def cost_table(data, facet):
+    res = data.results[data.results["facet"] == facet]
+    if not {"state_bytes", "export_bytes", "injected_packets"} <= set(res.columns):
+        return None
+    rows = []
+    for sname in data.series_order(res):
+        row = [sname]
+        for t in data.traces():
+            h = res[(res["series"] == sname) & (res["trace"] == t)]
+            row.append(f"{h['state_bytes'].mean() / 2**20:.1f} / "
+                       f"{h['export_bytes'].mean() / 2**20:.1f} / "
+                       f"{h['injected_packets'].mean():.0f}" if not h.empty else "-")
+        rows.append(row)
+    return table(["estimator"] + data.traces(), rows)
+
+
 def rng(values, scale=1.0, fmt="{:.1f}"):
     v = values.dropna() * scale
     if v.empty:
         return "-"
-    return fmt.format(v.min()) if v.min() == v.max() else f"{fmt.format(v.min())}-{fmt.format(v.max())}"
+    lo, hi = fmt.format(v.min()), fmt.format(v.max())
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def comparison(data, facet):
@@ -314,19 +332,20 @@ def wall_time_lines(data, timing):
         by = pts.groupby("policy")["wall_s"].mean()
         lines.append("- Mean wall time per point by policy: " +
                      ", ".join(f"{p} {by[p]:.1f} s" for p in data.policies() if p in by) + ".")
-    if timing:
-        inv = timing.get("invocations", [])
-        if inv:
-            last = inv[-1]
-            st = last.get("stages", {})
-            lines.append(f"- Whole reproduction, this invocation (`{last.get('command', '')}`, "
-                         f"started {last.get('started', '?')}): {last.get('total_s', 0):.0f} s "
-                         f"up to this report (traces {st.get('traces_s', 0):.0f} s, sweep "
-                         f"{st.get('sweep_s', 0):.0f} s, figures {st.get('figures_s', 0):.0f} s).")
-            if len(inv) > 1:
-                total = sum(e.get("total_s", 0) for e in inv)
-                lines.append(f"- Over all {len(inv)} invocations (each start counts; an "
-                             f"interrupted one up to its last finished stage): {total:.0f} s.")
+    inv = (timing or {}).get("invocations", [])
+    if inv:
+        lines.append("- Whole reproduction (scripts/reproduce-rli), every invocation; the last "
+                     "one wrote this report, so its total stops here; an interrupted one counts "
+                     "up to its last finished stage:\n")
+        rows = []
+        for e in inv:
+            st = e.get("stages", {})
+            rows.append([e.get("started", "?"), f"`{e.get('command', '')}`",
+                         f"{st.get('traces_s', 0):.0f}", f"{st.get('sweep_s', 0):.0f}",
+                         f"{st.get('figures_s', 0):.0f}", f"{e.get('total_s', 0):.0f}",
+                         "yes" if e.get("complete") else "no"])
+        lines.append(table(["started (UTC)", "command", "traces (s)", "sweep (s)",
+                            "figures (s)", "total (s)", "completed"], rows))
     return lines
 
 
@@ -342,11 +361,13 @@ def write_report(data, out, figures, timing, commands):
     names = [s[2] for s in sweepdb.sweep_texts(data) if s[2]]
     md.append(f"# Sweep report: {', '.join(dict.fromkeys(names)) or data.path}\n")
     runs = data.runs()
+    present = set(data.results["estimator"])
+    estimators = ", ".join(sweepdb.ESTIMATOR_NAMES.get(e, e) for e in sweepdb.ESTIMATOR_ORDER
+                           if e in present)
     md.append(f"Database `{data.path}`: {len(pts)} finished points, {len(data.failed)} failed. "
               f"Traces: {', '.join(data.traces())}. Utilization targets: "
               f"{', '.join(f'{u:g}' for u in sorted(pts['util_target'].dropna().unique()))}. "
-              f"RLI policies: {', '.join(data.policies())}. Estimators: "
-              f"{', '.join(sweepdb.ESTIMATOR_NAMES.get(e, e) for e in sweepdb.ESTIMATOR_ORDER if e in set(data.results['estimator']))}. "
+              f"RLI policies: {', '.join(data.policies())}. Estimators: {estimators}. "
               f"Runs per grid point: {runs}.\n")
     md.append("Errors are per-flow relative errors of the mean delay, |estimate - truth| / "
               "truth, over regular flows with at least one delivered packet; utilization is "
@@ -375,7 +396,10 @@ def write_report(data, out, figures, timing, commands):
                   "synthetic CAIDA-like traces (`rlisim trace gen`), not the CAIDA CHIC/SANJ "
                   "captures; the link rate is scaled to reach each utilization; the buffer size, "
                   "trace dates and any added load of the paper are unknown, so delays here are "
-                  "microseconds where the paper's interference reaches tens of milliseconds.\n")
+                  "microseconds where the paper's interference reaches tens of milliseconds. "
+                  "The NetFlow and Multiflow baselines run with their configured flow sampling "
+                  "(configs/compare.toml's default 1.0: a record for every flow, see the cost "
+                  "table), not with the sampled NetFlow the paper's comparison refers to.\n")
         md.append("## Figures\n")
         if figures:
             md += figure_lines(figures, out, facet)
@@ -391,11 +415,14 @@ def write_report(data, out, figures, timing, commands):
                  series_table(data, facet, "std_err_median")),
                 ("Coverage (% of flows with an estimate)",
                  series_table(data, facet, "flow_coverage")),
+                ("Cost per run: measurement state (MiB, both taps) / export (MiB) / injected "
+                 "packets; mean over the utilization points", cost_table(data, facet)),
                 ("Reference overhead per policy (% of packets / % of bytes sent to the port)",
                  policy_table(data, facet, [("ref_packet_share", "pkts %", 100, "{:.3g}"),
                                             ("ref_byte_share", "bytes %", 100, "{:.3g}")])),
                 ("Interference and loss (RLI, run with references vs the lock-step run "
-                 "without); NI fraction = NI / flows whose mean changed", interference_table(data, facet)),
+                 "without); NI fraction = NI / flows whose mean changed",
+                 interference_table(data, facet)),
                 ("Loss-rate difference, with - without references (regular packets)",
                  policy_table(data, facet, [("loss_rate_difference", "diff", 1, "{:.2e}")]))]:
             if tab:

@@ -41,9 +41,11 @@ class SweepData:
 
     def __init__(self, path, trace_param=None, util_param=None, policy_param=None):
         self.path = path
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # Not read-only: the last connection to a WAL database removes its -wal and -shm files.
+        con = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
         try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {r[0] for r in
+                      con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             missing = {"points", "params", "results", "cdfs"} - tables
             if missing:
                 raise ValueError(f"{path}: not an rlisim sweep database (no table "
