@@ -27,14 +27,18 @@ import pathlib
 import re
 import sys
 
-import matplotlib
+try:
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import sweepdb  # noqa: E402
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import sweepdb
+except ImportError as e:
+    sys.exit(f"plot_sweep: {e}: needs Debian's python3-pandas and python3-matplotlib; run it "
+             f"with /usr/bin/python3 (this is {sys.executable})")
 
 TRACE_STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*"]

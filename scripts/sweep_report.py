@@ -18,7 +18,11 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import sweepdb  # noqa: E402
+try:
+    import sweepdb
+except ImportError as e:
+    sys.exit(f"sweep_report: {e}: needs Debian's python3-pandas; run it with /usr/bin/python3 "
+             f"(this is {sys.executable})")
 
 FIGURES = [
     ("a", "Per-flow relative error CDFs per estimator and utilization"),

@@ -9,10 +9,14 @@ if [[ $# -ne 2 ]]; then
   echo "usage: $0 RLISIM_BINARY WORKDIR" >&2
   exit 2
 fi
-rlisim=$(realpath "$1")
+rlisim=$(realpath -m "$1")
+if [[ ! -x $rlisim ]]; then
+  echo "FAIL: no rlisim binary at $1" >&2
+  exit 1
+fi
 work=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-py=/usr/bin/python3
+py=${RLISIM_PYTHON:-/usr/bin/python3}  # the scripts themselves run /usr/bin/python3
 
 if ! "$py" -c 'import pandas, matplotlib' 2>/dev/null; then
   echo "SKIP: $py lacks pandas or matplotlib (Debian: python3-pandas python3-matplotlib)"
