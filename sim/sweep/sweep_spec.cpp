@@ -346,9 +346,13 @@ void resolve(const SweepSpec& spec, std::vector<Point>& points) {
       if (source.kind != run::SourceKind::kPcap || source.path == "-")
         continue;
       std::error_code ec;
+      // Canonical, so the same trace named by a relative or an absolute path is one identity.
+      const auto canonical = fs::weakly_canonical(source.path, ec);
+      const std::string path = ec ? source.path : canonical.string();
+      ec.clear();
       const auto size = fs::file_size(source.path, ec);
       const auto mtime = fs::last_write_time(source.path, ec);
-      identity += fmt::format("\n#trace {} {} {}", source.path, ec ? 0 : size,
+      identity += fmt::format("\n#trace {} {} {}", path, ec ? 0 : size,
                               ec ? 0 : mtime.time_since_epoch().count());
     }
     identity += fmt::format("\n#rlisim {}", run::version());
