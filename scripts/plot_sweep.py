@@ -64,7 +64,14 @@ class Plotter:
         self.skipped.append({"name": name, "facet": self.facet, "why": why})
         print(f"plot_sweep: skipping {name}: {why}", file=sys.stderr)
 
-    def save(self, fig, name):
+    def save(self, fig, name, title, legend_axes=None, legend_title=None):
+        """Titles the figure, adds one legend for all of `legend_axes`, lays out, writes it."""
+        if legend_axes is not None:
+            handles, labels = unique_legend(legend_axes)
+            fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+                       title=legend_title)
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
         self.out.mkdir(parents=True, exist_ok=True)
         for ext in ("png", "pdf"):
             path = self.out / f"{name}.{ext}"
@@ -126,13 +133,10 @@ class Plotter:
                     ax.set_xlabel("per-flow relative error of the mean delay")
                 if c == 0:
                     ax.set_ylabel("fraction of flows (CDF)")
-        handles, labels = unique_legend(axes)
-        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-        fig.suptitle(f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}"
-                     f"{runs_note(sel)}\n(errors below {sci(ERR_FLOOR)} drawn at {sci(ERR_FLOOR)}; "
-                     f"dotted line: 10 %)", fontsize=10)
-        fig.tight_layout()
-        self.save(fig, name)
+        self.save(fig, name,
+                  f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}"
+                  f"{runs_note(sel)}\n(errors below {sci(ERR_FLOOR)} drawn at {sci(ERR_FLOOR)}; "
+                  f"dotted line: 10 %)", legend_axes=axes)
 
     # (b) median error against utilization
     def median_error(self, facet, suffix):
@@ -165,13 +169,10 @@ class Plotter:
                     ax.set_xlabel("achieved utilization of the egress port")
                 if c == 0:
                     ax.set_ylabel("median per-flow relative error\nof the mean delay (%)")
-        handles, labels = unique_legend(axes)
-        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
         spread = "; mean over runs, bars: min-max" if multi else ""
-        fig.suptitle(f"Median per-flow relative error vs utilization, per estimator and RLI "
-                     f"policy{facet_title(facet)}{spread}", fontsize=10)
-        fig.tight_layout()
-        self.save(fig, name)
+        self.save(fig, name,
+                  f"Median per-flow relative error vs utilization, per estimator and RLI "
+                  f"policy{facet_title(facet)}{spread}", legend_axes=axes)
 
     # (c) reference overhead against utilization
     def overhead(self, facet, suffix):
@@ -203,13 +204,10 @@ class Plotter:
             ax.set_xlabel("achieved utilization of the egress port")
             ax.set_ylabel(f"reference {what}\n(references / all {what.split()[0]}s sent)")
             ax.set_title(f"RLI reference overhead: {what}", fontsize=9)
-        handles, labels = unique_legend(axes)
-        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-                   title="policy, trace")
-        fig.suptitle(f"Reference bandwidth overhead vs utilization{facet_title(facet)}"
-                     f"{'; mean over runs, bars: min-max' if multi else ''}", fontsize=10)
-        fig.tight_layout()
-        self.save(fig, name)
+        self.save(fig, name,
+                  f"Reference bandwidth overhead vs utilization{facet_title(facet)}"
+                  f"{'; mean over runs, bars: min-max' if multi else ''}",
+                  legend_axes=axes, legend_title="policy, trace")
 
     # (d) interference CDFs at the highest utilization
     def interference(self, facet, suffix):
@@ -270,11 +268,9 @@ class Plotter:
             ax.set_title(f"policy {p}, utilization target {top:g} (achieved {achieved:.2f})",
                          fontsize=9)
             ax.legend(fontsize=7, loc="lower right")
-        fig.suptitle(f"Delay interference of RLI references, PI: delay rose, NI: fell"
-                     f"{facet_title(facet)}\n(shaded: the paper's axis range 1e-6 to 1e-1 s)",
-                     fontsize=10)
-        fig.tight_layout()
-        self.save(fig, name)
+        self.save(fig, name,
+                  f"Delay interference of RLI references, PI: delay rose, NI: fell"
+                  f"{facet_title(facet)}\n(shaded: the paper's axis range 1e-6 to 1e-1 s)")
 
     # (e) loss-rate difference against utilization
     def loss_difference(self, facet, suffix):
@@ -333,10 +329,9 @@ class Plotter:
         ax2.set_ylabel("regular-packet loss rate")
         ax2.set_title("loss rates (points with no loss are not drawn)", fontsize=9)
         ax2.legend(fontsize=7)
-        fig.suptitle(f"Loss-rate difference vs utilization{facet_title(facet)}"
-                     f"{'; mean over runs, bars: min-max' if multi else ''}", fontsize=10)
-        fig.tight_layout()
-        self.save(fig, name)
+        self.save(fig, name,
+                  f"Loss-rate difference vs utilization{facet_title(facet)}"
+                  f"{'; mean over runs, bars: min-max' if multi else ''}")
 
 
 def series_colors(order):
@@ -453,16 +448,9 @@ def main(argv=None):
                    help="utilization targets of the error-CDF panels (default: up to 4 spread "
                    "over the sweep)")
     args = p.parse_args(argv)
-    if not pathlib.Path(args.db).is_file():
-        p.error(f"{args.db}: no such database")
-    try:
-        data = sweepdb.SweepData(args.db, args.trace_param, args.util_param, args.policy_param)
-    except ValueError as e:
-        print(f"plot_sweep: {e}", file=sys.stderr)
-        return 2
-    if data.points.empty:
-        print(f"plot_sweep: {args.db} holds no finished point", file=sys.stderr)
-        return 1
+    data = sweepdb.load(p, args)
+    if isinstance(data, int):
+        return data
     plotter = Plotter(data, args.out, args.cdf_utils)
     plotter.all()
     print(f"plot_sweep: {len(plotter.written)} figures in {args.out}, "

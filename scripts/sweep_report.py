@@ -475,16 +475,9 @@ def main(argv=None):
     p.add_argument("--util-param")
     p.add_argument("--policy-param")
     args = p.parse_args(argv)
-    if not pathlib.Path(args.db).is_file():
-        p.error(f"{args.db}: no such database")
-    try:
-        data = sweepdb.SweepData(args.db, args.trace_param, args.util_param, args.policy_param)
-    except ValueError as e:
-        print(f"sweep_report: {e}", file=sys.stderr)
-        return 2
-    if data.points.empty:
-        print(f"sweep_report: {args.db} holds no finished point", file=sys.stderr)
-        return 1
+    data = sweepdb.load(p, args)
+    if isinstance(data, int):
+        return data
     timing = None
     if args.timing and pathlib.Path(args.timing).is_file():
         timing = json.loads(pathlib.Path(args.timing).read_text())

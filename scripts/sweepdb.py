@@ -15,7 +15,9 @@ columns the figures group by:
 """
 import json
 import math
+import pathlib
 import sqlite3
+import sys
 
 import numpy as np
 import pandas as pd
@@ -159,6 +161,21 @@ class SweepData:
 
     def runs(self):
         return self.points.groupby(["trace", "util_target", "policy", "facet"]).size().max()
+
+
+def load(parser, args):
+    """The SweepData of args.db (with the --*-param choices), or an exit code after saying why."""
+    if not pathlib.Path(args.db).is_file():
+        parser.error(f"{args.db}: no such database")
+    try:
+        data = SweepData(args.db, args.trace_param, args.util_param, args.policy_param)
+    except ValueError as e:
+        print(f"{parser.prog}: {e}", file=sys.stderr)
+        return 2
+    if data.points.empty:
+        print(f"{parser.prog}: {args.db} holds no finished point", file=sys.stderr)
+        return 1
+    return data
 
 
 def series_labels(res):
