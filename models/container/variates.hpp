@@ -1,0 +1,24 @@
+#pragma once
+// Portable random variates (normal, gamma) on core::uniform01, and the normal CDF and quantile.
+
+#include <random>
+
+namespace rlisim::models::container {
+
+/// Standard normal variate by Box-Muller (two uniforms per call; the second normal is dropped
+/// so that the generator state depends only on the number of calls). Portable, unlike
+/// std::normal_distribution.
+double standard_normal(std::mt19937_64& rng);
+
+/// Gamma variate with the given shape (> 0) and scale 1: Marsaglia-Tsang (2000) squeeze, with
+/// the boost U^(1/shape) for shape < 1.
+double gamma_variate(std::mt19937_64& rng, double shape);
+
+/// Phi(x), the standard normal CDF.
+double normal_cdf(double x);
+
+/// Phi^-1(p) for p in (0, 1) (Acklam's rational approximation refined by one Halley step;
+/// relative error below 1e-12).
+double normal_quantile(double p);
+
+}  // namespace rlisim::models::container
