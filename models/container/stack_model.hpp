@@ -56,15 +56,15 @@ std::optional<NetworkMode> parse_network_mode(std::string_view name);
 
 /// One direction (egress or ingress) of one mode.
 struct DirectionParams {
-  core::Time fixed_floor;       ///< f0 of the shifted log-normal warm path cost
-  core::Time fixed_median;      ///< its median m (> f0, or == f0 == 0 for host mode)
+  core::Time fixed_floor{};     ///< f0 of the shifted log-normal warm path cost
+  core::Time fixed_median{};    ///< its median m (> f0, or == f0 == 0 for host mode)
   double fixed_sigma = 0;       ///< log-normal sigma
-  core::Time cold_extra;        ///< C_cold, added when the path was idle >= cold_gap
-  core::Time cold_jitter_sd;    ///< sd of a normal jitter on C_cold (truncated at 0)
-  core::Time service;           ///< single-server queue service time mean (0: no queue)
+  core::Time cold_extra{};      ///< C_cold, added when the path was idle >= cold_gap
+  core::Time cold_jitter_sd{};  ///< sd of a normal jitter on C_cold (truncated at 0)
+  core::Time service{};         ///< single-server queue service time mean (0: no queue)
   double service_cv = 0;        ///< its coefficient of variation (gamma distributed)
   double tail_probability = 0;  ///< p_tail of the deferral tail
-  core::Time tail_median;       ///< log-normal median of the tail
+  core::Time tail_median{};     ///< log-normal median of the tail
   double tail_sigma = 0;        ///< log-normal sigma of the tail
 };
 
@@ -72,7 +72,7 @@ struct DirectionParams {
 struct ModeParams {
   NetworkMode mode{};
   DirectionParams egress, ingress;
-  core::Time cold_gap;                    ///< g0: idle time after which a path is cold
+  core::Time cold_gap{};                  ///< g0: idle time after which a path is cold
   std::uint32_t wire_overhead_bytes = 0;  ///< 50 for VXLAN over IPv4
 };
 
