@@ -1,0 +1,159 @@
+#include "sim/run/topology_config.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "sim/core/error.hpp"
+#include "sim/run/container_modes.hpp"
+#include "sim/run/toml_section.hpp"
+
+namespace rlisim::run {
+namespace {
+
+// Propagation delays beyond a minute are surely a unit mistake.
+constexpr core::Time kMaxDelay = core::seconds(60);
+
+std::string required_string(TomlSection& s, std::string_view key) {
+  auto v = s.string(key);
+  if (!v || v->empty())
+    s.fail(key, "is required (a non-empty string)");
+  return *v;
+}
+
+core::Time bounded_delay(TomlSection& s, std::string_view key) {
+  const auto d = s.duration(key).value_or(core::Time{0});
+  if (d > kMaxDelay)
+    s.fail(key, "expected at most 60 s");
+  return d;
+}
+
+// Runs a Topology mutation, turning its std::invalid_argument into a located ConfigError.
+template <class F>
+auto located(TomlSection& s, std::string_view key, F&& f) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    s.fail(key, e.what());
+  }
+}
+
+void read_nodes(TomlSection& top, TopologyConfig& config) {
+  for (auto& h : top.tables("host")) {
+    const auto name = required_string(h, "name");
+    const auto queues = h.integer("rx_queues", 1, 1024).value_or(1);
+    h.finish();
+    located(h, "name",
+            [&] { return config.topology.add_host(name, static_cast<std::uint32_t>(queues)); });
+  }
+  for (auto& r : top.tables("router")) {
+    const auto name = required_string(r, "name");
+    const auto processing = bounded_delay(r, "processing");
+    r.finish();
+    located(r, "name", [&] { return config.topology.add_router(name, processing); });
+  }
+  for (auto& c : top.tables("container")) {
+    const auto name = required_string(c, "name");
+    const auto host = required_string(c, "host");
+    const auto mode = required_string(c, "mode");
+    c.finish();
+    if (config.modes.find(mode) == config.modes.end()) {
+      std::vector<std::string> known;
+      for (const auto& [k, v] : config.modes)
+        known.push_back(k);
+      c.fail("mode",
+             fmt::format("unknown network mode '{}'; known: {}", mode, fmt::join(known, ", ")));
+    }
+    if (!config.topology.find(host))
+      c.fail("host", fmt::format("unknown host '{}' (declare it in a [[host]] table)", host));
+    located(c, "name", [&] { return config.topology.add_container(name, host, mode); });
+  }
+}
+
+void read_links(TomlSection& top, TopologyConfig& config) {
+  for (auto& l : top.tables("link")) {
+    const auto a = required_string(l, "a");
+    const auto b = required_string(l, "b");
+    for (const auto& [key, name] : {std::pair{"a", a}, std::pair{"b", b}}) {
+      if (!config.topology.find(name))
+        l.fail(key, fmt::format("unknown node '{}'", name));
+    }
+    const auto propagation = bounded_delay(l, "propagation");
+    net::LinkJitter jitter;
+    jitter.mean = bounded_delay(l, "jitter_mean");
+    jitter.shape = l.number("jitter_shape", 0.05, 20.0).value_or(1.0);
+    const auto rate = l.rate("rate", 1000);
+    l.finish();
+    located(l, "a", [&] { return config.topology.add_link(a, b, propagation, rate, jitter); });
+  }
+}
+
+void read_published(TomlSection& top, TopologyConfig& config) {
+  for (auto& p : top.tables("published")) {
+    PublishedRtt row;
+    row.a = required_string(p, "a");
+    row.b = required_string(p, "b");
+    for (const auto& [key, name] : {std::pair{"a", row.a}, std::pair{"b", row.b}}) {
+      if (!config.topology.find(name))
+        p.fail(key, fmt::format("unknown node '{}'", name));
+    }
+    const auto ms = [&](std::string_view key) {
+      const auto v = p.number(key, 0.0, 1e6);
+      if (!v)
+        p.fail(key, "is required (milliseconds)");
+      return *v;
+    };
+    row.min_ms = ms("min_ms");
+    row.mean_ms = ms("mean_ms");
+    row.p99_ms = ms("p99_ms");
+    row.source = p.string("source").value_or("");
+    row.outlier = p.boolean("outlier").value_or(false);
+    row.note = p.string("note").value_or("");
+    p.finish();
+    config.published.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
+TopologyConfig parse_topology(std::string_view text, const std::string& name,
+                              const std::string& base_dir) {
+  const toml::table root = parse_toml(text, name);
+  TopologyConfig config;
+  config.file = name;
+  TomlSection top(root, "", name);
+  config.name = top.string("name").value_or("");
+  config.description = top.string("description").value_or("");
+  for (const auto& e : default_container_modes().modes)
+    config.modes[e.name] = e.params;
+  if (auto file = top.string("modes_file")) {
+    const auto path = std::filesystem::path(*file).is_absolute()
+                          ? std::filesystem::path(*file)
+                          : std::filesystem::path(base_dir) / *file;
+    for (const auto& e : load_container_modes(path.lexically_normal().string()).modes)
+      config.modes[e.name] = e.params;
+  }
+  read_nodes(top, config);
+  read_links(top, config);
+  read_published(top, config);
+  top.finish();
+  if (config.topology.nodes().empty())
+    top.fail("host", "a topology needs at least one [[host]]");
+  return config;
+}
+
+TopologyConfig load_topology(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw core::ConfigError(fmt::format("{}: cannot open the topology file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto base = std::filesystem::path(path).parent_path().string();
+  return parse_topology(text.str(), path, base.empty() ? "." : base);
+}
+
+}  // namespace rlisim::run

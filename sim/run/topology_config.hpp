@@ -1,0 +1,57 @@
+#pragma once
+// Topology files (hosts, containers, routers, links, published RTTs) loaded from TOML.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/net/container_path.hpp"
+#include "sim/net/topology.hpp"
+
+namespace rlisim::run {
+
+/// A published round-trip time between two endpoints ([[published]]), for `rlisim topology
+/// rtt` to print beside its own figures. Units: ms.
+struct PublishedRtt {
+  std::string a;
+  std::string b;
+  double min_ms = 0;
+  double mean_ms = 0;
+  double p99_ms = 0;
+  /// Where the figures come from.
+  std::string source;
+  /// The authors themselves call the row an outlier: reported as "not reproduced" with `note`.
+  bool outlier = false;
+  std::string note;
+};
+
+/// A loaded topology file.
+struct TopologyConfig {
+  std::string file;
+  std::string name;
+  std::string description;
+  net::Topology topology;
+  /// Every network mode a container may use: the catalog (configs/container/modes.toml) plus
+  /// the file's own `modes_file`, whose entries replace catalog entries of the same name.
+  net::ModeTable modes;
+  std::vector<PublishedRtt> published;
+};
+
+/// Parses a topology file's text. Keys (every table checks for unknown keys):
+///   name, description, modes_file (relative to `base_dir`);
+///   [[host]] name, rx_queues;  [[router]] name, processing;
+///   [[container]] name, host, mode;
+///   [[link]] a, b, propagation, rate, jitter_mean, jitter_shape;
+///   [[published]] a, b, min_ms, mean_ms, p99_ms, source, outlier, note.
+/// @throws core::ConfigError "FILE:LINE: key '...': ..." for syntax errors, unknown keys,
+///         duplicate or unknown node names, negative delays, unknown modes.
+TopologyConfig parse_topology(std::string_view text, const std::string& name,
+                              const std::string& base_dir = ".");
+
+/// Loads a topology file (paths inside it resolve against its folder).
+/// @throws core::ConfigError as parse_topology, or if the file cannot be read.
+TopologyConfig load_topology(const std::string& path);
+
+}  // namespace rlisim::run
