@@ -338,6 +338,8 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
         config.estimators.push_back(std::move(*spec));
     }
   }
+  if (auto t = top.table("topology"))
+    config.topology = read_topology_run(*t, base_dir);
   top.finish();
 
   std::ostringstream toml_text;

@@ -14,6 +14,7 @@
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "sim/net/router.hpp"
+#include "sim/run/topology_run.hpp"
 
 namespace rlisim::run {
 
@@ -108,6 +109,8 @@ struct ExperimentConfig {
   RliSpec rli;
   /// Tap-only estimators, in registry order.
   std::vector<EstimatorSpec> estimators;
+  /// [topology]: flows between containers of a topology around the simulated router.
+  std::optional<TopologyRunSpec> topology;
   /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
   std::string resolved_toml;
   std::string resolved_json;

@@ -138,6 +138,8 @@ ordered_json port_json(const RunResult& r, std::size_t i) {
   return j;
 }
 
+ordered_json topology_json(const TopologyTap& tap);  // [topology], below
+
 std::string summary_text(const RunResult& r) {
   ordered_json j;
   j["rlisim_version"] = version();
@@ -199,6 +201,8 @@ std::string summary_text(const RunResult& r) {
   j["estimators"] = estimators;
   if (r.comparison)
     j["comparison"] = comparison_json(*r.comparison);
+  if (r.topology)
+    j["topology"] = topology_json(*r.topology);
   return j.dump(2) + "\n";
 }
 
@@ -247,6 +251,55 @@ void append_estimator_fields(std::string& out, const models::FlowEstimator& e,
   fmt::format_to(it, ",{}", relative_error_field(mean, rec.delay.mean_ps()));
 }
 
+// [topology] columns of one flow: its containers, end-to-end delay and the shares of it.
+void append_topology_fields(std::string& out, const TopologyTap& tap, const core::FlowKey& key) {
+  auto it = std::back_inserter(out);
+  const auto* f = tap.find(key);
+  if (f == nullptr) {
+    out += ",,,,,,,,";
+    return;
+  }
+  const auto [src, dst] = tap.endpoints(f->route);
+  const auto share = [&](double part) {
+    const double x = f->share(part);
+    return std::isfinite(x) ? fmt::format("{:.6f}", x) : std::string();
+  };
+  fmt::format_to(it, ",{},{},{},{},{},{},{},{}", src, dst, ns_field(f->mean_ps()),
+                 ns_field(f->delivered ? f->e2e.quantile(0.99) : NAN), share(f->stack_ps),
+                 share(f->measured_router_ps + f->other_routers_ps), share(f->links_ps),
+                 share(f->measured_router_ps));
+}
+
+ordered_json topology_json(const TopologyTap& tap) {
+  const auto& s = tap.summary();
+  const auto share = [&](double part) {
+    return s.e2e_ps > 0 ? ordered_json(part / s.e2e_ps) : ordered_json();
+  };
+  ordered_json j;
+  j["file"] = tap.spec().file;
+  j["router"] = tap.spec().router;
+  j["flows"] = s.flows;
+  j["delivered_packets"] = s.delivered;
+  j["e2e_mean_ns"] = s.delivered
+                         ? ordered_json(ps_to_ns(s.e2e_ps / static_cast<double>(s.delivered)))
+                         : ordered_json();
+  j["e2e_p99_ns"] = s.delivered ? ordered_json(ps_to_ns(s.e2e.quantile(0.99))) : ordered_json();
+  j["stack_share"] = share(s.stack_ps);
+  j["router_share"] = share(s.measured_router_ps + s.other_routers_ps);
+  j["propagation_share"] = share(s.links_ps);
+  j["rli_visible_share"] = share(s.measured_router_ps);
+  j["median_flow_rli_visible_share"] = std::isfinite(s.median_flow_rli_visible_share)
+                                           ? ordered_json(s.median_flow_rli_visible_share)
+                                           : ordered_json();
+  j["max_in_flight_packets"] = tap.max_in_flight();
+  j["definition"] =
+      "shares of the summed end-to-end delay of delivered packets: container stacks (source "
+      "egress + destination ingress), routers (the simulated one + other routers' processing), "
+      "propagation (links: propagation, jitter, serialisation); rli_visible_share is the "
+      "simulated router's segment, the part RLI at that router measures";
+  return j;
+}
+
 std::string flows_csv(const RunResult& r) {
   std::string out =
       "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
@@ -262,6 +315,11 @@ std::string flows_csv(const RunResult& r) {
     if (e->estimates_std())
       fmt::format_to(std::back_inserter(out), ",{}_std_ns", n);
     fmt::format_to(std::back_inserter(out), ",{}_mean_rel_err", n);
+  }
+  if (r.topology) {
+    out +=
+        ",src_container,dst_container,e2e_mean_ns,e2e_p99_ns,stack_share,router_share,"
+        "propagation_share,rli_visible_share";
   }
   out += '\n';
   auto it = std::back_inserter(out);
@@ -280,6 +338,8 @@ std::string flows_csv(const RunResult& r) {
       append_rli_fields(out, r, *key, *rec);
     for (const auto& e : r.estimators)
       append_estimator_fields(out, *e, *key, *rec);
+    if (r.topology)
+      append_topology_fields(out, *r.topology, *key);
     out += '\n';
   }
   return out;
@@ -395,6 +455,19 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
   }
   if (r.comparison && r.comparison->scores.size() > 1)
     s += comparison_table(*r.comparison);
+  if (r.topology) {
+    const auto& t = r.topology->summary();
+    const auto pct = [&](double part) { return t.e2e_ps > 0 ? 100 * part / t.e2e_ps : NAN; };
+    fmt::format_to(it,
+                   "end to end ({} flows between containers, router '{}'): mean {}, p99 {}; "
+                   "container stacks {:.1f} %, routers {:.1f} %, propagation {:.1f} %; RLI at "
+                   "the router sees {:.1f} % (median flow {:.1f} %)\n",
+                   t.flows, r.topology->spec().router,
+                   format_ps(t.delivered ? t.e2e_ps / static_cast<double>(t.delivered) : NAN),
+                   format_ps(t.delivered ? t.e2e.quantile(0.99) : NAN), pct(t.stack_ps),
+                   pct(t.measured_router_ps + t.other_routers_ps), pct(t.links_ps),
+                   pct(t.measured_router_ps), 100 * t.median_flow_rli_visible_share);
+  }
   auto flows = r.truth->flows();
   fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
                  std::min(top_flows, flows.size()));

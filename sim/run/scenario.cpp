@@ -63,6 +63,10 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
   survey.ports.resize(config.router.egress.size());
   net::Forwarding forwarding(config.router.forwarding, config.router.egress.size());
   core::SourceMerger merger(make_sources(config));
+  // Overlay bytes count toward the offered load ([topology]).
+  std::unique_ptr<TopologyTap> topology;
+  if (config.topology)
+    topology = std::make_unique<TopologyTap>(*config.topology, config.seed);
   core::Packet p;
   bool first = true;
   try {
@@ -74,6 +78,8 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
       first = false;
       survey.last_arrival = p.arrival;
       ++survey.packets;
+      if (topology)
+        topology->inflate(p);
       auto& load = survey.ports[forwarding.port_for(p.flow)];
       ++load.packets;
       load.bytes += p.wire_bytes;
@@ -166,6 +172,8 @@ void simulate(const ExperimentConfig& config, const RunOptions& options, core::S
       more = false;
     }
     if (more) {
+      if (result.topology)
+        result.topology->inflate(slot);  // overlay bytes are on the wire before the router
       router.prefetch(slot);
       if (twin)
         twin->prefetch(slot);
@@ -255,6 +263,13 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     result.estimators.push_back(spec.make());
     router.add_observer(*result.estimators.back());
   }
+  if (config.topology) {
+    models::QuantileSketchConfig quantiles;
+    quantiles.exact_capacity = config.truth.exact_packets;
+    quantiles.relative_accuracy = config.truth.relative_accuracy;
+    result.topology = std::make_unique<TopologyTap>(*config.topology, config.seed, quantiles);
+    router.add_observer(*result.topology);
+  }
   std::unique_ptr<PacketLog> log;
   if (!options.packets_out.empty()) {
     log = std::make_unique<PacketLog>(options.packets_out);
@@ -295,6 +310,8 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
   }
   for (auto& e : result.estimators)
     e->finalize();
+  if (result.topology)
+    result.topology->finalize();
   if (result.rli) {
     result.rli_report = evaluate_rli(result);
     result.rli->set_injected(result.rli_report->overhead.references,

@@ -103,6 +103,8 @@ struct RunResult {
   std::vector<std::unique_ptr<models::FlowEstimator>> estimators;
   /// Every estimator (RLI included) scored on the same flows; absent when the run had none.
   std::optional<Comparison> comparison;
+  /// [topology]: end-to-end delays around the router (absent without the table).
+  std::unique_ptr<TopologyTap> topology;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
