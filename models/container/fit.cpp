@@ -228,9 +228,9 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
   }
   std::sort(isolated.begin(), isolated.end());
   const double quiet_median = isolated.empty() ? hot_median : quantile_sorted(isolated, 0.5);
-  const double quiet_iqr = isolated.empty() ? hot_iqr
-                                            : quantile_sorted(isolated, 0.75) -
-                                                  quantile_sorted(isolated, 0.25);
+  const double quiet_iqr = isolated.empty()
+                               ? hot_iqr
+                               : quantile_sorted(isolated, 0.75) - quantile_sorted(isolated, 0.25);
 
   // A hot packet waited if it could not have left before its predecessor even with a body
   // cost well above the median: the overlap exceeds the body's own noise.
@@ -272,10 +272,22 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
       p.fixed_sigma = 0;
     }
   }
-  const double body_median = quantile_sorted(body, 0.5);
-
   std::sort(cold_body.begin(), cold_body.end());
-  fit.cold_identified = cold_body.size() >= 3 && fit.body_identified;
+  if (!fit.body_identified && cold_body.size() >= kMinSamples) {
+    bf = fit_body(cold_body);
+    fit.body_identified = true;
+    fit.cold_folded_into_body = true;
+    p.fixed_floor = from_us(bf.floor);
+    p.fixed_median = from_us(bf.median);
+    p.fixed_sigma = std::max(0.0, bf.sigma);
+    fit.body_correlation = bf.correlation;
+    if (p.fixed_median <= p.fixed_floor) {
+      p.fixed_floor = core::Time{0};
+      p.fixed_sigma = 0;
+    }
+  }
+  const double body_median = quantile_sorted(body, 0.5);
+  fit.cold_identified = cold_body.size() >= 3 && fit.body_identified && !fit.cold_folded_into_body;
   if (fit.cold_identified) {
     p.cold_extra = from_us(quantile_sorted(cold_body, 0.5) - body_median);
     const double extra_var = std::pow(robust_sd(cold_body), 2) - std::pow(robust_sd(body), 2);

@@ -53,10 +53,13 @@ struct FitOptions {
 struct DirectionFit {
   DirectionParams params;
   std::size_t samples = 0, cold = 0, hot = 0, tail = 0, service_pairs = 0;
-  bool body_identified = false;              ///< at least 10 hot body samples
-  bool cold_identified = false;              ///< at least 3 cold body samples
-  bool tail_identified = false;              ///< at least 3 tail samples
-  bool service_identified = false;           ///< at least min_service_pairs queued pairs
+  bool body_identified = false;     ///< at least 10 hot body samples
+  bool cold_identified = false;     ///< at least 3 cold body samples
+  bool tail_identified = false;     ///< at least 3 tail samples
+  bool service_identified = false;  ///< at least min_service_pairs queued pairs
+  /// No hot packets (e.g. idle probes only): the body was fitted to the cold packets, so F
+  /// holds F + C_cold and cold_extra is 0 (the two are not separable from such a trace).
+  bool cold_folded_into_body = false;
   double body_correlation = 0;               ///< probability-plot correlation of the body fit
   double ks_distance = 0;                    ///< sup |F_data - F_model| over all samples
   core::Time data_median{}, model_median{};  ///< medians (after the inflation correction)

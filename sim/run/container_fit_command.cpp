@@ -125,8 +125,17 @@ void merge_direction(const DirectionOutcome& d, const std::string& basis,
   }
   for (const char* k : {"fixed_floor", "fixed_median", "fixed_sigma"})
     source(k, body);
-  for (const char* k : {"cold_extra", "cold_jitter_sd"})
-    source(k, cold);
+  if (d.fit && d.fit->cold_folded_into_body) {
+    out.cold_extra = core::Time{0};
+    out.cold_jitter_sd = core::Time{0};
+    for (const char* k : {"cold_extra", "cold_jitter_sd"}) {
+      entry.sources[fmt::format("{}.{}", d.name, k)] =
+          fmt::format("fitted: 0, folded into F (no hot packets: F is F + C_cold); {}", basis);
+    }
+  } else {
+    for (const char* k : {"cold_extra", "cold_jitter_sd"})
+      source(k, cold);
+  }
   for (const char* k : {"tail_probability", "tail_median", "tail_sigma"})
     source(k, tail);
   for (const char* k : {"service", "service_cv"})
@@ -153,8 +162,11 @@ void print_fit_text(const std::vector<DirectionOutcome>& dirs, const ContainerMo
     out << fmt::format("  F     floor {:.3f} us, median {:.3f} us, sigma {:.3f}  [ppcc {:.4f}]{}\n",
                        us(p.fixed_floor), us(p.fixed_median), p.fixed_sigma, f.body_correlation,
                        flag(f.body_identified));
-    out << fmt::format("  cold  extra {:.3f} us, jitter sd {:.3f} us{}\n", us(p.cold_extra),
-                       us(p.cold_jitter_sd), flag(f.cold_identified));
+    if (f.cold_folded_into_body)
+      out << "  cold  not separable (no hot packets): F above is F + C_cold, C_cold set to 0\n";
+    else
+      out << fmt::format("  cold  extra {:.3f} us, jitter sd {:.3f} us{}\n", us(p.cold_extra),
+                         us(p.cold_jitter_sd), flag(f.cold_identified));
     out << fmt::format("  queue service {:.3f} us, cv {:.3f}{}\n", us(p.service), p.service_cv,
                        flag(f.service_identified));
     out << fmt::format("  tail  p {:.4f}, median {:.3f} us, sigma {:.3f}{}\n", p.tail_probability,
