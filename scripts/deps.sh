@@ -11,6 +11,9 @@ packages=(
   # A private single-node cluster for the `rlisim sweep slurm` test (started by the test, on
   # its own configuration, key and ports; the packages' own services stay unconfigured).
   slurmctld slurmd slurm-client munge
+  # Recording container-like kernel traces (scripts/capture-container-trace): namespaces,
+  # veth/bridge/VXLAN devices, probes and background load.
+  iproute2 iputils-ping iperf3
 )
 
 missing=()

@@ -9,9 +9,11 @@
 
 #include "sim/core/error.hpp"
 #include "sim/run/config.hpp"
+#include "sim/run/container_commands.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/result_writer.hpp"
 #include "sim/run/scenario.hpp"
+#include "sim/run/topology_commands.hpp"
 #include "sim/run/trace_commands.hpp"
 #include "sim/sweep/sqlite_db.hpp"
 #include "sim/sweep/sweep_commands.hpp"
@@ -192,6 +194,96 @@ int main(int argc, char** argv) {
   status->add_option("database", status_db, "Results database")->required();
   auto* schema = sweep->add_subcommand("schema", "Print the results database schema (markdown)");
 
+  // --- rlisim container: kernel-trace measurement, stack-model fitting, reproduction ---
+  auto* container = app.add_subcommand(
+      "container", "Container network-stack latency: measure kernel traces, fit, reproduce");
+  container->require_subcommand(1);
+
+  // [container measure]
+  rlisim::run::ContainerMeasureArgs measure_args;
+  auto* measure = container->add_subcommand(
+      "measure", "Per-packet container egress/ingress latency from Linux kernel trace events");
+  measure->add_option("trace", measure_args.traces, "Kernel trace file(s) (tracefs text)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  measure->add_option("--path", measure_args.path, "Event path: inner-dev, max-dev, syscalls")
+      ->capture_default_str();
+  measure->add_flag("--json", measure_args.json, "Print JSON instead of text");
+  measure->add_option("--inner-dev", measure_args.inner_dev,
+                      "Container-side device name (the container's veth end)");
+  measure->add_option("--outer-dev", measure_args.outer_dev,
+                      "Outer device name (the host NIC facing the remote)");
+  measure->add_option("--path-file", measure_args.path_file, "TOML event-path file")
+      ->check(CLI::ExistingFile);
+  measure
+      ->add_option("--ping", measure_args.pings,
+                   "ping -D output recorded with each trace (default: found next to it)")
+      ->check(CLI::ExistingFile);
+  measure->add_option("--packets-out", measure_args.packets_out, "Per-packet latencies (CSV)");
+  measure->add_option("--expiry-ms", measure_args.expiry_ms, "Open chains expire after (ms)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  measure->add_option("--outlier-us", measure_args.outlier_us,
+                      "Drop latencies >= this many µs (default: keep all)");
+  measure->add_option("--probe-bytes", measure_args.probe_bytes,
+                      "IP length of probe packets (default: from the ping log, else 84)");
+  // [/container measure]
+
+  // [container fit]
+  rlisim::run::ContainerFitArgs fit_args;
+  auto* fit = container->add_subcommand(
+      "fit", "Fit a network mode's stack-model parameters to kernel traces");
+  fit->add_option("trace", fit_args.traces, "Kernel trace file(s) (tracefs text)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  fit->add_option("--path", fit_args.path, "Event path: inner-dev, max-dev, syscalls")
+      ->capture_default_str();
+  fit->add_option("--mode", fit_args.mode, "Network mode to fit")->capture_default_str();
+  fit->add_flag("--json", fit_args.json, "Print JSON instead of text");
+  fit->add_option("--inner-dev", fit_args.inner_dev, "Container-side device name (e.g. veth-c)");
+  fit->add_option("--outer-dev", fit_args.outer_dev, "Outer/physical device name (e.g. eth0)");
+  fit->add_option("--out", fit_args.out, "Write the fitted mode as a modes.toml-format file");
+  fit->add_option("--tracing-inflation", fit_args.tracing_inflation,
+                  "Divide traced latencies by this (tracing inflates them about 2x)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 100.0));
+  fit->add_option("--cold-gap-us", fit_args.cold_gap_us, "Idle gap that makes a path cold (us)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e7));
+  // [/container fit]
+
+  // [container reproduce]
+  rlisim::run::ContainerReproduceArgs reproduce_args;
+  auto* reproduce = container->add_subcommand(
+      "reproduce", "Simulate the published container-latency targets and compare");
+  reproduce->add_option("--seed", reproduce_args.seed, "Random seed")->capture_default_str();
+  reproduce->add_flag("--json", reproduce_args.json, "Print JSON instead of text");
+  // [/container reproduce]
+
+  // [topology] --- rlisim topology: paths and round-trip probes on a topology file ---
+  auto* topology = app.add_subcommand(
+      "topology", "Topologies of hosts, containers and routers: paths, simulated RTTs");
+  topology->require_subcommand(1);
+  rlisim::run::TopologyPathsArgs paths_args;
+  auto* topo_paths =
+      topology->add_subcommand("paths", "Every endpoint pair's path (hops, propagation delay)");
+  topo_paths->add_option("config", paths_args.config, "Topology file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  topo_paths->add_flag("--json", paths_args.json, "Print JSON instead of text");
+  rlisim::run::TopologyRttArgs rtt_args;
+  auto* topo_rtt = topology->add_subcommand(
+      "rtt", "netperf UDP_RR-like RTT probes between every endpoint pair, vs published rows");
+  topo_rtt->add_option("config", rtt_args.config, "Topology file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  topo_rtt->add_option("--probes", rtt_args.probes, "Transactions per pair")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+  topo_rtt->add_option("--seed", rtt_args.seed, "Random seed")->capture_default_str();
+  topo_rtt->add_flag("--json", rtt_args.json, "Print JSON instead of text");
+  // [/topology]
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -206,6 +298,16 @@ int main(int argc, char** argv) {
       return rlisim::run::trace_stats_command(stats_args, std::cout);
     if (*gen)
       return rlisim::run::trace_gen_command(gen_args, std::cout);
+    if (*measure)
+      return rlisim::run::container_measure_command(measure_args, std::cout);
+    if (*fit)
+      return rlisim::run::container_fit_command(fit_args, std::cout);
+    if (*reproduce)
+      return rlisim::run::container_reproduce_command(reproduce_args, std::cout);
+    if (*topo_paths)  // [topology]
+      return rlisim::run::topology_paths_command(paths_args, std::cout);
+    if (*topo_rtt)  // [topology]
+      return rlisim::run::topology_rtt_command(rtt_args, std::cout);
     if (*manifest)
       return sw::sweep_manifest_command(manifest_file, manifest_shard, std::cout);
     if (*slurm)
