@@ -1,5 +1,6 @@
 #include "sim/run/topology_config.hpp"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/net/circuit_calibration.hpp"
 #include "sim/run/container_modes.hpp"
 #include "sim/run/toml_section.hpp"
 
@@ -74,6 +76,48 @@ void read_nodes(TomlSection& top, TopologyConfig& config) {
   }
 }
 
+// A circuit given by its measured round trip: rtt_min, rtt_mean and rtt_p99 (all three),
+// instead of propagation and jitter, calibrated here (net::calibrate_circuit()).
+std::optional<net::CircuitCalibration> read_measured_circuit(TomlSection& l,
+                                                             const std::string& what,
+                                                             TopologyConfig& config) {
+  constexpr std::array<std::string_view, 3> kKeys{"rtt_min", "rtt_mean", "rtt_p99"};
+  std::array<std::optional<core::Time>, 3> rtt;
+  std::optional<std::string_view> given;
+  for (std::size_t i = 0; i < kKeys.size(); ++i) {
+    rtt[i] = l.duration(kKeys[i]);
+    if (rtt[i] && *rtt[i] > 2 * kMaxDelay)
+      l.fail(kKeys[i], "expected at most 120 s");
+    if (rtt[i] && !given)
+      given = kKeys[i];
+  }
+  if (!given)
+    return std::nullopt;
+  for (std::size_t i = 0; i < kKeys.size(); ++i) {
+    if (!rtt[i]) {
+      l.fail(*given, fmt::format("a circuit given by its round trip needs all of rtt_min, "
+                                 "rtt_mean and rtt_p99 ({} is missing)",
+                                 kKeys[i]));
+    }
+  }
+  for (const std::string_view key : {"propagation", "jitter_mean", "jitter_shape", "rate"}) {
+    if (l.any(key)) {
+      l.fail(key,
+             "cannot be combined with rtt_min/rtt_mean/rtt_p99: the circuit's propagation "
+             "and jitter are calibrated from its measured round trip, which already "
+             "includes everything on it");
+    }
+  }
+  const net::CircuitRtt target{*rtt[0], *rtt[1], *rtt[2]};
+  try {
+    auto c = net::calibrate_circuit(target);
+    config.circuits.push_back(CalibratedCircuit{config.topology.links().size(), target});
+    return c;
+  } catch (const std::invalid_argument& e) {
+    l.fail("rtt_min", fmt::format("{}: cannot calibrate the circuit: {}", what, e.what()));
+  }
+}
+
 void read_links(TomlSection& top, TopologyConfig& config) {
   for (auto& l : top.tables("link")) {
     const auto a = required_string(l, "a");
@@ -82,12 +126,17 @@ void read_links(TomlSection& top, TopologyConfig& config) {
       if (!config.topology.find(name))
         l.fail(key, fmt::format("unknown node '{}'", name));
     }
-    const auto propagation = bounded_delay(l, "propagation");
+    const auto measured = read_measured_circuit(l, fmt::format("link {} - {}", a, b), config);
+    auto propagation = bounded_delay(l, "propagation");
     net::LinkJitter jitter;
     jitter.mean = bounded_delay(l, "jitter_mean");
     jitter.shape = l.number("jitter_shape", 0.05, 20.0).value_or(1.0);
     const auto rate = l.rate("rate", 1000);
     l.finish();
+    if (measured) {
+      propagation = measured->propagation;
+      jitter = measured->jitter;
+    }
     located(l, "a", [&] { return config.topology.add_link(a, b, propagation, rate, jitter); });
   }
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/net/circuit_calibration.hpp"
 #include "sim/net/container_path.hpp"
 #include "sim/net/topology.hpp"
 
@@ -27,6 +28,14 @@ struct PublishedRtt {
   std::string note;
 };
 
+/// A [[link]] given by its measured round trip (rtt_min, rtt_mean, rtt_p99) and calibrated at
+/// load time: the link's propagation and jitter are net::calibrate_circuit(target).
+struct CalibratedCircuit {
+  /// Index into Topology::links().
+  std::size_t link = 0;
+  net::CircuitRtt target;
+};
+
 /// A loaded topology file.
 struct TopologyConfig {
   std::string file;
@@ -37,16 +46,23 @@ struct TopologyConfig {
   /// the file's own `modes_file`, whose entries replace catalog entries of the same name.
   net::ModeTable modes;
   std::vector<PublishedRtt> published;
+  /// The links calibrated from a measured round trip, in file order.
+  std::vector<CalibratedCircuit> circuits;
 };
 
 /// Parses a topology file's text. Keys (every table checks for unknown keys):
 ///   name, description, modes_file (relative to `base_dir`);
 ///   [[host]] name, rx_queues;  [[router]] name, processing;
 ///   [[container]] name, host, mode;
-///   [[link]] a, b, propagation, rate, jitter_mean, jitter_shape;
+///   [[link]] a, b, and either propagation, rate, jitter_mean, jitter_shape, or the circuit's
+///            measured round trip rtt_min, rtt_mean, rtt_p99 (all three; min as the 1e-5
+///            quantile, see net::kCircuitMinQuantile), from which propagation and jitter are
+///            calibrated (net::calibrate_circuit());
 ///   [[published]] a, b, min_ms, mean_ms, p99_ms, source, outlier, note.
 /// @throws core::ConfigError "FILE:LINE: key '...': ..." for syntax errors, unknown keys,
-///         duplicate or unknown node names, negative delays, unknown modes.
+///         duplicate or unknown node names, negative delays, unknown modes, rtt_* mixed with
+///         propagation/jitter/rate or incomplete, or RTT statistics the jitter family cannot
+///         reach (the message names the link).
 TopologyConfig parse_topology(std::string_view text, const std::string& name,
                               const std::string& base_dir = ".");
 
