@@ -17,8 +17,9 @@ namespace {
 constexpr std::size_t kMinSamples = 10;
 constexpr std::size_t kQuantilePoints = 1000;
 constexpr int kFloorGrid = 200;
-constexpr double kTailIqrs = 10.0;   // tail threshold: median + 10 IQR
-constexpr double kQueuedIqrs = 4.0;  // overlap beyond body noise that proves a wait
+constexpr double kTailIqrs = 10.0;    // tail threshold: median + 10 IQR, and at least
+constexpr double kMinTailGap = 10.0;  // 10 µs above it (µs-resolution traces have IQR 0)
+constexpr double kQueuedIqrs = 4.0;   // overlap beyond body noise that proves a wait
 constexpr double kMinQueuedFraction = 0.01;
 
 double quantile_sorted(const std::vector<double>& sorted, double p) {
@@ -208,10 +209,11 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
   const double cold_iqr = quantile_sorted(cold_sorted, 0.75) - quantile_sorted(cold_sorted, 0.25);
   const double hot_threshold = options.tail_threshold.count() > 0
                                    ? to_us(options.tail_threshold) / options.tracing_inflation
-                                   : hot_median + kTailIqrs * hot_iqr;
-  const double cold_threshold = options.tail_threshold.count() > 0
-                                    ? hot_threshold
-                                    : cold_median + kTailIqrs * std::max(hot_iqr, cold_iqr);
+                                   : hot_median + std::max(kTailIqrs * hot_iqr, kMinTailGap);
+  const double cold_threshold =
+      options.tail_threshold.count() > 0
+          ? hot_threshold
+          : cold_median + std::max(kTailIqrs * std::max(hot_iqr, cold_iqr), kMinTailGap);
 
   // The body's location and spread before any queue: hot packets after the longest gaps
   // (the top fifth), which are the least likely to have waited.

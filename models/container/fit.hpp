@@ -6,8 +6,9 @@
 //   1. Cold/hot split by the model's gap rule: a sample is cold if no sample of this direction
 //      on the same CPU arrived within cold_gap before it (the first one on a CPU is cold).
 //   2. Tail: hot or cold samples above a threshold (by default the hot median plus 10 hot
-//      inter-quartile ranges) are deferral excursions; p_tail is their fraction, their excess
-//      over the body median is log-normal (median, and sigma from the log inter-quartile range).
+//      inter-quartile ranges, at least 10 µs) are deferral excursions; p_tail is their
+//      fraction, their excess over the body median is log-normal (median, and sigma from the
+//      log inter-quartile range).
 //   3. Body: hot, non-tail samples (excluding those that waited in a queue, see 5) fit the
 //      shifted log-normal f0 + LogNormal(mu, sigma) by least squares of ln(x - f0) on normal
 //      quantiles (Eigen), profiling f0 over [0, min x) by the probability-plot correlation.
@@ -42,7 +43,7 @@ struct FitOptions {
   core::Time cold_gap = core::milliseconds(5);  ///< g0 of the gap rule
   /// Traced latencies are divided by this (container.md §1.4: tracing inflates about 2x).
   double tracing_inflation = 1.0;
-  /// Tail threshold; 0 means automatic (hot median + 10 hot inter-quartile ranges).
+  /// Tail threshold; 0 means automatic (hot median + 10 hot inter-quartile ranges, >= 10 µs).
   core::Time tail_threshold{};
   /// Minimum queued pairs for the service time to count as identifiable.
   std::size_t min_service_pairs = 30;
