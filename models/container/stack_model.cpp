@@ -131,9 +131,27 @@ StackDelay ContainerStack::ingress(core::Time t, std::uint32_t rx_queue) {
   return pass(ingress_sampler_, ingress_[rx_queue], ingress_rng_, t);
 }
 
+core::Time ContainerStack::host_ingress(core::Time t, std::uint32_t rx_queue) {
+  RLISIM_CHECK(rx_queue < ingress_.size());
+  Server& server = ingress_[rx_queue];
+  RLISIM_CHECK(!server.queue_seen || t >= server.last_queue_arrival);
+  server.queue_seen = true;
+  server.last_queue_arrival = t;
+  if (!ingress_sampler_.has_queue)
+    return core::Time{};
+  const core::Time start = std::max(t, server.busy_until);
+  server.busy_until = start + to_time(service_ps(ingress_sampler_, ingress_rng_));
+  return start - t;
+}
+
+double ContainerStack::service_ps(const Sampler& s, std::mt19937_64& rng) {
+  return s.gamma_shape > 0.0 ? s.gamma_scale_ps * gamma_variate(rng, s.gamma_shape)
+                             : s.gamma_scale_ps;
+}
+
 StackDelay ContainerStack::pass(const Sampler& s, Server& server, std::mt19937_64& rng,
                                 core::Time t) {
-  RLISIM_CHECK(!server.seen || t >= server.last_arrival);
+  RLISIM_CHECK(!server.queue_seen || t >= server.last_queue_arrival);
   StackDelay d;
   if (s.has_body)
     d.fixed = to_time(s.floor_ps + std::exp(s.log_body_ps + s.sigma * standard_normal(rng)));
@@ -145,16 +163,15 @@ StackDelay ContainerStack::pass(const Sampler& s, Server& server, std::mt19937_6
   }
   server.seen = true;
   server.last_arrival = t;
+  server.queue_seen = true;
+  server.last_queue_arrival = t;
 
   if (s.has_queue) {
     // Lindley: wait = max(0, previous work left at t); the server then takes this packet's
     // service on top.
     const core::Time start = std::max(t, server.busy_until);
     d.queue = start - t;
-    const double service = s.gamma_shape > 0.0
-                               ? s.gamma_scale_ps * gamma_variate(rng, s.gamma_shape)
-                               : s.gamma_scale_ps;
-    server.busy_until = start + to_time(service);
+    server.busy_until = start + to_time(service_ps(s, rng));
   }
 
   if (s.tail_p > 0.0 && core::uniform01(rng) < s.tail_p)

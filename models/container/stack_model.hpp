@@ -110,6 +110,13 @@ class ContainerStack {
   /// @throws core::InvariantError if rx_queue >= rx_queues or t precedes the queue's previous
   /// packet.
   StackDelay ingress(core::Time t, std::uint32_t rx_queue = 0);
+  /// A host (non-container) skb - e.g. one GRO batch of native TCP - that reaches RX queue
+  /// `rx_queue` at `t`: it takes one ingress service time on the queue's server but does not
+  /// touch the container path (no fixed cost, no tail, and it does not warm the container
+  /// path's cold state: native traffic does not touch veth, bridge or the container's CPU).
+  /// Returns its queueing wait.
+  /// @throws core::InvariantError as ingress().
+  core::Time host_ingress(core::Time t, std::uint32_t rx_queue = 0);
 
   const ModeParams& params() const { return params_; }
   std::uint32_t rx_queues() const { return static_cast<std::uint32_t>(ingress_.size()); }
@@ -126,12 +133,15 @@ class ContainerStack {
   };
   /// One server (a sending CPU or an RX queue).
   struct Server {
-    core::Time last_arrival{};
-    core::Time busy_until{};  ///< when the server finishes the work it has accepted
-    bool seen = false;
+    core::Time last_arrival{};        ///< last container packet (the cold rule)
+    core::Time last_queue_arrival{};  ///< last packet of any kind (the Lindley order)
+    core::Time busy_until{};          ///< when the server finishes the work it has accepted
+    bool seen = false;                ///< a container packet passed
+    bool queue_seen = false;          ///< any packet passed
   };
 
   StackDelay pass(const Sampler& sampler, Server& server, std::mt19937_64& rng, core::Time t);
+  static double service_ps(const Sampler& sampler, std::mt19937_64& rng);
   static Sampler make_sampler(const DirectionParams& p);
 
   ModeParams params_;

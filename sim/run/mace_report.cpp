@@ -13,6 +13,8 @@ namespace {
 std::string verdict(const ReproductionRow& r) {
   if (!r.band_low || !r.band_high)
     return "-";
+  if (r.calibration)
+    return "calib";
   return r.within() ? "within" : "MISS";
 }
 
@@ -29,7 +31,7 @@ std::string band_text(const ReproductionRow& r) {
 }  // namespace
 
 void print_reproduction(const std::vector<ReproductionTable>& tables, std::ostream& out) {
-  std::size_t within = 0, banded = 0;
+  std::size_t within = 0, banded = 0, calibrations = 0;
   for (const auto& t : tables) {
     out << fmt::format("\n{}: {}\n", t.id, t.title);
     out << fmt::format("  {:<52} {:>10} {:>18} {:>16} {:>7}\n", "quantity", "simulated",
@@ -37,15 +39,19 @@ void print_reproduction(const std::vector<ReproductionTable>& tables, std::ostre
     for (const auto& r : t.rows) {
       out << fmt::format("  {:<52} {:>10.2f} {:>18} {:>16} {:>7}\n", r.label, r.simulated,
                          r.published, band_text(r), verdict(r));
-      if (r.band_low && r.band_high) {
+      if (r.band_low && r.band_high && !r.calibration) {
         ++banded;
         within += r.within();
+      } else if (r.calibration) {
+        ++calibrations;
       }
     }
     for (const auto& n : t.notes)
       out << "  note: " << n << '\n';
   }
-  out << fmt::format("\n{} of {} banded rows within their band.\n", within, banded);
+  out << fmt::format(
+      "\n{} of {} banded rows within their band ({} calibration rows not counted).\n", within,
+      banded, calibrations);
 }
 
 void print_reproduction_json(const std::vector<ReproductionTable>& tables, std::uint64_t seed,
@@ -68,6 +74,7 @@ void print_reproduction_json(const std::vector<ReproductionTable>& tables, std::
         jr["band"] = {*r.band_low, *r.band_high};
         jr["band_basis"] = r.band_basis;
         jr["within"] = r.within();
+        jr["calibration"] = r.calibration;
       }
       jt["rows"].push_back(jr);
     }

@@ -21,7 +21,10 @@ struct ReproductionRow {
   /// The band the simulated value must fall in, and where it comes from; none: shown only.
   std::optional<double> band_low, band_high;
   std::string band_basis;
-  /// True if there is a band and the value lies in it.
+  /// A model parameter was set from this row's published figure: shown with its band, but
+  /// never counted as reproduced.
+  bool calibration = false;
+  /// True if there is a band, the value lies in it and the row is not a calibration row.
   bool within() const;
 };
 

@@ -166,6 +166,26 @@ TEST(ContainerStack, DeterministicServiceQueuesBackToBackPackets) {
   EXPECT_EQ(stack.egress(microseconds(200)).queue.count(), 0);
 }
 
+TEST(ContainerStack, HostSkbsOccupyTheRxQueueButDoNotWarmTheContainerPath) {
+  auto p = bare_mode();
+  p.ingress.service = microseconds(10);
+  p.ingress.cold_extra = microseconds(5);
+  ContainerStack stack(p, 1);
+  // Two host skbs at once: waits 0 and 10; the server is busy until 20.
+  EXPECT_EQ(stack.host_ingress(microseconds(100)).count(), 0);
+  EXPECT_EQ(stack.host_ingress(microseconds(100)), microseconds(10));
+  // A container packet at 105 queues behind both (15) and is still cold: host traffic does
+  // not touch the container path.
+  const auto d = stack.ingress(microseconds(105));
+  EXPECT_EQ(d.queue, microseconds(15));
+  EXPECT_EQ(d.cold, microseconds(5));
+  EXPECT_EQ(d.fixed.count(), 0);
+  // Host traffic in between does not keep the path warm either: 0.5 ms later it is hot.
+  stack.host_ingress(microseconds(400));
+  EXPECT_EQ(stack.ingress(microseconds(605)).cold.count(), 0);
+  EXPECT_THROW(stack.host_ingress(microseconds(600)), core::InvariantError);
+}
+
 TEST(ContainerStack, TailFractionAndMedianMatchTheParameters) {
   auto p = bare_mode();
   p.ingress.tail_probability = 0.03;

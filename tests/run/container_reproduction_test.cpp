@@ -11,6 +11,7 @@
 
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_modes.hpp"
+#include "sim/run/mace_loops.hpp"
 #include "sim/run/mace_reproduction.hpp"
 
 namespace rlisim::run {
@@ -68,11 +69,42 @@ TEST(MaceReproduction, R3MedianShiftGrowsWithTheNumberOfNeighbours) {
   EXPECT_LT(shifts[3], shifts.back());
 }
 
+TEST(MaceReproduction, R3ShiftSaturatesBecauseTheAppCpuCapsTheAggregateRate) {
+  const auto tables = small_run(3);
+  std::vector<double> shifts;
+  for (const auto& r : table(tables, "R3").rows) {
+    if (r.label.find("median shift") != std::string::npos)
+      shifts.push_back(r.simulated);
+  }
+  ASSERT_EQ(shifts.size(), 8u);
+  // N = 20 -> 100: five times the flooders, but the 8-core station caps the rate below
+  // 1 / S_rx, so the RX wait stays bounded (an uncapped loop grows by ~S_rx per flow).
+  EXPECT_LT(shifts[7] - shifts[5], 10.0);
+}
+
+TEST(MaceLoops, ManyTracedLoopsSaturateWithinFivePercentOfOneOverTheService) {
+  auto p = default_container_modes().at(mc::NetworkMode::kBridgeNat);
+  p.ingress.service = core::Time{16'200'000};  // 16.2 us traced
+  p.ingress.tail_probability = 0;
+  LoopConfig c;
+  c.flows = 40;
+  c.record_all = true;
+  c.remainder.extra_low_us = 115;
+  c.remainder.extra_high_us = 180;
+  c.probes = 300;
+  const auto r = run_closed_loops(p, c, 1, 2);
+  EXPECT_NEAR(r.kpps, 1e3 / 16.2, 0.05 * 1e3 / 16.2);
+}
+
 TEST(MaceReproduction, RowVerdictFollowsTheBand) {
   ReproductionRow r{"x", 5.0, "5", 4.0, 6.0, "test"};
   EXPECT_TRUE(r.within());
   r.simulated = 6.5;
   EXPECT_FALSE(r.within());
+  r.simulated = 5.0;
+  r.calibration = true;
+  EXPECT_FALSE(r.within());
+  r.calibration = false;
   r.band_low.reset();
   EXPECT_FALSE(r.within());
 }
