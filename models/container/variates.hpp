@@ -1,7 +1,9 @@
 #pragma once
-// Portable random variates (normal, gamma) on core::uniform01, and the normal CDF and quantile.
+// Portable random variates (normal, gamma) on core::uniform01.
 
 #include <random>
+
+#include "sim/core/normal.hpp"
 
 namespace rlisim::models::container {
 
@@ -14,11 +16,7 @@ double standard_normal(std::mt19937_64& rng);
 /// the boost U^(1/shape) for shape < 1.
 double gamma_variate(std::mt19937_64& rng, double shape);
 
-/// Phi(x), the standard normal CDF.
-double normal_cdf(double x);
-
-/// Phi^-1(p) for p in (0, 1) (Acklam's rational approximation refined by one Halley step;
-/// relative error below 1e-12).
-double normal_quantile(double p);
+using core::normal_cdf;
+using core::normal_quantile;
 
 }  // namespace rlisim::models::container

@@ -5,14 +5,12 @@
 #include <cstdint>
 #include <random>
 
+#include "sim/core/normal.hpp"
+
 namespace rlisim::traces {
 
-/// Standard normal CDF Phi(x).
-double normal_cdf(double x);
-
-/// Standard normal quantile Phi^-1(p) for p in (0, 1): Acklam's rational approximation refined
-/// by one Halley step (relative error below 1e-14). Returns -inf / +inf at p = 0 / 1.
-double normal_quantile(double p);
+using core::normal_cdf;
+using core::normal_quantile;
 
 /// A uniform variate in the open interval (0, 1): core::uniform01 shifted by half a step, so
 /// that quantile functions with poles at 0 and 1 stay finite.
