@@ -1,17 +1,15 @@
 // `rlisim container fit` (stack-model parameters from kernel traces) and
 // `rlisim container reproduce` (the MACE targets with the published parameters).
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "models/container/event_path.hpp"
 #include "models/container/fit.hpp"
@@ -29,49 +27,37 @@ struct TraceSamples {
   std::vector<mc::LatencySample> egress, ingress;
 };
 
-/// Per-packet latencies of the traces through the kernel-trace matcher, via its per-packet
-/// CSV. Each file's clock is rebased to start one second after the previous file's last
-/// packet, so that files never interleave (and the first packet of each is cold).
+/// Collects the matcher's packets as fit samples. Each file's clock is rebased to start one
+/// second after the previous file's last packet, so that files never interleave (and the first
+/// packet of each is cold).
+class SampleCollector final : public MeasuredPacketSink {
+ public:
+  void on_packet(const mc::PacketLatency& p, std::size_t file) override {
+    if (file != current_file_) {
+      current_file_ = file;
+      offset_ = next_offset_ - p.start_ns;
+    }
+    const std::int64_t rebased = p.start_ns + offset_;
+    last_end_ = std::max(last_end_, rebased + p.latency_ns());
+    next_offset_ = last_end_ + 1'000'000'000;
+    const mc::LatencySample s{core::nanoseconds(rebased), core::nanoseconds(p.latency_ns()), p.cpu};
+    (p.direction == mc::Direction::kEgress ? samples.egress : samples.ingress).push_back(s);
+  }
+  TraceSamples samples;
+
+ private:
+  std::size_t current_file_ = static_cast<std::size_t>(-1);
+  std::int64_t offset_ = 0, next_offset_ = 0, last_end_ = 0;
+};
+
+/// Per-packet latencies of the traces through the kernel-trace matcher.
 TraceSamples matched_samples(const ContainerFitArgs& args) {
   MeasureOptions options;
   options.path = mc::builtin_event_path(args.path, args.inner_dev, args.outer_dev);
-  const auto csv =
-      std::filesystem::temp_directory_path() /
-      fmt::format("rlisim-fit-{}-{}.csv", ::getpid(), reinterpret_cast<std::uintptr_t>(&args));
-  options.packets_csv = csv.string();
+  SampleCollector collector;
+  options.packets = &collector;
   measure_container_traces(args.traces, options);
-
-  std::ifstream in(csv);
-  std::string line;
-  std::getline(in, line);  // header
-  std::map<std::string, std::int64_t> offset_by_file;
-  std::int64_t next_offset = 0, last_end = 0;
-  TraceSamples samples;
-  std::uint64_t row = 1;
-  while (std::getline(in, line)) {
-    ++row;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');)
-      f.push_back(cell);
-    if (f.size() < 11)
-      throw core::TraceError(fmt::format("{}: row {}: expected 11 columns", csv.string(), row));
-    const std::int64_t start = std::stoll(f[1]);
-    const std::int64_t latency = std::stoll(f[3]);
-    auto [it, fresh] = offset_by_file.emplace(f[10], 0);
-    if (fresh) {
-      it->second = next_offset - start;
-    }
-    const std::int64_t rebased = start + it->second;
-    last_end = std::max(last_end, rebased + latency);
-    next_offset = last_end + 1'000'000'000;
-    const mc::LatencySample s{core::nanoseconds(rebased), core::nanoseconds(latency),
-                              static_cast<std::uint32_t>(std::stoul(f[4]))};
-    (f[0] == "egress" ? samples.egress : samples.ingress).push_back(s);
-  }
-  in.close();
-  std::filesystem::remove(csv);
-  return samples;
+  return std::move(collector.samples);
 }
 
 double us(core::Time t) {

@@ -65,9 +65,9 @@ struct Kept {
 
 class KeepingSink : public mc::LatencySink {
  public:
-  KeepingSink(std::vector<Kept>& kept, std::ofstream* csv, const std::string& file_name,
-              std::uint16_t file)
-      : kept_(kept), csv_(csv), file_name_(file_name), file_(file) {}
+  KeepingSink(std::vector<Kept>& kept, std::ofstream* csv, MeasuredPacketSink* forward,
+              const std::string& file_name, std::uint16_t file)
+      : kept_(kept), csv_(csv), forward_(forward), file_name_(file_name), file_(file) {}
   void on_packet(const mc::PacketLatency& p) override {
     kept_.push_back({p.start_ns, p.end_ns, static_cast<std::int32_t>(p.start_len),
                      static_cast<std::int32_t>(p.end_len), file_, p.direction});
@@ -75,11 +75,14 @@ class KeepingSink : public mc::LatencySink {
       *csv_ << fmt::format("{},{},{},{},{},{},{},{},{},{:x},{}\n", mc::to_string(p.direction),
                            p.start_ns, p.end_ns, p.latency_ns(), p.cpu, p.end_cpu, p.pid,
                            p.start_len, p.end_len, p.key, file_name_);
+    if (forward_)
+      forward_->on_packet(p, file_);
   }
 
  private:
   std::vector<Kept>& kept_;
   std::ofstream* csv_;
+  MeasuredPacketSink* forward_;
   const std::string& file_name_;
   std::uint16_t file_;
 };
@@ -297,7 +300,7 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
     TraceFileReport file;
     file.path = traces[f];
     traces::TracefsReader reader(traces[f]);
-    KeepingSink sink(kept, csv.is_open() ? &csv : nullptr, file.path,
+    KeepingSink sink(kept, csv.is_open() ? &csv : nullptr, options.packets, file.path,
                      static_cast<std::uint16_t>(f));
     mc::LatencyMatcher matcher(path, options.matcher, sink);
     absl::flat_hash_map<std::int32_t, std::int64_t> sendto_by_pid;

@@ -57,6 +57,13 @@ enum class ProbeMatching : std::uint8_t {
 };
 std::string_view to_string(ProbeMatching m);
 
+/// Receives every matched packet of measure_container_traces, with the index of its trace.
+class MeasuredPacketSink {
+ public:
+  virtual ~MeasuredPacketSink() = default;
+  virtual void on_packet(const models::container::PacketLatency& packet, std::size_t file) = 0;
+};
+
 struct MeasureOptions {
   models::container::EventPath path;
   models::container::MatcherOptions matcher;
@@ -67,6 +74,8 @@ struct MeasureOptions {
   /// Per-packet CSV to write (direction,start_ns,end_ns,latency_ns,cpu,end_cpu,pid,
   /// start_len,end_len,key,file); empty: none.
   std::string packets_csv;
+  /// Also hands every matched packet to this sink (may be null).
+  MeasuredPacketSink* packets = nullptr;
 };
 
 struct RttAdjustment {
