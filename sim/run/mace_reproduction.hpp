@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/container/stack_model.hpp"
+#include "sim/run/mace_scenarios.hpp"
 
 namespace rlisim::run {
 
@@ -41,13 +42,23 @@ struct ReproductionOptions {
   std::size_t probes = 100'000;
   /// Probe RTTs per closed-loop point (R3, R4).
   std::size_t loop_probes = 20'000;
+  /// The scenario constants' file; empty: the committed configs/container/mace-scenarios.toml.
+  std::string scenarios_file;
 };
 
 /// Runs every target with `bridge_nat` (the Docker default, container.md §2.2) and `bridge`
 /// (container-to-container on one host, §2.3) parameters. Deterministic for a given seed.
+/// The scenario constants come from options.scenarios_file (or the committed file).
+/// @throws std::invalid_argument if the parameters are invalid; core::ConfigError if the
+/// scenarios file cannot be read or is invalid.
+std::vector<ReproductionTable> reproduce_mace(const models::container::ModeParams& bridge_nat,
+                                              const models::container::ModeParams& bridge,
+                                              const ReproductionOptions& options);
+/// The same with the scenario constants given.
 /// @throws std::invalid_argument if the parameters are invalid.
 std::vector<ReproductionTable> reproduce_mace(const models::container::ModeParams& bridge_nat,
                                               const models::container::ModeParams& bridge,
+                                              const MaceScenarios& scenarios,
                                               const ReproductionOptions& options);
 
 /// Plain-text tables, side by side with the published figures.

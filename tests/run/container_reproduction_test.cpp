@@ -1,18 +1,23 @@
 // The MACE reproduction harness and the fit command: deterministic, computed, monotone in N;
 // the fit runs on a committed real kernel trace.
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "sim/core/error.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_modes.hpp"
 #include "sim/run/mace_loops.hpp"
 #include "sim/run/mace_reproduction.hpp"
+#include "sim/run/mace_scenarios.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -107,6 +112,62 @@ TEST(MaceReproduction, RowVerdictFollowsTheBand) {
   r.calibration = false;
   r.band_low.reset();
   EXPECT_FALSE(r.within());
+}
+
+std::string default_scenarios_text() {
+  std::ifstream in(std::string(RLISIM_SOURCE_DIR) + "/configs/container/mace-scenarios.toml");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string config_error(const std::string& text) {
+  try {
+    parse_mace_scenarios(text, "s.toml");
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(MaceScenarios, CommittedFileLoadsWithATaggedSourceForEveryValue) {
+  const auto s = default_mace_scenarios();
+  EXPECT_EQ(s.cpus, 8u);
+  EXPECT_EQ(s.gro_max_segments(), 65536 / 1448);
+  EXPECT_EQ(s.background_loads.size(), 3u);
+  EXPECT_GE(s.sources.size(), 30u);
+  for (const auto& [key, text] : s.sources)
+    EXPECT_NE(text.find(": "), std::string::npos) << key;
+  // Ingress tail rows: the last row holds beyond its N.
+  EXPECT_DOUBLE_EQ(s.ingress_tail_for(4), 0.03);
+  EXPECT_DOUBLE_EQ(s.ingress_tail_for(100), s.ingress_tail.back().second);
+}
+
+TEST(MaceScenarios, UnknownKeyIsRejectedWithFileKeyAndLine) {
+  auto text = default_scenarios_text();
+  text.replace(text.find("[tracing]\n"), 10, "[tracing]\nbogus = 1\n");
+  const auto line = 1 + std::count(text.begin(), text.begin() + text.find("bogus"), '\n');
+  const auto what = config_error(text);
+  EXPECT_NE(what.find(fmt::format("s.toml:{}", line)), std::string::npos) << what;
+  EXPECT_NE(what.find("tracing.bogus"), std::string::npos) << what;
+}
+
+TEST(MaceScenarios, ValueWithoutSourceOrWithAnUntaggedSourceIsRejected) {
+  auto text = default_scenarios_text();
+  const auto at = text.find("cpus = \"reported:");
+  auto no_source = text;
+  no_source.erase(at, text.find('\n', at) - at);
+  EXPECT_NE(config_error(no_source).find("missing source"), std::string::npos);
+  auto untagged = text;
+  untagged.replace(at, 16, "cpus = \"because");
+  EXPECT_NE(config_error(untagged).find("host.source.cpus"), std::string::npos)
+      << config_error(untagged);
+}
+
+TEST(MaceScenarios, OutOfRangeValueIsRejected) {
+  auto text = default_scenarios_text();
+  text.replace(text.find("inflation = 2.0"), 15, "inflation = 0.5");
+  EXPECT_NE(config_error(text).find("tracing.inflation"), std::string::npos) << config_error(text);
 }
 
 TEST(ContainerFitCommand, FitsACommittedRealTraceToFinitePositiveValues) {
