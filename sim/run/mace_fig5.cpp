@@ -17,6 +17,7 @@ ReproductionTable fig5_methods(const mc::ModeParams& bn, const MaceScenarios& s,
   traced_bn.ingress = traced(bn.ingress, s);
   mc::ContainerStack stack(traced_bn, o.seed ^ 0x61);
   auto rng = core::make_rng(o.seed, 0x62);
+  auto pert_rng = core::make_rng(o.seed, 0x63);
   // Extra traced coverage of the longer paths over inner-dev (published idle path medians).
   const double max_dev_extra = s.path_median_max_dev_us - s.path_median_inner_us;
   const double syscall_extra = s.path_median_syscalls_us - s.path_median_inner_us;
@@ -28,7 +29,15 @@ ReproductionTable fig5_methods(const mc::ModeParams& bn, const MaceScenarios& s,
     const auto de = stack.egress(t, 0).total();
     const auto di = stack.ingress(t + de + from_us(base), 0).total();
     const double path = to_us(de + di);
-    const double r = base + path + s.perturbation_us;
+    // Perturbation outside the traced path, random per probe: the ftrace event costs, plus the
+    // trace_pipe reader's run when it lands on the probe's CPU.
+    double perturbation =
+        s.ftrace_low_us + (s.ftrace_high_us - s.ftrace_low_us) * core::uniform01(pert_rng);
+    if (core::uniform01(pert_rng) < s.reader_on_probe_cpu) {
+      perturbation += s.trace_pipe_low_us +
+                      (s.trace_pipe_high_us - s.trace_pipe_low_us) * core::uniform01(pert_rng);
+    }
+    const double r = base + path + perturbation;
     raw.push_back(r);
     inner.push_back(r - path);
     maxdev.push_back(r - path - max_dev_extra);
@@ -66,9 +75,11 @@ ReproductionTable fig5_methods(const mc::ModeParams& bn, const MaceScenarios& s,
       100 * s.idle_slow_container));
   t.notes.push_back(fmt::format(
       "Raw = native + traced (egress + ingress) [F and C_cold x{:g}, the tails as measured on "
-      "traced runs, cold probes at 1 pps] + {:g} us perturbation outside the traced path "
-      "(ftrace +15-21 at the median).",
-      s.inflation, s.perturbation_us));
+      "traced runs, cold probes at 1 pps] + a per-probe perturbation outside the traced path: "
+      "ftrace events uniform {:g}-{:g} us, plus the trace_pipe reader's {:g}-{:g} us when it "
+      "runs on the probe's CPU (probability {:g}). Was a constant 18.",
+      s.inflation, s.ftrace_low_us, s.ftrace_high_us, s.trace_pipe_low_us, s.trace_pipe_high_us,
+      s.reader_on_probe_cpu));
   t.notes.push_back(fmt::format(
       "inner-dev removes the traced path; max-dev {:g} more and syscalls {:g} more (the "
       "published idle path medians {:g} / {:g} / {:g}).",

@@ -174,7 +174,9 @@ MaceScenarios parse_mace_scenarios(std::string_view text, const std::string& nam
   }
   {
     Section s(top, "fig5", m);
-    s.number("perturbation_us", 0, 1e4, m.perturbation_us);
+    s.number("ftrace_low_us", 0, 1e4, m.ftrace_low_us);
+    s.number("ftrace_high_us", m.ftrace_low_us, 1e4, m.ftrace_high_us);
+    s.number("reader_on_probe_cpu", 0, 1, m.reader_on_probe_cpu);
     s.number("path_median_inner_us", 0, 1e4, m.path_median_inner_us);
     s.number("path_median_max_dev_us", m.path_median_inner_us, 1e4, m.path_median_max_dev_us);
     s.number("path_median_syscalls_us", m.path_median_inner_us, 1e4, m.path_median_syscalls_us);

@@ -47,7 +47,11 @@ struct MaceScenarios {
   };
   std::vector<BackgroundLoad> background_loads;
   // [fig5]
-  double perturbation_us = 18;
+  /// Per-probe ftrace cost outside the traced path: uniform in [low, high].
+  double ftrace_low_us = 15, ftrace_high_us = 21;
+  /// Probability that the woken trace_pipe reader runs on the probe's CPU (it then adds the
+  /// tracing section's trace_pipe_low..high).
+  double reader_on_probe_cpu = 0.125;
   double path_median_inner_us = 53, path_median_max_dev_us = 63, path_median_syscalls_us = 103;
 
   /// "section.key" -> "tag: basis" for every value above.

@@ -81,7 +81,9 @@ TEST(ContainerModes, CommittedFileHasEveryModeWithASourceForEveryParameter) {
 TEST(ContainerModes, CommittedFileCarriesThePublishedBridgeNatValues) {
   const auto catalog = default_container_modes();
   const auto& p = catalog.at(mc::NetworkMode::kBridgeNat);
-  EXPECT_EQ(p.egress.fixed_median, core::nanoseconds(4500));
+  // F by direction: the traced N = 1 medians 10.1 / 8.4 halved (container.md §2.2).
+  EXPECT_EQ(p.egress.fixed_median, core::nanoseconds(5050));
+  EXPECT_EQ(p.ingress.fixed_median, core::nanoseconds(4200));
   EXPECT_EQ(p.egress.fixed_floor, core::microseconds(3));
   EXPECT_EQ(p.ingress.cold_extra, core::nanoseconds(10500));
   EXPECT_EQ(p.ingress.service, core::microseconds(10));
