@@ -101,6 +101,41 @@ TEST(MaceLoops, ManyTracedLoopsSaturateWithinFivePercentOfOneOverTheService) {
   EXPECT_NEAR(r.kpps, 1e3 / 16.2, 0.05 * 1e3 / 16.2);
 }
 
+double simulated(const ReproductionTable& t, const std::string& label) {
+  for (const auto& r : t.rows) {
+    if (r.label == label)
+      return r.simulated;
+  }
+  throw std::runtime_error("no row " + label);
+}
+
+TEST(MaceReproduction, Fig5AdjustedSpreadExceedsNativeBecauseThePerturbationIsRandom) {
+  const auto tables = small_run(5);
+  const auto& f = table(tables, "Fig5");
+  // Adjusting removes the traced path but not the perturbation outside it: a random
+  // perturbation (the reader on the probe's CPU 1 in 8 times, +115-180) widens the spread by
+  // about sqrt(1/8 * 7/8) * 147 = 49 in quadrature, a constant one would not.
+  const double native_sd = simulated(f, "native (fitted model) sd");
+  const double adjusted_sd = simulated(f, "adjusted inner-dev sd");
+  EXPECT_NEAR(adjusted_sd * adjusted_sd - native_sd * native_sd, 49.0 * 49.0, 0.35 * 49.0 * 49.0);
+  // Its mean: ftrace 18 + 1/8 * 147.5 = 36.4 above native.
+  EXPECT_NEAR(simulated(f, "shape: inner-dev-adjusted - native mean"), 36.4, 5.0);
+}
+
+TEST(MaceReproduction, ScenarioConstantsComeFromTheGivenScenarios) {
+  const auto catalog = default_container_modes();
+  auto s = default_mace_scenarios();
+  ReproductionOptions o;
+  o.probes = 3000;
+  o.loop_probes = 500;
+  s.reader_on_probe_cpu = 0;
+  const auto without = reproduce_mace(catalog.at(mc::NetworkMode::kBridgeNat),
+                                      catalog.at(mc::NetworkMode::kBridge), s, o);
+  // No reader: adjusted inner-dev is native + the ftrace midpoint 18.
+  EXPECT_NEAR(simulated(table(without, "Fig5"), "shape: inner-dev-adjusted - native mean"), 18.0,
+              4.0);
+}
+
 TEST(MaceReproduction, RowVerdictFollowsTheBand) {
   ReproductionRow r{"x", 5.0, "5", 4.0, 6.0, "test"};
   EXPECT_TRUE(r.within());
