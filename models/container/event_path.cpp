@@ -110,6 +110,10 @@ EventPath builtin_event_path(std::string_view name, const std::string& container
 }
 
 void validate_event_path(const EventPath& path) {
+  if (path.encapsulation_bytes < 0 || path.encapsulation_bytes > EventPath::kMaxEncapsulationBytes)
+    throw core::ConfigError(fmt::format(
+        "event path '{}': encapsulation bytes must be in [0, {}] (VXLAN over IPv4 adds 50), got {}",
+        path.name, EventPath::kMaxEncapsulationBytes, path.encapsulation_bytes));
   for (const Direction d : {Direction::kEgress, Direction::kIngress}) {
     const DirectionPath& dp = path.direction(d);
     const std::string dir(to_string(d));

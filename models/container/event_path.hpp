@@ -55,6 +55,11 @@ struct EventPath {
   DirectionPath ingress;
   std::string container_device;  ///< name of the kContainer device in the trace
   std::string outer_device;      ///< name of the kOuter device in the trace
+  /// Bytes an overlay adds to the packets the outer device sees (VXLAN over IPv4: 50). Only
+  /// the syscalls path uses it: its ingress joins the outer receive's length to the receive
+  /// syscall's return value, which counts the inner packet. In [0, kMaxEncapsulationBytes].
+  std::int64_t encapsulation_bytes = 0;
+  static constexpr std::int64_t kMaxEncapsulationBytes = 1024;
 
   const DirectionPath& direction(Direction d) const {
     return d == Direction::kEgress ? egress : ingress;

@@ -27,7 +27,9 @@ std::optional<std::uint64_t> LatencyMatcher::key_of(Direction d, bool at_start,
   if (d == Direction::kEgress && path_.egress_by_pid())
     return static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.pid));
   if (d == Direction::kIngress && path_.ingress_by_length()) {
-    const std::int64_t bytes = at_start ? e.len : e.ret;
+    // The outer device sees the encapsulated packet; the syscall returns the inner one.
+    const std::int64_t outer_extra = e.device == DeviceRole::kOuter ? path_.encapsulation_bytes : 0;
+    const std::int64_t bytes = at_start ? e.len - outer_extra : e.ret;
     if (bytes <= 0)
       return std::nullopt;
     return static_cast<std::uint64_t>(bytes);

@@ -227,6 +227,9 @@ int main(int argc, char** argv) {
                       "Drop latencies >= this many µs (default: keep all)");
   measure->add_option("--probe-bytes", measure_args.probe_bytes,
                       "IP length of probe packets (default: from the ping log, else 84)");
+  measure->add_option("--encap-bytes", measure_args.encap_bytes,
+                      "Overlay bytes on the outer device, for the syscalls path's length match "
+                      "(VXLAN over IPv4: 50)");
   // [/container measure]
 
   // [container fit]
@@ -242,6 +245,9 @@ int main(int argc, char** argv) {
   fit->add_flag("--json", fit_args.json, "Print JSON instead of text");
   fit->add_option("--inner-dev", fit_args.inner_dev, "Container-side device name (e.g. veth-c)");
   fit->add_option("--outer-dev", fit_args.outer_dev, "Outer/physical device name (e.g. eth0)");
+  fit->add_option("--encap-bytes", fit_args.encap_bytes,
+                  "Overlay bytes on the outer device (syscalls path; VXLAN over IPv4: 50)")
+      ->check(CLI::Range(0, 1024));
   fit->add_option("--out", fit_args.out, "Write the fitted mode as a modes.toml-format file");
   fit->add_option("--tracing-inflation", fit_args.tracing_inflation,
                   "Divide traced latencies by this (tracing inflates them about 2x)")

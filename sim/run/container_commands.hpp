@@ -31,6 +31,9 @@ struct ContainerMeasureArgs {
   double outlier_us = 0;
   /// IP length of probe packets (bytes); 0: from the ping log, else 84.
   std::int64_t probe_bytes = 0;
+  /// Overlay bytes on the outer device (EventPath::encapsulation_bytes); -1: not given (the
+  /// path file's value, else 0).
+  std::int64_t encap_bytes = -1;
 };
 
 struct ContainerFitArgs {
@@ -42,6 +45,8 @@ struct ContainerFitArgs {
   /// Device names the path's roles resolve to (container end of the veth; outer/physical).
   std::string inner_dev;
   std::string outer_dev;
+  /// Overlay bytes on the outer device (EventPath::encapsulation_bytes).
+  std::int64_t encap_bytes = 0;
   /// Write the fitted mode as a modes.toml-format file; empty: none.
   std::string out;
   /// Traced latencies are divided by this (container.md: tracing inflates about 2x).

@@ -54,6 +54,8 @@ class SampleCollector final : public MeasuredPacketSink {
 TraceSamples matched_samples(const ContainerFitArgs& args) {
   MeasureOptions options;
   options.path = mc::builtin_event_path(args.path, args.inner_dev, args.outer_dev);
+  options.path.encapsulation_bytes = args.encap_bytes;
+  mc::validate_event_path(options.path);
   SampleCollector collector;
   options.packets = &collector;
   measure_container_traces(args.traces, options);

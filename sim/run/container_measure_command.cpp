@@ -51,6 +51,8 @@ mc::EventPath read_path_file(const std::string& file) {
   p.name = top.string("name").value_or(file);
   p.container_device = top.string("container_device").value_or("");
   p.outer_device = top.string("outer_device").value_or("");
+  p.encapsulation_bytes =
+      top.integer("encapsulation_bytes", 0, mc::EventPath::kMaxEncapsulationBytes).value_or(0);
   for (const auto* key : {"egress", "ingress"}) {
     auto dir = top.table(key);
     if (!dir)
@@ -89,8 +91,11 @@ std::string point_text(const mc::EventPath& p, const mc::PathPoint& pt) {
 }  // namespace
 
 void print_measure_text(const MeasureReport& r, std::ostream& out) {
-  out << fmt::format("event path {}: container device '{}', outer device '{}'\n", r.path.name,
+  out << fmt::format("event path {}: container device '{}', outer device '{}'", r.path.name,
                      r.path.container_device, r.path.outer_device);
+  if (r.path.encapsulation_bytes)
+    out << fmt::format(", {} encapsulation bytes on the outer device", r.path.encapsulation_bytes);
+  out << "\n";
   for (const auto d : {mc::Direction::kEgress, mc::Direction::kIngress})
     out << fmt::format("  {:<8} {} -> {}\n", mc::to_string(d),
                        point_text(r.path, r.path.direction(d).start),
@@ -131,6 +136,12 @@ void print_measure_text(const MeasureReport& r, std::ostream& out) {
   if (r.matching.syscall_errors)
     out << fmt::format("  {} receive syscalls returned an error (ignored)\n",
                        r.matching.syscall_errors);
+  const auto& ingress = r.matching[mc::Direction::kIngress];
+  if (r.path.ingress_by_length() && ingress.matched == 0 && ingress.unmatched_ends > 0)
+    out << fmt::format(
+        "  hint: no receive syscall returned the length of an outer receive; over an overlay the "
+        "outer device sees larger packets: give --encap-bytes (VXLAN over IPv4: 50; now {})\n",
+        r.path.encapsulation_bytes);
   out << fmt::format(
       "RTT adjustment (MACE: adjusted = raw - (egress + ingress)): matching {}, {} raw RTTs, "
       "{} probes in the trace ({}-byte IP), {} adjusted\n",
@@ -148,7 +159,8 @@ void print_measure_json(const MeasureReport& r, std::ostream& out) {
   nlohmann::json j;
   j["path"] = {{"name", r.path.name},
                {"container_device", r.path.container_device},
-               {"outer_device", r.path.outer_device}};
+               {"outer_device", r.path.outer_device},
+               {"encapsulation_bytes", r.path.encapsulation_bytes}};
   for (const auto d : {mc::Direction::kEgress, mc::Direction::kIngress}) {
     const auto& dp = r.path.direction(d);
     j["path"][std::string(mc::to_string(d))] = {
@@ -207,10 +219,13 @@ int container_measure_command(const ContainerMeasureArgs& args, std::ostream& ou
       options.path.container_device = args.inner_dev;
     if (!args.outer_dev.empty())
       options.path.outer_device = args.outer_dev;
-    mc::validate_event_path(options.path);
+    if (args.encap_bytes >= 0)
+      options.path.encapsulation_bytes = args.encap_bytes;
   } else {
     options.path = mc::builtin_event_path(args.path, args.inner_dev, args.outer_dev);
+    options.path.encapsulation_bytes = std::max<std::int64_t>(args.encap_bytes, 0);
   }
+  mc::validate_event_path(options.path);
   options.matcher.expiry_ns = static_cast<std::int64_t>(args.expiry_ms * 1e6);
   if (args.outlier_us > 0)
     options.matcher.outlier_threshold_ns = static_cast<std::int64_t>(args.outlier_us * 1e3);

@@ -63,6 +63,25 @@ TEST(ContainerMeasure, WithoutPingLogRttsComeFromTheSyscallsInTheTrace) {
   EXPECT_GE(j["rtt"]["adjusted_probes"].get<int>(), 45);
 }
 
+TEST(ContainerMeasure, SyscallsPathOverVxlanNeedsTheEncapsulationBytes) {
+  // The outer device of the VXLAN trace receives 134-byte packets; recvmsg returns 84.
+  const std::string base =
+      "container measure traces/samples/kernel/vxlan-idle/trace.txt --path syscalls --outer-dev os";
+  const auto plain = rlisim(base);
+  EXPECT_NE(plain.output.find("hint: no receive syscall returned the length"), std::string::npos)
+      << plain.output;
+  const auto r = rlisim(base + " --encap-bytes 50 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["path"]["encapsulation_bytes"], 50);
+  EXPECT_EQ(j["ingress"]["count"], 50);
+  EXPECT_EQ(j["rtt"]["adjusted_probes"], 50);
+  const auto bad = rlisim(base + " --encap-bytes 5000");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("encapsulation bytes must be in [0, 1024]"), std::string::npos)
+      << bad.output;
+}
+
 TEST(ContainerMeasure, CustomPathFileOnTheOlderVethSample) {
   const auto dir = scratch("container-measure-pathfile");
   std::ofstream(dir / "path.toml")

@@ -129,6 +129,29 @@ TEST(LatencyMatcher, SyscallsPathMatchesEgressByPidAndIngressByLength) {
   EXPECT_EQ(m.counters()[Direction::kEgress].unmatched_ends, 1u);
 }
 
+TEST(LatencyMatcher, SyscallsIngressOverAnOverlayMatchesTheInnerLength) {
+  // The VXLAN outer device receives 84 + 50 bytes; recvmsg returns the inner 84.
+  const auto run = [](std::int64_t encapsulation) {
+    Collect sink;
+    EventPath path = builtin_event_path("syscalls", "", "os");
+    path.encapsulation_bytes = encapsulation;
+    LatencyMatcher m(path, {}, sink);
+    m.observe(ev(0, PE::kNetifReceiveSkb, DR::kOuter, 0xa, 134));
+    m.observe(ev(3, PE::kNetifReceiveSkb, DR::kContainer, 0xa, 84));
+    m.observe(ev(40, PE::kSysExitRecv, DR::kNone, 0, 0, 17501, 84));
+    m.finish();
+    return std::pair{sink.latencies(Direction::kIngress), m.counters()[Direction::kIngress]};
+  };
+  const auto [plain, plain_counters] = run(0);
+  EXPECT_TRUE(plain.empty());
+  EXPECT_EQ(plain_counters.unmatched_ends, 1u);
+  EXPECT_EQ(plain_counters.unmatched_starts, 1u);
+  const auto [overlay, overlay_counters] = run(50);
+  EXPECT_EQ(overlay, (std::vector<std::int64_t>{40000}));
+  EXPECT_EQ(overlay_counters.matched, 1u);
+  EXPECT_EQ(overlay_counters.unmatched_ends, 0u);
+}
+
 TEST(LatencyMatcher, SyscallsEgressKeepsConcurrentProcessesApart) {
   Collect sink;
   LatencyMatcher m(builtin_event_path("syscalls", "", "eth0"), {}, sink);
@@ -249,6 +272,13 @@ TEST(EventPath, InvalidPathsThrowNamingTheProblem) {
   EventPath same = builtin_event_path("inner-dev", "a", "b");
   same.egress.end = same.egress.start;
   EXPECT_NE(message([&] { validate_event_path(same); }).find("same point"), std::string::npos);
+  EventPath encapsulated = builtin_event_path("syscalls", "", "os");
+  encapsulated.encapsulation_bytes = -1;
+  EXPECT_NE(message([&] { validate_event_path(encapsulated); }).find("encapsulation bytes"),
+            std::string::npos);
+  encapsulated.encapsulation_bytes = EventPath::kMaxEncapsulationBytes + 1;
+  EXPECT_NE(message([&] { validate_event_path(encapsulated); }).find("got 1025"),
+            std::string::npos);
   EventPath dev_syscall = builtin_event_path("inner-dev", "a", "b");
   dev_syscall.egress.start = {DR::kContainer, PE::kSysEnterSendto};
   EXPECT_NE(message([&] { validate_event_path(dev_syscall); }).find("no device"),
