@@ -12,8 +12,8 @@ packages=(
   # its own configuration, key and ports; the packages' own services stay unconfigured).
   slurmctld slurmd slurm-client munge
   # Recording container-like kernel traces (scripts/capture-container-trace): namespaces,
-  # veth/bridge/VXLAN devices, probes and background load.
-  iproute2 iputils-ping iperf3
+  # veth/bridge/VXLAN devices, NAT, probes and background load.
+  iproute2 iputils-ping iperf3 nftables
 )
 
 missing=()

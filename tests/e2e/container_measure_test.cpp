@@ -82,6 +82,19 @@ TEST(ContainerMeasure, SyscallsPathOverVxlanNeedsTheEncapsulationBytes) {
       << bad.output;
 }
 
+TEST(ContainerMeasure, BridgeWithNatKeepsTheSkbChainThroughMasquerade) {
+  const auto r = rlisim(
+      "container measure traces/samples/kernel/bridge-nat-idle/trace.txt --inner-dev cs "
+      "--outer-dev os --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["egress"]["count"], 50);
+  EXPECT_EQ(j["ingress"]["count"], 50);
+  EXPECT_EQ(j["rtt"]["adjusted_probes"], 50);
+  // Bridge, route and masquerade are all on the way out: egress takes longer than ingress.
+  EXPECT_GT(j["egress"]["p50_us"].get<double>(), j["ingress"]["p50_us"].get<double>());
+}
+
 TEST(ContainerMeasure, CustomPathFileOnTheOlderVethSample) {
   const auto dir = scratch("container-measure-pathfile");
   std::ofstream(dir / "path.toml")
