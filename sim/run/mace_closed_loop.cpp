@@ -133,6 +133,11 @@ ReproductionTable r4_traced_replay(const mc::ModeParams& bn, const MaceScenarios
       s.inflation, s.service_traced_ratio, to_us(bn.ingress.service) * s.service_traced_ratio,
       to_us(bn.ingress.service), s.contention_traced_us));
   t.notes.push_back(fmt::format(
+      "F by direction (modes.toml): egress median {:g}, ingress {:g} untraced, the traced N = 1 "
+      "medians 10.1 / 8.4 halved (§2.2); the N = 1 egress and ingress rows are therefore "
+      "calibration rows.",
+      to_us(bn.egress.fixed_median), to_us(bn.ingress.fixed_median)));
+  t.notes.push_back(fmt::format(
       "Loop remainder: the hot native RTT (median {:g}) plus the user-space trace_pipe reader's "
       "perturbation, uniform {:g}-{:g} us (§2.4, derived): the traced loop is a normal-length "
       "RTT, not a hot one, so the queue saturates near N = 10, not N = 4.",
