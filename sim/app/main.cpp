@@ -264,6 +264,10 @@ int main(int argc, char** argv) {
       "reproduce", "Simulate the published container-latency targets and compare");
   reproduce->add_option("--seed", reproduce_args.seed, "Random seed")->capture_default_str();
   reproduce->add_flag("--json", reproduce_args.json, "Print JSON instead of text");
+  reproduce
+      ->add_option("--scenarios", reproduce_args.scenarios,
+                   "MACE scenario constants file (default: configs/container/mace-scenarios.toml)")
+      ->check(CLI::ExistingFile);
   // [/container reproduce]
 
   // [topology] --- rlisim topology: paths and round-trip probes on a topology file ---

@@ -58,6 +58,8 @@ struct ContainerFitArgs {
 struct ContainerReproduceArgs {
   std::uint64_t seed = 1;
   bool json = false;
+  /// MACE scenario constants file; empty: the committed configs/container/mace-scenarios.toml.
+  std::string scenarios;
 };
 
 /// Per-packet egress/ingress latencies of kernel traces along one event path. Returns the exit

@@ -267,6 +267,7 @@ int container_reproduce_command(const ContainerReproduceArgs& args, std::ostream
   const auto catalog = default_container_modes();
   ReproductionOptions options;
   options.seed = args.seed;
+  options.scenarios_file = args.scenarios;
   const auto tables = reproduce_mace(catalog.at(mc::NetworkMode::kBridgeNat),
                                      catalog.at(mc::NetworkMode::kBridge), options);
   if (args.json)
