@@ -175,6 +175,20 @@ class Plotter:
                   f"policy{facet_title(facet)}{spread}", legend_axes=axes)
 
     # (c) reference overhead against utilization
+    def policy_trace_lines(self, ax, agg):
+        """One line per (policy, trace) of an aggregate over policy, trace and util_target:
+        colour by policy, line style by trace. True if any point averages several runs."""
+        multi = False
+        for i, p in enumerate(self.data.policies()):
+            for t in self.data.traces():
+                a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")
+                if a.empty:
+                    continue
+                multi = multi or a["n"].max() > 1
+                draw_line(ax, a, 1.0, self.policy_color[p], MARKERS[i % len(MARKERS)],
+                          f"{p}, {t}", ls=self.trace_style[t])
+        return multi
+
     def overhead(self, facet, suffix):
         name = f"c_overhead{suffix}"
         res = self.data.results
@@ -191,14 +205,7 @@ class Plotter:
             ax = axes[0][c]
             agg = sweepdb.aggregate(rli[rli[metric] > 0], ["policy", "trace", "util_target"],
                                     metric)
-            for i, p in enumerate(self.data.policies()):
-                for t in self.data.traces():
-                    a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")
-                    if a.empty:
-                        continue
-                    multi = multi or a["n"].max() > 1
-                    draw_line(ax, a, 1.0, self.policy_color[p], MARKERS[i % len(MARKERS)],
-                              f"{p}, {t}", ls=self.trace_style[t])
+            multi = self.policy_trace_lines(ax, agg) or multi
             log_axis(ax.yaxis)
             ax.grid(True, which="both", alpha=0.3)
             ax.set_xlabel("achieved utilization of the egress port")
@@ -288,14 +295,7 @@ class Plotter:
         ax = axes[0][0]
         agg = sweepdb.aggregate(rli, ["policy", "trace", "util_target"], "loss_rate_difference")
         multi = False
-        for i, p in enumerate(self.data.policies()):
-            for t in self.data.traces():
-                a = agg[(agg["policy"] == p) & (agg["trace"] == t)].sort_values("utilization")
-                if a.empty:
-                    continue
-                multi = multi or a["n"].max() > 1
-                draw_line(ax, a, 1.0, self.policy_color[p], MARKERS[i % len(MARKERS)],
-                          f"{p}, {t}", ls=self.trace_style[t])
+        multi = self.policy_trace_lines(ax, agg) or multi
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axhline(1e-5, color="tab:red", lw=0.8, ls=":", label="paper: at most 1e-5 up to ~0.8")
         # Symmetric log: differences span 1e-7 to 1e-2 and may be negative.

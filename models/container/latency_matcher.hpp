@@ -68,6 +68,19 @@ struct DirectionCounters {
   std::uint64_t reused = 0;            ///< open chains replaced by a new start with the same key
   std::uint64_t unmatched_starts = 0;  ///< chains still open at finish()
   std::uint64_t unmatched_ends = 0;    ///< end events without an open chain
+
+  /// Adds another file's counts (the identity above still holds for the sum).
+  DirectionCounters& operator+=(const DirectionCounters& o) {
+    starts += o.starts;
+    matched += o.matched;
+    outliers += o.outliers;
+    negative += o.negative;
+    expired += o.expired;
+    reused += o.reused;
+    unmatched_starts += o.unmatched_starts;
+    unmatched_ends += o.unmatched_ends;
+    return *this;
+  }
 };
 
 struct MatcherCounters {

@@ -359,18 +359,8 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
                             "event; first malformed: {}",
                             file.path, file.parse.lines, where));
     }
-    for (std::size_t d = 0; d < 2; ++d) {
-      auto& sum = report.matching.direction[d];
-      const auto& c = matcher.counters().direction[d];
-      sum.starts += c.starts;
-      sum.matched += c.matched;
-      sum.outliers += c.outliers;
-      sum.negative += c.negative;
-      sum.expired += c.expired;
-      sum.reused += c.reused;
-      sum.unmatched_starts += c.unmatched_starts;
-      sum.unmatched_ends += c.unmatched_ends;
-    }
+    for (std::size_t d = 0; d < 2; ++d)
+      report.matching.direction[d] += matcher.counters().direction[d];
     report.matching.observations += matcher.counters().observations;
     report.matching.out_of_order += matcher.counters().out_of_order;
     report.matching.syscall_errors += matcher.counters().syscall_errors;
