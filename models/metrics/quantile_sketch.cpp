@@ -44,28 +44,6 @@ QuantileSketch::QuantileSketch(const QuantileSketchConfig& config)
       exact_capacity_(static_cast<std::uint16_t>(config.exact_capacity)),
       max_buckets_(static_cast<std::uint16_t>(config.max_buckets)) {}
 
-namespace {
-// Cubic interpolation of log2 between powers of two, P(s) ~ log2(1 + s) on [0, 1), with the
-// coefficients that minimise the bucket count while keeping the accuracy bound (DDSketch's
-// cubically interpolated mapping; Masson et al., and DataDog's sketches-java). P(0) = 0,
-// P(1) = 1, and P is increasing, so the mapping is continuous and monotone.
-constexpr double kCubicA = 6.0 / 35.0;
-constexpr double kCubicB = -3.0 / 5.0;
-constexpr double kCubicC = 10.0 / 7.0;
-constexpr std::uint64_t kMantissaMask = (std::uint64_t{1} << 52) - 1;
-constexpr std::uint64_t kExponentOfOne = std::uint64_t{1023} << 52;
-}  // namespace
-
-int QuantileSketch::bucket_index(double value) const {
-  // value = 2^e (1 + s): exponent and mantissa straight from the bits, no logarithm call.
-  // Delays are >= 1 ps, so value is normal and positive.
-  const auto bits = std::bit_cast<std::uint64_t>(value);
-  const double e = static_cast<double>(static_cast<int>(bits >> 52) - 1023);
-  const double s = std::bit_cast<double>((bits & kMantissaMask) | kExponentOfOne) - 1.0;
-  return static_cast<int>(
-      std::floor((((kCubicA * s + kCubicB) * s + kCubicC) * s + e) * multiplier_));
-}
-
 double QuantileSketch::bucket_value(int index) const {
   // Bucket i holds [L_i, L_(i+1)), L_i = 2^e (1 + s) with e + P(s) = i / multiplier; the
   // representative L_i (1 + alpha) is within alpha of every value in it, because the
@@ -102,7 +80,7 @@ void QuantileSketch::for_each_exact(F&& f) const {
   }
 }
 
-void QuantileSketch::add(double value) {
+void QuantileSketch::add_slow(double value) {
   if (!(value >= 0) || !std::isfinite(value)) {
     throw std::invalid_argument(
         fmt::format("quantile sketch: values must be finite and >= 0 (got {})", value));
