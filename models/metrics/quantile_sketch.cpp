@@ -119,6 +119,27 @@ void QuantileSketch::add_slow(double value) {
 }
 
 void QuantileSketch::to_buckets() {
+  // The stored values' bucket range is known before any is added: allocate it once, with room
+  // to grow by half its width on each side, instead of growing the buckets as the values come
+  // (several reallocations per flow, the most expensive part of a flow's sketch otherwise).
+  double smallest_positive = 0;
+  for_each_exact([&smallest_positive](double s) {
+    if (s > 0 && (smallest_positive == 0 || s < smallest_positive))
+      smallest_positive = s;
+  });
+  if (smallest_positive > 0 && bins_.empty()) {
+    const int lo = bucket_index(smallest_positive);
+    const int hi = bucket_index(max_);
+    const int width = hi - lo + 1;
+    const int window = max_buckets_;
+    if (width <= window) {
+      const int slack = std::min(std::max(kMinSlack, width / 2), (window - width) / 2);
+      bins_.assign(static_cast<std::size_t>(width + 2 * slack), 0);
+      bin_offset_ = lo - slack;
+      lo_ = lo;
+      hi_ = hi;
+    }
+  }
   for_each_exact([this](double s) {
     if (s == 0) {
       ++zero_count_;
