@@ -85,7 +85,7 @@ class QuantileSketch {
   /// A hint that add(value) follows soon: fetches the memory it will write (the next sample
   /// slot, or the value's bucket) into the cache. Changes nothing.
   void prefetch_add(double value) const {
-    if (count_ >= 2 && count_ < exact_capacity_) {
+    if (count_ >= 3 && count_ < exact_capacity_) {  // the cases add() takes inline
       if (samples_.size() < samples_.capacity())
         __builtin_prefetch(samples_.data() + samples_.size(), 1);
     } else if (count_ > exact_capacity_ && value > 0) {

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include <fcntl.h>
-#include <stdio_ext.h>
 #include <fmt/format.h>
+#include <stdio_ext.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
