@@ -10,7 +10,10 @@
 
 namespace rlisim::models {
 
-GroundTruth::GroundTruth(const GroundTruthConfig& config) : prototype_(config.quantiles) {
+GroundTruth::GroundTruth(const GroundTruthConfig& config)
+    : prototype_(config.quantiles),
+      kind_quantiles_{QuantileSketch(config.quantiles), QuantileSketch(config.quantiles),
+                      QuantileSketch(config.quantiles)} {
   pending_.reserve(kBatch);
   track_quantiles_ = config.track_quantiles;
 }
@@ -113,8 +116,11 @@ void GroundTruth::flush() const {
     note_port(rec, u.port);
     if (u.type == kEgress) {
       rec.delay.add(core::Time{u.delay_ps});
-      if (track_quantiles_)
-        rec.quantiles.add(static_cast<double>(u.delay_ps));
+      if (track_quantiles_) {
+        const auto delay = static_cast<double>(u.delay_ps);
+        rec.quantiles.add(delay);
+        kind_quantiles_[static_cast<std::size_t>(rec.kind)].add(delay);
+      }
     } else {
       ++rec.dropped_packets;
     }
@@ -142,7 +148,8 @@ GroundTruth::Totals GroundTruth::totals() const {
   flush();
   const TruthSummary empty(prototype_.quantiles.config());
   Totals t{.by_kind = {empty, empty, empty}, .all = empty};
-  // One pass in first-seen order (deterministic: independent of the hash seed); the total over
+  // One pass in first-seen order (deterministic: independent of the hash seed) for the counts
+  // and moments; the quantiles were kept per kind as the updates were applied. The total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     const FlowRecord& r = flows_[i];
@@ -150,8 +157,10 @@ GroundTruth::Totals GroundTruth::totals() const {
       continue;  // only an ingress observation (a run cut short)
     TruthSummary& s = t.by_kind[static_cast<std::size_t>(r.kind)];
     ++s.flows;
-    s.merge(r);
+    s.merge_counts(r);
   }
+  for (std::size_t k = 0; k < kKinds; ++k)
+    t.by_kind[k].quantiles = kind_quantiles_[k];
   for (const auto& k : t.by_kind) {
     t.all.flows += k.flows;
     t.all.merge(k);

@@ -46,11 +46,15 @@ struct DelayTally {
   double p99_ps() const { return quantiles.quantile(0.99); }
   /// Adds everything `other` counted, as if its packets had been seen here.
   void merge(const DelayTally& other) {
+    merge_counts(other);
+    quantiles.merge(other.quantiles);
+  }
+  /// merge() without the quantiles: counts and delay moments only.
+  void merge_counts(const DelayTally& other) {
     offered_packets += other.offered_packets;
     offered_bytes += other.offered_bytes;
     dropped_packets += other.dropped_packets;
     delay.merge(other.delay);
-    quantiles.merge(other.quantiles);
   }
 };
 
@@ -99,6 +103,11 @@ struct TruthSummary : DelayTally {
 /// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
 /// up to `exact_capacity`, then 4 B per delay bucket spanned), plus a fixed 12 MiB of update
 /// buffers.
+/// Totals: the delay quantiles over all flows of a kind are kept as the updates are applied
+/// (one sketch per kind, always in cache) rather than merged from every flow's sketch at the
+/// end, which would revisit each flow's stored values after they left the cache. The result is
+/// the one the merge gives (the same values land in the same buckets); only if a flow's own
+/// sketch collapsed buckets is it more accurate than the merge.
 /// Output order is first-seen order, independent of the per-process hash seed.
 class GroundTruth final : public Estimator {
  public:
@@ -174,6 +183,9 @@ class GroundTruth final : public Estimator {
   // record once. Results are identical either way (per-flow order is kept).
   mutable std::vector<Update> pending_;
   mutable std::vector<Update> scratch_;
+  // Quantiles of the delivered delays by kind (the first packet's kind of each flow), fed with
+  // the same values as the flows' own sketches.
+  mutable std::array<QuantileSketch, kKinds> kind_quantiles_;
   std::optional<Totals> finalized_;
   bool track_quantiles_ = true;
 };

@@ -3,7 +3,9 @@
 #include "models/truth/ground_truth.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -150,6 +152,74 @@ TEST(GroundTruth, SummariesAddUpOverAllFlowsAndPerKind) {
   EXPECT_EQ(cross.dropped_packets, 1u);
   EXPECT_EQ(cross.delivered_packets(), 1u);
   EXPECT_EQ(truth.summary(core::PacketKind::kReference).delay.max().count(), 6000);
+}
+
+// The summary quantiles are kept per kind as packets are applied; they must be exactly what
+// merging every flow's own sketch gives, and within the sketch accuracy of the exact order
+// statistics, for short (exact-phase) and long (bucketed) flows, zero delays, mixed kinds and
+// summaries taken mid-run.
+TEST(GroundTruth, SummaryQuantilesEqualTheMergeOfTheFlowSketches) {
+  GroundTruth truth;
+  std::mt19937_64 rng(11);
+  constexpr int kFlows = 400;
+  std::vector<int> remaining(kFlows);
+  for (int& r : remaining)
+    r = 1 + static_cast<int>(std::pow(core::uniform01(rng), 3) * 600);  // many short, some long
+  std::array<std::vector<double>, 3> exact;
+  std::int64_t now = 0;
+  const auto check = [&] {
+    const QuantileSketchConfig config;
+    std::array<QuantileSketch, 3> merged{QuantileSketch(config), QuantileSketch(config),
+                                         QuantileSketch(config)};
+    for (const FlowEntry& f : truth.flows())
+      merged[static_cast<std::size_t>(f.record->kind)].merge(f.record->quantiles);
+    QuantileSketch all(config);
+    for (std::size_t k = 0; k < 3; ++k) {
+      const TruthSummary s = truth.summary(static_cast<core::PacketKind>(k));
+      ASSERT_EQ(s.quantiles.count(), merged[k].count());
+      ASSERT_EQ(s.quantiles.count(), exact[k].size());
+      std::vector<double> sorted = exact[k];
+      std::sort(sorted.begin(), sorted.end());
+      for (const double q : {0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0}) {
+        EXPECT_EQ(s.quantiles.quantile(q), merged[k].quantile(q)) << "kind " << k << " q " << q;
+        if (sorted.empty())
+          continue;
+        const double x =
+            sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+        EXPECT_LE(std::abs(s.quantiles.quantile(q) - x), 0.005 * x * (1 + 1e-12) + 1e-9);
+      }
+      all.merge(merged[k]);
+    }
+    for (const double q : {0.01, 0.5, 0.99})
+      EXPECT_EQ(truth.summary().quantiles.quantile(q), all.quantile(q));
+  };
+  for (int round = 0;; ++round) {
+    bool any = false;
+    for (int f = 0; f < kFlows; ++f) {
+      if (remaining[f] == 0 || core::uniform01(rng) < 0.3)
+        continue;
+      any = true;
+      --remaining[f];
+      const auto kind = static_cast<core::PacketKind>(f % 3);
+      const auto p = packet(static_cast<std::uint32_t>(f), now += 100, 100, kind);
+      const double u = core::uniform01(rng);
+      // Delays of 0 and from 20 ps to about 0.5 ms (a span the default sketch covers without
+      // collapsing buckets); one packet in 20 dropped.
+      const std::int64_t delay = u < 0.05   ? -1
+                                 : u < 0.08 ? 0
+                                            : static_cast<std::int64_t>(std::exp(3 + 17 * u));
+      observe(truth, p, delay);
+      if (delay >= 0)
+        exact[f % 3].push_back(static_cast<double>(delay));
+    }
+    if (round == 40)
+      check();  // mid-run: applies what is buffered so far
+    if (!any)
+      break;
+  }
+  check();
+  truth.finalize();
+  check();
 }
 
 TEST(GroundTruth, FallsBackToALookupWhenEgressDoesNotFollowItsIngress) {
