@@ -123,6 +123,34 @@ void PcapFraming::parse_record_header(const std::uint8_t* h) {
   }
 }
 
+void PcapFraming::skip_valid_records(const std::uint8_t*& data, std::size_t& size) {
+  // The common case, kept tight: records whose header passes every check of
+  // parse_record_header(), each header and data wholly in this chunk (a chunk holds hundreds).
+  // It stops at the first record that needs more: a header that fails a check or needs the
+  // version 2.0-2.2 repair (parse_record_header() then names the defect), or a record that
+  // continues in the next chunk.
+  const std::uint32_t header_size = record_header_size_;
+  const std::uint32_t fraction_limit = nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond;
+  const std::uint8_t* p = data;
+  std::size_t left = size;
+  while (left >= header_size) {
+    const std::uint32_t fraction = field(p + 4);
+    const std::uint32_t caplen = field(p + 8);
+    const std::uint32_t len = field(p + 12);
+    const bool valid = len != 0 && len <= kMaxWireBytes && caplen <= len &&
+                       caplen <= snaplen_limit_ && fraction < fraction_limit;
+    if (!valid || left - header_size < caplen)
+      break;
+    ++records_;
+    p += header_size + caplen;
+    left -= header_size + caplen;
+  }
+  const std::size_t taken = size - left;
+  offset_ += taken;
+  data = p;
+  size = left;
+}
+
 void PcapFraming::feed(const std::uint8_t* data, std::size_t size) {
   while (size > 0 && phase_ != Phase::kDone) {
     switch (phase_) {
@@ -146,6 +174,9 @@ void PcapFraming::feed(const std::uint8_t* data, std::size_t size) {
       case Phase::kRecordHeader: {
         if (pending_size_ == 0 && size >= record_header_size_) {
           // Fast path: the whole header is in this chunk.
+          skip_valid_records(data, size);
+          if (size < record_header_size_ || phase_ != Phase::kRecordHeader)
+            break;
           parse_record_header(data);
           data += record_header_size_;
           size -= record_header_size_;

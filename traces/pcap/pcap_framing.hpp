@@ -49,6 +49,7 @@ class PcapFraming {
   void parse_magic();
   void parse_file_header(const std::uint8_t* h);
   void parse_record_header(const std::uint8_t* h);
+  void skip_valid_records(const std::uint8_t*& data, std::size_t& size);
   void fail(std::uint64_t record, std::string message);
   std::uint32_t field(const std::uint8_t* p) const;
 
