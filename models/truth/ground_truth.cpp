@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <type_traits>
 
@@ -14,7 +15,7 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
     : prototype_(config.quantiles),
       kind_quantiles_{QuantileSketch(config.quantiles), QuantileSketch(config.quantiles),
                       QuantileSketch(config.quantiles)} {
-  pending_.reserve(kBatch);
+  pending_ = std::make_unique_for_overwrite<long long[]>(kUpdateWords * kBatch);
   track_quantiles_ = config.track_quantiles;
 }
 
@@ -67,7 +68,7 @@ void note_port(FlowRecord& rec, PortId port) {
 }  // namespace
 
 void GroundTruth::flush() const {
-  if (pending_.empty())
+  if (pending_count_ == 0)
     return;
   // One stable counting-sort pass on the top 11 bits of the flow index groups the updates
   // into 2048 ranges of neighbouring records (each range spans a few tens of KiB of records,
@@ -75,41 +76,49 @@ void GroundTruth::flush() const {
   // in arrival order; a full sort would buy no further locality.
   // Whatever happens below, these updates are consumed exactly once.
   struct ClearOnExit {
-    std::vector<Update>& updates;
-    ~ClearOnExit() { updates.clear(); }
-  } clear_on_exit{pending_};
-  scratch_.resize(pending_.size());
+    std::size_t& count;
+    ~ClearOnExit() { count = 0; }
+  } clear_on_exit{pending_count_};
+  core::stream_fence();
+  const std::size_t n = pending_count_;
+  if (scratch_.size() < n)
+    scratch_.resize(n);
+  const auto pending = [this](std::size_t i) {
+    Update u;
+    std::memcpy(&u, pending_.get() + kUpdateWords * i, sizeof u);
+    return u;
+  };
   constexpr unsigned kBits = 11;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   const std::size_t size = flows_.size();
   const unsigned used_bits = size > 1 ? 64u - static_cast<unsigned>(__builtin_clzll(size - 1)) : 1u;
   const unsigned shift = used_bits > kBits ? used_bits - kBits : 0u;
   std::array<std::size_t, kBuckets + 1> start{};
-  for (const Update& u : pending_)
-    ++start[(u.flow >> shift) + 1];
+  for (std::size_t i = 0; i < n; ++i)
+    ++start[(pending(i).flow >> shift) + 1];
   for (std::size_t b = 1; b <= kBuckets; ++b)
     start[b] += start[b - 1];
-  for (const Update& u : pending_)
+  for (std::size_t i = 0; i < n; ++i) {
+    const Update u = pending(i);
     scratch_[start[u.flow >> shift]++] = u;
-  pending_.swap(scratch_);
+  }
   // Each batch touches tens of thousands of records (four cache lines each) and their sketch
   // storage, mostly not cached: fetch them a few updates ahead, first the record, then (once
   // the record is in) the sketch memory that the update will write.
   constexpr std::size_t kRecordAhead = 16;
   constexpr std::size_t kSketchAhead = 8;
-  const std::size_t n = pending_.size();
   for (std::size_t i = 0; i < n; ++i) {
     if (i + kRecordAhead < n) {
-      const auto* lines = reinterpret_cast<const char*>(&flows_[pending_[i + kRecordAhead].flow]);
+      const auto* lines = reinterpret_cast<const char*>(&flows_[scratch_[i + kRecordAhead].flow]);
       for (std::size_t offset = 0; offset < sizeof(FlowRecord); offset += 64)
         __builtin_prefetch(lines + offset, 1);
     }
     if (track_quantiles_ && i + kSketchAhead < n) {
-      const Update& ahead = pending_[i + kSketchAhead];
+      const Update& ahead = scratch_[i + kSketchAhead];
       if (ahead.type == kEgress)
         flows_[ahead.flow].quantiles.prefetch_add(static_cast<double>(ahead.delay_ps));
     }
-    const Update& u = pending_[i];
+    const Update& u = scratch_[i];
     FlowRecord& rec = flows_[u.flow];
     ++rec.offered_packets;
     rec.offered_bytes += u.bytes;

@@ -14,6 +14,7 @@
 #include "models/metrics/quantile_sketch.hpp"
 #include "sim/core/flow_key.hpp"
 #include "sim/core/packet.hpp"
+#include "sim/core/streaming_store.hpp"
 
 namespace rlisim::models {
 
@@ -157,10 +158,11 @@ class GroundTruth final : public Estimator {
   static constexpr std::size_t kBatch = std::size_t{1} << 18;
 
   std::uint32_t index_for(const core::Packet& p);
+  static constexpr std::size_t kUpdateWords = sizeof(Update) / sizeof(long long);
   void push(const Update& u) {
     finalized_.reset();
-    pending_.push_back(u);
-    if (pending_.size() >= kBatch)
+    core::stream_store(pending_.get() + kUpdateWords * pending_count_, u);
+    if (++pending_count_ >= kBatch)
       flush();
   }
   /// Applies the buffered updates, grouped by flow (stable, so each flow sees its updates in
@@ -181,8 +183,12 @@ class GroundTruth final : public Estimator {
   // thousands of active flows, so applying each update at once would miss the cache on the
   // record (and its sketch) for nearly every packet, while a batch touches each active
   // record once. Results are identical either way (per-flow order is kept).
-  mutable std::vector<Update> pending_;
-  mutable std::vector<Update> scratch_;
+  // The buffer is written with streaming stores: it is read back only after a whole batch
+  // (6 MiB, more than the cache) has gone by, and ordinary stores would evict the flow-table
+  // lines that the lookups of the next packets need.
+  std::unique_ptr<long long[]> pending_;  // kBatch updates, kUpdateWords words each
+  mutable std::size_t pending_count_ = 0;
+  mutable std::vector<Update> scratch_;  // the pending updates grouped by flow range
   // Quantiles of the delivered delays by kind (the first packet's kind of each flow), fed with
   // the same values as the flows' own sketches.
   mutable std::array<QuantileSketch, kKinds> kind_quantiles_;

@@ -222,6 +222,77 @@ TEST(GroundTruth, SummaryQuantilesEqualTheMergeOfTheFlowSketches) {
   check();
 }
 
+// Updates are buffered and applied in batches of 2^18, grouped by flow; across several batches
+// (and a flush forced mid-batch by an accessor) every flow must end with exactly what a direct
+// per-flow tally gives, with its updates applied in arrival order.
+TEST(GroundTruth, BatchedUpdatesMatchADirectTallyAcrossBatches) {
+  GroundTruth truth;
+  struct Tally {
+    std::uint64_t offered = 0, bytes = 0, dropped = 0;
+    std::int64_t sum = 0, min = 0, max = 0;
+    std::uint64_t delivered = 0;
+    std::vector<double> first_delays;
+  };
+  constexpr std::uint32_t kFlows = 5000;
+  std::vector<Tally> expected(kFlows);
+  std::mt19937_64 rng(5);
+  constexpr int kPackets = 700'000;  // a little under three batches
+  for (int i = 0; i < kPackets; ++i) {
+    // Flow popularity skewed (Zipf-like), new flows keep appearing.
+    const auto f = static_cast<std::uint32_t>(std::pow(core::uniform01(rng), 2.5) * kFlows);
+    const auto bytes = static_cast<std::uint32_t>(40 + rng() % 1461);
+    const std::int64_t delay = rng() % 17 == 0 ? -1 : static_cast<std::int64_t>(rng() % 1'000'000);
+    Tally& t = expected[f];
+    // The first three packets of a flow leave by one port, the rest by the next: the record must
+    // keep the first (order within a flow matters).
+    observe(truth, packet(f, i, bytes), delay, static_cast<PortId>((f + (t.offered >= 3)) % 3));
+    ++t.offered;
+    t.bytes += bytes;
+    if (delay < 0) {
+      ++t.dropped;
+    } else {
+      t.min = t.delivered == 0 ? delay : std::min(t.min, delay);
+      t.max = t.delivered == 0 ? delay : std::max(t.max, delay);
+      t.sum += delay;
+      ++t.delivered;
+      if (t.first_delays.size() < 64)
+        t.first_delays.push_back(static_cast<double>(delay));
+    }
+    if (i == 400'000) {
+      EXPECT_EQ(truth.find(packet(0, 0).flow)->offered_packets, expected[0].offered);
+    }
+  }
+  std::size_t seen = 0;
+  for (std::uint32_t f = 0; f < kFlows; ++f) {
+    const Tally& t = expected[f];
+    const FlowRecord* rec = truth.find(packet(f, 0).flow);
+    if (t.offered == 0) {
+      EXPECT_EQ(rec, nullptr);
+      continue;
+    }
+    ++seen;
+    ASSERT_NE(rec, nullptr) << "flow " << f;
+    EXPECT_EQ(rec->offered_packets, t.offered) << "flow " << f;
+    EXPECT_EQ(rec->offered_bytes, t.bytes) << "flow " << f;
+    EXPECT_EQ(rec->dropped_packets, t.dropped) << "flow " << f;
+    EXPECT_EQ(rec->delivered_packets(), t.delivered) << "flow " << f;
+    EXPECT_EQ(rec->port, f % 3) << "flow " << f;
+    EXPECT_EQ(rec->multiple_ports, t.offered > 3) << "flow " << f;
+    if (t.delivered == 0)
+      continue;
+    EXPECT_EQ(rec->delay.min().count(), t.min) << "flow " << f;
+    EXPECT_EQ(rec->delay.max().count(), t.max) << "flow " << f;
+    EXPECT_EQ(rec->delay.sum_ps(), t.sum) << "flow " << f;
+    if (t.delivered <= 64) {  // still exact: the median of the delays seen
+      std::vector<double> sorted = t.first_delays;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(rec->p50_ps(), sorted[(sorted.size() - 1) / 2]) << "flow " << f;
+    }
+  }
+  EXPECT_EQ(truth.flow_count(), seen);
+  EXPECT_GT(seen, 1000u);
+}
+
 TEST(GroundTruth, FallsBackToALookupWhenEgressDoesNotFollowItsIngress) {
   GroundTruth truth;
   const core::Packet a = packet(1, 0);
