@@ -2,6 +2,7 @@
 // log against an independent FIFO recomputation, trace commands and error paths.
 
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 
@@ -178,6 +179,23 @@ TEST(Run, KeepsPartialResultsWhenTheTraceIsCutMidRecord) {
   EXPECT_FALSE(s["complete"].get<bool>());
   EXPECT_THAT(s["error"].get<std::string>(), HasSubstr("cut.pcap"));
   EXPECT_GT(s["input"]["packets"].get<std::uint64_t>(), 1000u);
+  // Every complete record before the cut was read, and every packet read was processed (the
+  // run reads packets in batches ahead of the router; none of a batch may be lost).
+  const std::string cut = bytes.substr(0, bytes.size() / 2 + 7);
+  std::uint64_t complete_records = 0;
+  for (std::size_t at = 24; at + 16 <= cut.size();) {
+    std::uint32_t caplen = 0;
+    std::memcpy(&caplen, cut.data() + at + 8, 4);  // little-endian file, as this host
+    if (at + 16 + caplen > cut.size())
+      break;
+    ++complete_records;
+    at += 16 + caplen;
+  }
+  const auto& counters = s["sources"][0]["counters"];
+  EXPECT_EQ(counters["records"].get<std::uint64_t>(), complete_records);
+  EXPECT_EQ(s["input"]["packets"].get<std::uint64_t>(),
+            complete_records - counters["skipped_total"].get<std::uint64_t>());
+  EXPECT_EQ(s["truth"]["all"]["offered_packets"], s["input"]["packets"]);
 }
 
 TEST(Trace, GeneratedTraceCountsAgreeWithStatsAndTshark) {
