@@ -48,12 +48,17 @@ void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egres
               .bytes = p.wire_bytes,
               .delay_ps = (egress_time - p.arrival).count(),
               .port = port,
-              .type = kEgress});
+              .type = kEgress,
+              .reserved = {}});
 }
 
 void GroundTruth::on_drop(const core::Packet& p, PortId port) {
-  push(Update{
-      .flow = index_for(p), .bytes = p.wire_bytes, .delay_ps = 0, .port = port, .type = kDrop});
+  push(Update{.flow = index_for(p),
+              .bytes = p.wire_bytes,
+              .delay_ps = 0,
+              .port = port,
+              .type = kDrop,
+              .reserved = {}});
 }
 
 namespace {
@@ -128,7 +133,11 @@ void GroundTruth::flush() const {
       if (track_quantiles_) {
         const auto delay = static_cast<double>(u.delay_ps);
         rec.quantiles.add(delay);
-        kind_quantiles_[static_cast<std::size_t>(rec.kind)].add(delay);
+        try {
+          kind_quantiles_[static_cast<std::size_t>(rec.kind)].add(delay);
+        } catch (const std::overflow_error& e) {
+          kind_quantiles_error_ = e.what();
+        }
       }
     } else {
       ++rec.dropped_packets;
@@ -168,6 +177,8 @@ GroundTruth::Totals GroundTruth::totals() const {
     ++s.flows;
     s.merge_counts(r);
   }
+  if (!kind_quantiles_error_.empty())
+    throw std::overflow_error(kind_quantiles_error_);
   for (std::size_t k = 0; k < kKinds; ++k)
     t.by_kind[k].quantiles = kind_quantiles_[k];
   for (const auto& k : t.by_kind) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -107,13 +108,17 @@ struct TruthSummary : DelayTally {
 /// Totals: the delay quantiles over all flows of a kind are kept as the updates are applied
 /// (one sketch per kind, always in cache) rather than merged from every flow's sketch at the
 /// end, which would revisit each flow's stored values after they left the cache. The result is
-/// the one the merge gives (the same values land in the same buckets); only if a flow's own
-/// sketch collapsed buckets is it more accurate than the merge.
+/// the one the merge gives: the same values land in the same buckets, also when buckets
+/// collapse.
 /// Output order is first-seen order, independent of the per-process hash seed.
 class GroundTruth final : public Estimator {
  public:
   /// @throws std::invalid_argument if the quantile configuration is invalid.
   explicit GroundTruth(const GroundTruthConfig& config = {});
+  // Observers are registered by address (Router::add_observer), and a moved-from instance
+  // would have no update buffer: neither copied nor moved.
+  GroundTruth(const GroundTruth&) = delete;
+  GroundTruth& operator=(const GroundTruth&) = delete;
 
   std::string_view name() const override { return "truth"; }
   void prefetch(const core::Packet& p) override { flows_.prefetch(p.flow); }
@@ -134,8 +139,10 @@ class GroundTruth final : public Estimator {
   /// Every flow in first-seen order, O(F). A flow appears once a packet of it has left or
   /// been dropped (a run cut short can leave a flow with only an ingress observation).
   std::vector<FlowEntry> flows() const;
-  /// Totals over all flows, or over the flows of one kind. One O(F) pass with sketch merges,
-  /// or free after finalize().
+  /// Totals over all flows, or over the flows of one kind. One O(F) pass over the flows (the
+  /// quantiles are kept per kind as packets are applied), or free after finalize().
+  /// @throws std::overflow_error if more than 2^32 - 1 delays of one kind fell in one
+  ///         quantile bucket.
   TruthSummary summary() const;
   TruthSummary summary(core::PacketKind kind) const;
 
@@ -152,6 +159,9 @@ class GroundTruth final : public Estimator {
     std::int64_t delay_ps;  // kEgress: the delay
     PortId port;
     std::uint8_t type;  // kEgress or kDrop
+    // Explicit padding, zeroed where updates are made, so every byte is a defined value when
+    // the update is streamed as words.
+    std::uint8_t reserved[5];
   };
   static constexpr std::uint8_t kEgress = 1;
   static constexpr std::uint8_t kDrop = 2;
@@ -192,6 +202,9 @@ class GroundTruth final : public Estimator {
   // Quantiles of the delivered delays by kind (the first packet's kind of each flow), fed with
   // the same values as the flows' own sketches.
   mutable std::array<QuantileSketch, kKinds> kind_quantiles_;
+  // Set if a kind's sketch overflowed a bucket: reported by the totals, so the run itself (and
+  // every flow's record) goes on as before this sketch existed.
+  mutable std::string kind_quantiles_error_;
   std::optional<Totals> finalized_;
   bool track_quantiles_ = true;
 };

@@ -20,6 +20,8 @@ template <typename T>
 void stream_store(long long* words, const T& value) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(long long) == 0,
                 "streamed as whole 8-byte words");
+  static_assert(std::has_unique_object_representations_v<T>,
+                "no padding: every streamed byte must hold a value");
   long long w[sizeof(T) / sizeof(long long)];
   std::memcpy(w, &value, sizeof(T));
   for (std::size_t i = 0; i < sizeof(T) / sizeof(long long); ++i) {

@@ -158,7 +158,8 @@ void process_paired(net::Router& twin, PairedRun& paired, const core::Packet& p,
 // is processed, the observers are told kPrefetchAhead packets ahead to prefetch their per-flow
 // state. Order is unchanged. A trace defect or a time overflow ends the run early with
 // `result.error` set; everything before it (including the packets of the batch read before
-// the defect) is kept.
+// the defect) is kept. After a time overflow the sources have read up to kBatch - 1 packets
+// past the one that failed, and their counters include those.
 void simulate(const ExperimentConfig& config, const RunOptions& options, core::SourceMerger& merger,
               net::Router& router, net::Router* twin, RunResult& result) {
   constexpr std::size_t kBatch = 256;

@@ -184,8 +184,9 @@ TEST(Run, KeepsPartialResultsWhenTheTraceIsCutMidRecord) {
   const std::string cut = bytes.substr(0, bytes.size() / 2 + 7);
   std::uint64_t complete_records = 0;
   for (std::size_t at = 24; at + 16 <= cut.size();) {
-    std::uint32_t caplen = 0;
-    std::memcpy(&caplen, cut.data() + at + 8, 4);  // little-endian file, as this host
+    const auto* field = reinterpret_cast<const unsigned char*>(cut.data() + at + 8);
+    const std::uint32_t caplen = field[0] | (field[1] << 8) | (field[2] << 16) |
+                                 (static_cast<std::uint32_t>(field[3]) << 24);  // little-endian
     if (at + 16 + caplen > cut.size())
       break;
     ++complete_records;

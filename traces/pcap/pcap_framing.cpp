@@ -175,7 +175,7 @@ void PcapFraming::feed(const std::uint8_t* data, std::size_t size) {
         if (pending_size_ == 0 && size >= record_header_size_) {
           // Fast path: the whole header is in this chunk.
           skip_valid_records(data, size);
-          if (size < record_header_size_ || phase_ != Phase::kRecordHeader)
+          if (size < record_header_size_)
             break;
           parse_record_header(data);
           data += record_header_size_;
