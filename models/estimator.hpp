@@ -28,10 +28,6 @@ class Estimator {
   virtual ~Estimator() = default;
   /// Short stable name used in output columns ("truth", "rli", ...).
   virtual std::string_view name() const = 0;
-  /// A hint that `p` will be observed soon (a few packets ahead): an observer with a large
-  /// per-flow table may prefetch the memory it will touch, hiding the cache miss behind the
-  /// packets in between. Must not change any state that affects results.
-  virtual void prefetch(const core::Packet& p) { (void)p; }
   /// Sender tap: the packet enters the router at p.arrival.
   virtual void on_ingress(const core::Packet& p) = 0;
   /// Receiver tap: the packet leaves port `port` at `egress_time` (end of transmission plus

@@ -25,9 +25,6 @@ class FlowTable {
   static constexpr std::size_t kChunkBits = 12;
   static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
 
-  /// Hint that `key` will be looked up soon (hides the hash-table cache miss).
-  void prefetch(const core::FlowKey& key) const { index_.prefetch(key); }
-
   struct Found {
     std::uint32_t index;
     bool inserted;

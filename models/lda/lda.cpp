@@ -204,11 +204,6 @@ void Lda::on_egress(const core::Packet& p, PortId port, core::Time egress_time) 
   add_pending(r, k);
 }
 
-void Lda::prefetch(const core::Packet& p) {
-  if (p.kind != core::PacketKind::kReference)
-    flows_.prefetch(p.flow);
-}
-
 void Lda::emit_empty(std::int64_t k) {
   LdaInterval iv;
   iv.start = core::Time{k * interval_ps_};

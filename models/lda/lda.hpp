@@ -171,7 +171,6 @@ class Lda final : public FlowEstimator {
                               std::uint64_t packets);
 
   std::string_view name() const override { return "lda"; }
-  void prefetch(const core::Packet& p) override;
   void on_ingress(const core::Packet& p) override;
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override {

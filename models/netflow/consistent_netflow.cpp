@@ -37,10 +37,6 @@ bool ConsistentNetflow::samples_flow(const core::FlowKey& key) const {
   return hash_selects(flow_hash(key, config_.seed), config_.flow_sampling);
 }
 
-void ConsistentNetflow::prefetch(const core::Packet& p) const {
-  ingress_.open.prefetch(p.flow);
-}
-
 void ConsistentNetflow::on_ingress(const core::Packet& p) {
   RLISIM_CHECK(!finalized_);
   ++counters_.ingress_packets;

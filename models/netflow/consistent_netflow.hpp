@@ -113,7 +113,6 @@ class ConsistentNetflow {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit ConsistentNetflow(const NetflowConfig& config);
 
-  void prefetch(const core::Packet& p) const;
   void on_ingress(const core::Packet& p);
   void on_egress(const core::Packet& p, core::Time egress_time);
   /// Exports every open record and pairs the records of each flow (k-th with k-th).

@@ -161,11 +161,6 @@ class SamplePool {
 
 }  // namespace
 
-void RecordEstimator::prefetch(const core::Packet& p) {
-  if (!is_reference(p))
-    records_.prefetch(p);
-}
-
 void RecordEstimator::on_ingress(const core::Packet& p) {
   if (!is_reference(p))
     records_.on_ingress(p);

@@ -15,7 +15,6 @@ namespace rlisim::models::netflow {
 /// paired records into per-flow estimates (indexed like records().flows()) at finalize().
 class RecordEstimator : public FlowEstimator {
  public:
-  void prefetch(const core::Packet& p) override;
   void on_ingress(const core::Packet& p) override;
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override;

@@ -65,11 +65,6 @@ RliReceiver::PortState* RliReceiver::port_state(PortId port) {
   return s.measured ? &s : nullptr;
 }
 
-void RliReceiver::prefetch(const core::Packet& p) {
-  if (p.kind != core::PacketKind::kReference)
-    flows_.prefetch(p.flow);
-}
-
 void RliReceiver::add_estimate(std::uint32_t flow, double delay) {
   flows_[flow].add(delay);
   ++counters_.estimated;

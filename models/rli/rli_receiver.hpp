@@ -140,7 +140,6 @@ class RliReceiver final : public FlowEstimator {
   explicit RliReceiver(const ReceiverConfig& config = {});
 
   std::string_view name() const override { return "rli"; }
-  void prefetch(const core::Packet& p) override;
   void on_ingress(const core::Packet& p) override { (void)p; }
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override {

@@ -121,7 +121,6 @@ class GroundTruth final : public Estimator {
   GroundTruth& operator=(const GroundTruth&) = delete;
 
   std::string_view name() const override { return "truth"; }
-  void prefetch(const core::Packet& p) override { flows_.prefetch(p.flow); }
   void on_ingress(const core::Packet& p) override;
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override;

@@ -52,13 +52,6 @@ class Router {
   ///         negative processing delay.
   explicit Router(RouterConfig config);
 
-  /// Tells the observers that `p` will be processed soon (see Estimator::prefetch); call it a
-  /// few packets ahead of process(p) to overlap their table lookups.
-  void prefetch(const core::Packet& p) {
-    for (models::Estimator* o : observers_)
-      o->prefetch(p);
-  }
-
   /// Routes one packet. Packets must come in (arrival, source, seq) order. With reference
   /// generators attached, references due before p (periodic) are injected first, and a
   /// reference that follows p (1-in-n) right after it; the returned fate is p's.
