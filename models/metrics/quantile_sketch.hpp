@@ -82,19 +82,6 @@ class QuantileSketch {
     }
     add_slow(value);
   }
-  /// A hint that add(value) follows soon: fetches the memory it will write (the next sample
-  /// slot, or the value's bucket) into the cache. Changes nothing.
-  void prefetch_add(double value) const {
-    if (count_ >= 3 && count_ < exact_capacity_) {  // the cases add() takes inline
-      if (samples_.size() < samples_.capacity())
-        __builtin_prefetch(samples_.data() + samples_.size(), 1);
-    } else if (count_ > exact_capacity_ && value > 0) {
-      const int index = bucket_index(value);
-      const int offset = index - bin_offset_;
-      if (offset >= 0 && offset < static_cast<int>(bins_.size()))
-        __builtin_prefetch(bins_.data() + offset, 1);
-    }
-  }
   /// Adds all values of `other`, as if they had been added here. The result keeps the
   /// guarantee.
   /// @throws std::invalid_argument if the two sketches have different parameters.

@@ -131,25 +131,6 @@ TEST(QuantileSketch, MergingEqualsAddingEverythingToOneSketch) {
     EXPECT_EQ(a.quantile(q), all.quantile(q)) << q;
 }
 
-TEST(QuantileSketch, PrefetchHintsChangeNothing) {
-  // prefetch_add is called ahead of add by the ground truth; it must not touch any state, in
-  // any phase, whatever value it is given.
-  QuantileSketch hinted(config(0.01, 16));
-  QuantileSketch plain(config(0.01, 16));
-  for (int i = 0; i < 400; ++i) {
-    const double v = i % 50 == 0 ? 0.0 : 10 + (i * 7919) % 100000;
-    hinted.prefetch_add(v);
-    hinted.prefetch_add(1e300);
-    hinted.prefetch_add(0.5);
-    hinted.add(v);
-    plain.add(v);
-  }
-  EXPECT_EQ(hinted.count(), plain.count());
-  EXPECT_EQ(hinted.bucket_count(), plain.bucket_count());
-  for (double q = 0; q <= 1; q += 0.01)
-    EXPECT_EQ(hinted.quantile(q), plain.quantile(q)) << q;
-}
-
 TEST(QuantileSketch, RejectsInvalidValuesInEveryPhase) {
   // Stored-sample phase, bucket phase: the inline fast paths must not accept what add()
   // rejects.
