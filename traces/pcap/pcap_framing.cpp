@@ -28,6 +28,16 @@ std::uint32_t PcapFraming::field(const std::uint8_t* p) const {
   return swapped_ ? __builtin_bswap32(v) : v;
 }
 
+std::uint32_t PcapFraming::fraction_limit() const {
+  return nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond;
+}
+
+bool PcapFraming::acceptable(std::uint32_t fraction, std::uint32_t caplen,
+                             std::uint32_t len) const {
+  return len != 0 && len <= kMaxWireBytes && caplen <= len && caplen <= snaplen_limit_ &&
+         fraction < fraction_limit();
+}
+
 void PcapFraming::fail(std::uint64_t record, std::string message) {
   bad_record_ = record;
   error_ = std::move(message);
@@ -91,6 +101,13 @@ void PcapFraming::parse_record_header(const std::uint8_t* h) {
   std::uint32_t len = field(h + 12);
   if (old_minor_ && caplen > len)
     std::swap(caplen, len);
+  if (acceptable(fraction, caplen, len)) {
+    record_caplen_ = caplen;
+    record_remaining_ = caplen;
+    phase_ = caplen == 0 ? Phase::kRecordHeader : Phase::kRecordData;
+    return;
+  }
+  // Name the first check that failed.
   const auto where = [&] {
     return fmt::format("record {} (1-based record number in the file, byte offset {})", records_,
                        record_offset_);
@@ -109,17 +126,12 @@ void PcapFraming::parse_record_header(const std::uint8_t* h) {
     fail(records_, fmt::format("{}: captured length (caplen) {} exceeds the file's snaplen {}; "
                                "expected caplen <= snaplen",
                                where(), caplen, snaplen_limit_));
-  } else if (fraction >= (nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond)) {
+  } else {
     fail(records_,
          fmt::format("{}: timestamp fraction {} {} is out of range; expected 0 to {} in a {} "
                      "file (a larger value would silently shift the time by whole seconds)",
                      where(), nanosecond_ ? "(ts_nsec)" : "(ts_usec)", fraction,
-                     (nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond) - 1,
-                     nanosecond_ ? "nanosecond" : "microsecond"));
-  } else {
-    record_caplen_ = caplen;
-    record_remaining_ = caplen;
-    phase_ = caplen == 0 ? Phase::kRecordHeader : Phase::kRecordData;
+                     fraction_limit() - 1, nanosecond_ ? "nanosecond" : "microsecond"));
   }
 }
 
@@ -130,16 +142,13 @@ void PcapFraming::skip_valid_records(const std::uint8_t*& data, std::size_t& siz
   // version 2.0-2.2 repair (parse_record_header() then names the defect), or a record that
   // continues in the next chunk.
   const std::uint32_t header_size = record_header_size_;
-  const std::uint32_t fraction_limit = nanosecond_ ? kNanosecondsPerSecond : kMicrosecondsPerSecond;
   const std::uint8_t* p = data;
   std::size_t left = size;
   while (left >= header_size) {
     const std::uint32_t fraction = field(p + 4);
     const std::uint32_t caplen = field(p + 8);
     const std::uint32_t len = field(p + 12);
-    const bool valid = len != 0 && len <= kMaxWireBytes && caplen <= len &&
-                       caplen <= snaplen_limit_ && fraction < fraction_limit;
-    if (!valid || left - header_size < caplen)
+    if (!acceptable(fraction, caplen, len) || left - header_size < caplen)
       break;
     ++records_;
     p += header_size + caplen;

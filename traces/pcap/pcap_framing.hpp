@@ -49,6 +49,10 @@ class PcapFraming {
   void parse_magic();
   void parse_file_header(const std::uint8_t* h);
   void parse_record_header(const std::uint8_t* h);
+  // Timestamp fractions must be below this: 10^9 in a nanosecond file, 10^6 otherwise.
+  std::uint32_t fraction_limit() const;
+  // Every check a record header must pass (lengths already repaired for old versions).
+  bool acceptable(std::uint32_t fraction, std::uint32_t caplen, std::uint32_t len) const;
   void skip_valid_records(const std::uint8_t*& data, std::size_t& size);
   void fail(std::uint64_t record, std::string message);
   std::uint32_t field(const std::uint8_t* p) const;
