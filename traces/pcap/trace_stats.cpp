@@ -101,8 +101,10 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
   core::Packet packet;
   core::TraceTime ts{};
   std::uint64_t seen = 0;
+  TrafficStatistics traffic;
   while (reader.next_timestamped(packet, ts)) {
     flows.insert(packet.flow);
+    traffic.add(packet, ts);
     ++size_counts[packet.wire_bytes];
     ++seen;
     switch (packet.flow.protocol) {
@@ -189,6 +191,7 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
   s.max_gap = reader.options().max_gap;
   s.gaps_shortened = c.gaps_shortened;
   s.gap_time_removed = c.gap_time_removed;
+  s.traffic = traffic.report();
   return s;
 }
 
@@ -255,6 +258,7 @@ std::string format_trace_stats_text(const TraceStats& s) {
                     with_commas(s.gaps_shortened), s.max_gap->count(), seconds(s.gap_time_removed));
   }
   line("order", order);
+  out += format_traffic_statistics_text(s.traffic);
   return out;
 }
 
@@ -276,7 +280,7 @@ nlohmann::json trace_stats_json(const TraceStats& s) {
   json pct = json::object();
   for (const SizePercentile& p : s.size_percentiles)
     pct[fmt::format("p{:g}", p.percent)] = p.bytes;
-  return {
+  json out = {
       {"source", s.source},
       {"format", s.format},
       {"gzip", s.gzip},
@@ -326,6 +330,8 @@ nlohmann::json trace_stats_json(const TraceStats& s) {
         {"gaps_shortened", s.gaps_shortened},
         {"gap_time_removed_ns", s.gap_time_removed.count()}}},
   };
+  out.update(traffic_statistics_json(s.traffic));
+  return out;
 }
 
 }  // namespace rlisim::traces

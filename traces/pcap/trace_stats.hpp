@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sim/core/time.hpp"
+#include "traces/analysis/traffic_statistics.hpp"
 #include "traces/pcap/frame_decoder.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 
@@ -93,6 +94,10 @@ struct TraceStats {
   std::optional<core::TraceTime> max_gap;
   std::uint64_t gaps_shortened = 0;
   core::TraceTime gap_time_removed{};
+
+  // Burstiness, Hurst and per-flow timing of the emitted packets at their capture times
+  // (gap shortening applied), with default TrafficStatisticsOptions.
+  TrafficStatisticsReport traffic;
 };
 
 /// Called every `progress_interval` packets while statistics are computed (for a heartbeat).
@@ -105,13 +110,15 @@ using StatsProgress = std::function<void(const PcapReader&)>;
 TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress = {},
                                std::uint64_t progress_interval = 1 << 20);
 
-/// Multi-line human-readable summary (ends with a newline).
+/// Multi-line human-readable summary, ending with format_traffic_statistics_text()'s
+/// "Burstiness" and "Flows" sections (ends with a newline).
 std::string format_trace_stats_text(const TraceStats& stats);
 
 /// The same content as JSON: {"source", "format", "link_type": {"name", "number"}, "records",
 /// "packets", "bytes", "flows", "protocols": {...}, "time": {...}, "packet_size": {...},
 /// "truncation": {...}, "skipped": {"total", "<reason>": n...}, "fragments": {...},
-/// "order": {...}}. Times in ns (integers) and seconds (doubles), rates in 1/s and bit/s.
+/// "order": {...}}, plus traffic_statistics_json()'s members at the top level ("burstiness",
+/// "hurst", "flow_classes", "top1pct_byte_share", "top1pct_flows"). Times in ns (integers) and seconds (doubles), rates in 1/s and bit/s.
 nlohmann::json trace_stats_json(const TraceStats& stats);
 
 /// Lower-case name of a Reorder mode: "error", "sort", "clamp".

@@ -107,6 +107,41 @@ TEST_F(TraceStatsHandMade, JsonCarriesTheSameNumbers) {
   EXPECT_EQ(j["order"]["reorder"], "error");
 }
 
+// Traffic block by hand: one packet per 1 ms bin (99 complete bins, the packet at 99 ms is in
+// the dropped partial bin), bytes 100 + k in bin k; 10 flows of 10 packets 10 ms apart.
+TEST_F(TraceStatsHandMade, TrafficStatisticsMatchHandValues) {
+  const TrafficStatisticsReport& t = stats_.traffic;
+  EXPECT_EQ(t.packets, 100u);
+  EXPECT_EQ(t.flows, 10u);
+  const BurstinessAtScale& ms1 = t.burstiness.at(0);
+  EXPECT_EQ(ms1.bins, 99u);
+  EXPECT_NEAR(*ms1.packets_idc, 0.0, 1e-12);
+  // Bytes 100..198: mean 149, population variance (99^2 - 1) / 12.
+  EXPECT_NEAR(ms1.bytes_mean, 149.0, 1e-9);
+  EXPECT_NEAR(*ms1.bytes_idc, (99.0 * 99 - 1) / 12 / 149, 1e-9);
+  EXPECT_EQ(t.burstiness.at(1).bins, 9u);  // 10 packets per 10 ms bin
+  EXPECT_NEAR(*t.burstiness.at(1).packets_idc, 0.0, 1e-12);
+  EXPECT_EQ(t.burstiness.at(2).bins, 0u);  // 99 ms < 100 ms
+  EXPECT_FALSE(t.burstiness.at(2).packets_idc);
+  const FlowClassStatistics& ge10 = t.flow_classes.at(0);
+  EXPECT_EQ(ge10.flows, 10u);
+  EXPECT_NEAR(*ge10.median_gap_cov, 0.0, 1e-12);
+  EXPECT_DOUBLE_EQ(*ge10.train_share, 0.0);  // 10 ms gaps
+  EXPECT_NEAR(ge10.duration_s->p10, 0.09, 1e-12);
+  EXPECT_NEAR(ge10.duration_s->p99, 0.09, 1e-12);
+  // Flow j carries 1450 + 10 j bytes over 90 ms; the median lies between j = 4 and 5.
+  EXPECT_NEAR(ge10.rate_bps->p50, 8 * 1495.0 / 0.09, 1e-6);
+  EXPECT_EQ(t.flow_classes.at(1).flows, 0u);
+  EXPECT_EQ(t.top_flows, 1u);
+  EXPECT_DOUBLE_EQ(*t.top1pct_byte_share, 1540.0 / 14950);
+  const nlohmann::json j = trace_stats_json(stats_);
+  EXPECT_EQ(j["burstiness"]["1ms"]["bins"], 99);
+  EXPECT_TRUE(j["burstiness"]["100ms"]["packets_idc"].is_null());
+  EXPECT_EQ(j["flow_classes"]["ge10"]["flows"], 10);
+  EXPECT_EQ(j["records"], 101);  // the existing fields are untouched
+  EXPECT_NE(format_trace_stats_text(stats_).find("Burstiness"), std::string::npos);
+}
+
 TEST(TraceStats, EmptyCaptureGivesZeroesNotNonsense) {
   test::TempDir dir;
   test::write_pcap(dir.file("none.pcap"), 1, {});
