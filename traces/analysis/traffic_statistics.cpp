@@ -378,13 +378,17 @@ nlohmann::json quantiles_json(const std::optional<FlowQuantiles>& q) {
 struct Row {
   std::string name;
   std::optional<double> value;
+  bool integer = false;  // a count: printed without exponent
 };
 
 std::vector<Row> rows_of(const TrafficStatisticsReport& r) {
   std::vector<Row> rows;
-  const auto count = [](std::uint64_t n) { return std::optional<double>(static_cast<double>(n)); };
-  rows.push_back({"packets", count(r.packets)});
-  rows.push_back({"flows", count(r.flows)});
+  const auto count = [&rows](std::string name, std::uint64_t n) {
+    rows.push_back({std::move(name), static_cast<double>(n), true});
+  };
+  count("packets", r.packets);
+  count("wire bytes", r.wire_bytes);
+  count("flows", r.flows);
   rows.push_back({"duration s", r.duration_s});
   for (const BurstinessAtScale& b : r.burstiness) {
     const std::string s = scale_label(b.bin);
@@ -394,10 +398,10 @@ std::vector<Row> rows_of(const TrafficStatisticsReport& r) {
     rows.push_back({s + " bytes CoV", b.bytes_cov});
   }
   rows.push_back({"Hurst H", r.hurst.h});
-  rows.push_back({"Hurst levels", count(r.hurst.levels)});
+  count("Hurst levels", r.hurst.levels);
   for (const FlowClassStatistics& c : r.flow_classes) {
     const std::string s = fmt::format("flows >= {}", c.min_packets);
-    rows.push_back({s, count(c.flows)});
+    count(s, c.flows);
     rows.push_back({s + " median gap CoV", c.median_gap_cov});
     rows.push_back({s + " train share", c.train_share});
     const auto q = [](const std::optional<FlowQuantiles>& v, double FlowQuantiles::*field) {
@@ -505,8 +509,9 @@ std::string format_traffic_statistics_comparison(const TrafficStatisticsReport& 
     const auto match =
         std::find_if(b.begin(), b.end(), [&row](const Row& r) { return r.name == row.name; });
     const std::optional<double> other = match == b.end() ? std::nullopt : match->value;
-    out += fmt::format("{:<32} | {:>14} | {:>14}\n", row.name, num(row.value, "{:.6g}"),
-                       num(other, "{:.6g}"));
+    const std::string_view spec = row.integer ? "{:.0f}" : "{:.6g}";
+    out +=
+        fmt::format("{:<32} | {:>14} | {:>14}\n", row.name, num(row.value, spec), num(other, spec));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,9 @@
 
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/pcap/trace_stats.hpp"
+#include "traces/synthetic/flow_generator.hpp"
+#include "traces/synthetic/synthetic_config.hpp"
+#include "traces/writer/write_synthetic_trace.hpp"
 
 namespace rlisim::traces {
 namespace {
@@ -408,6 +412,7 @@ TEST(TrafficStatistics, PrintersShowEveryBlockAndTheComparisonTable) {
   EXPECT_THAT(table, HasSubstr("capture"));
   EXPECT_THAT(table, HasSubstr("generated"));
   EXPECT_THAT(table, HasSubstr("100ms packets IDC"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("\nwire bytes +\\| +200100 \\| +500 *\n"));
   // b has no complete 100 ms bin: its column shows "-".
   EXPECT_THAT(table, ::testing::ContainsRegex("100ms packets IDC +\\| +0 \\| +- *\n"));
   const nlohmann::json j = traffic_statistics_json(a);
@@ -446,6 +451,44 @@ TEST(TrafficStatisticsPcap, CommittedCaptureGainsTheNewJsonFields) {
   EXPECT_GT(share, 0.0);
   EXPECT_LE(share, 1.0);
   EXPECT_THAT(format_trace_stats_text(s), HasSubstr("Burstiness"));
+}
+
+// The same synthetic traffic fed directly and through a written pcap (nanosecond timestamps)
+// gives the same statistics: counts exactly, timing up to the sub-ns rounding of a few packets.
+TEST(TrafficStatisticsPcap, GeneratorPacketsAndTheirPcapAgree) {
+  SyntheticTrafficConfig config = profile("sanj");
+  config.rate = core::BitsPerSecond{200'000'000};
+  config.duration = core::seconds(2);
+  config.seed = 11;
+  TrafficStatistics direct;
+  FlowGenerator generator(config);
+  core::Packet p;
+  while (generator.next(p))
+    direct.add(p);
+  const TrafficStatisticsReport a = direct.report();
+  const std::string path = ::testing::TempDir() + "traffic_statistics_generated.pcap";
+  write_synthetic_trace(config, path);
+  PcapReader reader(path);
+  const TrafficStatisticsReport b = compute_trace_stats(reader).traffic;
+  std::remove(path.c_str());
+  ASSERT_GT(a.packets, 10'000u);
+  EXPECT_EQ(a.packets, b.packets);
+  EXPECT_EQ(a.wire_bytes, b.wire_bytes);
+  EXPECT_EQ(a.flows, b.flows);
+  EXPECT_DOUBLE_EQ(*a.top1pct_byte_share, *b.top1pct_byte_share);
+  EXPECT_NEAR(a.duration_s, b.duration_s, 1e-9);
+  for (std::size_t i = 0; i < a.burstiness.size(); ++i) {
+    EXPECT_NEAR(*a.burstiness[i].packets_idc, *b.burstiness[i].packets_idc,
+                1e-3 * *a.burstiness[i].packets_idc);
+    EXPECT_NEAR(*a.burstiness[i].bytes_cov, *b.burstiness[i].bytes_cov,
+                1e-3 * *a.burstiness[i].bytes_cov);
+  }
+  EXPECT_NEAR(*a.hurst.h, *b.hurst.h, 1e-3);
+  for (std::size_t i = 0; i < a.flow_classes.size(); ++i) {
+    EXPECT_EQ(a.flow_classes[i].flows, b.flow_classes[i].flows);
+    EXPECT_NEAR(*a.flow_classes[i].train_share, *b.flow_classes[i].train_share, 1e-3);
+    EXPECT_NEAR(*a.flow_classes[i].median_gap_cov, *b.flow_classes[i].median_gap_cov, 1e-3);
+  }
 }
 
 }  // namespace
