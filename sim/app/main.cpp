@@ -111,8 +111,7 @@ int main(int argc, char** argv) {
 
   rlisim::run::TraceGenArgs gen_args;
   auto* gen = trace->add_subcommand("gen", "Generate a synthetic CAIDA-like pcap (LINKTYPE_RAW)");
-  gen->add_option("--out,-o", gen_args.out, "Output pcap (- for stdout, .gz to compress)")
-      ->required();
+  gen->add_option("--out,-o", gen_args.out, "Output pcap (- for stdout, .gz to compress)");
   gen->add_option("--profile", gen_args.profile, "Traffic profile: chic, sanj or default")
       ->capture_default_str();
   gen->add_option("--rate", gen_args.rate, "Target bit rate, e.g. 2Gbps");
@@ -124,6 +123,14 @@ int main(int argc, char** argv) {
   gen->add_option("--max-flow-packets", gen_args.max_flow_packets, "Flow-size truncation");
   gen->add_option("--snaplen", gen_args.snaplen, "Bytes captured per packet (CAIDA: 48-96)")
       ->capture_default_str();
+  gen->add_option("--profile-file", gen_args.profile_file,
+                  "Traffic profile file (TOML, as --print-profile writes); replaces --profile")
+      ->check(CLI::ExistingFile);
+  gen->add_option("--flow-model", gen_args.flow_model,
+                  "tcp (windows per round trip, ACK streams) or paced (evenly paced flows)")
+      ->check(CLI::IsMember({"tcp", "paced"}));
+  gen->add_flag("--print-profile", gen_args.print_profile,
+                "Print the effective profile as an editable profile file");
 
   namespace sw = rlisim::sweep;
   const std::string self = self_path(argv[0]);
@@ -306,8 +313,13 @@ int main(int argc, char** argv) {
       return run_command(run_args);
     if (*stats)
       return rlisim::run::trace_stats_command(stats_args, std::cout);
-    if (*gen)
+    if (*gen) {
+      if (gen_args.out.empty() && !gen_args.print_profile) {
+        std::cerr << "rlisim trace gen: --out is required (unless --print-profile)\n";
+        return 2;
+      }
       return rlisim::run::trace_gen_command(gen_args, std::cout);
+    }
     if (*measure)
       return rlisim::run::container_measure_command(measure_args, std::cout);
     if (*fit)

@@ -11,6 +11,24 @@ namespace rlisim::core {
 /// What a packet is, for accounting. Cross traffic shares the queue but is reported apart.
 enum class PacketKind : std::uint8_t { kRegular = 0, kCross = 1, kReference = 2 };
 
+/// What a generated TCP packet is within its connection, for trace writers that synthesise
+/// headers (PcapWriter numbers sequence and acknowledgement fields from it). Packets read from
+/// captures, and generators that do not model connections, leave it 0: the writer then keeps
+/// its stateless numbering. Bits 0-3 are flags; bits 4-7 hold, for a pure ACK, how many
+/// segments it acknowledges (0-15).
+namespace tcp_mark {
+inline constexpr std::uint8_t kSyn = 1;       ///< opens the connection (SYN or SYN-ACK)
+inline constexpr std::uint8_t kFin = 2;       ///< closes it
+inline constexpr std::uint8_t kData = 4;      ///< a data segment: the sequence advances
+inline constexpr std::uint8_t kPureAck = 8;   ///< no payload: the acknowledgement advances
+inline constexpr std::uint8_t kAckedShift = 4;
+/// A pure ACK acknowledging `segments` (at most 15) segments.
+constexpr std::uint8_t pure_ack(std::uint32_t segments) {
+  return static_cast<std::uint8_t>(kPureAck | ((segments > 15 ? 15 : segments) << kAckedShift));
+}
+constexpr std::uint32_t acked_segments(std::uint8_t mark) { return mark >> kAckedShift; }
+}  // namespace tcp_mark
+
 /// One packet as the router sees it. A value type: packets are never heap-allocated one by one.
 struct Packet {
   /// Ingress tap time, picoseconds since the start of the run.
@@ -21,9 +39,13 @@ struct Packet {
   /// The source (ingress interface) that produced the packet; breaks ties at equal times.
   std::uint16_t source = 0;
   PacketKind kind = PacketKind::kRegular;
+  /// tcp_mark flags (0: none); occupies what would otherwise be padding.
+  std::uint8_t tcp = 0;
   /// Sequence number within the source, from 0; breaks ties after `source`.
   std::uint64_t seq = 0;
 };
+
+static_assert(sizeof(Packet) == 64, "Packet fits one cache line");
 
 /// The deterministic order of packets in the router: (arrival, source, seq).
 constexpr bool arrives_before(const Packet& a, const Packet& b) {

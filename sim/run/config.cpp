@@ -13,6 +13,7 @@
 #include "sim/run/estimator_registry.hpp"
 #include "sim/run/rli_config.hpp"
 #include "sim/run/toml_section.hpp"
+#include "sim/run/traffic_config.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -168,15 +169,25 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
   } else {
     spec.rate = s.rate("rate");
     spec.duration = s.duration("duration");
-    spec.size_mix = s.string("size_mix");
     if (auto st = s.duration("start"))
       spec.start = *st;
     if (spec.kind == SourceKind::kSynthetic) {
       if (auto p = s.string("profile"))
         spec.profile = *p;
-      spec.pareto_alpha = s.number("pareto_alpha", 1.0001, 10.0);
-      spec.max_flow_packets = s.integer("max_flow_packets", 1, 1'000'000'000);
+      if (auto file = s.string("profile_file")) {
+        const std::filesystem::path path(*file);
+        spec.traffic = read_traffic_file(
+            path.is_absolute() ? *file : (std::filesystem::path(base_dir) / path).lexically_normal().string());
+      } else {
+        try {
+          spec.traffic = traces::profile(spec.profile);
+        } catch (const core::ConfigError& e) {
+          s.fail("profile", e.what());
+        }
+      }
+      spec.size_mix = read_traffic_keys(s, *spec.traffic);
     } else {
+      spec.size_mix = s.string("size_mix");
       if (!spec.rate)
         s.fail("rate", "is required for cross traffic");
       if (auto f = s.integer("flows", 1, 1'000'000))

@@ -12,6 +12,7 @@
 #include "models/rli/reference_policy.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "sim/core/time.hpp"
+#include "traces/synthetic/synthetic_config.hpp"
 #include "sim/core/units.hpp"
 #include "sim/net/router.hpp"
 #include "sim/run/topology_run.hpp"
@@ -43,8 +44,9 @@ struct SourceSpec {
   std::optional<core::BitsPerSecond> rate;
   std::optional<core::Time> duration;
   std::optional<std::string> size_mix;
-  std::optional<double> pareto_alpha;
-  std::optional<std::int64_t> max_flow_packets;
+  /// Synthetic sources: the profile (or profile_file) with the table's traffic keys applied;
+  /// seed, rate, duration and a named or trace: size_mix are applied when the source is built.
+  std::optional<traces::SyntheticTrafficConfig> traffic;
   core::Time start{};
   std::int64_t flows = 1;
   // ON/OFF cross traffic

@@ -106,7 +106,7 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
       return traces::open_trace(spec.path, options);
     }
     case SourceKind::kSynthetic: {
-      auto config = traces::profile(spec.profile);
+      auto config = spec.traffic ? *spec.traffic : traces::profile(spec.profile);
       config.seed = seed;
       if (spec.rate)
         config.rate = *spec.rate;
@@ -114,11 +114,6 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
         config.duration = *spec.duration;
       if (spec.size_mix)
         config.size_mix = size_mix_from_spec(*spec.size_mix);
-      if (spec.pareto_alpha)
-        config.flow_size.alpha = *spec.pareto_alpha;
-      if (spec.max_flow_packets) {
-        config.flow_size.max_packets = static_cast<double>(*spec.max_flow_packets);
-      }
       traces::validate(config);
       auto generator = std::make_unique<traces::FlowGenerator>(std::move(config));
       if (spec.start.count() == 0)

@@ -5,6 +5,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/run/source_factory.hpp"
+#include "sim/run/traffic_config.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/pcap/trace_stats.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
@@ -36,8 +37,16 @@ int trace_stats_command(const TraceStatsArgs& args, std::ostream& out) {
 }
 
 int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
-  auto config = traces::profile(args.profile);
+  auto config =
+      args.profile_file ? read_traffic_file(*args.profile_file) : traces::profile(args.profile);
   config.seed = args.seed;
+  if (args.flow_model) {
+    if (*args.flow_model != "tcp" && *args.flow_model != "paced") {
+      throw core::ConfigError(
+          fmt::format("--flow-model: expected \"tcp\" or \"paced\", got \"{}\"", *args.flow_model));
+    }
+    config.flow_model = *args.flow_model == "tcp" ? traces::FlowModel::kTcp : traces::FlowModel::kPaced;
+  }
   if (args.rate) {
     const auto rate = core::try_parse_rate(*args.rate);
     if (!rate || rate->value == 0) {
@@ -62,6 +71,12 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
     config.flow_size.max_packets = static_cast<double>(*args.max_flow_packets);
   }
   traces::validate(config);
+  if (args.print_profile) {
+    out << traffic_toml(config, fmt::format("rlisim traffic profile '{}' (trace gen --print-profile)",
+                                            config.name));
+    if (args.out.empty())
+      return 0;
+  }
   traces::WriterOptions options;
   options.snaplen = args.snaplen;
   const auto summary = traces::write_synthetic_trace(config, args.out, options);

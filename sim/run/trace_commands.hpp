@@ -25,6 +25,13 @@ struct TraceGenArgs {
   std::optional<double> pareto_alpha;
   std::optional<std::int64_t> max_flow_packets;
   std::uint32_t snaplen = 64;
+  /// A traffic profile file (see traffic_config.hpp); replaces --profile.
+  std::optional<std::string> profile_file;
+  /// "tcp" or "paced"; overrides the profile's flow model.
+  std::optional<std::string> flow_model;
+  /// Print the effective profile as a profile file to `out` (and write no trace if `out` is
+  /// empty).
+  bool print_profile = false;
 };
 
 /// Prints the statistics of a capture to `out` (text or JSON). Returns the exit code.

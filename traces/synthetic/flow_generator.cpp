@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/units.hpp"
 #include "traces/synthetic/sampling.hpp"
@@ -28,6 +29,25 @@ std::uint16_t ephemeral_port(std::mt19937_64& rng) {
   return static_cast<std::uint16_t>(1024 + rng() % 64512);
 }
 
+// Wire size of a packet without payload: IPv4 + TCP headers (the generator's keys are IPv4).
+constexpr std::uint32_t kTcpHeaderBytes = 40;
+
+// Per-flow draw indices of the kTcp model (counter-based, so a flow's attributes are a function
+// of the seed and its index alone, whether or not earlier flows were discarded).
+enum Draw : std::uint64_t {
+  kDrawSize = 1,
+  kDrawRounding,
+  kDrawClass,
+  kDrawProtocol,
+  kDrawRtt,
+  kDrawAccess,
+  kDrawRwnd,
+  kDrawAppLimited,
+  kDrawAppRate,
+  kDrawUdpKind,
+  kDrawSchedule,
+};
+
 }  // namespace
 
 FlowGenerator::FlowGenerator(SyntheticTrafficConfig config)
@@ -40,6 +60,8 @@ FlowGenerator::FlowGenerator(SyntheticTrafficConfig config)
   shift_ = core::uniform01(shift_rng);
   key_salt_ = core::mix64(config_.seed ^ 0x6b65795f73616c74ULL);
   mean_bits_ = 8.0 * config_.size_mix.mean_bytes();
+  if (config_.flow_model == FlowModel::kTcp)
+    set_up_tcp_model();
   flows_per_second_ =
       static_cast<double>(config_.rate.value) / (mean_bits_ * sizes_.mean_packets());
   mean_interarrival_ps_ = kPsPerSecond / flows_per_second_;
@@ -89,8 +111,164 @@ std::uint64_t FlowGenerator::first_index_at_or_after_zero(const Flow& f) const {
   return i;
 }
 
+void FlowGenerator::set_up_tcp_model() {
+  const SizeMix& mix = config_.size_mix;
+  std::vector<SizeMix::Entry> data;
+  for (const SizeMix::Entry& e : mix.entries()) {
+    if (e.wire_bytes > kTcpHeaderBytes)
+      data.push_back(e);
+  }
+  if (data.empty()) {
+    throw core::ConfigError(fmt::format(
+        "size_mix: {} has no packet larger than {} B, so flow_model = \"tcp\" has no data "
+        "segment size to draw; use a mix with payload-carrying sizes or flow_model = \"paced\"",
+        mix.describe(), kTcpHeaderBytes));
+  }
+  data_mix_ = SizeMix(std::move(data), mix.name() + "-data");
+  data_mean_bits_ = 8.0 * data_mix_.mean_bytes();
+  // Header-only packets per flow: ACK streams are all header-only; a TCP data flow has a
+  // SYN-ACK and, with two packets or more, a FIN. Choose the ACK streams' share of flows so
+  // that header-only packets keep the mix's share h:  a E[K] + (1 - a) tau c = h E[K].
+  const double k = sizes_.mean_packets();
+  const double tau = config_.tcp_fraction;
+  const double control = 1.0 + sizes_.probability_at_least(2);
+  const double header_share = mix.probability(kTcpHeaderBytes);
+  ack_stream_share_ = 0;
+  if (config_.tcp.ack_streams && k > tau * control)
+    ack_stream_share_ = std::clamp((header_share * k - tau * control) / (k - tau * control), 0.0,
+                                   1.0 - 1e-9);
+  // The mean packet size actually produced (the mix's mean unless the mix has too few
+  // header-only packets for the control packets), so that flow arrivals hit the rate.
+  const double a = ack_stream_share_;
+  const double bytes_per_flow =
+      a * k * kTcpHeaderBytes +
+      (1 - a) * (tau * control * kTcpHeaderBytes + (k - tau * control) * data_mix_.mean_bytes());
+  mean_bits_ = 8.0 * bytes_per_flow / k;
+}
+
+double FlowGenerator::flow_uniform(std::uint64_t index, std::uint64_t draw) const {
+  const std::uint64_t bits =
+      core::mix64(key_salt_ ^ core::mix64(index * 0x9e3779b97f4a7c15ULL + draw));
+  return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double FlowGenerator::flow_normal(std::uint64_t index, std::uint64_t draw) const {
+  return normal_quantile(flow_uniform(index, draw));
+}
+
+double FlowGenerator::app_rate_bps(std::uint64_t index, std::uint64_t draw, std::uint64_t packets,
+                                   double mean_bits) const {
+  const FlowPacingConfig& pacing = config_.pacing;
+  const double rate = std::clamp(pacing.median_bps * std::exp(pacing.sigma * flow_normal(index, draw)),
+                                 pacing.min_bps, pacing.max_bps);
+  // Floor: the flow's packets must fit in max_flow_duration (the warm-up relies on it).
+  return std::max(rate,
+                  static_cast<double>(packets) * mean_bits * kPsPerSecond / max_flow_duration_ps_);
+}
+
+void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t index) {
+  const double u = config_.size_sampling == SizeSampling::kStratified
+                       ? rotate01(van_der_corput(index), shift_)
+                       : flow_uniform(index, kDrawSize);
+  const std::uint64_t packets = sizes_.packets(u, flow_uniform(index, kDrawRounding));
+  const bool ack_stream = flow_uniform(index, kDrawClass) < ack_stream_share_;
+  const bool tcp = ack_stream || flow_uniform(index, kDrawProtocol) < config_.tcp_fraction;
+
+  Flow f;
+  f.start_ps = start_ps;
+  f.packets = packets;
+  if (tcp) {
+    const TcpFlowConfig& c = config_.tcp;
+    const double rtt_ps = std::clamp(
+        static_cast<double>(c.rtt_median.count()) * std::exp(c.rtt_sigma * flow_normal(index, kDrawRtt)),
+        static_cast<double>(c.rtt_min.count()), static_cast<double>(c.rtt_max.count()));
+    const double access_bps =
+        std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
+                   c.access_min_bps, c.access_max_bps);
+    const double segment_bytes = data_mix_.mean_bytes();
+    const double rwnd_bytes =
+        c.rwnd_min_bytes *
+        std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd));
+    const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
+    TcpScheduleParams p;
+    p.rtt_ps = rtt_ps;
+    p.segment_gap_ps = data_mean_bits_ / access_bps * kPsPerSecond;
+    p.initial_window = c.initial_window;
+    p.receive_window = static_cast<std::uint32_t>(
+        std::clamp(std::floor(rwnd_bytes / segment_bytes), 1.0, 4e9));
+    p.ssthresh = static_cast<std::uint32_t>(
+        std::clamp(std::floor(c.ssthresh_bdp * bdp_segments), static_cast<double>(c.initial_window), 4e9));
+    p.ack_every = ack_stream ? c.ack_every : 0;
+    p.rto_ps = std::max(static_cast<double>(c.rto_min.count()), 2 * rtt_ps);
+    p.random_key = core::mix64(key_salt_ ^ core::mix64(index + kDrawSchedule));
+    if (flow_uniform(index, kDrawAppLimited) < c.app_limited_fraction) {
+      // The application produces app_burst_bytes on average every burst / rate: the flow's
+      // data (for an ACK stream, the opposite direction's data) at the drawn flow rate.
+      const double data_packets =
+          static_cast<double>(packets) * std::max<std::uint32_t>(1, p.ack_every);
+      const double rate = app_rate_bps(index, kDrawAppRate,
+                                       static_cast<std::uint64_t>(data_packets), data_mean_bits_);
+      p.burst_segments_mean = std::max(1.0, c.app_burst_bytes / segment_bytes);
+      p.idle_mean_ps = p.burst_segments_mean * data_mean_bits_ / rate * kPsPerSecond;
+    }
+    f.windowed = true;
+    f.schedule = TcpSchedule(p, packets, static_cast<double>(start_ps));
+    if (start_ps < 0)
+      f.schedule.skip_to(0);
+    if (f.schedule.done() ||
+        f.schedule.time_ps() - static_cast<double>(start_ps) > max_flow_duration_ps_)
+      return;  // ended before 0 (or only its cut tail remains): never touches the heap
+  } else {
+    const UdpFlowConfig& c = config_.udp;
+    const double rate = app_rate_bps(index, kDrawAppRate, packets, data_mean_bits_);
+    const double gap_ps = data_mean_bits_ / rate * kPsPerSecond;
+    f.train = flow_uniform(index, kDrawUdpKind) < c.on_off_fraction ? c.burst_packets : 1;
+    if (f.train == 1) {
+      f.train_gap_ps = gap_ps;
+      f.intra_gap_ps = gap_ps;
+    } else {
+      f.train_gap_ps = gap_ps * f.train;
+      f.intra_gap_ps = std::min(gap_ps, data_mean_bits_ / c.peak_bps * kPsPerSecond);
+    }
+    f.next_index = first_index_at_or_after_zero(f);
+    if (f.next_index >= packets)
+      return;
+  }
+  assign_key(f, tcp ? 6 : 17);
+  if (ack_stream) {
+    ++ack_streams_;
+  } else if (tcp) {
+    // Data flow to the client: the server's port is the source.
+    std::swap(f.key.src_port, f.key.dst_port);
+  }
+  const std::int64_t t = f.windowed ? static_cast<std::int64_t>(std::floor(f.schedule.time_ps()))
+                                    : packet_time(f, f.next_index);
+  if (t >= end_ps_)
+    return;
+  enqueue(f, index, t);
+}
+
+void FlowGenerator::enqueue(Flow& f, std::uint64_t index, std::int64_t first_time_ps) {
+  std::uint32_t slot = 0;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    flows_[slot] = f;
+  } else {
+    slot = static_cast<std::uint32_t>(flows_.size());
+    flows_.push_back(f);
+  }
+  heap_push({first_time_ps, index, slot});
+  ++flows_emitted_;
+  max_active_ = std::max(max_active_, heap_.size());
+}
+
 void FlowGenerator::admit_flow(std::int64_t start_ps) {
   const std::uint64_t index = flows_drawn_++;
+  if (config_.flow_model == FlowModel::kTcp) {
+    admit_modelled_flow(start_ps, index);
+    return;
+  }
   const double u = config_.size_sampling == SizeSampling::kStratified
                        ? rotate01(van_der_corput(index), shift_)
                        : core::uniform01(flow_rng_);
@@ -142,19 +320,7 @@ void FlowGenerator::admit_flow(std::int64_t start_ps) {
   const std::int64_t t = packet_time(f, first);
   if (t >= end_ps_)
     return;
-
-  std::uint32_t slot = 0;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    flows_[slot] = f;
-  } else {
-    slot = static_cast<std::uint32_t>(flows_.size());
-    flows_.push_back(f);
-  }
-  heap_push({t, index, slot});
-  ++flows_emitted_;
-  max_active_ = std::max(max_active_, heap_.size());
+  enqueue(f, index, t);
 }
 
 void FlowGenerator::refresh_warmup_threshold(std::int64_t start_ps) {
@@ -177,8 +343,10 @@ std::uint32_t FlowGenerator::prefix24(std::uint64_t salt, std::uint32_t index) c
   return (first << 16) | static_cast<std::uint32_t>(h & 0xffff);
 }
 
-void FlowGenerator::assign_key(Flow& f) {
-  const bool tcp = core::uniform01(flow_rng_) < config_.tcp_fraction;
+void FlowGenerator::assign_key(Flow& f, int force_protocol) {
+  // The protocol draw is made even when forced, so the stream's layout stays the same.
+  const bool drawn_tcp = core::uniform01(flow_rng_) < config_.tcp_fraction;
+  const bool tcp = force_protocol == 0 ? drawn_tcp : force_protocol == 6;
   const auto src_index =
       static_cast<std::uint32_t>(core::uniform01(flow_rng_) * config_.addresses.src_prefixes);
   const auto dst_index =
@@ -193,7 +361,13 @@ void FlowGenerator::assign_key(Flow& f) {
   if (tcp) {
     dst_port = service < 0.55 ? 80 : (service < 0.80 ? 443 : ephemeral_port(flow_rng_));
   } else {
-    dst_port = service < 0.30 ? 53 : (service < 0.40 ? 123 : ephemeral_port(flow_rng_));
+    if (force_protocol == 0) {
+      dst_port = service < 0.30 ? 53 : (service < 0.40 ? 123 : ephemeral_port(flow_rng_));
+    } else {
+      // Multi-packet UDP flows of the kTcp model are QUIC-like rather than DNS or NTP
+      // exchanges, which are one or two packets long.
+      dst_port = service < 0.60 ? 443 : ephemeral_port(flow_rng_);
+    }
   }
   f.key = core::FlowKey::ipv4(src, dst, src_port, dst_port, tcp ? 6 : 17);
 }
@@ -218,12 +392,35 @@ bool FlowGenerator::next(core::Packet& out) {
     Flow& f = flows_[e.slot];
     out.arrival = core::Time{e.time_ps};
     out.flow = f.key;
-    out.wire_bytes = config_.size_mix.sample(packet_rng_);
-    wire_bytes_emitted_ += out.wire_bytes;
     out.kind = core::PacketKind::kRegular;
     out.source = 0;
     out.seq = packets_emitted_++;
     last_arrival_ps_ = e.time_ps;
+    if (f.windowed) {
+      out.tcp = f.schedule.mark();
+      out.wire_bytes = (out.tcp & core::tcp_mark::kData) != 0 ? data_mix_.sample(packet_rng_)
+                                                               : kTcpHeaderBytes;
+      wire_bytes_emitted_ += out.wire_bytes;
+      f.schedule.advance();
+      if (!f.schedule.done()) {
+        const double next = f.schedule.time_ps();
+        const auto t = static_cast<std::int64_t>(std::floor(next));
+        if (next - static_cast<double>(f.start_ps) > max_flow_duration_ps_) {
+          ++flows_cut_;
+        } else if (t < end_ps_) {
+          e.time_ps = t;
+          sift_down(0);
+          return true;
+        }
+      }
+      free_slots_.push_back(e.slot);
+      heap_pop();
+      return true;
+    }
+    out.tcp = 0;
+    out.wire_bytes = config_.flow_model == FlowModel::kTcp ? data_mix_.sample(packet_rng_)
+                                                           : config_.size_mix.sample(packet_rng_);
+    wire_bytes_emitted_ += out.wire_bytes;
     if (++f.next_index < f.packets) {
       const std::int64_t t = packet_time(f, f.next_index);
       if (t < end_ps_) {
@@ -276,17 +473,23 @@ void FlowGenerator::heap_pop() {
 }
 
 std::string FlowGenerator::describe() const {
-  return fmt::format("synthetic:{}({}, {}, seed {})", config_.name,
+  return fmt::format("synthetic:{}({}, {}, seed {}{})", config_.name,
                      core::format_rate(static_cast<double>(config_.rate.value)),
-                     core::format_duration(config_.duration), config_.seed);
+                     core::format_duration(config_.duration), config_.seed,
+                     config_.flow_model == FlowModel::kTcp ? ", tcp" : "");
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> FlowGenerator::summary_counters() const {
-  return {{"flows_drawn", flows_drawn_},
-          {"flows_emitted", flows_emitted_},
-          {"max_active_flows", max_active_},
-          {"packets", packets_emitted_},
-          {"wire_bytes", wire_bytes_emitted_}};
+  std::vector<std::pair<std::string, std::uint64_t>> counters{{"flows_drawn", flows_drawn_},
+                                                              {"flows_emitted", flows_emitted_},
+                                                              {"max_active_flows", max_active_},
+                                                              {"packets", packets_emitted_},
+                                                              {"wire_bytes", wire_bytes_emitted_}};
+  if (config_.flow_model == FlowModel::kTcp) {
+    counters.emplace_back("ack_streams", ack_streams_);
+    counters.emplace_back("flows_cut", flows_cut_);
+  }
+  return counters;
 }
 
 std::optional<double> FlowGenerator::progress() const {

@@ -14,6 +14,7 @@
 #include "sim/core/packet_source.hpp"
 #include "traces/synthetic/flow_size_distribution.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
+#include "traces/synthetic/tcp_schedule.hpp"
 
 namespace rlisim::traces {
 
@@ -128,6 +129,10 @@ class FlowGenerator final : public core::PacketSource {
   struct Flow {
     core::FlowKey key;
     std::int64_t start_ps = 0;
+    // A TCP connection or ACK stream of the kTcp model follows `schedule`; every other flow
+    // (paced, UDP) has closed-form packet times from the fields below.
+    bool windowed = false;
+    TcpSchedule schedule;
     double train_gap_ps = 0;  // between train starts
     double intra_gap_ps = 0;  // between packets of one train
     std::uint64_t next_index = 0;
@@ -143,8 +148,15 @@ class FlowGenerator final : public core::PacketSource {
   std::int64_t packet_time(const Flow& f, std::uint64_t i) const;
   std::uint64_t first_index_at_or_after_zero(const Flow& f) const;
   void admit_flow(std::int64_t start_ps);
+  void admit_modelled_flow(std::int64_t start_ps, std::uint64_t index);
+  void set_up_tcp_model();
+  double flow_uniform(std::uint64_t index, std::uint64_t draw) const;
+  double flow_normal(std::uint64_t index, std::uint64_t draw) const;
+  double app_rate_bps(std::uint64_t index, std::uint64_t draw, std::uint64_t packets,
+                      double mean_bits) const;
+  void enqueue(Flow& f, std::uint64_t index, std::int64_t first_time_ps);
   void refresh_warmup_threshold(std::int64_t start_ps);
-  void assign_key(Flow& f);
+  void assign_key(Flow& f, int force_protocol = 0);
   std::uint32_t prefix24(std::uint64_t salt, std::uint32_t index) const;
   void heap_push(HeapEntry e);
   void sift_down(std::size_t i);
@@ -173,6 +185,14 @@ class FlowGenerator final : public core::PacketSource {
   std::uint64_t wire_bytes_emitted_ = 0;
   std::uint64_t key_salt_ = 0;
   std::size_t max_active_ = 0;
+  // kTcp model: data flows draw sizes from the mix without its header-only packets, which
+  // come from connection control packets and the ACK streams (a share ack_stream_share_ of
+  // flows), so the packet-size mix as a whole stays the configured one.
+  SizeMix data_mix_{};
+  double data_mean_bits_ = 0;
+  double ack_stream_share_ = 0;
+  std::uint64_t ack_streams_ = 0;
+  std::uint64_t flows_cut_ = 0;
   std::vector<Flow> flows_;  // slot pool
   std::vector<std::uint32_t> free_slots_;
   std::vector<HeapEntry> heap_;

@@ -112,6 +112,23 @@ double FlowSizeDistribution::cdf(double x) const {
   return p < 0 ? 0.0 : (p > 1 ? 1.0 : p);
 }
 
+double FlowSizeDistribution::probability_at_least(std::uint64_t n) const {
+  if (n <= 1)
+    return 1.0;
+  // K >= n when X >= n, or when X lies in [n - 1, n) and the rounding goes up, which it does
+  // with probability X - (n - 1): integrate that over the quantiles of [n - 1, n).
+  const double below = static_cast<double>(n - 1);
+  const double u0 = cdf(below);
+  const double u1 = cdf(below + 1);
+  constexpr int kSteps = 4096;
+  double partial = 0;
+  for (int i = 0; i < kSteps; ++i) {
+    const double u = u0 + (u1 - u0) * (i + 0.5) / kSteps;
+    partial += quantile(u) - below;
+  }
+  return (1.0 - u1) + partial * (u1 - u0) / kSteps;
+}
+
 std::string FlowSizeDistribution::describe() const {
   if (config_.model == FlowSizeModel::kPareto) {
     return fmt::format("pareto(alpha={}, {}..{} packets, mean {:.3f})", config_.alpha,

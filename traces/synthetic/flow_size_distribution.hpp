@@ -52,6 +52,8 @@ class FlowSizeDistribution {
     return static_cast<std::uint64_t>(whole) + (v < x - whole ? 1 : 0);
   }
 
+  /// P(K >= n) of the packet count (numerical integration over [n - 1, n), error < 1e-6).
+  double probability_at_least(std::uint64_t n) const;
   /// E[K] = E[X], exact for the truncated law (closed form).
   double mean_packets() const { return mean_; }
   /// E[X^2] of the continuous law (closed form). E[K^2] exceeds it by E[f(1 - f)] <= 1/4,

@@ -27,6 +27,10 @@ SizeMix trimodal_mix(std::string name, double small, double medium, double large
 
 }  // namespace
 
+std::string_view to_string(FlowModel model) {
+  return model == FlowModel::kPaced ? "paced" : "tcp";
+}
+
 std::string_view to_string(SizeSampling sampling) {
   return sampling == SizeSampling::kIid ? "iid" : "stratified";
 }
@@ -64,6 +68,56 @@ void validate(const SyntheticTrafficConfig& c) {
           number(p.train_packets), "an integer in [1, 1000000]");
   require(std::isfinite(p.train_peak_bps) && p.train_peak_bps > 0, "pacing.train_peak_bps",
           number(p.train_peak_bps), "a rate > 0 b/s");
+
+  if (c.flow_model == FlowModel::kTcp) {
+    const TcpFlowConfig& t = c.tcp;
+    const auto positive_time = [](core::Time v) { return v.count() > 0 && v <= core::seconds(3600); };
+    require(positive_time(t.rtt_min), "tcp.rtt_min", core::format_duration(t.rtt_min),
+            "a duration in (0, 1 h]");
+    require(positive_time(t.rtt_max) && t.rtt_max >= t.rtt_min, "tcp.rtt_max",
+            core::format_duration(t.rtt_max), "a duration in [tcp.rtt_min, 1 h]");
+    require(positive_time(t.rtt_median), "tcp.rtt_median", core::format_duration(t.rtt_median),
+            "a duration in (0, 1 h]");
+    require(std::isfinite(t.rtt_sigma) && t.rtt_sigma >= 0 && t.rtt_sigma <= 10, "tcp.rtt_sigma",
+            number(t.rtt_sigma), "a number in [0, 10] (ln-space standard deviation)");
+    require(std::isfinite(t.access_min_bps) && t.access_min_bps >= 1e3 && t.access_min_bps <= 1e13,
+            "tcp.access_min_bps", number(t.access_min_bps), "a rate in [1 kb/s, 10 Tb/s]");
+    require(std::isfinite(t.access_max_bps) && t.access_max_bps >= t.access_min_bps &&
+                t.access_max_bps <= 1e13,
+            "tcp.access_max_bps", number(t.access_max_bps),
+            "a rate in [tcp.access_min_bps, 10 Tb/s]");
+    require(std::isfinite(t.access_median_bps) && t.access_median_bps > 0,
+            "tcp.access_median_bps", number(t.access_median_bps), "a rate > 0 b/s");
+    require(std::isfinite(t.access_sigma) && t.access_sigma >= 0 && t.access_sigma <= 10,
+            "tcp.access_sigma", number(t.access_sigma),
+            "a number in [0, 10] (ln-space standard deviation)");
+    require(t.initial_window >= 1 && t.initial_window <= 1'000'000, "tcp.initial_window",
+            number(t.initial_window), "an integer number of segments in [1, 1000000]");
+    require(std::isfinite(t.ssthresh_bdp) && t.ssthresh_bdp > 0 && t.ssthresh_bdp <= 1000,
+            "tcp.ssthresh_bdp", number(t.ssthresh_bdp),
+            "a multiple of the bandwidth-delay product in (0, 1000]");
+    require(std::isfinite(t.rwnd_min_bytes) && t.rwnd_min_bytes >= 1 && t.rwnd_min_bytes <= 1e12,
+            "tcp.rwnd_min_bytes", number(t.rwnd_min_bytes), "bytes in [1, 1e12]");
+    require(std::isfinite(t.rwnd_max_bytes) && t.rwnd_max_bytes >= t.rwnd_min_bytes &&
+                t.rwnd_max_bytes <= 1e12,
+            "tcp.rwnd_max_bytes", number(t.rwnd_max_bytes), "bytes in [tcp.rwnd_min_bytes, 1e12]");
+    require(std::isfinite(t.app_limited_fraction) && t.app_limited_fraction >= 0 &&
+                t.app_limited_fraction <= 1,
+            "tcp.app_limited_fraction", number(t.app_limited_fraction), "a fraction in [0, 1]");
+    require(std::isfinite(t.app_burst_bytes) && t.app_burst_bytes >= 1 && t.app_burst_bytes <= 1e12,
+            "tcp.app_burst_bytes", number(t.app_burst_bytes), "bytes in [1, 1e12]");
+    require(t.rto_min.count() >= 0 && t.rto_min <= core::seconds(3600), "tcp.rto_min",
+            core::format_duration(t.rto_min), "a duration in [0, 1 h]");
+    require(t.ack_every >= 1 && t.ack_every <= 15, "tcp.ack_every", number(t.ack_every),
+            "an integer number of segments per ACK in [1, 15]");
+    const UdpFlowConfig& u = c.udp;
+    require(std::isfinite(u.on_off_fraction) && u.on_off_fraction >= 0 && u.on_off_fraction <= 1,
+            "udp.on_off_fraction", number(u.on_off_fraction), "a fraction in [0, 1]");
+    require(u.burst_packets >= 1 && u.burst_packets <= 1'000'000, "udp.burst_packets",
+            number(u.burst_packets), "an integer in [1, 1000000]");
+    require(std::isfinite(u.peak_bps) && u.peak_bps > 0 && u.peak_bps <= 1e13, "udp.peak_bps",
+            number(u.peak_bps), "a rate in (0, 10 Tb/s]");
+  }
 
   require(std::isfinite(c.tcp_fraction) && c.tcp_fraction >= 0 && c.tcp_fraction <= 1,
           "tcp_fraction", number(c.tcp_fraction), "a fraction in [0, 1]");
@@ -108,8 +162,11 @@ SyntheticTrafficConfig profile(std::string_view name) {
   SyntheticTrafficConfig c;
   if (name == "default")
     return c;
+  // 2009-2011 character: slower access links than today's default.
+  const auto era_2010_access = [](SyntheticTrafficConfig& p) { p.tcp.access_median_bps = 40e6; };
   if (name == "chic") {
     c.name = "chic";
+    era_2010_access(c);
     c.rate = core::BitsPerSecond{2'500'000'000};
     c.flow_size.alpha = 1.3;
     c.flow_size.min_packets = 6;
@@ -121,6 +178,7 @@ SyntheticTrafficConfig profile(std::string_view name) {
   }
   if (name == "sanj") {
     c.name = "sanj";
+    era_2010_access(c);
     c.rate = core::BitsPerSecond{2'000'000'000};
     c.flow_size.alpha = 1.1;
     c.flow_size.min_packets = 4;

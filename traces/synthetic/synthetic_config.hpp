@@ -59,6 +59,62 @@ struct FlowPacingConfig {
   double train_peak_bps = 1e9;
 };
 
+/// How a flow spaces its packets in time.
+/// - kPaced: the rate-paced model of FlowPacingConfig (every flow evenly paced, optionally in
+///   fixed trains); kept for ablations.
+/// - kTcp: TCP connections send a window per round trip, back to back at their access rate,
+///   and the link also carries the pure-ACK streams of connections whose data travel the
+///   other way (TcpFlowConfig); UDP flows are constant-rate or ON/OFF (UdpFlowConfig).
+enum class FlowModel : std::uint8_t { kPaced, kTcp };
+
+/// "paced" / "tcp".
+std::string_view to_string(FlowModel model);
+
+/// The window-based TCP flow model (flow_model = kTcp). Each TCP connection draws a round-trip
+/// time R (log-normal, clipped), an access rate A (log-normal, clipped: the bottleneck that
+/// spaces its segments) and a receive window (log-uniform). Its data leave in rounds: a round
+/// sends min(cwnd, rwnd, what is left) segments back to back, one segment's mean transmission
+/// time at A apart, and the next round starts max(R, that window's transmission time) later.
+/// cwnd starts at `initial_window`, doubles per round below ssthresh = ssthresh_bdp x the
+/// access path's bandwidth-delay product (at least the initial window), then grows by one
+/// segment per round; it grows only in rounds the window limited. A share of connections is
+/// application-limited: they send bursts (exponential size, mean app_burst_bytes) with idle
+/// periods between (exponential, mean burst / application rate, the rate drawn as
+/// FlowPacingConfig's per-flow rate), and restart from the initial window after an idle period
+/// longer than the retransmission timeout max(rto_min, 2 R) (RFC 2861, Linux's default).
+///
+/// Parameter sources are in the profile table of flow_generator.hpp.
+struct TcpFlowConfig {
+  core::Time rtt_median = core::milliseconds(80);
+  double rtt_sigma = 0.9;  ///< ln-space standard deviation
+  core::Time rtt_min = core::milliseconds(1);
+  core::Time rtt_max = core::seconds(2);
+  double access_median_bps = 94e6;
+  double access_sigma = 1.0;
+  double access_min_bps = 10e6;
+  double access_max_bps = 10e9;
+  std::uint32_t initial_window = 10;  ///< segments (RFC 6928)
+  double ssthresh_bdp = 0.7;
+  double rwnd_min_bytes = 65'535;
+  double rwnd_max_bytes = 6'291'456;
+  double app_limited_fraction = 0.5;
+  double app_burst_bytes = 262'144;
+  core::Time rto_min = core::milliseconds(200);
+  /// Segments acknowledged per pure ACK (2: delayed ACKs, RFC 1122 / 5681).
+  std::uint32_t ack_every = 2;
+  /// Whether the link carries the pure-ACK streams that supply the mix's header-only packets.
+  bool ack_streams = true;
+};
+
+/// UDP flows under flow_model = kTcp: constant bit rate at the flow's rate (FlowPacingConfig's
+/// per-flow rate), or, for a share `on_off_fraction`, ON/OFF: bursts of `burst_packets`
+/// packets at `peak_bps` with the silences that keep the same mean rate.
+struct UdpFlowConfig {
+  double on_off_fraction = 0.5;
+  std::uint32_t burst_packets = 8;
+  double peak_bps = 100e6;
+};
+
 /// Flow addresses (reconstructed). Sources and destinations are drawn uniformly from pools of
 /// `src_prefixes` and `dst_prefixes` distinct public-looking /24 prefixes (the pool is derived
 /// from the seed by hashing, so prefixes spread over the address space), with a uniform host
@@ -96,7 +152,13 @@ struct SyntheticTrafficConfig {
   SizeSampling size_sampling = SizeSampling::kStratified;
   SizeMix size_mix{};
   FlowPacingConfig pacing{};
-  /// Fraction of flows that are TCP; the rest are UDP.
+  /// How flows space their packets. Profiles default to kTcp; kPaced reproduces the earlier
+  /// rate-paced traces byte for byte.
+  FlowModel flow_model = FlowModel::kTcp;
+  TcpFlowConfig tcp{};
+  UdpFlowConfig udp{};
+  /// Fraction of flows that are TCP; the rest are UDP. Under kTcp it is the share of data
+  /// flows; the pure-ACK streams are TCP as well and come on top.
   double tcp_fraction = 0.9;
   AddressConfig addresses{};
 };

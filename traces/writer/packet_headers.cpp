@@ -29,8 +29,9 @@ std::size_t transport_header_bytes(const core::FlowKey& key) {
   return key.protocol == kTcp ? 20 : (key.protocol == kUdp ? 8 : 0);
 }
 
-// A per-flow constant standing in for TCP sequence numbers.
-std::uint64_t key_hash(const core::FlowKey& k) {
+}  // namespace
+
+std::uint64_t tcp_number_seed(const core::FlowKey& k) {
   std::uint64_t h = 0;
   for (std::size_t i = 0; i < 16; i += 8) {
     std::uint64_t a = 0;
@@ -43,8 +44,6 @@ std::uint64_t key_hash(const core::FlowKey& k) {
   return core::mix64(h ^ (std::uint64_t{k.src_port} << 24) ^ (std::uint64_t{k.dst_port} << 8) ^
                      k.protocol);
 }
-
-}  // namespace
 
 std::size_t header_bytes(const core::FlowKey& key) {
   const std::size_t ip = ip_header_bytes(key);
@@ -63,7 +62,7 @@ std::uint16_t internet_checksum(const std::uint8_t* data, std::size_t length) {
 }
 
 std::size_t build_headers(const core::FlowKey& key, std::uint32_t wire_bytes, std::uint16_t ip_id,
-                          std::uint8_t* out) {
+                          std::uint8_t* out, const TcpNumbers* tcp) {
   const std::size_t ip = ip_header_bytes(key);
   const std::size_t total = header_bytes(key);
   std::memset(out, 0, total);
@@ -87,13 +86,19 @@ std::size_t build_headers(const core::FlowKey& key, std::uint32_t wire_bytes, st
   }
   std::uint8_t* l4 = out + ip;
   if (key.protocol == kTcp) {
-    const std::uint64_t h = key_hash(key);
     put16(l4, key.src_port);
     put16(l4 + 2, key.dst_port);
-    put32(l4 + 4, static_cast<std::uint32_t>(h));
-    put32(l4 + 8, static_cast<std::uint32_t>(h >> 32));
-    l4[12] = 0x50;                              // data offset 5 words
-    l4[13] = wire_bytes > total ? 0x18 : 0x10;  // PSH|ACK with payload, else ACK
+    if (tcp != nullptr) {
+      put32(l4 + 4, tcp->seq);
+      put32(l4 + 8, tcp->ack);
+      l4[13] = tcp->flags;
+    } else {
+      const std::uint64_t h = tcp_number_seed(key);
+      put32(l4 + 4, static_cast<std::uint32_t>(h));
+      put32(l4 + 8, static_cast<std::uint32_t>(h >> 32));
+      l4[13] = wire_bytes > total ? 0x18 : 0x10;  // PSH|ACK with payload, else ACK
+    }
+    l4[12] = 0x50;  // data offset 5 words
     put16(l4 + 14, 65535);
   } else if (key.protocol == kUdp) {
     put16(l4, key.src_port);

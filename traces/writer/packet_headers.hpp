@@ -17,6 +17,17 @@ inline constexpr std::size_t kMaxHeaderBytes = 60;
 /// 4 nor 6.
 std::size_t header_bytes(const core::FlowKey& key);
 
+/// TCP header fields chosen by a caller that follows the connection (see PcapWriter).
+struct TcpNumbers {
+  std::uint32_t seq = 0;
+  std::uint32_t ack = 0;
+  std::uint8_t flags = 0;  ///< FIN 0x01, SYN 0x02, PSH 0x08, ACK 0x10
+};
+
+/// The per-flow constant sequence (low 32 bits) and acknowledgement (high 32 bits) numbers of
+/// the stateless numbering, derived from the key by hashing.
+std::uint64_t tcp_number_seed(const core::FlowKey& key);
+
 /// Writes the headers of a packet of `wire_bytes` bytes with key `key` into `out` (at least
 /// header_bytes(key) bytes) and returns header_bytes(key).
 /// - IPv4: version 4, IHL 5, total length = min(wire_bytes, 65535), identification `ip_id`,
@@ -28,8 +39,9 @@ std::size_t header_bytes(const core::FlowKey& key);
 ///   kept, as in CAIDA's truncated captures).
 /// - UDP: ports, length = min(wire_bytes - IP header, 65535), checksum 0 (none, for IPv4).
 /// @pre wire_bytes >= header_bytes(key) and header_bytes(key) > 0.
+/// With `tcp` given, a TCP header takes its sequence, acknowledgement and flags from it.
 std::size_t build_headers(const core::FlowKey& key, std::uint32_t wire_bytes, std::uint16_t ip_id,
-                          std::uint8_t* out);
+                          std::uint8_t* out, const TcpNumbers* tcp = nullptr);
 
 /// The RFC 791 header checksum of `length` bytes (ones' complement of the ones' complement
 /// sum of 16-bit words). Over a header whose checksum field is filled in, it returns 0.

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
@@ -51,9 +52,14 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }  // namespace
 
 struct PcapWriter::Output {
+  struct TcpConnection {
+    std::uint32_t next_seq = 0;
+    std::uint32_t ack = 0;
+  };
   pcap_t* dead = nullptr;
   pcap_dumper_t* dumper = nullptr;
   std::unique_ptr<GzCookie> gz;
+  absl::flat_hash_map<core::FlowKey, TcpConnection, core::FlowKeyHasher> connections;
 };
 
 PcapWriter::PcapWriter(std::string path, WriterOptions options)
@@ -160,7 +166,13 @@ void PcapWriter::write(const core::Packet& packet) {
                     path_, packets_, packet.arrival.count()));
   }
   std::uint8_t* rec = record_.data();
-  build_headers(packet.flow, packet.wire_bytes, static_cast<std::uint16_t>(packets_), rec);
+  if (packet.tcp != 0 && packet.flow.protocol == 6) {
+    const TcpNumbers numbers = number_tcp(packet, headers);
+    build_headers(packet.flow, packet.wire_bytes, static_cast<std::uint16_t>(packets_), rec,
+                  &numbers);
+  } else {
+    build_headers(packet.flow, packet.wire_bytes, static_cast<std::uint16_t>(packets_), rec);
+  }
   const std::uint32_t caplen = std::min(options_.snaplen, packet.wire_bytes);
   // Bytes past the headers are payload: zero them where an earlier, longer header left data.
   const std::size_t dirty_end = std::min<std::size_t>(caplen, kMaxHeaderBytes);
@@ -176,6 +188,42 @@ void PcapWriter::write(const core::Packet& packet) {
   pcap_dump(reinterpret_cast<u_char*>(out_->dumper), &h, rec);
   ++packets_;
   wire_bytes_ += packet.wire_bytes;
+}
+
+TcpNumbers PcapWriter::number_tcp(const core::Packet& packet, std::size_t headers) {
+  namespace mark = core::tcp_mark;
+  constexpr std::uint8_t kFinFlag = 0x01, kSynFlag = 0x02, kPshFlag = 0x08, kAckFlag = 0x10;
+  constexpr std::uint32_t kMss = 1460;
+  auto [it, fresh] = out_->connections.try_emplace(packet.flow);
+  Output::TcpConnection& c = it->second;
+  if (fresh) {
+    const std::uint64_t h = tcp_number_seed(packet.flow);
+    c.next_seq = static_cast<std::uint32_t>(h);
+    c.ack = static_cast<std::uint32_t>(h >> 32);
+  }
+  TcpNumbers n;
+  n.seq = c.next_seq;
+  n.ack = c.ack;
+  const std::uint8_t m = packet.tcp;
+  if ((m & mark::kSyn) != 0) {
+    const bool syn_ack = (m & mark::kPureAck) != 0;
+    n.flags = syn_ack ? kSynFlag | kAckFlag : kSynFlag;
+    if (!syn_ack)
+      n.ack = 0;
+    c.next_seq += 1;
+  } else if ((m & mark::kFin) != 0) {
+    n.flags = kFinFlag | kAckFlag;
+    out_->connections.erase(it);
+  } else if ((m & mark::kData) != 0) {
+    n.flags = kPshFlag | kAckFlag;
+    c.next_seq += static_cast<std::uint32_t>(packet.wire_bytes - headers);
+  } else {
+    const std::uint32_t segments = mark::acked_segments(m);
+    c.ack += segments == 0 ? 1 : segments * kMss;
+    n.ack = c.ack;
+    n.flags = kAckFlag;
+  }
+  return n;
 }
 
 void PcapWriter::close() {

@@ -9,6 +9,7 @@
 
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
+#include "traces/writer/packet_headers.hpp"
 
 namespace rlisim::traces {
 
@@ -40,6 +41,16 @@ struct WriterOptions {
 /// followed by zero payload bytes up to caplen. Timestamps are base_time + floor(arrival / 1 ns):
 /// the file has nanosecond resolution (magic 0xa1b23c4d), so sub-nanosecond parts of
 /// simulation times are lost when a trace is written and read back.
+///
+/// TCP numbering: packets that carry a core::tcp_mark (generated connections) are numbered
+/// as a real connection: a SYN (a SYN-ACK when marked kSyn | kPureAck) takes one sequence
+/// number, a data segment advances the sequence by its payload (wire bytes minus headers), a
+/// pure ACK advances the acknowledgement by its acknowledged segments x 1460 B (the
+/// handshake's ACK by the peer's SYN), a FIN takes one sequence number and ends the
+/// connection's state. Initial numbers come from the key's hash. Per-connection state lives
+/// from the first marked packet to the FIN, so memory follows open connections. Unmarked
+/// packets (captures, paced flows) keep the stateless numbering: one hash-derived sequence
+/// and acknowledgement number per flow.
 ///
 /// Packets smaller than their headers cannot be represented and are rejected, never padded:
 /// padding would change the wire length the router queues on. The minimum wire size is
@@ -81,6 +92,8 @@ class PcapWriter {
   std::string path_;
   WriterOptions options_;
   std::unique_ptr<Output> out_;
+  TcpNumbers number_tcp(const core::Packet& packet, std::size_t headers);
+
   std::vector<std::uint8_t> record_;
   std::uint64_t packets_ = 0;
   std::uint64_t wire_bytes_ = 0;

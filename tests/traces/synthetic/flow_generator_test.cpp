@@ -98,6 +98,7 @@ TEST(FlowGenerator, ArrivalsAreNonDecreasingAndInsideTheWindow) {
 
 TEST(FlowGenerator, KeysAreIpv4TcpOrUdpWithDiverseDestinationPrefixes) {
   SyntheticTrafficConfig c = short_config(2, core::milliseconds(200));
+  c.flow_model = FlowModel::kPaced;
   c.tcp_fraction = 0.7;
   FlowGenerator g(c);
   core::Packet p;
@@ -180,6 +181,7 @@ TEST(FlowGenerator, NoFlowOutlastsTheMaximumDuration) {
 
 TEST(FlowGenerator, TrainsSendBackToBackAtThePeakRate) {
   SyntheticTrafficConfig c = short_config(3, core::milliseconds(200));
+  c.flow_model = FlowModel::kPaced;
   c.pacing.train_packets = 4;
   c.pacing.train_peak_bps = 1e9;
   FlowGenerator g(c);
@@ -316,6 +318,7 @@ TEST(FlowGenerator, RateTooLowForAnyPacketGivesAnEmptyTrace) {
 
 TEST(FlowGenerator, SummaryCountersMatchWhatWasEmitted) {
   SyntheticTrafficConfig c = short_config(3, core::milliseconds(50));
+  c.flow_model = FlowModel::kPaced;
   FlowGenerator g(c);
   const auto packets = drain(g);
   ASSERT_GT(packets.size(), 1000u);
@@ -390,8 +393,9 @@ TEST(FlowGenerator, ProfilesHaveTheDocumentedCharacter) {
 TEST(FlowGenerator, DescribeNamesProfileRateAndSeed) {
   SyntheticTrafficConfig c = profile("sanj");
   c.seed = 42;
-  FlowGenerator g(c);
-  EXPECT_EQ(g.describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42)");
+  EXPECT_EQ(FlowGenerator(c).describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42, tcp)");
+  c.flow_model = FlowModel::kPaced;
+  EXPECT_EQ(FlowGenerator(c).describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42)");
 }
 
 }  // namespace
