@@ -37,6 +37,16 @@ OutputPortConfig validated(OutputPortConfig config) {
         "infinite buffer",
         config.name));
   }
+  if (config.buffer.time && config.buffer.time->count() <= 0) {
+    throw std::invalid_argument(fmt::format(
+        "output port '{}': buffer time must be > 0 (got {} ps); leave it unset for an infinite "
+        "buffer",
+        config.name, config.buffer.time->count()));
+  }
+  if (config.buffer.time && config.buffer.bytes) {
+    throw std::invalid_argument(fmt::format(
+        "output port '{}': give the byte limit as bytes or as time, not both", config.name));
+  }
   if (config.propagation.count() < 0) {
     throw std::invalid_argument(
         fmt::format("output port '{}': propagation delay must be >= 0 (got {} ps)", config.name,
@@ -47,14 +57,26 @@ OutputPortConfig validated(OutputPortConfig config) {
 
 }  // namespace
 
+std::optional<std::uint64_t> buffer_byte_limit(const OutputPortConfig& config) {
+  if (config.buffer.bytes)
+    return config.buffer.bytes;
+  if (!config.buffer.time)
+    return std::nullopt;
+  // ceil(rate [bit/s] * time [ps] / (8 bit/B * 1e12 ps/s)); the product fits 128 bits.
+  const auto num = static_cast<core::UInt128>(config.rate.value) *
+                   static_cast<core::UInt128>(config.buffer.time->count());
+  const core::UInt128 bytes = (num + kPsPerSecondTimesBits - 1) / kPsPerSecondTimesBits;
+  return bytes >= kNoLimit ? kNoLimit : static_cast<std::uint64_t>(bytes);
+}
+
 OutputPort::OutputPort(OutputPortConfig config)
     : config_(validated(std::move(config))),
       packet_limit_(config_.buffer.packets.value_or(kNoLimit)),
-      byte_limit_(config_.buffer.bytes.value_or(kNoLimit)),
+      byte_limit_(buffer_byte_limit(config_).value_or(kNoLimit)),
       count_in_service_(config_.buffer.count_in_service),
       unfinished_work_bytes_(config_.buffer.byte_occupancy == ByteOccupancy::kUnfinishedWork),
       ring_enabled_(config_.track_occupancy || config_.buffer.packets.has_value() ||
-                    (config_.buffer.bytes.has_value() && !unfinished_work_bytes_)) {
+                    (buffer_byte_limit(config_).has_value() && !unfinished_work_bytes_)) {
   const std::uint64_t rate = config_.rate.value;
   if (kPsPerSecondTimesBits % rate == 0) {
     ps_per_byte_ = static_cast<std::int64_t>(kPsPerSecondTimesBits / rate);

@@ -30,6 +30,11 @@ struct BufferLimit {
   std::optional<std::uint64_t> packets;
   /// At most this many bytes in the port, measured by `byte_occupancy`. Must be >= 1 if set.
   std::optional<std::uint64_t> bytes;
+  /// The byte limit given as time: at most this much time of traffic at the port's rate,
+  /// ceil(rate * time / 8) bytes (buffer_byte_limit()). It is converted when the port is built,
+  /// so it follows the port's final rate (a utilization target may choose the rate after the
+  /// configuration is read). Must be > 0 if set; may not be combined with `bytes`.
+  std::optional<core::Time> time;
   /// Whether the packet in transmission counts toward `packets` (and, for kInSystem, `bytes`).
   /// true: K is the capacity of the whole port (queue + transmitter), so K = 1 means "no
   /// waiting room". false: K is the capacity of the waiting room only; a packet that finds the
@@ -52,6 +57,11 @@ struct OutputPortConfig {
   /// infinite buffer is overloaded).
   bool track_occupancy = false;
 };
+
+/// The byte limit `config` enforces: `buffer.bytes` if set, else ceil(rate * buffer.time / 8)
+/// bytes at `config.rate` if `buffer.time` is set (saturating at UINT64_MAX), else nullopt.
+/// @pre config.rate.value > 0 and buffer.time, if set, is positive.
+std::optional<std::uint64_t> buffer_byte_limit(const OutputPortConfig& config);
 
 enum class DropReason : std::uint8_t { kNone = 0, kBufferPackets = 1, kBufferBytes = 2 };
 
@@ -105,8 +115,9 @@ struct PortCounters {
 /// kept at all when no limit needs it and occupancy tracking is off.
 class OutputPort {
  public:
-  /// @throws std::invalid_argument if the rate is zero, a limit is zero, or the propagation
-  ///         delay is negative; the message names the port.
+  /// @throws std::invalid_argument if the rate is zero, a limit is zero, the buffer time is
+  ///         not positive, both a byte and a time limit are set, or the propagation delay is
+  ///         negative; the message names the port.
   explicit OutputPort(OutputPortConfig config);
 
   /// Offers a packet arriving at `arrival` (non-decreasing across calls) of `bytes` bytes.

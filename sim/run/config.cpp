@@ -21,6 +21,8 @@ namespace {
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
 // Fixed delays beyond a day are surely a unit mistake, and keep far from the int64 ps range.
 constexpr core::Time kMaxFixedDelay = core::seconds(86400);
+// A buffer of more than an hour of traffic is surely a unit mistake ("10" read as seconds...).
+constexpr core::Time kMaxBufferTime = core::seconds(3600);
 
 // Splits "router.port[0].rate" or "router.port.0.rate" into components.
 std::vector<std::string> split_key(std::string_view key) {
@@ -208,6 +210,20 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
   return spec;
 }
 
+// Whether a duration is written negative ("-5ms", -2): the duration parser rejects those as
+// malformed, and buffer_time names the problem instead.
+bool written_negative(const toml::node& node) {
+  if (const auto* s = node.as_string()) {
+    const auto first = s->get().find_first_not_of(" \t");
+    return first != std::string::npos && s->get()[first] == '-';
+  }
+  if (const auto* i = node.as_integer())
+    return i->get() < 0;
+  if (const auto* f = node.as_floating_point())
+    return f->get() < 0;
+  return false;
+}
+
 net::OutputPortConfig read_port(TomlSection& s, std::size_t index) {
   net::OutputPortConfig port;
   port.name = s.string("name").value_or(fmt::format("egress{}", index));
@@ -221,6 +237,27 @@ net::OutputPortConfig read_port(TomlSection& s, std::size_t index) {
     if (b->value == 0)
       s.fail("buffer_bytes", "expected at least 1 byte");
     port.buffer.bytes = b->value;
+  }
+  // buffer_time: the byte limit as time at the port's rate, converted by the port itself once
+  // its rate is final (a utilization target may still change it).
+  constexpr const char* kPositiveTime =
+      "expected a positive duration like \"10ms\" (time of traffic at the port's rate)";
+  if (const auto* raw = s.any("buffer_time"); raw && written_negative(*raw))
+    s.fail("buffer_time", fmt::format("{}, got a negative one", kPositiveTime));
+  if (auto t = s.duration("buffer_time")) {
+    if (t->count() <= 0)
+      s.fail("buffer_time", fmt::format("{}, got {}", kPositiveTime, core::format_duration(*t)));
+    if (*t > kMaxBufferTime) {
+      s.fail("buffer_time",
+             fmt::format("expected at most 1 hour of traffic, got {}", core::format_duration(*t)));
+    }
+    if (port.buffer.bytes) {
+      s.fail("buffer_time",
+             "cannot be combined with buffer_bytes: both give the byte limit (buffer_time as "
+             "ceil(rate * time / 8) bytes); give one of them. buffer_packets may be combined "
+             "with either");
+    }
+    port.buffer.time = *t;
   }
   if (auto c = s.boolean("count_in_service"))
     port.buffer.count_in_service = *c;

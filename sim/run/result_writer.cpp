@@ -115,7 +115,15 @@ ordered_json port_json(const RunResult& r, std::size_t i) {
   j["utilization"] = utilization(r, i);
   ordered_json buffer;
   buffer["packets"] = cfg.buffer.packets ? ordered_json(*cfg.buffer.packets) : ordered_json();
-  buffer["bytes"] = cfg.buffer.bytes ? ordered_json(*cfg.buffer.bytes) : ordered_json();
+  // The byte limit enforced; for buffer_time, resolved at the final rate (rate_bps).
+  const auto byte_limit = net::buffer_byte_limit(cfg);
+  buffer["bytes"] = byte_limit ? ordered_json(*byte_limit) : ordered_json();
+  if (cfg.buffer.time) {
+    // Only with buffer_time, so that summaries of other runs keep their keys.
+    buffer["time_ns"] = core::to_ns(*cfg.buffer.time);
+    buffer["bytes_definition"] =
+        "buffer_time as bytes at the port's final rate: ceil(rate_bps * time / 8)";
+  }
   buffer["count_in_service"] = cfg.buffer.count_in_service;
   buffer["byte_occupancy"] =
       cfg.buffer.byte_occupancy == net::ByteOccupancy::kInSystem ? "in_system" : "unfinished_work";

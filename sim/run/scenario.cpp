@@ -228,6 +228,9 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     result.targeting[i].rate = config.router.egress[i].rate;
   }
   const auto extra = apply_utilization_target(config, result);
+  // The rates in result.router are final from here on. A buffer given as time (buffer_time)
+  // stays time in the configuration and is converted to bytes by each port at this rate
+  // (net::buffer_byte_limit, also what summary.json reports), never at the configured rate.
 
   auto sources = make_sources(config, extra);
   for (const auto& s : sources)

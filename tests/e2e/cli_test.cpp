@@ -109,6 +109,43 @@ TEST(Run, FlowsAddUpToThePortCounters) {
   EXPECT_GT(drops, 0u) << "the tiny config is meant to overflow its 64-packet buffer";
 }
 
+// A buffer given as time (buffer_time, via --set) is the byte limit ceil(rate * time / 8) at
+// the port's final, utilization-targeted rate: the same run, packet by packet, as that limit
+// given as buffer_bytes, and summary.json differs only where it names the key.
+TEST(Run, BufferTimeGivesTheSameRunAsTheEquivalentBufferBytes) {
+  const auto a = scratch("buffer_time"), b = scratch("buffer_bytes");
+  // A packet limit that never binds (the tiny config's 64 would), so the byte limit decides.
+  const std::string common = "--quiet --set router.port.0.buffer_packets=1000000";
+  auto r =
+      rlisim(fmt::format("run {} {} --set router.port.0.buffer_time=200us --out {} "
+                         "--packets-out {}",
+                         kTiny, common, a.string(), (a / "packets.csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto with_time = summary_of(a);
+  const auto port = with_time["ports"][0];
+  const auto rate = port["rate_bps"].get<std::uint64_t>();
+  ASSERT_NE(rate, port["configured_rate_bps"].get<std::uint64_t>());  // targeted
+  // ceil(rate * 200 us / 8) = ceil(rate / 40,000) bytes.
+  const std::uint64_t bytes = (rate + 39'999) / 40'000;
+  ASSERT_EQ(port["buffer"]["bytes"].get<std::uint64_t>(), bytes);
+  EXPECT_EQ(port["buffer"]["time_ns"].get<double>(), 200'000.0);
+  EXPECT_GT(port["counters"]["drops_buffer_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(port["counters"]["drops_buffer_packets"].get<std::uint64_t>(), 0u);
+
+  r = rlisim(fmt::format("run {} {} --set router.port.0.buffer_bytes={} --out {} --packets-out {}",
+                         kTiny, common, bytes, b.string(), (b / "packets.csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_file(a / "packets.csv"), read_file(b / "packets.csv"));
+  EXPECT_EQ(read_file(a / "flows.csv"), read_file(b / "flows.csv"));
+  auto with_bytes = summary_of(b);
+  EXPECT_FALSE(with_bytes["ports"][0]["buffer"].contains("time_ns"));
+  with_time["config"]["router"]["port"][0].erase("buffer_time");
+  with_bytes["config"]["router"]["port"][0].erase("buffer_bytes");
+  with_time["ports"][0]["buffer"].erase("time_ns");
+  with_time["ports"][0]["buffer"].erase("bytes_definition");
+  EXPECT_EQ(with_time.dump(1), with_bytes.dump(1));
+}
+
 // Recomputes every packet of the log with a deliberately plain FIFO (a deque of departure
 // times, packet-limited drop-tail counting the packet in service) and compares exactly.
 TEST(Run, PacketLogMatchesAnIndependentFifoRecomputation) {

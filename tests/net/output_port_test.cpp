@@ -158,6 +158,28 @@ TEST(OutputPort, ByteLimitCountsEveryPacketInTheSystem) {
   EXPECT_EQ(port.departed_packets(), 1u);
 }
 
+TEST(OutputPort, TimeLimitIsTheByteLimitAtThePortsRate) {
+  // 2.4 us at 10 Gb/s is 3000 B: the same verdicts as the 3000 B case above.
+  BufferLimit limit;
+  limit.time = Time{2'400'000};
+  OutputPort port(config_with(limit));
+  run_case(port, {{0, 1500}, {0, 1500}, {600'000, 40}, {1'200'000, 1500}, {1'300'000, 40}},
+           {{true, 0, 1'200'000},
+            {true, 1'200'000, 2'400'000},
+            drop(DropReason::kBufferBytes),
+            {true, 2'400'000, 3'600'000},
+            drop(DropReason::kBufferBytes)});
+  EXPECT_TRUE(port.tracks_occupancy());
+  EXPECT_EQ(port.in_system_bytes(), 3000u);
+  // At 20 Gb/s the same time is 6000 B: both 1500 B packets and the 40 B one fit.
+  OutputPort fast(config_with(limit, 2 * k10G));
+  EXPECT_TRUE(fast.offer(Time{0}, 1500).accepted);
+  EXPECT_TRUE(fast.offer(Time{0}, 1500).accepted);
+  EXPECT_TRUE(fast.offer(Time{0}, 1500).accepted);
+  EXPECT_TRUE(fast.offer(Time{0}, 1500).accepted);
+  EXPECT_FALSE(fast.offer(Time{0}, 1).accepted);
+}
+
 TEST(OutputPort, UnfinishedWorkConventionGivesADifferentDropSet) {
   // Same arrivals, B = 3000 B of unfinished work.
   //  packet 2 at 0.6 us: 1.8 us of work left = 2250 B, + 40 = 2290 <= 3000: accepted
@@ -303,6 +325,15 @@ TEST(OutputPort, ValidationNamesThePortAndTheProblem) {
   c.buffer.packets.reset();
   c.buffer.bytes = 0;
   expect_invalid(c, "byte limit must be >= 1");
+  c.buffer.bytes.reset();
+  c.buffer.time = Time{0};
+  expect_invalid(c, "buffer time must be > 0");
+  c.buffer.time = Time{-5};
+  expect_invalid(c, "buffer time must be > 0");
+  c.buffer.time = Time{1'000'000};
+  c.buffer.bytes = 1500;
+  expect_invalid(c, "give the byte limit as bytes or as time, not both");
+  c.buffer.time.reset();
   c.buffer.bytes.reset();
   c.propagation = Time{-1};
   expect_invalid(c, "propagation delay must be >= 0");

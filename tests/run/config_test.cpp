@@ -111,6 +111,69 @@ TEST(Config, BoundsRatesAndFixedDelays) {
   EXPECT_THAT(error_of(kMinimal, {"seed=5\nbogus=1"}), HasSubstr("may not span lines"));
 }
 
+TEST(Config, ReadsABufferGivenAsTime) {
+  std::string t = kMinimal;
+  t.replace(t.find("propagation"), 0, "buffer_time = \"10ms\"\n");
+  const auto c = parse_config(t, "exp.toml");
+  const auto& buffer = c.router.egress[0].buffer;
+  ASSERT_TRUE(buffer.time);
+  EXPECT_EQ(buffer.time->count(), 10'000'000'000);  // 10 ms in ps
+  EXPECT_EQ(*buffer.packets, 1000u);                // both limits apply
+  EXPECT_FALSE(buffer.bytes);                       // resolved by the port, at its final rate
+  // As --set gives it (also how a sweep sets keys), in both index spellings.
+  const auto o = parse_config(kMinimal, "exp.toml", {"router.port.0.buffer_time=20ms"});
+  EXPECT_EQ(o.router.egress[0].buffer.time->count(), 20'000'000'000);
+  EXPECT_THAT(o.resolved_toml, HasSubstr("buffer_time = "));
+  EXPECT_THAT(o.resolved_toml, HasSubstr("20ms"));
+  const auto b = parse_config(kMinimal, "exp.toml", {"router.port[0].buffer_time=\"1.5us\""});
+  EXPECT_EQ(b.router.egress[0].buffer.time->count(), 1'500'000);
+  // A bare number is seconds, as for every duration.
+  const auto n = parse_config(kMinimal, "exp.toml", {"router.port.0.buffer_time=0.025"});
+  EXPECT_EQ(n.router.egress[0].buffer.time->count(), 25'000'000'000);
+  EXPECT_FALSE(parse_config(kMinimal, "exp.toml").router.egress[0].buffer.time);
+}
+
+TEST(Config, RejectsBadBufferTimesNamingTheKey) {
+  const std::string key = "key 'router.port[0].buffer_time': ";
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=0"}),
+              HasSubstr(key + "expected a positive duration like \"10ms\""));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=0ms"}), HasSubstr("got 0"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=-5ms"}),
+              HasSubstr(key + "expected a positive duration like \"10ms\" (time of traffic at "
+                              "the port's rate), got a negative one"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=-2"}),
+              HasSubstr(key + "expected a positive duration"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=61min"}),
+              HasSubstr(key + "expected at most 1 hour of traffic, got 3660 s"));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=3601"}),
+              HasSubstr(key + "expected at most 1 hour"));
+  EXPECT_NO_THROW(parse_config(kMinimal, "exp.toml", {"router.port.0.buffer_time=60min"}));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=deep"}),
+              HasSubstr(key + "expected a non-negative duration like \"1.5us\" or \"10ms\", "
+                              "got \"deep\""));
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=true"}),
+              HasSubstr(key + "expected a non-negative duration"));
+  // In the file: the message points at its line.
+  std::string t = kMinimal;
+  t.replace(t.find("propagation"), 0, "buffer_time = \"0s\"\n");
+  EXPECT_THAT(error_of(t), HasSubstr("exp.toml:13: " + key + "expected a positive duration"));
+}
+
+TEST(Config, RejectsBufferTimeTogetherWithBufferBytes) {
+  const std::string message =
+      "key 'router.port[0].buffer_time': cannot be combined with buffer_bytes";
+  EXPECT_THAT(
+      error_of(kMinimal, {"router.port.0.buffer_time=10ms", "router.port.0.buffer_bytes=64KiB"}),
+      HasSubstr(message));
+  std::string t = kMinimal;
+  t.replace(t.find("propagation"), 0, "buffer_time = \"10ms\"\nbuffer_bytes = 1500\n");
+  EXPECT_THAT(error_of(t), HasSubstr("exp.toml:13: " + message));
+  // buffer_bytes alone still works and leaves no time.
+  const auto c = parse_config(kMinimal, "exp.toml", {"router.port.0.buffer_bytes=64KiB"});
+  EXPECT_EQ(*c.router.egress[0].buffer.bytes, 65536u);
+  EXPECT_FALSE(c.router.egress[0].buffer.time);
+}
+
 TEST(Config, ResolvesPcapPathsAgainstTheConfigFolder) {
   const auto c = parse_config("[[source]]\nkind = \"pcap\"\npath = \"data/x.pcap\"\n", "e.toml", {},
                               "/srv/exp");

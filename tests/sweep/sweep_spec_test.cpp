@@ -3,6 +3,7 @@
 #include "sim/sweep/sweep_spec.hpp"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -223,6 +224,53 @@ TEST(SweepSpec, EveryCommittedSweepFileResolves) {
     EXPECT_FALSE(points.empty()) << entry.path();
   }
   EXPECT_GE(files, 1u);
+}
+
+TEST(SweepSpec, BufferAxisSetsPacketOrTimeLimitsPerPoint) {
+  const auto spec =
+      load_sweep(std::string(RLISIM_SOURCE_DIR) + "/configs/sweeps/buffer-depth.toml");
+  auto points = expand(spec);
+  ASSERT_EQ(points.size(), 16u);
+  resolve(spec, points);
+  std::map<std::string, int> seen;
+  for (const auto& p : points) {
+    ASSERT_EQ(p.params.size(), 2u);
+    const std::string label = p.params[1].value;
+    ++seen[label];
+    std::vector<std::string> assignments;
+    for (const auto& o : p.overrides)
+      assignments.push_back(o.assignment());
+    const auto config = run::load_config(spec.base, assignments);
+    const auto& buffer = config.router.egress.at(0).buffer;
+    EXPECT_FALSE(buffer.bytes) << p.key;
+    if (label == "100pkt" || label == "1000pkt") {
+      EXPECT_EQ(buffer.packets, label == "100pkt" ? 100u : 1000u) << p.key;
+      EXPECT_FALSE(buffer.time) << p.key;
+    } else {
+      ASSERT_TRUE(buffer.time) << p.key;
+      EXPECT_EQ(buffer.time->count(), label == "10ms" ? 10'000'000'000 : 50'000'000'000) << p.key;
+      EXPECT_FALSE(buffer.packets) << p.key;
+    }
+  }
+  EXPECT_EQ(seen,
+            (std::map<std::string, int>{{"100pkt", 4}, {"1000pkt", 4}, {"10ms", 4}, {"50ms", 4}}));
+  // A key axis over buffer_time, values as a sweep writes them, and a bad one named by key.
+  const auto timed_spec =
+      parse("[[axis]]\nkey = \"router.port.0.buffer_time\"\nvalues = [\"20ms\", 0.005]\n");
+  auto timed = expand(timed_spec);
+  ASSERT_EQ(timed.size(), 2u);
+  resolve(timed_spec, timed);
+  EXPECT_THAT(timed[0].config_toml, HasSubstr("20ms"));
+  EXPECT_NE(timed[0].hash, timed[1].hash);
+  const auto bad_spec =
+      parse("[[axis]]\nkey = \"router.port.0.buffer_time\"\nvalues = [\"1ms\", 0]\n");
+  auto bad = expand(bad_spec);
+  try {
+    resolve(bad_spec, bad);
+    ADD_FAILURE() << "a zero buffer_time resolved";
+  } catch (const core::ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("key 'router.port[0].buffer_time': expected a positive"));
+  }
 }
 
 TEST(SweepSpec, ShardsPartitionTheManifest) {
