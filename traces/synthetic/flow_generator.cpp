@@ -161,9 +161,13 @@ double FlowGenerator::app_rate_bps(std::uint64_t index, std::uint64_t draw, std:
   const FlowPacingConfig& pacing = config_.pacing;
   const double rate = std::clamp(pacing.median_bps * std::exp(pacing.sigma * flow_normal(index, draw)),
                                  pacing.min_bps, pacing.max_bps);
-  // Floor: the flow's packets must fit in max_flow_duration (the warm-up relies on it).
-  return std::max(rate,
-                  static_cast<double>(packets) * mean_bits * kPsPerSecond / max_flow_duration_ps_);
+  return std::max(rate, fitting_rate_bps(static_cast<double>(packets) * mean_bits));
+}
+
+double FlowGenerator::fitting_rate_bps(double bits) const {
+  // Half the maximal duration leaves room for the round trips of slow start and the random
+  // idle periods of application-limited flows.
+  return bits * kPsPerSecond / (0.5 * max_flow_duration_ps_);
 }
 
 void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t index) {
@@ -182,13 +186,21 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
     const double rtt_ps = std::clamp(
         static_cast<double>(c.rtt_median.count()) * std::exp(c.rtt_sigma * flow_normal(index, kDrawRtt)),
         static_cast<double>(c.rtt_min.count()), static_cast<double>(c.rtt_max.count()));
-    const double access_bps =
+    // Floors, as for paced flows: a connection's data must fit in max_flow_duration (the
+    // warm-up relies on it), so its access rate and its receive window per round trip are
+    // raised to at least the rate that sends them in half of it.
+    const double data_segments =
+        static_cast<double>(packets) * (ack_stream ? std::max<std::uint32_t>(1, c.ack_every) : 1);
+    const double floor_bps = fitting_rate_bps(data_segments * data_mean_bits_);
+    const double access_bps = std::max(
         std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
-                   c.access_min_bps, c.access_max_bps);
+                   c.access_min_bps, c.access_max_bps),
+        floor_bps);
     const double segment_bytes = data_mix_.mean_bytes();
-    const double rwnd_bytes =
+    const double rwnd_bytes = std::max(
         c.rwnd_min_bytes *
-        std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd));
+            std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd)),
+        floor_bps / 8 * rtt_ps / kPsPerSecond);
     const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
     TcpScheduleParams p;
     p.rtt_ps = rtt_ps;
@@ -204,10 +216,8 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
     if (flow_uniform(index, kDrawAppLimited) < c.app_limited_fraction) {
       // The application produces app_burst_bytes on average every burst / rate: the flow's
       // data (for an ACK stream, the opposite direction's data) at the drawn flow rate.
-      const double data_packets =
-          static_cast<double>(packets) * std::max<std::uint32_t>(1, p.ack_every);
       const double rate = app_rate_bps(index, kDrawAppRate,
-                                       static_cast<std::uint64_t>(data_packets), data_mean_bits_);
+                                       static_cast<std::uint64_t>(data_segments), data_mean_bits_);
       p.burst_segments_mean = std::max(1.0, c.app_burst_bytes / segment_bytes);
       p.idle_mean_ps = p.burst_segments_mean * data_mean_bits_ / rate * kPsPerSecond;
     }

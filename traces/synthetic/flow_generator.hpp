@@ -154,6 +154,7 @@ class FlowGenerator final : public core::PacketSource {
   double flow_normal(std::uint64_t index, std::uint64_t draw) const;
   double app_rate_bps(std::uint64_t index, std::uint64_t draw, std::uint64_t packets,
                       double mean_bits) const;
+  double fitting_rate_bps(double bits) const;
   void enqueue(Flow& f, std::uint64_t index, std::int64_t first_time_ps);
   void refresh_warmup_threshold(std::int64_t start_ps);
   void assign_key(Flow& f, int force_protocol = 0);

@@ -78,10 +78,17 @@ std::string_view to_string(FlowModel model);
 /// cwnd starts at `initial_window`, doubles per round below ssthresh = ssthresh_bdp x the
 /// access path's bandwidth-delay product (at least the initial window), then grows by one
 /// segment per round; it grows only in rounds the window limited. A share of connections is
-/// application-limited: they send bursts (exponential size, mean app_burst_bytes) with idle
-/// periods between (exponential, mean burst / application rate, the rate drawn as
-/// FlowPacingConfig's per-flow rate), and restart from the initial window after an idle period
-/// longer than the retransmission timeout max(rto_min, 2 R) (RFC 2861, Linux's default).
+/// application-limited: their application hands over bursts (exponential size, mean
+/// app_burst_bytes) as a Poisson process whose mean rate is the flow rate drawn as
+/// FlowPacingConfig's per-flow rate; the connection idles between bursts and restarts from the
+/// initial window after an idle period longer than the retransmission timeout
+/// max(rto_min, 2 R) (RFC 2861, Linux's default).
+///
+/// Floors, as for paced flows: every connection's data must fit in pacing.max_flow_duration
+/// (the warm-up before time 0 relies on it), so its access rate, its receive window per round
+/// trip and its application rate are raised to at least the rate that sends them in half of
+/// it. The rare connection that still runs longer (slow-start restarts, a long tail of idle
+/// periods) is cut there and counted (summary counter flows_cut).
 ///
 /// Parameter sources are in the profile table of flow_generator.hpp.
 struct TcpFlowConfig {

@@ -49,6 +49,7 @@ void TcpSchedule::enter_units() {
   // Data leave one round trip after the SYN-ACK; at the other end of an ACK stream they leave
   // one round trip after its handshake ACK, and their ACKs come back through here then.
   round_start_ps_ = start_ps_ + p_.rtt_ps * (p_.ack_every == 0 ? 1 : 2);
+  app_ready_ps_ = round_start_ps_;
   if (units_left_ > 0) {
     phase_ = Phase::kUnits;
     start_round();
@@ -80,10 +81,15 @@ void TcpSchedule::end_round() {
   if (p_.burst_segments_mean > 0) {
     burst_left_ -= sent;
     if (burst_left_ <= 0) {
-      const double idle = draw_exponential(p_.idle_mean_ps);
-      next += idle;
-      if (idle > p_.rto_ps)
-        cwnd_ = std::min<std::uint64_t>(cwnd_, p_.initial_window);
+      // The application hands over its next burst on its own clock; the connection idles
+      // until then, or goes straight on if it is running late.
+      app_ready_ps_ += draw_exponential(p_.idle_mean_ps);
+      const double idle = app_ready_ps_ - next;
+      if (idle > 0) {
+        if (idle > p_.rto_ps)
+          cwnd_ = std::min<std::uint64_t>(cwnd_, p_.initial_window);
+        next = app_ready_ps_;
+      }
       burst_left_ = std::max(1.0, std::round(draw_exponential(p_.burst_segments_mean)));
     }
   }

@@ -21,7 +21,7 @@ struct TcpScheduleParams {
   std::uint32_t ack_every = 0;
   /// Application limit: mean burst in segments (0: bulk, never application-limited).
   double burst_segments_mean = 0;
-  /// Mean idle period between bursts, picoseconds.
+  /// Mean spacing of the application's bursts, picoseconds.
   double idle_mean_ps = 0;
   /// Idle periods longer than this restart from the initial window, picoseconds.
   double rto_ps = 2e11;
@@ -47,10 +47,11 @@ struct TcpScheduleParams {
 /// round starts max(rtt, n_r x gap) after it, so a window that takes longer than a round
 /// trip to send becomes a continuous stream at the access rate. cwnd doubles below ssthresh
 /// (capped at it) and then grows by one segment per round, in rounds where the window was the
-/// limit. An application-limited connection, after each burst, idles for an exponential
-/// period of mean idle_mean_ps, then draws the next burst (exponential, mean
-/// burst_segments_mean, at least one segment); an idle period over rto_ps sets cwnd back to
-/// min(cwnd, initial_window).
+/// limit. An application-limited connection sends bursts (exponential size, mean
+/// burst_segments_mean, at least one segment) that its application hands over at the points of
+/// a Poisson process of mean spacing idle_mean_ps from the first data round on; after a burst
+/// it idles until the next one is handed over (or goes straight on if that already happened),
+/// and an idle period over rto_ps sets cwnd back to min(cwnd, initial_window) (RFC 2861).
 class TcpSchedule {
  public:
   TcpSchedule() = default;
@@ -83,7 +84,8 @@ class TcpSchedule {
   double start_ps_ = 0;
   double round_start_ps_ = 0;
   double unit_gap_ps_ = 0;
-  double burst_left_ = 0;  // segments of the current burst not yet sent
+  double burst_left_ = 0;    // segments of the current burst not yet sent
+  double app_ready_ps_ = 0;  // when the application handed over the current burst
   std::uint64_t cwnd_ = 0;
   std::uint32_t round_units_ = 0;
   std::uint32_t unit_in_round_ = 0;

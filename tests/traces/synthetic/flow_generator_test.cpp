@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -396,6 +397,163 @@ TEST(FlowGenerator, DescribeNamesProfileRateAndSeed) {
   EXPECT_EQ(FlowGenerator(c).describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42, tcp)");
   c.flow_model = FlowModel::kPaced;
   EXPECT_EQ(FlowGenerator(c).describe(), "synthetic:sanj(2 Gb/s, 1 s, seed 42)");
+}
+
+}  // namespace
+}  // namespace rlisim::traces
+
+namespace rlisim::traces {
+namespace {
+
+// A digest of everything a written trace holds of a packet: arrival, key, size.
+std::uint64_t stream_digest(FlowGenerator& g) {
+  std::uint64_t h = 0;
+  core::Packet p;
+  while (g.next(p)) {
+    std::uint64_t words[5] = {};
+    std::memcpy(words, &p.flow, sizeof(core::FlowKey));
+    h = core::mix64(h ^ static_cast<std::uint64_t>(p.arrival.count()));
+    for (std::uint64_t w : words)
+      h = core::mix64(h ^ w);
+    h = core::mix64(h ^ p.wire_bytes);
+  }
+  return h;
+}
+
+TEST(FlowGenerator, PacedModelReproducesTheEarlierTracesExactly) {
+  // Digests of the traces the generator wrote before the TCP model existed (its paced model
+  // was then the only one); 50 ms, seed 3.
+  const std::vector<std::pair<std::string, std::uint64_t>> expected{
+      {"default", 14551486998703915340ULL},
+      {"chic", 17096458058799861005ULL},
+      {"sanj", 10066113030998738684ULL}};
+  for (const auto& [name, digest] : expected) {
+    SyntheticTrafficConfig c = profile(name);
+    c.flow_model = FlowModel::kPaced;
+    c.seed = 3;
+    c.duration = core::milliseconds(50);
+    FlowGenerator g(c);
+    EXPECT_EQ(stream_digest(g), digest) << name;
+  }
+}
+
+TEST(FlowGenerator, TcpModelKeepsTheConfiguredSizeMix) {
+  SyntheticTrafficConfig c = profile("chic");
+  c.duration = core::milliseconds(500);
+  FlowGenerator g(c);
+  std::map<std::uint32_t, std::uint64_t> sizes;
+  std::uint64_t n = 0;
+  core::Packet p;
+  while (g.next(p)) {
+    ++sizes[p.wire_bytes];
+    ++n;
+  }
+  ASSERT_GT(n, 100'000u);
+  ASSERT_EQ(sizes.size(), 3u);
+  // ACK streams and connection control packets supply the 40 B mode; data the rest. Binomial
+  // spread at n ~ 190 k is ~0.001; the stratified flow sizes leave flow-level noise on top.
+  for (const auto& e : c.size_mix.entries())
+    EXPECT_NEAR(static_cast<double>(sizes[e.wire_bytes]) / static_cast<double>(n), e.probability,
+                0.015)
+        << e.wire_bytes << " B";
+}
+
+TEST(FlowGenerator, TcpModelConnectionsOpenSendAndCloseInOrder) {
+  SyntheticTrafficConfig c = profile("chic");
+  c.duration = core::milliseconds(300);
+  FlowGenerator g(c);
+  struct Seen {
+    std::uint64_t packets = 0;
+    bool syn = false, fin = false, data = false, acks = false;
+  };
+  std::map<core::FlowKey, Seen> flows;
+  core::Packet p;
+  namespace mark = core::tcp_mark;
+  std::uint64_t syns = 0;
+  std::uint64_t fins = 0;
+  while (g.next(p)) {
+    Seen& s = flows[p.flow];
+    ASSERT_FALSE(s.fin) << "a packet after the FIN of " << p.flow.to_string();
+    if (p.flow.protocol == 17) {
+      ASSERT_EQ(p.tcp, 0);
+      ASSERT_GT(p.wire_bytes, 40u);
+    } else {
+      ASSERT_NE(p.tcp, 0) << "every generated TCP packet says what it is";
+      if ((p.tcp & mark::kSyn) != 0) {
+        ASSERT_EQ(s.packets, 0u) << "a SYN opens the flow";
+        ASSERT_EQ(p.wire_bytes, 40u);
+        s.syn = true;
+        ++syns;
+      } else if ((p.tcp & mark::kFin) != 0) {
+        ASSERT_EQ(p.wire_bytes, 40u);
+        s.fin = true;
+        ++fins;
+      } else if ((p.tcp & mark::kData) != 0) {
+        ASSERT_GT(p.wire_bytes, 40u);
+        ASSERT_FALSE(s.acks) << "a flow carries data or pure ACKs, not both";
+        s.data = true;
+      } else {
+        ASSERT_EQ(p.wire_bytes, 40u);
+        ASSERT_FALSE(s.data);
+        s.acks = true;
+      }
+    }
+    ++s.packets;
+  }
+  EXPECT_GT(syns, 1000u);
+  EXPECT_GT(fins, 1000u);
+  std::uint64_t ack_streams = 0;
+  for (const auto& [key, s] : flows)
+    ack_streams += s.acks ? 1 : 0;
+  EXPECT_GT(ack_streams, flows.size() / 5);
+}
+
+TEST(FlowGenerator, TcpModelShorterTraceIsAPrefixOfALongerOne) {
+  SyntheticTrafficConfig c = profile("sanj");
+  c.seed = 9;
+  c.duration = core::milliseconds(60);
+  FlowGenerator shorter(c);
+  const auto a = drain(shorter);
+  c.duration = core::milliseconds(120);
+  FlowGenerator longer(c);
+  const auto b = drain(longer);
+  ASSERT_GT(a.size(), 1000u);
+  ASSERT_GT(b.size(), a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_TRUE(same_packet(a[i], b[i])) << i;
+    ASSERT_EQ(a[i].tcp, b[i].tcp) << i;
+  }
+}
+
+TEST(FlowGenerator, TcpModelFlowsSendInWindowsNotEvenly) {
+  // Within a window, segments follow each other one mean segment's transmission time at the
+  // flow's access rate apart; between windows the flow waits for the round trip. So most
+  // gaps are short and a few are long: the gaps' coefficient of variation exceeds the 1.0 of
+  // evenly paced flows (a Poisson flow also has 1).
+  SyntheticTrafficConfig c = profile("chic");
+  c.duration = core::milliseconds(500);
+  FlowGenerator g(c);
+  std::map<core::FlowKey, std::vector<std::int64_t>> times;
+  core::Packet p;
+  while (g.next(p))
+    times[p.flow].push_back(p.arrival.count());
+  std::vector<double> covs;
+  for (const auto& [key, t] : times) {
+    if (t.size() < 100)
+      continue;
+    double sum = 0, sum2 = 0;
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      const double gap = static_cast<double>(t[i] - t[i - 1]);
+      sum += gap;
+      sum2 += gap * gap;
+    }
+    const double n = static_cast<double>(t.size() - 1);
+    const double mean = sum / n;
+    covs.push_back(std::sqrt(std::max(0.0, sum2 / n - mean * mean)) / mean);
+  }
+  ASSERT_GT(covs.size(), 50u);
+  std::sort(covs.begin(), covs.end());
+  EXPECT_GT(covs[covs.size() / 2], 2.0);
 }
 
 }  // namespace
