@@ -19,12 +19,19 @@ using rlisim::core::Packet;
 using rlisim::traces::FlowGenerator;
 using rlisim::traces::SyntheticTrafficConfig;
 
-// Profile by index: 0 default, 1 chic, 2 sanj; duration in ms from the second argument.
-SyntheticTrafficConfig config_for(const benchmark::State& state) {
+// Profile by index: 0 default, 1 chic, 2 sanj; duration in ms from the second argument; flow
+// model from `model_arg` if given (0 tcp, 1 paced).
+SyntheticTrafficConfig config_for(const benchmark::State& state, int model_arg = -1) {
   static constexpr const char* kNames[] = {"default", "chic", "sanj"};
   SyntheticTrafficConfig c = rlisim::traces::profile(kNames[state.range(0)]);
   c.duration = rlisim::core::milliseconds(state.range(1));
+  if (model_arg >= 0 && state.range(model_arg) == 1)
+    c.flow_model = rlisim::traces::FlowModel::kPaced;
   return c;
+}
+
+std::string label(const SyntheticTrafficConfig& c) {
+  return c.name + " " + std::string(rlisim::traces::to_string(c.flow_model));
 }
 
 std::string temp_pcap(const char* suffix) {
@@ -34,7 +41,7 @@ std::string temp_pcap(const char* suffix) {
 }
 
 void BM_FlowGenerator(benchmark::State& state) {
-  const SyntheticTrafficConfig c = config_for(state);
+  const SyntheticTrafficConfig c = config_for(state, 2);
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;
   for (auto _ : state) {
@@ -48,14 +55,17 @@ void BM_FlowGenerator(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
-  state.SetLabel(c.name);
+  state.SetLabel(label(c));
 }
-// 1 s and 10 s: the warm-up (flows drawn from -10 s) weighs on short traces.
+// 1 s and 10 s: the warm-up (flows drawn from -10 s) weighs on short traces. Third argument:
+// 0 tcp (the profiles' model), 1 paced.
 BENCHMARK(BM_FlowGenerator)
-    ->Args({0, 1000})
-    ->Args({1, 1000})
-    ->Args({2, 1000})
-    ->Args({1, 10000})
+    ->Args({0, 1000, 0})
+    ->Args({1, 1000, 0})
+    ->Args({2, 1000, 0})
+    ->Args({1, 10000, 0})
+    ->Args({1, 1000, 1})
+    ->Args({1, 10000, 1})
     ->Unit(benchmark::kMillisecond);
 
 void BM_FlowGeneratorToPcap(benchmark::State& state) {
@@ -78,7 +88,7 @@ void BM_FlowGeneratorToPcap(benchmark::State& state) {
   std::remove(path.c_str());
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
-  state.SetLabel(c.name + (state.range(2) ? " gzip-1" : " plain"));
+  state.SetLabel(label(c) + (state.range(2) ? " gzip-1" : " plain"));
 }
 BENCHMARK(BM_FlowGeneratorToPcap)
     ->Args({1, 1000, 0})

@@ -17,16 +17,18 @@ enum class PacketKind : std::uint8_t { kRegular = 0, kCross = 1, kReference = 2 
 /// its stateless numbering. Bits 0-3 are flags; bits 4-7 hold, for a pure ACK, how many
 /// segments it acknowledges (0-15).
 namespace tcp_mark {
-inline constexpr std::uint8_t kSyn = 1;       ///< opens the connection (SYN or SYN-ACK)
-inline constexpr std::uint8_t kFin = 2;       ///< closes it
-inline constexpr std::uint8_t kData = 4;      ///< a data segment: the sequence advances
-inline constexpr std::uint8_t kPureAck = 8;   ///< no payload: the acknowledgement advances
+inline constexpr std::uint8_t kSyn = 1;      ///< opens the connection (SYN or SYN-ACK)
+inline constexpr std::uint8_t kFin = 2;      ///< closes it
+inline constexpr std::uint8_t kData = 4;     ///< a data segment: the sequence advances
+inline constexpr std::uint8_t kPureAck = 8;  ///< no payload: the acknowledgement advances
 inline constexpr std::uint8_t kAckedShift = 4;
 /// A pure ACK acknowledging `segments` (at most 15) segments.
 constexpr std::uint8_t pure_ack(std::uint32_t segments) {
   return static_cast<std::uint8_t>(kPureAck | ((segments > 15 ? 15 : segments) << kAckedShift));
 }
-constexpr std::uint32_t acked_segments(std::uint8_t mark) { return mark >> kAckedShift; }
+constexpr std::uint32_t acked_segments(std::uint8_t mark) {
+  return mark >> kAckedShift;
+}
 }  // namespace tcp_mark
 
 /// One packet as the router sees it. A value type: packets are never heap-allocated one by one.
@@ -49,8 +51,10 @@ static_assert(sizeof(Packet) == 64, "Packet fits one cache line");
 
 /// The deterministic order of packets in the router: (arrival, source, seq).
 constexpr bool arrives_before(const Packet& a, const Packet& b) {
-  if (a.arrival != b.arrival) return a.arrival < b.arrival;
-  if (a.source != b.source) return a.source < b.source;
+  if (a.arrival != b.arrival)
+    return a.arrival < b.arrival;
+  if (a.source != b.source)
+    return a.source < b.source;
   return a.seq < b.seq;
 }
 

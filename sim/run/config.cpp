@@ -177,9 +177,13 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
       if (auto p = s.string("profile"))
         spec.profile = *p;
       if (auto file = s.string("profile_file")) {
+        if (s.any("profile") != nullptr)
+          s.fail("profile_file", "cannot be combined with profile (the file names its own base)");
         const std::filesystem::path path(*file);
         spec.traffic = read_traffic_file(
-            path.is_absolute() ? *file : (std::filesystem::path(base_dir) / path).lexically_normal().string());
+            path.is_absolute()
+                ? *file
+                : (std::filesystem::path(base_dir) / path).lexically_normal().string());
       } else {
         try {
           spec.traffic = traces::profile(spec.profile);

@@ -12,10 +12,10 @@
 #include "models/rli/reference_policy.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "sim/core/time.hpp"
-#include "traces/synthetic/synthetic_config.hpp"
 #include "sim/core/units.hpp"
 #include "sim/net/router.hpp"
 #include "sim/run/topology_run.hpp"
+#include "traces/synthetic/synthetic_config.hpp"
 
 namespace rlisim::run {
 

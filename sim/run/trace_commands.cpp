@@ -45,7 +45,8 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
       throw core::ConfigError(
           fmt::format("--flow-model: expected \"tcp\" or \"paced\", got \"{}\"", *args.flow_model));
     }
-    config.flow_model = *args.flow_model == "tcp" ? traces::FlowModel::kTcp : traces::FlowModel::kPaced;
+    config.flow_model =
+        *args.flow_model == "tcp" ? traces::FlowModel::kTcp : traces::FlowModel::kPaced;
   }
   if (args.rate) {
     const auto rate = core::try_parse_rate(*args.rate);
@@ -72,8 +73,9 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
   }
   traces::validate(config);
   if (args.print_profile) {
-    out << traffic_toml(config, fmt::format("rlisim traffic profile '{}' (trace gen --print-profile)",
-                                            config.name));
+    out << traffic_toml(
+        config,
+        fmt::format("rlisim traffic profile '{}' (trace gen --print-profile)", config.name));
     if (args.out.empty())
       return 0;
   }

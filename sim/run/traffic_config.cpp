@@ -140,7 +140,8 @@ std::optional<std::string> read_traffic_keys(TomlSection& s,
 
 traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
   if (std::filesystem::is_directory(path))
-    throw core::ConfigError(fmt::format("{}: is a directory; expected a traffic profile file", path));
+    throw core::ConfigError(
+        fmt::format("{}: is a directory; expected a traffic profile file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw core::ConfigError(fmt::format("{}: cannot open the traffic profile file", path));
@@ -202,9 +203,9 @@ std::string traffic_toml(const traces::SyntheticTrafficConfig& c, std::string_vi
   out += "]\n\n[pacing]\n";
   out += fmt::format("median = {}\nsigma = {}\nmin = {}\nmax = {}\n", exact_rate(p.median_bps),
                      p.sigma, exact_rate(p.min_bps), exact_rate(p.max_bps));
-  out += fmt::format("train_packets = {}\ntrain_peak = {}\nmax_flow_duration = {}\n",
-                     p.train_packets, exact_rate(p.train_peak_bps),
-                     exact_duration(p.max_flow_duration));
+  out +=
+      fmt::format("train_packets = {}\ntrain_peak = {}\nmax_flow_duration = {}\n", p.train_packets,
+                  exact_rate(p.train_peak_bps), exact_duration(p.max_flow_duration));
   out += "\n[tcp]\n";
   out += fmt::format("rtt_median = {}\nrtt_sigma = {}\nrtt_min = {}\nrtt_max = {}\n",
                      exact_duration(t.rtt_median), t.rtt_sigma, exact_duration(t.rtt_min),

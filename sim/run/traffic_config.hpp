@@ -26,7 +26,8 @@ namespace rlisim::run {
 /// A size_mix given as a string is returned rather than applied (a trace: mix reads a capture,
 /// which the caller does when the source is built); rows are applied at once.
 /// @throws core::ConfigError naming the file, line and key of a bad value.
-std::optional<std::string> read_traffic_keys(TomlSection& s, traces::SyntheticTrafficConfig& config);
+std::optional<std::string> read_traffic_keys(TomlSection& s,
+                                             traces::SyntheticTrafficConfig& config);
 
 /// A profile file: `profile = NAME` (the base, default "default"), `name`, `rate`, `duration`
 /// and the traffic keys, all at the top level. A string size_mix is resolved here, relative

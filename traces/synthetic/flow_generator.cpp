@@ -135,8 +135,8 @@ void FlowGenerator::set_up_tcp_model() {
   const double header_share = mix.probability(kTcpHeaderBytes);
   ack_stream_share_ = 0;
   if (config_.tcp.ack_streams && k > tau * control)
-    ack_stream_share_ = std::clamp((header_share * k - tau * control) / (k - tau * control), 0.0,
-                                   1.0 - 1e-9);
+    ack_stream_share_ =
+        std::clamp((header_share * k - tau * control) / (k - tau * control), 0.0, 1.0 - 1e-9);
   // The mean packet size actually produced (the mix's mean unless the mix has too few
   // header-only packets for the control packets), so that flow arrivals hit the rate.
   const double a = ack_stream_share_;
@@ -159,8 +159,9 @@ double FlowGenerator::flow_normal(std::uint64_t index, std::uint64_t draw) const
 double FlowGenerator::app_rate_bps(std::uint64_t index, std::uint64_t draw, std::uint64_t packets,
                                    double mean_bits) const {
   const FlowPacingConfig& pacing = config_.pacing;
-  const double rate = std::clamp(pacing.median_bps * std::exp(pacing.sigma * flow_normal(index, draw)),
-                                 pacing.min_bps, pacing.max_bps);
+  const double rate =
+      std::clamp(pacing.median_bps * std::exp(pacing.sigma * flow_normal(index, draw)),
+                 pacing.min_bps, pacing.max_bps);
   return std::max(rate, fitting_rate_bps(static_cast<double>(packets) * mean_bits));
 }
 
@@ -183,9 +184,10 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
   f.packets = packets;
   if (tcp) {
     const TcpFlowConfig& c = config_.tcp;
-    const double rtt_ps = std::clamp(
-        static_cast<double>(c.rtt_median.count()) * std::exp(c.rtt_sigma * flow_normal(index, kDrawRtt)),
-        static_cast<double>(c.rtt_min.count()), static_cast<double>(c.rtt_max.count()));
+    const double rtt_ps =
+        std::clamp(static_cast<double>(c.rtt_median.count()) *
+                       std::exp(c.rtt_sigma * flow_normal(index, kDrawRtt)),
+                   static_cast<double>(c.rtt_min.count()), static_cast<double>(c.rtt_max.count()));
     // Floors, as for paced flows: a connection's data must fit in max_flow_duration (the
     // warm-up relies on it), so its access rate and its receive window per round trip are
     // raised to at least the rate that sends them in half of it.
@@ -197,19 +199,19 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
                    c.access_min_bps, c.access_max_bps),
         floor_bps);
     const double segment_bytes = data_mix_.mean_bytes();
-    const double rwnd_bytes = std::max(
-        c.rwnd_min_bytes *
-            std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd)),
-        floor_bps / 8 * rtt_ps / kPsPerSecond);
+    const double rwnd_bytes =
+        std::max(c.rwnd_min_bytes *
+                     std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd)),
+                 floor_bps / 8 * rtt_ps / kPsPerSecond);
     const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
     TcpScheduleParams p;
     p.rtt_ps = rtt_ps;
     p.segment_gap_ps = data_mean_bits_ / access_bps * kPsPerSecond;
     p.initial_window = c.initial_window;
-    p.receive_window = static_cast<std::uint32_t>(
-        std::clamp(std::floor(rwnd_bytes / segment_bytes), 1.0, 4e9));
-    p.ssthresh = static_cast<std::uint32_t>(
-        std::clamp(std::floor(c.ssthresh_bdp * bdp_segments), static_cast<double>(c.initial_window), 4e9));
+    p.receive_window =
+        static_cast<std::uint32_t>(std::clamp(std::floor(rwnd_bytes / segment_bytes), 1.0, 4e9));
+    p.ssthresh = static_cast<std::uint32_t>(std::clamp(std::floor(c.ssthresh_bdp * bdp_segments),
+                                                       static_cast<double>(c.initial_window), 4e9));
     p.ack_every = ack_stream ? c.ack_every : 0;
     p.rto_ps = std::max(static_cast<double>(c.rto_min.count()), 2 * rtt_ps);
     p.random_key = core::mix64(key_salt_ ^ core::mix64(index + kDrawSchedule));
@@ -408,8 +410,8 @@ bool FlowGenerator::next(core::Packet& out) {
     last_arrival_ps_ = e.time_ps;
     if (f.windowed) {
       out.tcp = f.schedule.mark();
-      out.wire_bytes = (out.tcp & core::tcp_mark::kData) != 0 ? data_mix_.sample(packet_rng_)
-                                                               : kTcpHeaderBytes;
+      out.wire_bytes =
+          (out.tcp & core::tcp_mark::kData) != 0 ? data_mix_.sample(packet_rng_) : kTcpHeaderBytes;
       wire_bytes_emitted_ += out.wire_bytes;
       f.schedule.advance();
       if (!f.schedule.done()) {

@@ -22,15 +22,34 @@ namespace rlisim::traces {
 ///
 /// Model (anchors.md §5): flows arrive as a Poisson process of rate
 /// lambda = rate / (8 E[K] E[L]) flows/s, with E[K] the exact (closed-form) mean of the
-/// truncated flow-size law and E[L] the size-mix mean; each flow's K packets have i.i.d. sizes
-/// from the mix and are paced as FlowPacingConfig describes; every flow lasts at most
-/// max_flow_duration. Packets are core::Packet{kind = kRegular}, IPv4 keys, protocol 6 or 17.
+/// truncated flow-size law and E[L] the mean packet size; each flow carries K packets and lasts
+/// at most max_flow_duration. How a flow spaces its packets is the flow model:
+///
+/// - **tcp** (every profile's default): a TCP connection sends its data in windows, one per
+///   round trip, back to back at its access rate (TcpSchedule; parameters in TcpFlowConfig),
+///   opened by a SYN-ACK and closed by a FIN; the link also carries the pure-ACK streams of
+///   connections whose data travel the other way (a SYN, the handshake ACK, one ACK per
+///   ack_every opposite segments clocked by those segments' windows, a FIN). Data segments
+///   draw their sizes from the mix without its 40 B packets; connection control packets and
+///   ACK streams supply the 40 B mode, and the share of flows that are ACK streams is solved
+///   so that the packet-size mix as a whole is the configured one (the 40 B share h of the mix
+///   gives a E[K] + (1 - a) tau c = h E[K], c = 1 + P(K >= 2) control packets per TCP data
+///   flow, tau = tcp_fraction). UDP flows are constant-rate or ON/OFF (UdpFlowConfig) and use
+///   QUIC's port 443 or ephemeral ports. Per-flow draws come from counter-based streams keyed
+///   by the flow's index.
+/// - **paced**: every flow is paced at a log-normal rate, optionally in fixed trains
+///   (FlowPacingConfig). Kept for ablations: it produces the traces of earlier releases byte
+///   for byte. Per flow, its mean delay is the time-average of the queue over its life, which
+///   is what pooled estimators compute, so it flatters aggregate baselines.
+///
+/// Packets are core::Packet{kind = kRegular}, IPv4 keys, protocol 6 or 17; TCP packets of the
+/// tcp model carry a core::tcp_mark so that PcapWriter numbers them as real connections.
 ///
 /// Stationarity: flow arrivals start at t = -max_flow_duration, so the active-flow population
 /// at t = 0 is already the stationary one and the expected bit rate over any window inside
-/// [0, duration) equals `rate` exactly. A flow that started before 0 jumps to its first packet
-/// at or after 0 in O(1) (closed-form packet times); one that ends before 0 is discarded
-/// without touching the heap. Packets at or after `duration` are cut.
+/// [0, duration) equals `rate`. A flow that started before 0 jumps to its first packet at or
+/// after 0 (closed-form packet times for paced flows, whole rounds at a time for TCP); one that
+/// ends before 0 is discarded without touching the heap. Packets at or after `duration` are cut.
 ///
 /// Ordering and cost: active flows sit in a binary min-heap keyed by (next packet time, flow
 /// index), so equal times are broken by flow index and the output is deterministic. Per packet:
@@ -38,13 +57,14 @@ namespace rlisim::traces {
 /// length. Times are integer picoseconds; a trace written with PcapWriter and read back has
 /// nanosecond resolution.
 ///
-/// Random streams (core::make_rng(seed, s)): 1 flow arrivals, 2 flow attributes (size
-/// rounding, rate, protocol, addresses, ports), 3 packet sizes, 4 the stratification shift.
-/// Changing the size mix therefore leaves the flow arrival times unchanged.
+/// Random streams (core::make_rng(seed, s)): 1 flow arrivals, 2 flow attributes (paced: size
+/// rounding, rate, protocol; both models: addresses, ports), 3 packet sizes, 4 the
+/// stratification shift. Changing the size mix therefore leaves the flow arrival times
+/// unchanged.
 ///
-/// Accuracy of the achieved rate (measured): relative standard deviation, across 40 seeds, of
-/// bytes * 8 / duration over the target, for 1 s traces (default profile at 1 Gb/s, chic at
-/// 2.5 Gb/s, sanj at 2 Gb/s; every other parameter as in the profile):
+/// Accuracy of the achieved rate, paced model (measured): relative standard deviation, across
+/// 40 seeds, of bytes * 8 / duration over the target, for 1 s traces (default profile at
+/// 1 Gb/s, chic at 2.5 Gb/s, sanj at 2 Gb/s; every other parameter as in the profile):
 ///
 /// | max_packets | default iid | default strat. | chic iid | chic strat. | sanj iid | sanj strat. |
 /// |-------------|-------------|----------------|----------|-------------|----------|-------------|
@@ -55,11 +75,11 @@ namespace rlisim::traces {
 /// Longer traces help only while the tail is truncated well below what the trace samples
 /// (default profile, stratified, 4 s, 20 seeds: 0.69 % / 1.49 % / 5.69 % for 10^4 / 10^5 /
 /// 10^6): with 10^6 the long flows make the rate long-range dependent. Hence the defaults:
-/// stratified sampling (at 10^4 it cuts the iid spread by a factor 1.6-2.1; above about
-/// n^(1/alpha) packets, n the flows in play, single extreme flows dominate and stratification
-/// cannot help), and max_packets = 10^4 (about 10 MB flows) rather than the 10^6 of
-/// anchors.md §5, which would leave a 1 s trace 3-11 % off its target. With these defaults
-/// every profile lands within about 1-1.6 % (one sd) of the request over 1 s.
+/// stratified sampling and max_packets = 10^4 (about 10 MB flows) rather than the 10^6 of
+/// anchors.md §5. Under the tcp model large flows finish at their access rate instead of
+/// being spread over up to 10 s, so a 1 s window sees more of their variation: the 1 s rate
+/// has a relative sd of 4.1 % / 2.9 % / 3.1 % (default / chic / sanj, 10 seeds), with means
+/// within one standard error of the target.
 ///
 /// Flow density (calibration target, anchors.md §4): one minute of equinix-chicago 2016-01-21
 /// dirA holds 921,458 flows, about 15 k new flows/s, while a busy direction carries a few
@@ -69,33 +89,56 @@ namespace rlisim::traces {
 /// packets at the profile's alpha: default is Harpoon's law, chic and sanj keep their alphas
 /// and take x_m = 6 and 4 packets. Flow arrivals then run at 5-16 k/s, CAIDA-like at 2-2.5 Gb/s.
 ///
-/// Profiles (all values reconstructed in the character of the 2008-2010 CAIDA OC-192 traces,
-/// anchors.md §4: a few hundred kpps, 1-5 Gb/s, mean sizes 600-900 B; `sanj` burstier):
+/// Profiles. Tags: [P] published, [M] measured by a third party, [D] derived, [R]
+/// reconstructed (no published number: a choice in the character of the source), as in
+/// ../shared/reference/traffic.md, whose sections the sources name.
 ///
-/// | parameter                 | default          | chic             | sanj             |
-/// |---------------------------|------------------|------------------|------------------|
-/// | rate                      | 1 Gb/s           | 2.5 Gb/s         | 2 Gb/s           |
-/// | size mix 40/576/1500 B    | 30/10/60 %       | 40/10/50 %       | 45/15/40 %       |
-/// | mean packet size E[L]     | 969.6 B          | 823.6 B          | 704.4 B          |
-/// | packet rate               | 129 kpps         | 379 kpps         | 355 kpps         |
-/// | flow size K, Pareto       | a=1.2, 5..1e4 pk | a=1.3, 6..1e4 pk | a=1.1, 4..1e4 pk |
-/// | mean flow size E[K]       | 23.44 packets    | 23.19 packets    | 23.88 packets    |
-/// | flow arrivals             | 5.50 k/s         | 16.4 k/s         | 14.9 k/s         |
-/// | size sampling             | stratified       | stratified       | stratified       |
-/// | per-flow rate median, sd  | 1 Mb/s, 1.0      | 1 Mb/s, 1.0      | 2 Mb/s, 1.2      |
-/// | per-flow rate clip        | 0.1-10 Mb/s      | 0.1-10 Mb/s      | 0.1-10 Mb/s      |
-/// | max flow duration         | 10 s             | 10 s             | 10 s             |
-/// | packets per train, peak   | 1 (paced)        | 2 at 1 Gb/s      | 8 at 1 Gb/s      |
-/// | TCP share of flows        | 90 %             | 90 %             | 85 %             |
-/// | dst / src /24 pools       | 50 k / 200 k     | 50 k / 200 k     | 50 k / 200 k     |
-/// | measured IDC, 1 ms bins   | 0.87             | 1.9              | 6.9              |
-/// | measured IDC, 10 ms bins  | 1.3              | 2.4              | 6.5              |
-/// | measured IDC, 100 ms bins | 6.5              | 11               | 21               |
+/// | parameter                 | default          | chic             | sanj             | source |
+/// |---------------------------|------------------|------------------|------------------|--------|
+/// | rate                      | 1 Gb/s           | 2.5 Gb/s         | 2 Gb/s           | [R] 2009-era OC-192 directions, anchors §4 |
+/// | size mix 40/576/1500 B    | 30/10/60 %       | 40/10/50 %       | 45/15/40 %       | [P] ~40 % at 40 B (Sinha'05), 38-42 % <= 64 B (NANOG); traffic §6 |
+/// | mean packet size E[L]     | 969.6 B          | 823.6 B          | 704.4 B          | [D] |
+/// | flow size K, Pareto       | a=1.2, 5..1e4 pk | a=1.3, 6..1e4 pk | a=1.1, 4..1e4 pk | [P] Harpoon alpha 1.2; [R] x_m for E[K] ~ 23 |
+/// | mean flow size E[K]       | 23.44 packets    | 23.19 packets    | 23.88 packets    | [D] 15 k flows/s at 422 kpps |
+/// | flow arrivals             | 5.50 k/s         | 16.4 k/s         | 14.9 k/s         | [D] |
+/// | flow model                | tcp              | tcp              | tcp              | |
+/// | RTT, log-normal           | median 80 ms, sigma 0.9, 1 ms..2 s | same | same | [P] 60 % of min RTTs < 100 ms (Aikat IMC'03), traffic §1 |
+/// | access rate, log-normal   | 94 Mb/s, sigma 1.0 | 40 Mb/s, sigma 1.0 | 40 Mb/s, sigma 1.0 | [P] Ookla fixed median 2024 / 2017; clip 10 Mb/s..10 Gb/s [R], traffic §3 |
+/// | initial window            | 10 segments      | 10               | 10               | [P] RFC 6928; IW10 on ~50 % of hosts (Rüth IMC'17) |
+/// | ssthresh                  | 0.7 x access BDP | same             | same             | [R] one CUBIC decrease (beta 0.7, RFC 8312) from the BDP |
+/// | receive window            | log-uniform 64 KiB..6 MiB | same    | same             | [R] unscaled 65535 B .. Linux tcp_rmem max |
+/// | application-limited       | 50 % of connections | same          | same             | [P] > 50 % of heavy-hitter bytes non-network-limited (Landa'16), traffic §3 |
+/// | application burst         | exponential, mean 256 KiB | same    | same             | [R] |
+/// | application rate          | log-normal 1 Mb/s, sigma 1.0 | same | 2 Mb/s, sigma 1.2 | [R] the paced profiles' per-flow rates |
+/// | ACKs                      | 1 per 2 segments | same             | same             | [P] delayed ACKs, RFC 1122 / 5681 |
+/// | restart after idle        | > max(200 ms, 2 RTT) | same         | same             | [P] RFC 2861, Linux tcp_slow_start_after_idle; RTO min 200 ms |
+/// | UDP flows                 | 50 % CBR, 50 % ON/OFF 8 pk at 100 Mb/s | same | same | [R] |
+/// | TCP share of data flows   | 90 %             | 90 %             | 85 %             | [M] TCP 84.6 % of packets (FIX-West 1998); [R] 75-90 % of bytes |
+/// | ACK streams, share of flows | 24.2 %         | 35.0 %           | 40.8 %           | [D] solved for the 40 B share |
+/// | dst / src /24 pools       | 50 k / 200 k     | 50 k / 200 k     | 50 k / 200 k     | [R] |
+/// | paced model: rate median, sd | 1 Mb/s, 1.0   | 1 Mb/s, 1.0      | 2 Mb/s, 1.2      | [R] |
+/// | paced model: train        | 1 (paced)        | 2 at 1 Gb/s      | 8 at 1 Gb/s      | [R] |
 ///
-/// (IDC: variance over mean of packet counts per bin, 4 s, seed 1; Poisson gives 1. The rate
-/// sd is the ln-space sigma of the per-flow rate.) `sanj` is burstier at every scale: 8-packet
-/// trains at 1 Gb/s make sub-millisecond clumps, and alpha 1.1 gives heavier flow-level
-/// variation.
+/// Measured statistics of the generated traces (tcp model, 1 s at the profile's rate, mean and
+/// seed-to-seed sd over seeds 101-110; `rlisim trace stats` definitions; checked by
+/// tests/traces/synthetic/profile_statistics_test.cpp) beside the published targets:
+///
+/// | statistic                          | default        | chic           | sanj           | published target |
+/// |------------------------------------|----------------|----------------|----------------|------------------|
+/// | median gap CoV, flows >= 100 pk    | 5.67 (0.13)    | 4.84 (0.13)    | 4.83 (0.09)    | none found; paced model 1.0; gnutella.pcap 1.98 (its 6 flows of >= 100 pk) |
+/// | packet IDC, 1 ms                   | 6.45 (0.44)    | 3.64 (0.41)    | 3.54 (0.31)    | none found; "near-Poisson" (IDC ~1) below 100 ms on aggregated links [P] qualitative, traffic §5 |
+/// | packet IDC, 10 ms                  | 21.0 (2.0)     | 13.8 (2.9)     | 14.6 (2.7)     | as above |
+/// | packet IDC, 100 ms                 | 39.8 (13.7)    | 25.3 (16.0)    | 28.3 (11.6)    | as above |
+/// | top 1 % of flows, share of bytes   | 0.309 (0.021)  | 0.295 (0.019)  | 0.395 (0.013)  | > 1000-packet flows (0.55 %) carry 92 % of bytes in 30 days of AGH [D]; not comparable over 1 s |
+/// | flows seen per second              | 6955 (72)      | 21227 (172)    | 18897 (97)     | ~1.2 x 10^4 new flows/s per Gb/s [D] |
+/// | 1 s rate error                     | -1.8 % (4.1)   | +1.2 % (2.9)   | +0.1 % (3.1)   | 0 |
+///
+/// Where the model departs from the published picture: at 1-100 ms the generated aggregate is
+/// burstier than "near-Poisson" (the IDC grows with the scale, where published backbone traces
+/// show a scaling exponent of 0.5-0.7 over 1-100 ms): at 2-2.5 Gb/s the trace aggregates a few
+/// thousand flows, and connections with access rates of 100 Mb/s and more send windows that are
+/// a visible fraction of the link. Real OC-192 directions aggregate more flows at 4 Gb/s and
+/// more. The flow-size law's 1 s windows cannot show the 30-day elephant share.
 class FlowGenerator final : public core::PacketSource {
  public:
   /// @throws core::ConfigError if validate(config) fails.

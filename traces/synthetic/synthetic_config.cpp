@@ -71,7 +71,9 @@ void validate(const SyntheticTrafficConfig& c) {
 
   if (c.flow_model == FlowModel::kTcp) {
     const TcpFlowConfig& t = c.tcp;
-    const auto positive_time = [](core::Time v) { return v.count() > 0 && v <= core::seconds(3600); };
+    const auto positive_time = [](core::Time v) {
+      return v.count() > 0 && v <= core::seconds(3600);
+    };
     require(positive_time(t.rtt_min), "tcp.rtt_min", core::format_duration(t.rtt_min),
             "a duration in (0, 1 h]");
     require(positive_time(t.rtt_max) && t.rtt_max >= t.rtt_min, "tcp.rtt_max",
@@ -86,8 +88,8 @@ void validate(const SyntheticTrafficConfig& c) {
                 t.access_max_bps <= 1e13,
             "tcp.access_max_bps", number(t.access_max_bps),
             "a rate in [tcp.access_min_bps, 10 Tb/s]");
-    require(std::isfinite(t.access_median_bps) && t.access_median_bps > 0,
-            "tcp.access_median_bps", number(t.access_median_bps), "a rate > 0 b/s");
+    require(std::isfinite(t.access_median_bps) && t.access_median_bps > 0, "tcp.access_median_bps",
+            number(t.access_median_bps), "a rate > 0 b/s");
     require(std::isfinite(t.access_sigma) && t.access_sigma >= 0 && t.access_sigma <= 10,
             "tcp.access_sigma", number(t.access_sigma),
             "a number in [0, 10] (ln-space standard deviation)");

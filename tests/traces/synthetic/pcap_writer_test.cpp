@@ -356,7 +356,6 @@ TEST_F(PcapWriterTest, TsharkReadsEveryRecord) {
   EXPECT_EQ(lines, s.packets);
 }
 
-
 struct TcpFields {
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
@@ -394,8 +393,8 @@ TEST_F(PcapWriterTest, GeneratedConnectionsAreNumberedAsRealTcp) {
   namespace mark = core::tcp_mark;
   const std::vector<core::Packet> packets{
       tcp_packet(40, mark::kSyn | mark::kPureAck, 0),  // SYN-ACK
-      tcp_packet(1000, mark::kData, 1),               // 960 B of payload
-      tcp_packet(500, mark::kData, 2),                // 460 B
+      tcp_packet(1000, mark::kData, 1),                // 960 B of payload
+      tcp_packet(500, mark::kData, 2),                 // 460 B
       tcp_packet(40, mark::kFin, 3),
       tcp_packet(40, mark::kSyn | mark::kPureAck, 4),  // the same 5-tuple, reused afterwards
   };

@@ -78,20 +78,43 @@ struct ProfileTargets {
 // mean size and 40 B share have exact targets (0, the mix's mean, the mix's 40 B share).
 const std::vector<ProfileTargets>& targets() {
   static const std::vector<ProfileTargets> t{
-      {"default", {0, 0.0414}, {969.6, 24.5}, {0.30, 0.0187}, {6955, 72.2}, {5.67, 0.133},
-       {6.45, 0.443}, {21.0, 2.0}, {39.8, 13.7}, {0.309, 0.0212}},
-      {"chic", {0, 0.0293}, {823.6, 13.0}, {0.40, 0.0100}, {21227, 172}, {4.84, 0.126},
-       {3.64, 0.414}, {13.8, 2.85}, {25.3, 16.0}, {0.295, 0.0193}},
-      {"sanj", {0, 0.0307}, {704.4, 16.2}, {0.45, 0.0133}, {18897, 97.3}, {4.83, 0.0856},
-       {3.54, 0.305}, {14.6, 2.71}, {28.3, 11.6}, {0.395, 0.0131}},
+      {"default",
+       {0, 0.0414},
+       {969.6, 24.5},
+       {0.30, 0.0187},
+       {6955, 72.2},
+       {5.67, 0.133},
+       {6.45, 0.443},
+       {21.0, 2.0},
+       {39.8, 13.7},
+       {0.309, 0.0212}},
+      {"chic",
+       {0, 0.0293},
+       {823.6, 13.0},
+       {0.40, 0.0100},
+       {21227, 172},
+       {4.84, 0.126},
+       {3.64, 0.414},
+       {13.8, 2.85},
+       {25.3, 16.0},
+       {0.295, 0.0193}},
+      {"sanj",
+       {0, 0.0307},
+       {704.4, 16.2},
+       {0.45, 0.0133},
+       {18897, 97.3},
+       {4.83, 0.0856},
+       {3.54, 0.305},
+       {14.6, 2.71},
+       {28.3, 11.6},
+       {0.395, 0.0131}},
   };
   return t;
 }
 
 void expect_within(const char* what, double measured, Target t, const std::string& profile) {
-  EXPECT_NEAR(measured, t.value, 4 * t.sd)
-      << profile << " " << what << ": measured " << measured << ", target " << t.value << " (sd "
-      << t.sd << ")";
+  EXPECT_NEAR(measured, t.value, 4 * t.sd) << profile << " " << what << ": measured " << measured
+                                           << ", target " << t.value << " (sd " << t.sd << ")";
 }
 
 TEST(ProfileStatistics, EveryProfileMeetsItsDocumentedTargets) {

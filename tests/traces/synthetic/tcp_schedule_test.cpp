@@ -63,8 +63,8 @@ TEST(TcpSchedule, SlowStartDoublesTheWindowEveryRoundTrip) {
   ASSERT_EQ(out.size(), expected.size());
   for (std::size_t i = 0; i < out.size(); ++i) {
     EXPECT_EQ(out[i].time, expected[i]) << i;
-    const std::uint8_t m = i == 0 ? (mark::kSyn | mark::kPureAck)
-                                  : (i + 1 == out.size() ? mark::kFin : mark::kData);
+    const std::uint8_t m =
+        i == 0 ? (mark::kSyn | mark::kPureAck) : (i + 1 == out.size() ? mark::kFin : mark::kData);
     EXPECT_EQ(out[i].mark, m) << i;
   }
 }
