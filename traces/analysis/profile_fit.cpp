@@ -380,30 +380,55 @@ ProfileFit ProfileFitter::fit(std::string name) const {
                    s.packets, s.sizes.size(), s.header_only, s.raised,
                    100 * options_.size_min_share, entries.size()));
 
-  // Flow sizes.
-  c.flow_size.model = FlowSizeModel::kPareto;
-  c.flow_size.min_packets = min_k;
-  c.flow_size.max_packets = max_k;
-  double sum_log = 0;
+  // Flow sizes. x_m is the smallest size that at least kMinSizeShare of the flows have (or
+  // exceed): a few stragglers below it (flows cut by the capture's ends) would otherwise set
+  // the lower bound and bias alpha low. Flows below it are left out of the fit.
+  std::map<std::uint64_t, std::uint64_t> size_counts;
   for (const auto& [key, f] : s.flows) {
     if (f.protocol == 6 || f.protocol == 17)
-      sum_log += std::log(static_cast<double>(f.packets) / min_k);
+      ++size_counts[f.packets];
   }
+  double low = 0;
+  std::uint64_t below = 0;
+  for (const auto& [k, n] : size_counts) {
+    if (static_cast<double>(n) >= options_.min_size_share * static_cast<double>(sized)) {
+      low = static_cast<double>(k);
+      break;
+    }
+    below += n;
+  }
+  if (low == 0) {  // no size is that common: take the smallest
+    low = min_k;
+    below = 0;
+  }
+  double sum_log = 0;
+  std::uint64_t tail = 0;
+  for (const auto& [k, n] : size_counts) {
+    if (static_cast<double>(k) >= low) {
+      sum_log += static_cast<double>(n) * std::log(static_cast<double>(k) / low);
+      tail += n;
+    }
+  }
+  c.flow_size.model = FlowSizeModel::kPareto;
+  c.flow_size.min_packets = low;
+  c.flow_size.max_packets = max_k;
   const auto alpha =
-      max_k > min_k ? truncated_pareto_alpha_mle(sized, sum_log, min_k, max_k) : std::nullopt;
+      max_k > low ? truncated_pareto_alpha_mle(tail, sum_log, low, max_k) : std::nullopt;
   note("pareto_min_packets", true,
-       fmt::format("smallest of {} TCP/UDP flows (directional 5-tuples)", sized));
+       fmt::format("smallest flow size (TCP/UDP, directional 5-tuples) held by >= {:g} % of the "
+                   "{} flows; {} smaller flows (the smallest has {} packets) left out of the fit",
+                   100 * options_.min_size_share, sized, below, static_cast<std::uint64_t>(min_k)));
   note("max_flow_packets", true, "largest flow (the MLE of a truncated Pareto's upper bound)");
   if (alpha) {
     c.flow_size.alpha = std::clamp(*alpha, kMinAlpha, kMaxAlpha);
     note("pareto_alpha", true,
          fmt::format("truncated-Pareto MLE (Aban-Meerschaert-Panorska, bounds {:g}..{:g} "
                      "fixed) on {} flow sizes: {:.4g}{}, standard error {:.2g}",
-                     min_k, max_k, sized, *alpha,
+                     low, max_k, tail, *alpha,
                      *alpha == c.flow_size.alpha ? "" : " (clamped to the accepted [1.0001, 10])",
-                     truncated_pareto_alpha_standard_error(sized, min_k, max_k, *alpha)));
+                     truncated_pareto_alpha_standard_error(tail, low, max_k, *alpha)));
   } else {
-    c.flow_size.max_packets = std::max(max_k, min_k + 1);
+    c.flow_size.max_packets = std::max(max_k, low + 1);
     note("pareto_alpha", false,
          "every flow has the same size (or fewer than 2 flows): no tail to fit");
   }

@@ -30,6 +30,9 @@ struct ProfileFitOptions {
   double size_min_share = 0.005;
   /// Flows with at least this many packets (and a duration > 0) give per-flow rate samples.
   std::uint64_t rate_min_packets = 10;
+  /// flow_size.min_packets is the smallest flow size held by at least this share of the flows
+  /// (smaller stragglers, e.g. flows cut by the capture's ends, are left out of the fit).
+  double min_size_share = 0.001;
 };
 
 /// How one parameter (a profile-file key such as "tcp.rtt_median") was obtained.
@@ -105,10 +108,14 @@ std::vector<SizeMix::Entry> compact_size_histogram(
 ///   `size_mix = "trace:FILE"` does), with header-only TCP packets (SYN, FIN, RST, pure ACK: no
 ///   payload) counted at 40 B, the model's header-only size, whatever their options and link
 ///   header add, and every other size below 40 B raised to 40; then compact_size_histogram.
-/// - flow_size: over TCP and UDP flows (directional 5-tuples), min_packets = the smallest flow,
-///   max_packets = the largest (the MLE of the upper bound), alpha by
-///   truncated_pareto_alpha_mle on the packet counts, clamped to the profile file's range
-///   [1.0001, 10]. Flows cut by the capture's ends count with what the capture holds.
+/// - flow_size: over TCP and UDP flows (directional 5-tuples), min_packets = the smallest flow
+///   size held by >= min_size_share of the flows (the smallest flow is the MLE of x_m, but one
+///   flow cut short by the capture's start would set it: smaller flows are left out),
+///   max_packets = the largest flow (the MLE of the upper bound), alpha by
+///   truncated_pareto_alpha_mle on the packet counts >= min_packets treated as continuous
+///   sizes (the generator's randomised rounding keeps E[K] = E[X]; the bias this leaves in
+///   ln K is small for min_packets >= 5, larger for 1-packet minima), clamped to the profile
+///   file's range [1.0001, 10]. Flows cut by the capture's ends count with what it holds.
 /// - tcp_fraction: TCP data flows (some payload) over TCP data + UDP flows. TCP flows without
 ///   payload are pure-ACK streams (or control only); tcp.ack_streams is kept on when
 ///   pure ACKs outnumber the other header-only packets (SYN, FIN, RST), else off.
