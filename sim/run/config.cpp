@@ -183,12 +183,15 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
       if (like) {
         // The profile fitted to a capture is the base; the table's other keys override it.
         if (profile_file || profile)
-          s.fail("like", "cannot be combined with profile_file or profile: each gives the base "
-                         "profile (save a fitted profile with `rlisim trace gen --like CAPTURE "
-                         "--profile-out FILE` to edit it)");
+          s.fail("like",
+                 "cannot be combined with profile_file or profile: each gives the base "
+                 "profile (save a fitted profile with `rlisim trace gen --like CAPTURE "
+                 "--profile-out FILE` to edit it)");
         const std::filesystem::path path(*like);
         const std::string resolved =
-            path.is_absolute() ? *like : (std::filesystem::path(base_dir) / path).lexically_normal().string();
+            path.is_absolute()
+                ? *like
+                : (std::filesystem::path(base_dir) / path).lexically_normal().string();
         std::optional<core::TraceTime> gap;
         if (auto g = s.duration("max_gap")) {
           if (g->count() < 1000)

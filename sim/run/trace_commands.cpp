@@ -59,9 +59,8 @@ std::optional<traces::ProfileFit> fit_like(const TraceGenArgs& args) {
   if (args.max_gap) {
     const auto gap = core::try_parse_duration(*args.max_gap);
     if (!gap || gap->count() < 1000) {
-      throw core::ConfigError(
-          fmt::format("--max-gap: expected a duration of at least 1ns like \"1s\", got \"{}\"",
-                      *args.max_gap));
+      throw core::ConfigError(fmt::format(
+          "--max-gap: expected a duration of at least 1ns like \"1s\", got \"{}\"", *args.max_gap));
     }
     max_gap = core::TraceTime{gap->count() / 1000};
   }
@@ -120,8 +119,8 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
   traces::validate(config);
   if (fit) {
     std::string comment = fit->comment(*args.like);
-    if (args.rate || args.duration || args.size_mix || args.pareto_alpha ||
-        args.max_flow_packets || args.flow_model) {
+    if (args.rate || args.duration || args.size_mix || args.pareto_alpha || args.max_flow_packets ||
+        args.flow_model) {
       comment += fmt::format(
           "Command-line options override the fit above; the capture itself ran at {} for {}.\n",
           core::format_rate(static_cast<double>(fit->config.rate.value)),

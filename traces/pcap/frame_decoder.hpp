@@ -50,12 +50,12 @@ struct DecodeFlags {
   static constexpr std::uint8_t kLaterFragment = 2;  ///< IP fragment at a non-zero offset
   static constexpr std::uint8_t kTruncatedL4 = 4;    ///< ports were not in the captured bytes
   /// DecodeOptions::tcp_flags only, for TCP packets whose flags byte was captured:
-  static constexpr std::uint8_t kTcpHeader = 8;    ///< the TCP flags were read
-  static constexpr std::uint8_t kTcpSyn = 16;      ///< SYN set
-  static constexpr std::uint8_t kTcpAck = 32;      ///< ACK set
-  static constexpr std::uint8_t kTcpFinRst = 64;   ///< FIN or RST set
-  static constexpr std::uint8_t kTcpPayload = 128; ///< the segment carries payload (IP length
-                                                   ///< beyond IP + TCP headers)
+  static constexpr std::uint8_t kTcpHeader = 8;     ///< the TCP flags were read
+  static constexpr std::uint8_t kTcpSyn = 16;       ///< SYN set
+  static constexpr std::uint8_t kTcpAck = 32;       ///< ACK set
+  static constexpr std::uint8_t kTcpFinRst = 64;    ///< FIN or RST set
+  static constexpr std::uint8_t kTcpPayload = 128;  ///< the segment carries payload (IP length
+                                                    ///< beyond IP + TCP headers)
   /// The bits the reader counts (fragments, truncation).
   static constexpr std::uint8_t kCounted = kFirstFragment | kLaterFragment | kTruncatedL4;
 };

@@ -30,7 +30,6 @@ std::uint8_t tcp_mark_of(std::uint8_t flags) {
   return mark != 0 ? mark : core::tcp_mark::kPureAck;
 }
 
-
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 constexpr std::int64_t kPsPerNs = 1000;
 // Largest trace-time offset (ns) whose picosecond value fits in core::Time (about 106 days).
