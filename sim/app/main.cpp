@@ -112,8 +112,9 @@ int main(int argc, char** argv) {
   rlisim::run::TraceGenArgs gen_args;
   auto* gen = trace->add_subcommand("gen", "Generate a synthetic CAIDA-like pcap (LINKTYPE_RAW)");
   gen->add_option("--out,-o", gen_args.out, "Output pcap (- for stdout, .gz to compress)");
-  gen->add_option("--profile", gen_args.profile, "Traffic profile: chic, sanj or default")
-      ->capture_default_str();
+  auto* gen_profile =
+      gen->add_option("--profile", gen_args.profile, "Traffic profile: chic, sanj or default")
+          ->capture_default_str();
   gen->add_option("--rate", gen_args.rate, "Target bit rate, e.g. 2Gbps");
   gen->add_option("--duration", gen_args.duration, "Trace duration, e.g. 1s");
   gen->add_option("--seed", gen_args.seed, "Random seed")->capture_default_str();
@@ -123,9 +124,20 @@ int main(int argc, char** argv) {
   gen->add_option("--max-flow-packets", gen_args.max_flow_packets, "Flow-size truncation");
   gen->add_option("--snaplen", gen_args.snaplen, "Bytes captured per packet (CAIDA: 48-96)")
       ->capture_default_str();
-  gen->add_option("--profile-file", gen_args.profile_file,
-                  "Traffic profile file (TOML, as --print-profile writes); replaces --profile")
-      ->check(CLI::ExistingFile);
+  auto* gen_profile_file =
+      gen->add_option("--profile-file", gen_args.profile_file,
+                      "Traffic profile file (TOML, as --print-profile writes); replaces --profile")
+          ->check(CLI::ExistingFile);
+  gen->add_option("--like", gen_args.like,
+                  "Fit the profile to this capture, print it, generate, and compare the two "
+                  "(excludes --profile and --profile-file)")
+      ->check(CLI::ExistingFile)
+      ->excludes(gen_profile)
+      ->excludes(gen_profile_file);
+  gen->add_option("--profile-out", gen_args.profile_out,
+                  "With --like: write the fitted profile file here instead of stdout");
+  gen->add_option("--max-gap", gen_args.max_gap,
+                  "With --like: shorten gaps in the capture longer than this, e.g. 1s");
   gen->add_option("--flow-model", gen_args.flow_model,
                   "tcp (windows per round trip, ACK streams) or paced (evenly paced flows)")
       ->check(CLI::IsMember({"tcp", "paced"}));
@@ -314,8 +326,8 @@ int main(int argc, char** argv) {
     if (*stats)
       return rlisim::run::trace_stats_command(stats_args, std::cout);
     if (*gen) {
-      if (gen_args.out.empty() && !gen_args.print_profile) {
-        std::cerr << "rlisim trace gen: --out is required (unless --print-profile)\n";
+      if (gen_args.out.empty() && !gen_args.print_profile && !gen_args.like) {
+        std::cerr << "rlisim trace gen: --out is required (unless --print-profile or --like)\n";
         return 2;
       }
       return rlisim::run::trace_gen_command(gen_args, std::cout);

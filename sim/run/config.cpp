@@ -14,6 +14,7 @@
 #include "sim/run/rli_config.hpp"
 #include "sim/run/toml_section.hpp"
 #include "sim/run/traffic_config.hpp"
+#include "traces/analysis/profile_fit.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -174,10 +175,36 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
     if (auto st = s.duration("start"))
       spec.start = *st;
     if (spec.kind == SourceKind::kSynthetic) {
-      if (auto p = s.string("profile"))
-        spec.profile = *p;
-      if (auto file = s.string("profile_file")) {
-        if (s.any("profile") != nullptr)
+      const auto profile = s.string("profile");
+      if (profile)
+        spec.profile = *profile;
+      const auto like = s.string("like");
+      const auto profile_file = s.string("profile_file");
+      if (like) {
+        // The profile fitted to a capture is the base; the table's other keys override it.
+        if (profile_file || profile)
+          s.fail("like",
+                 "cannot be combined with profile_file or profile: each gives the base "
+                 "profile (save a fitted profile with `rlisim trace gen --like CAPTURE "
+                 "--profile-out FILE` to edit it)");
+        const std::filesystem::path path(*like);
+        const std::string resolved =
+            path.is_absolute()
+                ? *like
+                : (std::filesystem::path(base_dir) / path).lexically_normal().string();
+        std::optional<core::TraceTime> gap;
+        if (auto g = s.duration("max_gap")) {
+          if (g->count() < 1000)
+            s.fail("max_gap", "expected a gap of at least 1ns");
+          gap = core::TraceTime{g->count() / 1000};
+        }
+        try {
+          spec.traffic = traces::fit_capture(resolved, gap).config;
+        } catch (const std::exception& e) {
+          s.fail("like", e.what());
+        }
+      } else if (auto file = profile_file) {
+        if (profile)
           s.fail("profile_file", "cannot be combined with profile (the file names its own base)");
         const std::filesystem::path path(*file);
         spec.traffic = read_traffic_file(

@@ -1,11 +1,16 @@
 #include "sim/run/trace_commands.hpp"
 
+#include <fstream>
+#include <optional>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
 #include "sim/run/source_factory.hpp"
 #include "sim/run/traffic_config.hpp"
+#include "traces/analysis/profile_fit.hpp"
+#include "traces/analysis/traffic_statistics.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/pcap/trace_stats.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
@@ -36,9 +41,50 @@ int trace_stats_command(const TraceStatsArgs& args, std::ostream& out) {
   return 0;
 }
 
+namespace {
+
+std::optional<traces::ProfileFit> fit_like(const TraceGenArgs& args) {
+  if (!args.like) {
+    if (args.profile_out || args.max_gap)
+      throw core::ConfigError("--profile-out and --max-gap apply only with --like CAPTURE");
+    return std::nullopt;
+  }
+  if (args.profile_file) {
+    throw core::ConfigError(
+        "--like and --profile-file both give the base profile; use one (to edit a fitted "
+        "profile, save it with --like CAPTURE --profile-out FILE, edit FILE, then use "
+        "--profile-file FILE)");
+  }
+  std::optional<core::TraceTime> max_gap;
+  if (args.max_gap) {
+    const auto gap = core::try_parse_duration(*args.max_gap);
+    if (!gap || gap->count() < 1000) {
+      throw core::ConfigError(fmt::format(
+          "--max-gap: expected a duration of at least 1ns like \"1s\", got \"{}\"", *args.max_gap));
+    }
+    max_gap = core::TraceTime{gap->count() / 1000};
+  }
+  return traces::fit_capture(*args.like, max_gap);
+}
+
+// Statistics of a written trace, read back as any capture is.
+traces::TrafficStatisticsReport statistics_of(const std::string& path) {
+  traces::PcapReader reader(path);
+  traces::TrafficStatistics statistics;
+  core::Packet packet;
+  core::TraceTime ts{};
+  while (reader.next_timestamped(packet, ts))
+    statistics.add(packet, ts);
+  return statistics.report();
+}
+
+}  // namespace
+
 int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
-  auto config =
-      args.profile_file ? read_traffic_file(*args.profile_file) : traces::profile(args.profile);
+  const auto fit = fit_like(args);
+  auto config = fit                 ? fit->config
+                : args.profile_file ? read_traffic_file(*args.profile_file)
+                                    : traces::profile(args.profile);
   config.seed = args.seed;
   if (args.flow_model) {
     if (*args.flow_model != "tcp" && *args.flow_model != "paced") {
@@ -72,7 +118,32 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
     config.flow_size.max_packets = static_cast<double>(*args.max_flow_packets);
   }
   traces::validate(config);
-  if (args.print_profile) {
+  if (fit) {
+    std::string comment = fit->comment(*args.like);
+    if (args.rate || args.duration || args.size_mix || args.pareto_alpha || args.max_flow_packets ||
+        args.flow_model) {
+      comment += fmt::format(
+          "Command-line options override the fit above; the capture itself ran at {} for {}.\n",
+          core::format_rate(static_cast<double>(fit->config.rate.value)),
+          core::format_duration(fit->config.duration));
+    }
+    comment += "Edit and reuse: rlisim trace gen --profile-file THIS_FILE -o OUT.pcap";
+    const std::string text = traffic_toml(config, comment);
+    if (args.profile_out) {
+      std::ofstream file(*args.profile_out, std::ios::binary);
+      file << text;
+      if (!file.flush())
+        throw core::ConfigError(fmt::format("--profile-out: cannot write {}", *args.profile_out));
+    } else if (args.out == "-") {
+      throw core::ConfigError(
+          "--like with --out -: the trace goes to stdout, so give --profile-out FILE for the "
+          "fitted profile");
+    } else {
+      out << text << "\n";
+    }
+    if (args.out.empty())
+      return 0;
+  } else if (args.print_profile) {
     out << traffic_toml(
         config,
         fmt::format("rlisim traffic profile '{}' (trace gen --print-profile)", config.name));
@@ -94,6 +165,12 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
       core::format_rate(summary.bits_per_second), core::format_rate(requested),
       (summary.bits_per_second / requested - 1.0) * 100.0, summary.mean_packet_bytes,
       summary.max_active_flows);
+  if (fit) {
+    out << fmt::format("\nStatistics of the capture ({}) and of the generated trace ({}):\n",
+                       *args.like, args.out)
+        << traces::format_traffic_statistics_comparison(fit->statistics, statistics_of(args.out),
+                                                        "capture", "generated");
+  }
   return 0;
 }
 

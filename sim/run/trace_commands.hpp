@@ -32,6 +32,14 @@ struct TraceGenArgs {
   /// Print the effective profile as a profile file to `out` (and write no trace if `out` is
   /// empty).
   bool print_profile = false;
+  /// A capture to fit the profile to (traces/analysis/profile_fit.hpp); excludes
+  /// profile_file. The fitted profile is printed (to `out` or `profile_out`), the trace
+  /// generated (if `out` is set) and the statistics of both printed side by side.
+  std::optional<std::string> like;
+  /// With `like`: where to write the fitted profile file instead of the output stream.
+  std::optional<std::string> profile_out;
+  /// With `like`: the capture reader's max_gap, e.g. "1s" (for captures with time jumps).
+  std::optional<std::string> max_gap;
 };
 
 /// Prints the statistics of a capture to `out` (text or JSON). Returns the exit code.

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <gmock/gmock.h>
@@ -350,6 +352,74 @@ TEST(Trace, GenRejectsABadRate) {
   const auto r = rlisim("trace gen --rate lots -o /dev/null");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("--rate: expected a rate"));
+}
+
+TEST(TraceGen, LikeFitsACapturePrintsAReadableProfileAndComparesStatistics) {
+  const auto dir = scratch("gen_like");
+  const auto profile = dir / "fitted.toml";
+  const auto out = dir / "like.pcap";
+  const auto r = rlisim(
+      fmt::format("trace gen --like traces/samples/gnutella.pcap --duration 10s --seed 3 -o {} "
+                  "--profile-out {}",
+                  out.string(), profile.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("statistic"));
+  EXPECT_THAT(r.output, HasSubstr("capture"));
+  EXPECT_THAT(r.output, HasSubstr("generated"));
+  EXPECT_THAT(r.output, HasSubstr("1ms packets IDC"));
+  const std::string text = read_file(profile);
+  EXPECT_THAT(text, HasSubstr("pareto_alpha [fitted]"));
+  EXPECT_THAT(text, HasSubstr("tcp.rtt_median / rtt_sigma / rtt_min / rtt_max [fitted]"));
+  // The profile file reads back (read_traffic_file) and prints back to the same keys.
+  const auto again =
+      rlisim(fmt::format("trace gen --profile-file {} --print-profile", profile.string()));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto keys = [](const std::string& s) { return s.substr(s.find("name = ")); };
+  EXPECT_EQ(keys(again.output), keys(text));
+  // Without --profile-out the profile goes to stdout, ahead of the table.
+  const auto stdout_run =
+      rlisim(fmt::format("trace gen --like traces/samples/gnutella.pcap --duration 10s -o {}",
+                         (dir / "b.pcap").string()));
+  ASSERT_EQ(stdout_run.exit_code, 0) << stdout_run.output;
+  EXPECT_LT(stdout_run.output.find("pareto_alpha = "), stdout_run.output.find("statistic"));
+}
+
+TEST(TraceGen, LikeExcludesProfileFile) {
+  const auto dir = scratch("gen_like_excl");
+  const auto r = rlisim(fmt::format(
+      "trace gen --like traces/samples/gnutella.pcap --profile-file traces/samples/gnutella.pcap "
+      "-o {}",
+      (dir / "x.pcap").string()));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("excludes"));
+}
+
+TEST(Run, SyntheticSourceLikeACaptureUsesTheFittedProfileWithOverrides) {
+  const auto dir = scratch("run_like");
+  std::filesystem::copy_file(
+      std::filesystem::path(RLISIM_SOURCE_DIR) / "traces/samples/1kxun-dirty.pcap",
+      dir / "capture.pcap");
+  const auto config = dir / "like.toml";
+  {
+    std::ofstream f(config);
+    f << "seed = 7\n[[source]]\nkind = \"synthetic\"\nlike = \"capture.pcap\"\n"
+         "max_gap = \"1s\"\nrate = \"50Mbps\"\nduration = \"200ms\"\ntcp_fraction = 0.5\n"
+         "[router]\n[[router.port]]\nrate = \"1Gbps\"\nbuffer_packets = 64\n";
+  }
+  const auto out = dir / "out";
+  const auto r = rlisim(fmt::format("run {} --quiet --out {}", config.string(), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(summary_of(out).dump().size(), 0u);
+  // like and profile_file together are refused, naming the key.
+  {
+    std::ofstream f(config);
+    f << "[[source]]\nkind = \"synthetic\"\nlike = \"capture.pcap\"\n"
+         "profile_file = \"x.toml\"\n[router]\n[[router.port]]\nrate = \"1Gbps\"\n";
+  }
+  const auto bad = rlisim(fmt::format("run {} --quiet --out {}", config.string(), out.string()));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("like"));
+  EXPECT_THAT(bad.output, HasSubstr("profile_file"));
 }
 
 }  // namespace

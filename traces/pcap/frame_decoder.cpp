@@ -41,6 +41,20 @@ inline SkipReason read_ports(const std::uint8_t* ip, std::uint32_t offset, std::
   if (offset + 4 <= cap && offset + 4 <= datagram_end) {
     key.src_port = be16(ip + offset);
     key.dst_port = be16(ip + offset + 2);
+    if (options.tcp_flags && key.protocol == 6 && offset + 14 <= cap &&
+        offset + 14 <= datagram_end) {
+      const std::uint8_t tcp = ip[offset + 13];
+      const std::uint32_t header = (ip[offset + 12] >> 4) * 4u;
+      flags |= DecodeFlags::kTcpHeader;
+      if ((tcp & 0x02) != 0)
+        flags |= DecodeFlags::kTcpSyn;
+      if ((tcp & 0x10) != 0)
+        flags |= DecodeFlags::kTcpAck;
+      if ((tcp & 0x05) != 0)
+        flags |= DecodeFlags::kTcpFinRst;
+      if (datagram_end > offset + header)
+        flags |= DecodeFlags::kTcpPayload;
+    }
     return SkipReason::kNone;
   }
   flags |= DecodeFlags::kTruncatedL4;

@@ -49,6 +49,15 @@ struct DecodeFlags {
   static constexpr std::uint8_t kFirstFragment = 1;  ///< IP fragment at offset 0 with more to come
   static constexpr std::uint8_t kLaterFragment = 2;  ///< IP fragment at a non-zero offset
   static constexpr std::uint8_t kTruncatedL4 = 4;    ///< ports were not in the captured bytes
+  /// DecodeOptions::tcp_flags only, for TCP packets whose flags byte was captured:
+  static constexpr std::uint8_t kTcpHeader = 8;     ///< the TCP flags were read
+  static constexpr std::uint8_t kTcpSyn = 16;       ///< SYN set
+  static constexpr std::uint8_t kTcpAck = 32;       ///< ACK set
+  static constexpr std::uint8_t kTcpFinRst = 64;    ///< FIN or RST set
+  static constexpr std::uint8_t kTcpPayload = 128;  ///< the segment carries payload (IP length
+                                                    ///< beyond IP + TCP headers)
+  /// The bits the reader counts (fragments, truncation).
+  static constexpr std::uint8_t kCounted = kFirstFragment | kLaterFragment | kTruncatedL4;
 };
 
 /// What to do when the protocol has ports but the capture (or the IP length) ends before them.
@@ -64,6 +73,9 @@ struct DecodeOptions {
   /// fragments of a datagram get ports 0, so that they share one flow key, as in routers that
   /// hash fragments on the 3-tuple to keep a datagram on one path.
   bool first_fragment_ports = false;
+  /// If true, TCP packets also report their flags and whether they carry payload
+  /// (DecodeFlags::kTcp*); off by default, so the common path does no extra work.
+  bool tcp_flags = false;
 };
 
 /// Decodes one frame. `caplen` bytes are readable at `data`; `wire_len` is the pcap `len`.

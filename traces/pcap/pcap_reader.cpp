@@ -16,6 +16,20 @@
 namespace rlisim::traces {
 namespace {
 
+// PcapReaderOptions::tcp_marks: the generator's marks for what the TCP header says.
+std::uint8_t tcp_mark_of(std::uint8_t flags) {
+  if ((flags & DecodeFlags::kTcpHeader) == 0)
+    return 0;
+  if ((flags & DecodeFlags::kTcpSyn) != 0)
+    return static_cast<std::uint8_t>((flags & DecodeFlags::kTcpAck) != 0
+                                         ? core::tcp_mark::kSyn | core::tcp_mark::kPureAck
+                                         : core::tcp_mark::kSyn);
+  std::uint8_t mark = (flags & DecodeFlags::kTcpPayload) != 0 ? core::tcp_mark::kData : 0;
+  if ((flags & DecodeFlags::kTcpFinRst) != 0)
+    mark = static_cast<std::uint8_t>(mark | core::tcp_mark::kFin);
+  return mark != 0 ? mark : core::tcp_mark::kPureAck;
+}
+
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 constexpr std::int64_t kPsPerNs = 1000;
 // Largest trace-time offset (ns) whose picosecond value fits in core::Time (about 106 days).
@@ -99,6 +113,7 @@ void PcapReader::open(std::unique_ptr<CaptureStream> stream) {
   }
   decode_options_.truncated_l4 = options_.truncated_l4;
   decode_options_.first_fragment_ports = options_.first_fragment_ports;
+  decode_options_.tcp_flags = options_.tcp_marks;
   stream_ = std::move(stream);
   framing_ = &stream_->framing();
   std::FILE* file = stream_->make_file();
@@ -237,7 +252,7 @@ bool PcapReader::read_record(core::Packet& out, std::int64_t& ts, std::uint64_t&
     std::uint8_t flags = 0;
     const SkipReason reason =
         decode_frame(kind_, data, caplen, len, decode_options_, out.flow, flags);
-    if (flags != 0) [[unlikely]] {
+    if ((flags & DecodeFlags::kCounted) != 0) [[unlikely]] {
       if ((flags & DecodeFlags::kTruncatedL4) != 0)
         ++counters_.truncated_l4;
       if (reason == SkipReason::kNone) {
@@ -252,6 +267,8 @@ bool PcapReader::read_record(core::Packet& out, std::int64_t& ts, std::uint64_t&
       continue;
     }
     out.wire_bytes = len;
+    if (decode_options_.tcp_flags)
+      out.tcp = tcp_mark_of(flags);
     ts = static_cast<std::int64_t>(header->ts.tv_sec) * kNsPerSecond +
          static_cast<std::int64_t>(header->ts.tv_usec);  // nanoseconds: opened with NANO
     return true;

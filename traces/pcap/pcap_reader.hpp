@@ -44,6 +44,12 @@ struct PcapReaderOptions {
   TruncatedL4Policy truncated_l4 = TruncatedL4Policy::kEmitPortsZero;
   /// Keep the ports of first fragments (default: every fragment gets ports 0; see DecodeOptions).
   bool first_fragment_ports = false;
+  /// If true, every emitted packet's core::Packet::tcp carries tcp_mark bits decoded from its
+  /// TCP header (0 for other protocols and for TCP headers cut by the snaplen): kSyn for a SYN
+  /// (plus kPureAck for a SYN-ACK, as the generator marks them), kFin for FIN or RST, kData
+  /// for a segment with payload, kPureAck for any other segment (no payload). Off by
+  /// default: captures then leave `tcp` 0, as PcapWriter expects when it rewrites them.
+  bool tcp_marks = false;
   /// Frames longer than this on the wire (bytes) are counted as oversized and kept (TSO/GRO
   /// super-frames, jumbo frames).
   std::uint32_t oversize_bytes = 9216;
