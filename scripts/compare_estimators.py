@@ -28,7 +28,8 @@ def run(args, name, profile, rho, extra):
         f"utilization.target={rho}",
         f"router.port.0.buffer_packets={args.buffer}",
         f"seed={args.seed}",
-    ] + extra + args.set
+    ] + ([f'source.0.flow_model="{args.flow_model}"'] if args.flow_model else []) \
+      + extra + args.set
     cmd = [args.rlisim, "run", args.config, "--quiet", "--out", str(out)]
     for o in overrides:
         cmd += ["--set", o]
@@ -65,6 +66,8 @@ def main():
     p.add_argument("--buffer", type=int, default=1000, help="buffer_packets of the port")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-adaptive", action="store_true", help="skip the adaptive RLI runs")
+    p.add_argument("--flow-model", choices=["tcp", "paced"],
+                   help="the synthetic flow model (default: the profile's, tcp)")
     p.add_argument("--set", action="append", default=[], help="extra --set override")
     args = p.parse_args()
 
@@ -79,7 +82,7 @@ def main():
                     a = run(args, name, profile, rho,
                             ["rli.policy=adaptive", f"rli.preset={preset}"] + off)
                     rows.update(rows_of(a, {"rli": name}))
-            points.append((profile, rho, s["ports"][0]["utilization"], rows))
+            points.append((profile, rho, s["ports"][0]["utilization"], rows, s["ports"][0]))
             print(f"done: {profile} {rho}", file=sys.stderr, flush=True)
 
     names = list(points[0][3].keys())
@@ -90,7 +93,7 @@ def main():
         print(f"\n**{title}**\n")
         print("| profile | util. | " + " | ".join(order) + " |")
         print("|---|---|" + "---|" * len(order))
-        for profile, rho, util, rows in points:
+        for profile, rho, util, rows, _ in points:
             cells = [value(rows[n]) if n in rows else "-" for n in order]
             print(f"| {profile} | {util:.2f} | " + " | ".join(cells) + " |")
 
@@ -104,6 +107,13 @@ def main():
           lambda r: pct(cell(r, "std_error", ">=1")))
     table("Flow coverage (% of flows with an estimate)",
           lambda r: pct(r["flow_coverage"]))
+    print("\n**The queue: loss (% of packets) / largest occupancy (packets)**\n")
+    print("| profile | util. | loss | max queue |")
+    print("|---|---|---|---|")
+    for profile, rho, util, rows, port in points:
+        c = port["counters"]
+        loss = c["dropped_packets"] / max(1, c["offered_packets"])
+        print(f"| {profile} | {util:.2f} | {100 * loss:.3f} | {c['max_occupancy_packets']} |")
     table("Cost: state KiB / export KiB / injected packets",
           lambda r: f"{r['cost']['state_bytes'] / 1024:.0f} / "
                     f"{r['cost']['export_bytes'] / 1024:.0f} / {r['cost']['injected_packets']}")

@@ -36,6 +36,8 @@ struct FlowRecord {
   double access_log_sum = 0;
   std::uint32_t access_samples = 0;
   std::uint32_t data_packets = 0;
+  std::uint32_t idle_gaps = 0;  // data gaps longer than ProfileFitOptions::idle_gap
+  std::uint64_t data_bytes = 0;
   std::uint8_t protocol = 0;
   Handshake handshake = kNone;
 };
@@ -133,6 +135,9 @@ void ProfileFitter::add(const core::Packet& packet, core::TraceTime timestamp) {
     ++f.data_packets;
     if (tcp) {
       const std::int64_t gap_ns = f.last_data_ns >= 0 ? t - f.last_data_ns : -1;
+      if (gap_ns > 0 && gap_ns > options_.idle_gap.count() / 1000)
+        ++f.idle_gaps;
+      f.data_bytes += packet.wire_bytes;
       if (gap_ns > 0 && gap_ns * 1000 <= options_.train_gap.count()) {
         f.access_log_sum +=
             std::log(8.0 * packet.wire_bytes / (static_cast<double>(gap_ns) * 1e-9));
@@ -325,6 +330,10 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   double longest_s = 0;
   std::vector<double> flow_rates;
   std::vector<double> access;
+  std::uint64_t classified = 0;  // TCP data flows long enough to classify
+  std::uint64_t app_limited = 0;
+  double app_bytes = 0;
+  double app_bursts = 0;
   for (const auto& [key, f] : s.flows) {
     if (f.protocol != 6 && f.protocol != 17) {
       ++other;
@@ -335,6 +344,14 @@ ProfileFit ProfileFitter::fit(std::string name) const {
       (f.data_packets > 0 ? tcp_data : tcp_no_payload) += 1;
       if (f.access_samples > 0)
         access.push_back(std::exp(f.access_log_sum / f.access_samples));
+      if (f.data_packets >= options_.rate_min_packets) {
+        ++classified;
+        if (f.idle_gaps > 0) {
+          ++app_limited;
+          app_bytes += static_cast<double>(f.data_bytes);
+          app_bursts += f.idle_gaps + 1.0;
+        }
+      }
     } else {
       ++udp;
     }
@@ -508,6 +525,31 @@ ProfileFit ProfileFitter::fit(std::string name) const {
         flow_rates.size(), options_.rate_min_packets);
     note("pacing.median / sigma / min / max", false, why);
   }
+  // Application limit: a connection whose data pause for longer than idle_gap (Linux's
+  // minimum RTO: the pause a sender notices) between segments is sending what its application
+  // hands over, in bursts between the pauses.
+  if (classified >= 2) {
+    c.tcp.app_limited_fraction = static_cast<double>(app_limited) / static_cast<double>(classified);
+    note("tcp.app_limited_fraction", true,
+         fmt::format("{} of {} TCP data flows of >= {} data packets pause for more than {} "
+                     "between data segments",
+                     app_limited, classified, options_.rate_min_packets,
+                     core::format_duration(options_.idle_gap)));
+    if (app_bursts > 0) {
+      c.tcp.app_burst_bytes = std::max(1.0, std::round(app_bytes / app_bursts));
+      note("tcp.app_burst", true,
+           fmt::format("mean data bytes between those pauses ({:.0f} B over {:.0f} bursts)",
+                       app_bytes, app_bursts));
+    } else {
+      note("tcp.app_burst", false, "no flow pauses, so no burst to measure");
+    }
+  } else {
+    const std::string why =
+        fmt::format("{} TCP data flow(s) of >= {} data packets; at least 2 needed", classified,
+                    options_.rate_min_packets);
+    note("tcp.app_limited_fraction", false, why);
+    note("tcp.app_burst", false, why);
+  }
   const core::Time longest = seconds_to_time(std::ceil(longest_s * 1e3) * 1e-3);
   if (longest > c.pacing.max_flow_duration && longest <= core::seconds(86'400)) {
     c.pacing.max_flow_duration = longest;
@@ -521,7 +563,6 @@ ProfileFit ProfileFitter::fit(std::string name) const {
       {"tcp.initial_window", "not identifiable without per-connection sequence analysis"},
       {"tcp.ssthresh_bdp", "needs loss and window-growth analysis"},
       {"tcp.rwnd_min / rwnd_max", "advertised windows are not decoded"},
-      {"tcp.app_limited_fraction / app_burst", "no application-limit classifier (T-RAT-like)"},
       {"tcp.rto_min / ack_every", "protocol constants, not measured"},
       {"udp.*", "UDP burst structure is not fitted"},
       {"addresses.*", "the generator draws its own addresses"},

@@ -28,6 +28,11 @@ struct ProfileFitOptions {
   /// Sizes with at least this share of the packets are kept in the size mix; the others are
   /// folded into the nearest kept size (compact_size_histogram).
   double size_min_share = 0.005;
+  /// A TCP data flow whose data segments pause longer than this is application-limited
+  /// (tcp.app_limited_fraction), and its data between pauses are its bursts (tcp.app_burst).
+  /// Default: Linux's minimum retransmission timeout, the pause after which the model
+  /// restarts slow start.
+  core::Time idle_gap = core::milliseconds(200);
   /// Flows with at least this many packets (and a duration > 0) give per-flow rate samples.
   std::uint64_t rate_min_packets = 10;
   /// flow_size.min_packets is the smallest flow size held by at least this share of the flows

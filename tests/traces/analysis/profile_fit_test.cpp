@@ -1,5 +1,6 @@
 #include "traces/analysis/profile_fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -143,6 +144,8 @@ TEST(ProfileFitter, RecoversTheParametersOfAGeneratedTrace) {
     const double data_flows = static_cast<double>(fit.flows) * 0.6;
     EXPECT_NEAR(c.tcp_fraction, 0.7, 4 * std::sqrt(0.21 / data_flows));
     EXPECT_TRUE(c.tcp.ack_streams);
+    // Fast connections that never wait for their application: none is application-limited.
+    EXPECT_EQ(c.tcp.app_limited_fraction, 0) << "no data pause of 200 ms in this trace";
     // Rate and duration of the trace itself.
     EXPECT_NEAR(core::to_seconds(c.duration), 60, 0.1);
     EXPECT_NEAR(static_cast<double>(c.rate.value), 2e7, 0.05 * 2e7);
@@ -222,6 +225,43 @@ TEST(ProfileFitter, TakesTheRttFromSynToTheClientsAck) {
   ASSERT_EQ(fit.config.size_mix.entries().size(), 1u);
   EXPECT_EQ(fit.config.size_mix.entries()[0].wire_bytes, 40u);
   EXPECT_FALSE(fit.config.tcp.ack_streams);
+}
+
+TEST(ProfileFitter, ClassifiesConnectionsThatPauseAsApplicationLimited) {
+  // Four TCP data flows of 12 segments of 1000 B, added in time order: flows 0 and 1 pause
+  // once (300 ms) and twice (250 ms each), flows 2 and 3 only ever wait 150 ms (below the
+  // 200 ms threshold). So 2 of 4 are application-limited, and their bursts average
+  // (12 000 + 12 000) B over (2 + 3) bursts = 4800 B.
+  struct Event {
+    std::int64_t ms;
+    std::uint32_t flow;
+  };
+  std::vector<Event> events;
+  const std::vector<std::vector<int>> pauses_after{{6}, {4, 8}, {}, {}};
+  for (std::uint32_t f = 0; f < 4; ++f) {
+    std::int64_t t = f;  // distinct start times
+    for (int i = 0; i < 12; ++i) {
+      events.push_back({t, f});
+      bool pause = false;
+      for (int k : pauses_after[f])
+        pause = pause || k == i + 1;
+      t += pause ? (f == 0 ? 300 : 250) : (f >= 2 ? 150 : 1);
+    }
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.ms < b.ms; });
+  ProfileFitter fitter;
+  for (const Event& e : events) {
+    core::Packet p;
+    p.flow = core::FlowKey::ipv4(0x0a000001 + e.flow, 0xc0000201, 40000, 443, 6);
+    p.wire_bytes = 1000;
+    p.tcp = core::tcp_mark::kData;
+    p.arrival = core::milliseconds(e.ms);
+    fitter.add(p);
+  }
+  const ProfileFit fit = fitter.fit("hand");
+  EXPECT_DOUBLE_EQ(fit.config.tcp.app_limited_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(fit.config.tcp.app_burst_bytes, 4800);
 }
 
 TEST(ProfileFitter, RefusesACaptureWithoutTcpOrUdp) {
