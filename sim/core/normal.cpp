@@ -10,7 +10,7 @@ double normal_cdf(double x) {
   return 0.5 * std::erfc(-x / std::sqrt(2.0));
 }
 
-double normal_quantile(double p) {
+double normal_quantile_approx(double p) {
   if (p <= 0)
     return -std::numeric_limits<double>::infinity();
   if (p >= 1)
@@ -43,6 +43,13 @@ double normal_quantile(double p) {
     x = -(((((kC[0] * q + kC[1]) * q + kC[2]) * q + kC[3]) * q + kC[4]) * q + kC[5]) /
         ((((kD[0] * q + kD[1]) * q + kD[2]) * q + kD[3]) * q + 1);
   }
+  return x;
+}
+
+double normal_quantile(double p) {
+  const double x = normal_quantile_approx(p);
+  if (!std::isfinite(x))
+    return x;
   // One Halley step on Phi(x) - p; erfc keeps the upper tail accurate.
   const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
   const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);

@@ -11,4 +11,9 @@ double normal_cdf(double x);
 /// by one Halley step (relative error below 1e-14). Returns -inf / +inf at p = 0 / 1.
 double normal_quantile(double p);
 
+/// Acklam's rational approximation alone (relative error below 1.15e-9, no libm call in the
+/// central 95 %): for drawing model parameters, where normal_quantile's extra digits cost an
+/// erfc and an exp per draw and change nothing measurable.
+double normal_quantile_approx(double p);
+
 }  // namespace rlisim::core

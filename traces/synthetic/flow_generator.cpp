@@ -153,7 +153,7 @@ double FlowGenerator::flow_uniform(std::uint64_t index, std::uint64_t draw) cons
 }
 
 double FlowGenerator::flow_normal(std::uint64_t index, std::uint64_t draw) const {
-  return normal_quantile(flow_uniform(index, draw));
+  return core::normal_quantile_approx(flow_uniform(index, draw));
 }
 
 double FlowGenerator::app_rate_bps(std::uint64_t index, std::uint64_t draw, std::uint64_t packets,
