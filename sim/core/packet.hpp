@@ -14,20 +14,24 @@ enum class PacketKind : std::uint8_t { kRegular = 0, kCross = 1, kReference = 2 
 /// What a generated TCP packet is within its connection, for trace writers that synthesise
 /// headers (PcapWriter numbers sequence and acknowledgement fields from it). Packets read from
 /// captures, and generators that do not model connections, leave it 0: the writer then keeps
-/// its stateless numbering. Bits 0-3 are flags; bits 4-7 hold, for a pure ACK, how many
-/// segments it acknowledges (0-15).
+/// its stateless numbering. Bits 0-3 are flags, bits 4-6 hold, for a pure ACK, how many
+/// segments it acknowledges (0-7), bit 7 says the connection sends nothing after this packet
+/// (its FIN, or its last packet when it has none), so per-connection state can go.
 namespace tcp_mark {
 inline constexpr std::uint8_t kSyn = 1;      ///< opens the connection (SYN or SYN-ACK)
 inline constexpr std::uint8_t kFin = 2;      ///< closes it
 inline constexpr std::uint8_t kData = 4;     ///< a data segment: the sequence advances
 inline constexpr std::uint8_t kPureAck = 8;  ///< no payload: the acknowledgement advances
+inline constexpr std::uint8_t kLast = 0x80;  ///< the connection's last packet
 inline constexpr std::uint8_t kAckedShift = 4;
-/// A pure ACK acknowledging `segments` (at most 15) segments.
+inline constexpr std::uint32_t kMaxAcked = 7;
+/// A pure ACK acknowledging `segments` (at most kMaxAcked) segments.
 constexpr std::uint8_t pure_ack(std::uint32_t segments) {
-  return static_cast<std::uint8_t>(kPureAck | ((segments > 15 ? 15 : segments) << kAckedShift));
+  return static_cast<std::uint8_t>(kPureAck |
+                                   ((segments > kMaxAcked ? kMaxAcked : segments) << kAckedShift));
 }
 constexpr std::uint32_t acked_segments(std::uint8_t mark) {
-  return mark >> kAckedShift;
+  return (mark >> kAckedShift) & kMaxAcked;
 }
 }  // namespace tcp_mark
 

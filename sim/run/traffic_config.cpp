@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/packet.hpp"
 #include "sim/run/source_factory.hpp"
 
 namespace rlisim::run {
@@ -60,7 +61,7 @@ void read_tcp(TomlSection& s, traces::TcpFlowConfig& t) {
   t.app_limited_fraction = s.number("app_limited_fraction", 0, 1).value_or(t.app_limited_fraction);
   t.app_burst_bytes = bytes_or(s, "app_burst", t.app_burst_bytes);
   t.rto_min = duration_or(s, "rto_min", t.rto_min);
-  if (auto a = s.integer("ack_every", 1, 15))
+  if (auto a = s.integer("ack_every", 1, core::tcp_mark::kMaxAcked))
     t.ack_every = static_cast<std::uint32_t>(*a);
   t.ack_streams = s.boolean("ack_streams").value_or(t.ack_streams);
   s.finish();
@@ -185,7 +186,13 @@ std::string traffic_toml(const traces::SyntheticTrafficConfig& c, std::string_vi
     out += line.empty() ? "#\n" : fmt::format("# {}\n", line);
   const auto& t = c.tcp;
   const auto& p = c.pacing;
-  out += fmt::format("name = \"{}\"\n", c.name);
+  std::string name;
+  for (const char ch : c.name) {
+    if (ch == '"' || ch == '\\')
+      name += '\\';
+    name += ch;
+  }
+  out += fmt::format("name = \"{}\"\n", name);
   out += fmt::format("rate = {}\n", exact_rate(static_cast<double>(c.rate.value)));
   out += fmt::format("duration = {}\n", exact_duration(c.duration));
   out += fmt::format("flow_model = \"{}\"\n", traces::to_string(c.flow_model));

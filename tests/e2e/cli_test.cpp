@@ -376,6 +376,12 @@ TEST(TraceGen, LikeFitsACapturePrintsAReadableProfileAndComparesStatistics) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   const auto keys = [](const std::string& s) { return s.substr(s.find("name = ")); };
   EXPECT_EQ(keys(again.output), keys(text));
+  // The saved profile generates the very trace the fit generated.
+  const auto replay = dir / "replay.pcap";
+  const auto from_file = rlisim(
+      fmt::format("trace gen --profile-file {} --seed 3 -o {}", profile.string(), replay.string()));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  EXPECT_EQ(read_file(replay), read_file(out));
   // Without --profile-out the profile goes to stdout, ahead of the table.
   const auto stdout_run =
       rlisim(fmt::format("trace gen --like traces/samples/gnutella.pcap --duration 10s -o {}",

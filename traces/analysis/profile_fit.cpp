@@ -1,6 +1,7 @@
 #include "traces/analysis/profile_fit.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -36,7 +37,9 @@ struct FlowRecord {
   double access_log_sum = 0;
   std::uint32_t access_samples = 0;
   std::uint32_t data_packets = 0;
-  std::uint32_t idle_gaps = 0;  // data gaps longer than ProfileFitOptions::idle_gap
+  // Data gaps longer than idle_gap x 2^k, k = 0..7: the pause threshold is chosen at fit
+  // time, when the round-trip time is known.
+  std::array<std::uint16_t, 8> pauses{};
   std::uint64_t data_bytes = 0;
   std::uint8_t protocol = 0;
   Handshake handshake = kNone;
@@ -135,8 +138,13 @@ void ProfileFitter::add(const core::Packet& packet, core::TraceTime timestamp) {
     ++f.data_packets;
     if (tcp) {
       const std::int64_t gap_ns = f.last_data_ns >= 0 ? t - f.last_data_ns : -1;
-      if (gap_ns > 0 && gap_ns > options_.idle_gap.count() / 1000)
-        ++f.idle_gaps;
+      if (gap_ns > 0) {
+        std::int64_t threshold_ns = options_.idle_gap.count() / 1000;
+        for (std::size_t k = 0; k < f.pauses.size() && gap_ns > threshold_ns; ++k) {
+          f.pauses[k] = static_cast<std::uint16_t>(std::min(f.pauses[k] + 1, 0xffff));
+          threshold_ns *= 2;
+        }
+      }
       f.data_bytes += packet.wire_bytes;
       if (gap_ns > 0 && gap_ns * 1000 <= options_.train_gap.count()) {
         f.access_log_sum +=
@@ -330,6 +338,21 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   double longest_s = 0;
   std::vector<double> flow_rates;
   std::vector<double> access;
+  // Application-limit pauses: longer than idle_gap and than two round trips (a bulk sender
+  // waits one round trip between windows), on the scale of pauses counted per flow.
+  double pause_s = core::to_seconds(options_.idle_gap);
+  if (s.handshake_rtt_s.size() >= 2) {
+    std::vector<double> rtts = s.handshake_rtt_s;
+    std::nth_element(rtts.begin(), rtts.begin() + static_cast<std::ptrdiff_t>(rtts.size() / 2),
+                     rtts.end());
+    pause_s = std::max(pause_s, 2 * rtts[rtts.size() / 2]);
+  }
+  std::size_t pause_level = 0;
+  while (pause_level + 1 < FlowRecord{}.pauses.size() &&
+         core::to_seconds(options_.idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level)) <
+             pause_s)
+    ++pause_level;
+  pause_s = core::to_seconds(options_.idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level));
   std::uint64_t classified = 0;  // TCP data flows long enough to classify
   std::uint64_t app_limited = 0;
   double app_bytes = 0;
@@ -346,10 +369,10 @@ ProfileFit ProfileFitter::fit(std::string name) const {
         access.push_back(std::exp(f.access_log_sum / f.access_samples));
       if (f.data_packets >= options_.rate_min_packets) {
         ++classified;
-        if (f.idle_gaps > 0) {
+        if (const std::uint16_t pauses = f.pauses[pause_level]; pauses > 0) {
           ++app_limited;
           app_bytes += static_cast<double>(f.data_bytes);
-          app_bursts += f.idle_gaps + 1.0;
+          app_bursts += pauses + 1.0;
         }
       }
     } else {
@@ -471,7 +494,7 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   if (const auto rtt = fit_log_normal(s.handshake_rtt_s)) {
     c.tcp.rtt_median = seconds_to_time(rtt->median);
     c.tcp.rtt_sigma = std::min(rtt->sigma, 10.0);
-    c.tcp.rtt_min = std::max(seconds_to_time(rtt->min), core::Time{1});
+    c.tcp.rtt_min = std::max(seconds_to_time(rtt->min), core::microseconds(1));
     c.tcp.rtt_max = std::max(seconds_to_time(rtt->max), c.tcp.rtt_min);
     c.tcp.rtt_median = std::clamp(c.tcp.rtt_median, c.tcp.rtt_min, c.tcp.rtt_max);
     const std::string how = fmt::format(
@@ -489,9 +512,12 @@ ProfileFit ProfileFitter::fit(std::string name) const {
 
   // Access rate.
   if (const auto a = fit_log_normal(access)) {
-    c.tcp.access_min_bps = std::clamp(a->min, 1e3, 1e13);
-    c.tcp.access_max_bps = std::clamp(a->max, c.tcp.access_min_bps, 1e13);
-    c.tcp.access_median_bps = std::clamp(a->median, c.tcp.access_min_bps, c.tcp.access_max_bps);
+    // Whole bits per second, as a profile file writes them, so that the printed profile
+    // generates the same trace as the fit.
+    c.tcp.access_min_bps = std::round(std::clamp(a->min, 1e3, 1e13));
+    c.tcp.access_max_bps = std::round(std::clamp(a->max, c.tcp.access_min_bps, 1e13));
+    c.tcp.access_median_bps =
+        std::round(std::clamp(a->median, c.tcp.access_min_bps, c.tcp.access_max_bps));
     c.tcp.access_sigma = std::min(a->sigma, 10.0);
     const std::string how = fmt::format(
         "log-normal fit over {} TCP flows of their mean ln(8 x bytes / gap) over consecutive "
@@ -508,9 +534,9 @@ ProfileFit ProfileFitter::fit(std::string name) const {
 
   // Per-flow rate.
   if (const auto r = fit_log_normal(flow_rates)) {
-    c.pacing.min_bps = r->min;
-    c.pacing.max_bps = r->max;
-    c.pacing.median_bps = std::clamp(r->median, r->min, r->max);
+    c.pacing.min_bps = std::max(1.0, std::round(r->min));
+    c.pacing.max_bps = std::max(c.pacing.min_bps, std::round(r->max));
+    c.pacing.median_bps = std::round(std::clamp(r->median, c.pacing.min_bps, c.pacing.max_bps));
     c.pacing.sigma = std::min(r->sigma, 10.0);
     const std::string how = fmt::format(
         "log-normal fit of 8 x bytes / duration over {} TCP/UDP flows of >= {} packets: median "
@@ -525,18 +551,30 @@ ProfileFit ProfileFitter::fit(std::string name) const {
         flow_rates.size(), options_.rate_min_packets);
     note("pacing.median / sigma / min / max", false, why);
   }
-  // Application limit: a connection whose data pause for longer than idle_gap (Linux's
-  // minimum RTO: the pause a sender notices) between segments is sending what its application
-  // hands over, in bursts between the pauses.
+  // Application limit: a connection whose data pause for longer than pause_s (Linux's
+  // minimum RTO, the pause a sender notices, and two round trips) between segments is sending
+  // what its application hands over, in bursts between the pauses.
   if (classified >= 2) {
     c.tcp.app_limited_fraction = static_cast<double>(app_limited) / static_cast<double>(classified);
     note("tcp.app_limited_fraction", true,
          fmt::format("{} of {} TCP data flows of >= {} data packets pause for more than {} "
+                     "(max of {} and twice the median handshake RTT, on a doubling scale) "
                      "between data segments",
                      app_limited, classified, options_.rate_min_packets,
+                     core::format_duration(seconds_to_time(pause_s)),
                      core::format_duration(options_.idle_gap)));
     if (app_bursts > 0) {
-      c.tcp.app_burst_bytes = std::max(1.0, std::round(app_bytes / app_bursts));
+      // At least one data segment: a burst is what the application hands over at once.
+      double data_weight = 0;
+      double data_bytes = 0;
+      for (const SizeMix::Entry& e : c.size_mix.entries()) {
+        if (e.wire_bytes > kHeaderOnlyBytes) {
+          data_weight += e.probability;
+          data_bytes += e.probability * e.wire_bytes;
+        }
+      }
+      const double segment = data_weight > 0 ? data_bytes / data_weight : 1.0;
+      c.tcp.app_burst_bytes = std::max(std::round(app_bytes / app_bursts), std::ceil(segment));
       note("tcp.app_burst", true,
            fmt::format("mean data bytes between those pauses ({:.0f} B over {:.0f} bursts)",
                        app_bytes, app_bursts));

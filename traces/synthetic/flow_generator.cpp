@@ -162,13 +162,13 @@ double FlowGenerator::app_rate_bps(std::uint64_t index, std::uint64_t draw, std:
   const double rate =
       std::clamp(pacing.median_bps * std::exp(pacing.sigma * flow_normal(index, draw)),
                  pacing.min_bps, pacing.max_bps);
-  return std::max(rate, fitting_rate_bps(static_cast<double>(packets) * mean_bits));
+  // A quarter of the maximal duration: the application's exponential clock can take several
+  // times its mean (one spacing exceeds 4 means with probability e^-4 = 1.8 %).
+  return std::max(rate, fitting_rate_bps(static_cast<double>(packets) * mean_bits, 0.25));
 }
 
-double FlowGenerator::fitting_rate_bps(double bits) const {
-  // Half the maximal duration leaves room for the round trips of slow start and the random
-  // idle periods of application-limited flows.
-  return bits * kPsPerSecond / (0.5 * max_flow_duration_ps_);
+double FlowGenerator::fitting_rate_bps(double bits, double share) const {
+  return bits * kPsPerSecond / (share * max_flow_duration_ps_);
 }
 
 void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t index) {
@@ -193,7 +193,8 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
     // raised to at least the rate that sends them in half of it.
     const double data_segments =
         static_cast<double>(packets) * (ack_stream ? std::max<std::uint32_t>(1, c.ack_every) : 1);
-    const double floor_bps = fitting_rate_bps(data_segments * data_mean_bits_);
+    // Half the maximal duration leaves room for the round trips of slow start.
+    const double floor_bps = fitting_rate_bps(data_segments * data_mean_bits_, 0.5);
     const double access_bps = std::max(
         std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
                    c.access_min_bps, c.access_max_bps),
@@ -414,13 +415,16 @@ bool FlowGenerator::next(core::Packet& out) {
           (out.tcp & core::tcp_mark::kData) != 0 ? data_mix_.sample(packet_rng_) : kTcpHeaderBytes;
       wire_bytes_emitted_ += out.wire_bytes;
       f.schedule.advance();
-      if (!f.schedule.done()) {
+      if (f.schedule.done()) {
+        out.tcp |= core::tcp_mark::kLast;
+      } else {
+        // Compared as doubles first: an idle period can take the time past int64 picoseconds.
         const double next = f.schedule.time_ps();
-        const auto t = static_cast<std::int64_t>(std::floor(next));
         if (next - static_cast<double>(f.start_ps) > max_flow_duration_ps_) {
           ++flows_cut_;
-        } else if (t < end_ps_) {
-          e.time_ps = t;
+          out.tcp |= core::tcp_mark::kLast;
+        } else if (next < static_cast<double>(end_ps_)) {
+          e.time_ps = static_cast<std::int64_t>(std::floor(next));
           sift_down(0);
           return true;
         }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/packet.hpp"
 
 namespace rlisim::traces {
 namespace {
@@ -83,12 +84,11 @@ void validate(const SyntheticTrafficConfig& c) {
     require(std::isfinite(t.rtt_sigma) && t.rtt_sigma >= 0 && t.rtt_sigma <= 10, "tcp.rtt_sigma",
             number(t.rtt_sigma), "a number in [0, 10] (ln-space standard deviation)");
     require(std::isfinite(t.access_min_bps) && t.access_min_bps >= 1e3 && t.access_min_bps <= 1e13,
-            "tcp.access_min_bps", number(t.access_min_bps), "a rate in [1 kb/s, 10 Tb/s]");
+            "tcp.access_min", number(t.access_min_bps), "a rate in [1 kb/s, 10 Tb/s]");
     require(std::isfinite(t.access_max_bps) && t.access_max_bps >= t.access_min_bps &&
                 t.access_max_bps <= 1e13,
-            "tcp.access_max_bps", number(t.access_max_bps),
-            "a rate in [tcp.access_min_bps, 10 Tb/s]");
-    require(std::isfinite(t.access_median_bps) && t.access_median_bps > 0, "tcp.access_median_bps",
+            "tcp.access_max", number(t.access_max_bps), "a rate in [tcp.access_min, 10 Tb/s]");
+    require(std::isfinite(t.access_median_bps) && t.access_median_bps > 0, "tcp.access_median",
             number(t.access_median_bps), "a rate > 0 b/s");
     require(std::isfinite(t.access_sigma) && t.access_sigma >= 0 && t.access_sigma <= 10,
             "tcp.access_sigma", number(t.access_sigma),
@@ -99,25 +99,25 @@ void validate(const SyntheticTrafficConfig& c) {
             "tcp.ssthresh_bdp", number(t.ssthresh_bdp),
             "a multiple of the bandwidth-delay product in (0, 1000]");
     require(std::isfinite(t.rwnd_min_bytes) && t.rwnd_min_bytes >= 1 && t.rwnd_min_bytes <= 1e12,
-            "tcp.rwnd_min_bytes", number(t.rwnd_min_bytes), "bytes in [1, 1e12]");
+            "tcp.rwnd_min", number(t.rwnd_min_bytes), "bytes in [1, 1e12]");
     require(std::isfinite(t.rwnd_max_bytes) && t.rwnd_max_bytes >= t.rwnd_min_bytes &&
                 t.rwnd_max_bytes <= 1e12,
-            "tcp.rwnd_max_bytes", number(t.rwnd_max_bytes), "bytes in [tcp.rwnd_min_bytes, 1e12]");
+            "tcp.rwnd_max", number(t.rwnd_max_bytes), "bytes in [tcp.rwnd_min, 1e12]");
     require(std::isfinite(t.app_limited_fraction) && t.app_limited_fraction >= 0 &&
                 t.app_limited_fraction <= 1,
             "tcp.app_limited_fraction", number(t.app_limited_fraction), "a fraction in [0, 1]");
     require(std::isfinite(t.app_burst_bytes) && t.app_burst_bytes >= 1 && t.app_burst_bytes <= 1e12,
-            "tcp.app_burst_bytes", number(t.app_burst_bytes), "bytes in [1, 1e12]");
+            "tcp.app_burst", number(t.app_burst_bytes), "bytes in [1, 1e12]");
     require(t.rto_min.count() >= 0 && t.rto_min <= core::seconds(3600), "tcp.rto_min",
             core::format_duration(t.rto_min), "a duration in [0, 1 h]");
-    require(t.ack_every >= 1 && t.ack_every <= 15, "tcp.ack_every", number(t.ack_every),
-            "an integer number of segments per ACK in [1, 15]");
+    require(t.ack_every >= 1 && t.ack_every <= core::tcp_mark::kMaxAcked, "tcp.ack_every",
+            number(t.ack_every), "an integer number of segments per ACK in [1, 7]");
     const UdpFlowConfig& u = c.udp;
     require(std::isfinite(u.on_off_fraction) && u.on_off_fraction >= 0 && u.on_off_fraction <= 1,
             "udp.on_off_fraction", number(u.on_off_fraction), "a fraction in [0, 1]");
     require(u.burst_packets >= 1 && u.burst_packets <= 1'000'000, "udp.burst_packets",
             number(u.burst_packets), "an integer in [1, 1000000]");
-    require(std::isfinite(u.peak_bps) && u.peak_bps > 0 && u.peak_bps <= 1e13, "udp.peak_bps",
+    require(std::isfinite(u.peak_bps) && u.peak_bps > 0 && u.peak_bps <= 1e13, "udp.peak",
             number(u.peak_bps), "a rate in (0, 10 Tb/s]");
   }
 

@@ -18,7 +18,8 @@ namespace rlisim::traces {
 /// project models; more would only stall the run: the generator first draws the flows of a
 /// warm-up as long as pacing.max_flow_duration (10 s by default), whatever the trace duration,
 /// and at 1 Tb/s the default profile already draws about 55 M warm-up flows (about 1.3 G
-/// packets' worth of traffic; about 3 s of CPU, measured) before the first packet.
+/// packets' worth of traffic; about 3 s of CPU with the paced model, measured; the tcp model
+/// spends about twice as long per warm-up flow) before the first packet.
 inline constexpr std::uint64_t kMaxTrafficRateBps = 1'000'000'000'000;
 /// Shortest accepted duration of synthetic and cross traffic: 1 ns, the resolution of trace
 /// time (a trace written to pcap and read back).

@@ -17,14 +17,15 @@ TcpSchedule::TcpSchedule(const TcpScheduleParams& params, std::uint64_t packets,
   segments_per_unit_ = std::max<std::uint32_t>(1, p_.ack_every);
   unit_gap_ps_ = p_.segment_gap_ps * segments_per_unit_;
   cwnd_ = p_.initial_window;
-  if (p_.burst_segments_mean > 0)
-    burst_left_ = std::max(1.0, std::round(draw_exponential(p_.burst_segments_mean)));
   phase_ = Phase::kSyn;
 }
 
+double TcpSchedule::draw_burst() {
+  return std::max(1.0, std::round(draw_exponential(p_.burst_segments_mean)));
+}
+
 double TcpSchedule::draw_exponential(double mean) {
-  const std::uint64_t bits =
-      core::mix64(p_.random_key ^ (0x9e3779b97f4a7c15ULL * (std::uint64_t{draws_++} + 1)));
+  const std::uint64_t bits = core::mix64(p_.random_key ^ (0x9e3779b97f4a7c15ULL * (draws_++ + 1)));
   const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
   return -mean * std::log1p(-u);
 }
@@ -49,7 +50,13 @@ void TcpSchedule::enter_units() {
   // Data leave one round trip after the SYN-ACK; at the other end of an ACK stream they leave
   // one round trip after its handshake ACK, and their ACKs come back through here then.
   round_start_ps_ = start_ps_ + p_.rtt_ps * (p_.ack_every == 0 ? 1 : 2);
-  app_ready_ps_ = round_start_ps_;
+  if (p_.burst_segments_mean > 0) {
+    // The application's clock starts when the connection opens, with the burst the
+    // connection was opened for.
+    burst_left_ = draw_burst();
+    next_burst_ps_ = start_ps_ + draw_exponential(p_.idle_mean_ps);
+    next_burst_ = draw_burst();
+  }
   if (units_left_ > 0) {
     phase_ = Phase::kUnits;
     start_round();
@@ -60,38 +67,45 @@ void TcpSchedule::enter_units() {
 }
 
 void TcpSchedule::start_round() {
-  std::uint64_t window = std::min<std::uint64_t>(cwnd_, p_.receive_window);
-  if (p_.burst_segments_mean > 0)
-    window = std::min(window, static_cast<std::uint64_t>(std::ceil(burst_left_)));
-  const std::uint64_t units = std::max<std::uint64_t>(1, window / segments_per_unit_);
+  const std::uint64_t window = std::min<std::uint64_t>(cwnd_, p_.receive_window);
+  std::uint64_t sendable = window;
+  if (p_.burst_segments_mean > 0) {
+    // Everything the application has handed over by now may go in this round.
+    while (next_burst_ps_ <= round_start_ps_ && burst_left_ < static_cast<double>(window)) {
+      burst_left_ += next_burst_;
+      next_burst_ps_ += draw_exponential(p_.idle_mean_ps);
+      next_burst_ = draw_burst();
+    }
+    sendable = std::min(window, static_cast<std::uint64_t>(std::ceil(burst_left_)));
+  }
+  const std::uint64_t units = std::max<std::uint64_t>(1, sendable / segments_per_unit_);
   round_units_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(units, units_left_));
+  // cwnd grows only in rounds the window limited (not the data left or the application):
+  // an ACK stream's window of w segments gives floor(w / d) ACKs.
+  window_limited_ = sendable == window && units <= units_left_;
   unit_in_round_ = 0;
   time_ps_ = round_start_ps_;
 }
 
 void TcpSchedule::end_round() {
   const double sent = static_cast<double>(round_units_) * segments_per_unit_;
-  const std::uint64_t window = std::min<std::uint64_t>(cwnd_, p_.receive_window);
   double next = round_start_ps_ + std::max(p_.rtt_ps, round_units_ * unit_gap_ps_);
-  if (sent >= static_cast<double>(window)) {
+  if (window_limited_) {
     cwnd_ = cwnd_ < p_.ssthresh ? std::min<std::uint64_t>(2 * cwnd_, p_.ssthresh) : cwnd_ + 1;
     // Beyond the receive window cwnd changes nothing; the cap keeps it bounded.
     cwnd_ = std::min<std::uint64_t>(cwnd_, std::max(p_.receive_window, p_.initial_window));
   }
   if (p_.burst_segments_mean > 0) {
     burst_left_ -= sent;
-    if (burst_left_ <= 0) {
-      // The application hands over its next burst on its own clock; the connection idles
-      // until then, or goes straight on if it is running late.
-      app_ready_ps_ += draw_exponential(p_.idle_mean_ps);
-      const double idle = app_ready_ps_ - next;
-      if (idle > 0) {
-        if (idle > p_.rto_ps)
-          cwnd_ = std::min<std::uint64_t>(cwnd_, p_.initial_window);
-        next = app_ready_ps_;
-      }
-      burst_left_ = std::max(1.0, std::round(draw_exponential(p_.burst_segments_mean)));
+    if (burst_left_ <= 0 && next_burst_ps_ > next) {
+      // Nothing to send until the application hands over its next burst. The idle period
+      // runs from the last segment's departure (RFC 2861).
+      const double last_sent = round_start_ps_ + (round_units_ - 1) * unit_gap_ps_;
+      if (next_burst_ps_ - last_sent > p_.rto_ps)
+        cwnd_ = std::min<std::uint64_t>(cwnd_, p_.initial_window);
+      next = next_burst_ps_;
     }
+    burst_left_ = std::max(burst_left_, 0.0);
   }
   round_start_ps_ = next;
 }
@@ -141,9 +155,12 @@ void TcpSchedule::skip_to(double t_ps) {
     const double last_time = round_start_ps_ + last * unit_gap_ps_;
     std::uint32_t target = last;
     if (last_time >= t_ps) {
-      // The first unit of this round at or after t (rounding is settled by the loop).
+      // The first unit of this round at or after t: the quotient's rounding can land one
+      // past it (stepped back here) or one short (settled by advance() below).
       const double j = std::ceil((t_ps - round_start_ps_) / unit_gap_ps_);
       target = static_cast<std::uint32_t>(std::clamp<double>(j, unit_in_round_, last));
+      while (target > unit_in_round_ && round_start_ps_ + (target - 1) * unit_gap_ps_ >= t_ps)
+        --target;
     }
     if (target > unit_in_round_) {
       const std::uint32_t k = target - unit_in_round_;

@@ -47,11 +47,14 @@ struct TcpScheduleParams {
 /// round starts max(rtt, n_r x gap) after it, so a window that takes longer than a round
 /// trip to send becomes a continuous stream at the access rate. cwnd doubles below ssthresh
 /// (capped at it) and then grows by one segment per round, in rounds where the window was the
-/// limit. An application-limited connection sends bursts (exponential size, mean
-/// burst_segments_mean, at least one segment) that its application hands over at the points of
-/// a Poisson process of mean spacing idle_mean_ps from the first data round on; after a burst
-/// it idles until the next one is handed over (or goes straight on if that already happened),
-/// and an idle period over rto_ps sets cwnd back to min(cwnd, initial_window) (RFC 2861).
+/// limit (not the data left or the application). An application-limited connection sends what
+/// its application hands over: a first burst when the connection opens, then one burst at
+/// each point of a Poisson process of mean spacing idle_mean_ps (bursts exponential, mean
+/// burst_segments_mean, at least one segment). A round sends whatever has been handed over by
+/// its start, up to the window; with nothing left the connection idles until the next burst,
+/// and an idle period (from its last departure) over rto_ps sets cwnd back to
+/// min(cwnd, initial_window) (RFC 2861). So the application's rate is the connection's
+/// long-run rate unless the network is slower.
 class TcpSchedule {
  public:
   TcpSchedule() = default;
@@ -76,6 +79,7 @@ class TcpSchedule {
   void start_round();
   void end_round();
   double draw_exponential(double mean);
+  double draw_burst();
 
   TcpScheduleParams p_{};
   std::uint64_t left_ = 0;        // packets left, the current one included
@@ -84,14 +88,16 @@ class TcpSchedule {
   double start_ps_ = 0;
   double round_start_ps_ = 0;
   double unit_gap_ps_ = 0;
-  double burst_left_ = 0;    // segments of the current burst not yet sent
-  double app_ready_ps_ = 0;  // when the application handed over the current burst
+  double burst_left_ = 0;     // segments handed over by the application, not yet sent
+  double next_burst_ps_ = 0;  // when the application hands over its next burst
+  double next_burst_ = 0;     // that burst's size, segments
   std::uint64_t cwnd_ = 0;
   std::uint32_t round_units_ = 0;
   std::uint32_t unit_in_round_ = 0;
-  std::uint32_t draws_ = 0;
+  std::uint64_t draws_ = 0;
   std::uint32_t segments_per_unit_ = 1;
   bool fin_ = false;
+  bool window_limited_ = false;
   Phase phase_ = Phase::kSyn;
 };
 

@@ -213,7 +213,6 @@ TcpNumbers PcapWriter::number_tcp(const core::Packet& packet, std::size_t header
     c.next_seq += 1;
   } else if ((m & mark::kFin) != 0) {
     n.flags = kFinFlag | kAckFlag;
-    out_->connections.erase(it);
   } else if ((m & mark::kData) != 0) {
     n.flags = kPshFlag | kAckFlag;
     c.next_seq += static_cast<std::uint32_t>(packet.wire_bytes - headers);
@@ -223,6 +222,8 @@ TcpNumbers PcapWriter::number_tcp(const core::Packet& packet, std::size_t header
     n.ack = c.ack;
     n.flags = kAckFlag;
   }
+  if ((m & (mark::kFin | mark::kLast)) != 0)
+    out_->connections.erase(it);
   return n;
 }
 

@@ -46,9 +46,9 @@ struct WriterOptions {
 /// as a real connection: a SYN (a SYN-ACK when marked kSyn | kPureAck) takes one sequence
 /// number, a data segment advances the sequence by its payload (wire bytes minus headers), a
 /// pure ACK advances the acknowledgement by its acknowledged segments x 1460 B (the
-/// handshake's ACK by the peer's SYN), a FIN takes one sequence number and ends the
-/// connection's state. Initial numbers come from the key's hash. Per-connection state lives
-/// from the first marked packet to the FIN, so memory follows open connections. Unmarked
+/// handshake's ACK by the peer's SYN), a FIN takes one sequence number. Initial numbers come
+/// from the key's hash. Per-connection state lives from the first marked packet to the FIN or
+/// the packet marked kLast, so memory follows open connections. Unmarked
 /// packets (captures, paced flows) keep the stateless numbering: one hash-derived sequence
 /// and acknowledgement number per flow.
 ///

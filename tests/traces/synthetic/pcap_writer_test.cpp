@@ -450,6 +450,27 @@ TEST_F(PcapWriterTest, AckStreamsAdvanceTheirAcknowledgementBySegments) {
   EXPECT_EQ(f[4].flags, 0x11);
 }
 
+TEST_F(PcapWriterTest, AConnectionsLastPacketEndsItsStateWithoutAFin) {
+  namespace mark = core::tcp_mark;
+  // A one-packet connection (SYN-ACK only) marked last, then the 5-tuple reused: numbering
+  // starts over, so the writer kept nothing of the first.
+  const std::vector<core::Packet> packets{
+      tcp_packet(40, mark::kSyn | mark::kPureAck | mark::kLast, 0),
+      tcp_packet(40, mark::kSyn | mark::kPureAck, 1), tcp_packet(1000, mark::kData, 2)};
+  {
+    PcapWriter w(path("l.pcap"));
+    for (const auto& p : packets)
+      w.write(p);
+    w.close();
+  }
+  const auto f = tcp_fields_of(path("l.pcap"));
+  ASSERT_EQ(f.size(), 3u);
+  const auto isn = static_cast<std::uint32_t>(tcp_number_seed(packets[0].flow));
+  EXPECT_EQ(f[0].seq, isn);
+  EXPECT_EQ(f[1].seq, isn);
+  EXPECT_EQ(f[2].seq, isn + 1);
+}
+
 TEST_F(PcapWriterTest, UnmarkedPacketsKeepOneNumberPerFlow) {
   core::Packet p = tcp_packet(1000, 0, 0);
   {

@@ -118,6 +118,41 @@ TEST(TcpSchedule, AnAckStreamAcknowledgesEverySecondSegmentOfTheOppositeWindows)
   EXPECT_EQ(out.back().mark, mark::kFin);
 }
 
+TEST(TcpSchedule, AnAckStreamsWindowKeepsGrowingWhenItIsNotAMultipleOfTheAckRatio) {
+  // Initial window 3, ssthresh 14, one ACK per 2 segments: cwnd 3, 6, 12, 14, 15, 16, 17, 18
+  // gives floor(cwnd / 2) = 1, 3, 6, 7, 7, 8, 8, 9 ACKs per round.
+  auto p = bulk(1000, 1, 3);
+  p.ssthresh = 14;
+  p.ack_every = 2;
+  const std::vector<int> acks{1, 3, 6, 7, 7, 8, 8, 9};
+  int total = 0;
+  for (int a : acks)
+    total += a;
+  const auto out = drain(TcpSchedule(p, 2 + static_cast<std::uint64_t>(total) + 1, 0));
+  std::size_t i = 2;
+  for (std::size_t r = 0; r < acks.size(); ++r) {
+    for (int j = 0; j < acks[r]; ++j, ++i)
+      EXPECT_EQ(out[i].time, 2000 + 1000 * static_cast<double>(r) + 2 * j)
+          << "round " << r << " ack " << j;
+  }
+}
+
+TEST(TcpSchedule, AnApplicationFasterThanTheNetworkLeavesTheBulkSchedule) {
+  // Bursts of about one segment handed over every 0.001 ps: the connection always has a
+  // backlog, so its windows are exactly those of a bulk connection.
+  auto bulk_params = bulk(100, 1, 2);
+  bulk_params.ssthresh = 16;
+  auto app = bulk_params;
+  app.burst_segments_mean = 1;
+  app.idle_mean_ps = 1e-3;
+  app.random_key = 3;
+  const auto a = drain(TcpSchedule(bulk_params, 300, 0));
+  const auto b = drain(TcpSchedule(app, 300, 0));
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    ASSERT_EQ(a[i].time, b[i].time) << i;
+}
+
 TEST(TcpSchedule, ApplicationLimitedFlowsIdleBetweenBurstsAndRestartAfterATimeout) {
   auto p = bulk(1000, 1, 10);
   p.burst_segments_mean = 30;
@@ -158,10 +193,12 @@ TEST(TcpSchedule, ApplicationLimitedFlowsIdleBetweenBurstsAndRestartAfterATimeou
 
 TEST(TcpSchedule, SkipToLandsWhereSteppingDoes) {
   std::mt19937_64 rng(11);
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::uniform_real_distribution<double> real(0.0, 1.0);
     TcpScheduleParams p;
-    p.rtt_ps = 1 + static_cast<double>(rng() % 1000);
-    p.segment_gap_ps = 0.5 + static_cast<double>(rng() % 50);
+    p.rtt_ps = 1 + 1000 * real(rng);
+    // Non-dyadic gaps and times: the skip's quotient rounds both ways.
+    p.segment_gap_ps = 0.1 + 50 * real(rng);
     p.initial_window = 1 + static_cast<std::uint32_t>(rng() % 12);
     p.ssthresh = 1 + static_cast<std::uint32_t>(rng() % 64);
     p.receive_window = 1 + static_cast<std::uint32_t>(rng() % 100);
@@ -173,8 +210,17 @@ TEST(TcpSchedule, SkipToLandsWhereSteppingDoes) {
     }
     p.random_key = rng();
     const std::uint64_t packets = 1 + rng() % 400;
-    const double start = -static_cast<double>(rng() % 20000);
-    const double t = -static_cast<double>(rng() % 20000);
+    const double start = -20000 * real(rng);
+    // Half of the targets land exactly on a packet of the stepped schedule.
+    double t = -20000 * real(rng);
+    if (trial % 2 == 0) {
+      TcpSchedule probe(p, packets, start);
+      const auto k = rng() % packets;
+      for (std::uint64_t i = 0; i < k && !probe.done(); ++i)
+        probe.advance();
+      if (!probe.done())
+        t = probe.time_ps();
+    }
     TcpSchedule skipped(p, packets, start);
     skipped.skip_to(t);
     TcpSchedule stepped(p, packets, start);
