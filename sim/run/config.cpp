@@ -219,6 +219,19 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
         }
       }
       spec.size_mix = read_traffic_keys(s, *spec.traffic);
+      // Checked here, where the message can name this file and table; the source is checked
+      // again once a named or trace: size_mix is resolved.
+      traces::SyntheticTrafficConfig checked = *spec.traffic;
+      if (spec.rate)
+        checked.rate = *spec.rate;
+      if (spec.duration)
+        checked.duration = *spec.duration;
+      try {
+        traces::validate(checked);
+      } catch (const core::ConfigError& e) {
+        throw core::ConfigError(
+            fmt::format("{}: table '{}': {}", s.where(s.any("kind")), s.path(), e.what()));
+      }
     } else {
       spec.size_mix = s.string("size_mix");
       if (!spec.rate)

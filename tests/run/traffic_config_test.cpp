@@ -132,6 +132,10 @@ TEST_F(TrafficConfig, BadTrafficKeysNameTheKeyAndTheLine) {
   EXPECT_THAT(error_of("size_mix = [[10, 1]]"), HasSubstr("size_mix"));
   EXPECT_THAT(error_of("profile = \"chicago\""), HasSubstr("chic, sanj"));
   EXPECT_THAT(error_of("profile_file = \"nowhere.toml\""), HasSubstr("nowhere.toml"));
+  // Checks across keys name the file and the table too.
+  const std::string crossed = error_of("[source.tcp]\nrtt_min = \"50ms\"\nrtt_max = \"10ms\"");
+  EXPECT_THAT(crossed, HasSubstr("exp.toml:2"));
+  EXPECT_THAT(crossed, HasSubstr("tcp.rtt_max"));
 }
 
 TEST_F(TrafficConfig, ProfileFileErrorsNameTheFile) {
