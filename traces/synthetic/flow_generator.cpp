@@ -75,6 +75,17 @@ FlowGenerator::FlowGenerator(SyntheticTrafficConfig config)
       -max_flow_duration_ps_ + core::exponential(arrival_rng_, mean_interarrival_ps_);
 }
 
+void FlowGenerator::set_trains(Flow& f, double gap_ps, std::uint32_t train, double peak_gap_ps) {
+  f.train = train;
+  if (train == 1) {
+    f.train_gap_ps = gap_ps;
+    f.intra_gap_ps = gap_ps;
+  } else {
+    f.train_gap_ps = gap_ps * train;
+    f.intra_gap_ps = std::min(gap_ps, peak_gap_ps);
+  }
+}
+
 std::int64_t FlowGenerator::packet_time(const Flow& f, std::uint64_t i) const {
   if (f.train == 1) {
     return f.start_ps + static_cast<std::int64_t>(static_cast<double>(i) * f.train_gap_ps);
@@ -235,14 +246,9 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
     const UdpFlowConfig& c = config_.udp;
     const double rate = app_rate_bps(index, kDrawAppRate, packets, data_mean_bits_);
     const double gap_ps = data_mean_bits_ / rate * kPsPerSecond;
-    f.train = flow_uniform(index, kDrawUdpKind) < c.on_off_fraction ? c.burst_packets : 1;
-    if (f.train == 1) {
-      f.train_gap_ps = gap_ps;
-      f.intra_gap_ps = gap_ps;
-    } else {
-      f.train_gap_ps = gap_ps * f.train;
-      f.intra_gap_ps = std::min(gap_ps, data_mean_bits_ / c.peak_bps * kPsPerSecond);
-    }
+    set_trains(f, gap_ps,
+               flow_uniform(index, kDrawUdpKind) < c.on_off_fraction ? c.burst_packets : 1,
+               data_mean_bits_ / c.peak_bps * kPsPerSecond);
     f.next_index = first_index_at_or_after_zero(f);
     if (f.next_index >= packets)
       return;
@@ -315,14 +321,7 @@ void FlowGenerator::admit_flow(std::int64_t start_ps) {
   Flow f;
   f.start_ps = start_ps;
   f.packets = packets;
-  f.train = pacing.train_packets;
-  if (f.train == 1) {
-    f.train_gap_ps = gap_ps;
-    f.intra_gap_ps = gap_ps;
-  } else {
-    f.train_gap_ps = gap_ps * f.train;
-    f.intra_gap_ps = std::min(gap_ps, mean_bits_ / pacing.train_peak_bps * kPsPerSecond);
-  }
+  set_trains(f, gap_ps, pacing.train_packets, mean_bits_ / pacing.train_peak_bps * kPsPerSecond);
   const std::uint64_t first = first_index_at_or_after_zero(f);
   if (first >= packets)
     return;  // ended before 0: never touches the heap

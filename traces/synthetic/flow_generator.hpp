@@ -198,6 +198,9 @@ class FlowGenerator final : public core::PacketSource {
     std::uint32_t slot;
   };
 
+  /// Closed-form spacing: trains of `train` packets `peak_gap_ps` apart (at most `gap_ps`),
+  /// starting `train` x `gap_ps` apart; train 1 spaces every packet `gap_ps` apart.
+  static void set_trains(Flow& f, double gap_ps, std::uint32_t train, double peak_gap_ps);
   std::int64_t packet_time(const Flow& f, std::uint64_t i) const;
   std::uint64_t first_index_at_or_after_zero(const Flow& f) const;
   void admit_flow(std::int64_t start_ps);
