@@ -136,6 +136,7 @@ void FlowGenerator::set_up_tcp_model() {
         mix.describe(), kTcpHeaderBytes));
   }
   data_mix_ = SizeMix(std::move(data), mix.name() + "-data");
+  rwnd_log_ratio_ = std::log(config_.tcp.rwnd_max_bytes / config_.tcp.rwnd_min_bytes);
   data_mean_bits_ = 8.0 * data_mix_.mean_bytes();
   // Header-only packets per flow: ACK streams are all header-only; a TCP data flow has a
   // SYN-ACK and, with two packets or more, a FIN. Choose the ACK streams' share of flows so
@@ -212,8 +213,7 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
         floor_bps);
     const double segment_bytes = data_mix_.mean_bytes();
     const double rwnd_bytes =
-        std::max(c.rwnd_min_bytes *
-                     std::pow(c.rwnd_max_bytes / c.rwnd_min_bytes, flow_uniform(index, kDrawRwnd)),
+        std::max(c.rwnd_min_bytes * std::exp(rwnd_log_ratio_ * flow_uniform(index, kDrawRwnd)),
                  floor_bps / 8 * rtt_ps / kPsPerSecond);
     const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
     TcpScheduleParams p;

@@ -249,6 +249,7 @@ class FlowGenerator final : public core::PacketSource {
   SizeMix data_mix_{};
   double data_mean_bits_ = 0;
   double ack_stream_share_ = 0;
+  double rwnd_log_ratio_ = 0;  // ln(rwnd_max / rwnd_min): receive windows are log-uniform
   std::uint64_t ack_streams_ = 0;
   std::uint64_t flows_cut_ = 0;
   std::vector<Flow> flows_;  // slot pool
