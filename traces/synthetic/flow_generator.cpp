@@ -183,6 +183,27 @@ double FlowGenerator::fitting_rate_bps(double bits, double share) const {
   return bits * kPsPerSecond / (share * max_flow_duration_ps_);
 }
 
+double FlowGenerator::bulk_duration_bound(std::uint64_t packets, double rtt_ps,
+                                          std::uint32_t ack_every, double floor_bps) const {
+  // TcpSchedule without an application limit: opening packets take `open` round trips, then
+  // every round sends at least w0 units (cwnd never falls below the initial window, the
+  // receive window never below rwnd_min), a round lasts at most rtt + its units x unit gap,
+  // and the unit gap is largest at the slowest access rate a connection can get.
+  const TcpFlowConfig& c = config_.tcp;
+  const double spp = std::max<std::uint32_t>(1, ack_every);
+  const double open = ack_every == 0 ? 1 : 2;
+  const double rwnd_min_segments =
+      std::clamp(std::floor(c.rwnd_min_bytes / data_mix_.mean_bytes()), 1.0, 4e9);
+  const double w0 =
+      std::max(1.0, std::floor(std::min<double>(c.initial_window, rwnd_min_segments) / spp));
+  const auto units = static_cast<double>(packets);
+  const double rounds = std::ceil(units / w0);
+  const double unit_gap_ps =
+      spp * data_mean_bits_ / std::max(c.access_min_bps, floor_bps) * kPsPerSecond;
+  // Relative and absolute slack cover the schedule's floating-point rounding.
+  return ((open + rounds) * rtt_ps + (units + 1) * unit_gap_ps) * (1 + 1e-9) + 1;
+}
+
 void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t index) {
   const double u = config_.size_sampling == SizeSampling::kStratified
                        ? rotate01(van_der_corput(index), shift_)
@@ -207,6 +228,15 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
         static_cast<double>(packets) * (ack_stream ? std::max<std::uint32_t>(1, c.ack_every) : 1);
     // Half the maximal duration leaves room for the round trips of slow start.
     const double floor_bps = fitting_rate_bps(data_segments * data_mean_bits_, 0.5);
+    const bool app_limited = flow_uniform(index, kDrawAppLimited) < c.app_limited_fraction;
+    if (start_ps < 0 && !app_limited &&
+        static_cast<double>(start_ps) +
+                bulk_duration_bound(packets, rtt_ps, ack_stream ? c.ack_every : 0, floor_bps) <
+            0) {
+      // A bulk connection certainly over before 0: discarded before its other draws (they
+      // are keyed by the flow's index, so skipping them changes no other flow).
+      return;
+    }
     const double access_bps = std::max(
         std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
                    c.access_min_bps, c.access_max_bps),
@@ -227,7 +257,7 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
     p.ack_every = ack_stream ? c.ack_every : 0;
     p.rto_ps = std::max(static_cast<double>(c.rto_min.count()), 2 * rtt_ps);
     p.random_key = core::mix64(key_salt_ ^ core::mix64(index + kDrawSchedule));
-    if (flow_uniform(index, kDrawAppLimited) < c.app_limited_fraction) {
+    if (app_limited) {
       // The application produces app_burst_bytes on average every burst / rate: the flow's
       // data (for an ACK stream, the opposite direction's data) at the drawn flow rate.
       const double rate = app_rate_bps(index, kDrawAppRate,

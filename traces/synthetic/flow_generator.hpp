@@ -212,6 +212,11 @@ class FlowGenerator final : public core::PacketSource {
                       double mean_bits) const;
   /// The rate that sends `bits` in `share` of max_flow_duration.
   double fitting_rate_bps(double bits, double share) const;
+  /// An upper bound on how long a bulk (not application-limited) TCP connection of `packets`
+  /// packets lasts, from its start to its last packet: lets the warm-up discard connections
+  /// that end before 0 without drawing the rest of their parameters.
+  double bulk_duration_bound(std::uint64_t packets, double rtt_ps, std::uint32_t ack_every,
+                             double floor_bps) const;
   void enqueue(Flow& f, std::uint64_t index, std::int64_t first_time_ps);
   void refresh_warmup_threshold(std::int64_t start_ps);
   void assign_key(Flow& f, int force_protocol = 0);
