@@ -128,7 +128,7 @@ namespace rlisim::traces {
 /// | median gap CoV, flows >= 100 pk    | 5.64 (0.17)    | 4.83 (0.08)    | 4.81 (0.07)    | none found; paced model 1.0; gnutella.pcap 1.98 (its 6 flows of >= 100 pk) |
 /// | packet IDC, 1 ms                   | 6.64 (0.63)    | 3.54 (0.34)    | 3.48 (0.29)    | none found; "near-Poisson" (IDC ~1) below 100 ms on aggregated links [P] qualitative, traffic §5 |
 /// | packet IDC, 10 ms                  | 22.0 (3.3)     | 13.5 (2.5)     | 14.3 (2.5)     | as above |
-/// | packet IDC, 100 ms                 | 38.5 (15.9)    | 27.2 (12.4)    | 26.8 (13.7)    | as above |
+/// | packet IDC, 100 ms (10 bins: indicative) | 38.5 (15.9) | 27.2 (12.4)  | 26.8 (13.7)    | as above |
 /// | top 1 % of flows, share of bytes   | 0.326 (0.027)  | 0.302 (0.022)  | 0.411 (0.018)  | > 1000-packet flows (0.55 %) carry 92 % of bytes in 30 days of AGH [D]; not comparable over 1 s |
 /// | flows seen per second              | 6907 (73)      | 21095 (172)    | 18759 (96)     | ~1.2 x 10^4 new flows/s per Gb/s [D] |
 /// | 1 s rate error                     | -1.6 % (5.0)   | +0.6 % (3.7)   | +0.1 % (3.9)   | 0 |
