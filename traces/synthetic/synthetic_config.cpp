@@ -54,12 +54,12 @@ void validate(const SyntheticTrafficConfig& c) {
   (void)sizes;
 
   const FlowPacingConfig& p = c.pacing;
-  require(std::isfinite(p.min_bps) && p.min_bps > 0, "pacing.min_bps", number(p.min_bps),
+  require(std::isfinite(p.min_bps) && p.min_bps > 0, "pacing.min", number(p.min_bps),
           "a rate > 0 b/s");
-  require(std::isfinite(p.max_bps) && p.max_bps >= p.min_bps, "pacing.max_bps", number(p.max_bps),
-          fmt::format("a rate >= pacing.min_bps = {}", p.min_bps));
-  require(std::isfinite(p.median_bps) && p.median_bps > 0, "pacing.median_bps",
-          number(p.median_bps), "a rate > 0 b/s");
+  require(std::isfinite(p.max_bps) && p.max_bps >= p.min_bps, "pacing.max", number(p.max_bps),
+          fmt::format("a rate >= pacing.min = {} b/s", p.min_bps));
+  require(std::isfinite(p.median_bps) && p.median_bps > 0, "pacing.median", number(p.median_bps),
+          "a rate > 0 b/s");
   require(std::isfinite(p.sigma) && p.sigma >= 0 && p.sigma <= 10, "pacing.sigma", number(p.sigma),
           "a number in [0, 10] (ln-space standard deviation)");
   require(p.max_flow_duration.count() > 0 && p.max_flow_duration <= core::seconds(86'400),
@@ -67,7 +67,7 @@ void validate(const SyntheticTrafficConfig& c) {
           "a duration in (0, 1 day]");
   require(p.train_packets >= 1 && p.train_packets <= 1'000'000, "pacing.train_packets",
           number(p.train_packets), "an integer in [1, 1000000]");
-  require(std::isfinite(p.train_peak_bps) && p.train_peak_bps > 0, "pacing.train_peak_bps",
+  require(std::isfinite(p.train_peak_bps) && p.train_peak_bps > 0, "pacing.train_peak",
           number(p.train_peak_bps), "a rate > 0 b/s");
 
   if (c.flow_model == FlowModel::kTcp) {

@@ -221,7 +221,7 @@ TEST(FlowGenerator, InvalidConfigurationsNameTheKey) {
   EXPECT_THAT(message(c), HasSubstr("duration"));
   c = {};
   c.pacing.min_bps = 2e7;
-  EXPECT_THAT(message(c), HasSubstr("pacing.max_bps"));
+  EXPECT_THAT(message(c), HasSubstr("pacing.max = "));
   c = {};
   c.pacing.train_packets = 0;
   EXPECT_THAT(message(c), HasSubstr("pacing.train_packets = 0"));
