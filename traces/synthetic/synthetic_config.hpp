@@ -173,11 +173,11 @@ struct SyntheticTrafficConfig {
 
 /// Checks every field. A rate so low that the trace is empty is valid.
 /// @throws core::ConfigError naming the key as a traffic table spells it (e.g. "pacing.min")
-///         and the accepted range: a rate of 0 or above kMaxTrafficRateBps, a duration below kMinTrafficDuration, bad
-///         flow-size parameters, pacing bounds out of order, a size mix with packets smaller
-///         than the headers (TCP needs 40 B when tcp_fraction > 0, UDP 28 B when
-///         tcp_fraction < 1; see SizeMix::with_min_size), more than kMaxExpectedFlows expected
-///         flows (saying which keys to change), and so on.
+///         and the accepted range: a rate of 0 or above kMaxTrafficRateBps, a duration below
+///         kMinTrafficDuration, bad flow-size parameters, pacing bounds out of order, a size
+///         mix with packets smaller than the headers (TCP needs 40 B when tcp_fraction > 0, UDP
+///         28 B when tcp_fraction < 1; see SizeMix::with_min_size), more than
+///         kMaxExpectedFlows expected flows (saying which keys to change), and so on.
 void validate(const SyntheticTrafficConfig& config);
 
 /// Expected number of flows a FlowGenerator draws for `config`, warm-up included:
