@@ -104,8 +104,8 @@ struct PcapReaderCounters {
 /// Frames that are not IP or whose headers are malformed or cut short are skipped and counted
 /// by SkipReason; fragments and records cut inside L4 are emitted with ports 0 and counted.
 /// File defects (empty, unknown magic, truncated header or record, caplen over snaplen, caplen
-/// over len, len 0 or over 262144, a timestamp fraction of 10^6 us or 10^9 ns or more) throw core::TraceError naming the file, the 1-based record
-/// number and what was expected. Not thread-safe; next() is allocation-free once warm.
+/// over len, len 0 or over 262144, a timestamp fraction of 10^6 us or 10^9 ns or more) throw
+/// core::TraceError naming the file, the 1-based record number and what was expected. Not thread-safe; next() is allocation-free once warm.
 class PcapReader final : public core::PacketSource {
  public:
   /// Opens `path` ("-": standard input).

@@ -118,7 +118,8 @@ std::string format_trace_stats_text(const TraceStats& stats);
 /// "packets", "bytes", "flows", "protocols": {...}, "time": {...}, "packet_size": {...},
 /// "truncation": {...}, "skipped": {"total", "<reason>": n...}, "fragments": {...},
 /// "order": {...}}, plus traffic_statistics_json()'s members at the top level ("burstiness",
-/// "hurst", "flow_classes", "top1pct_byte_share", "top1pct_flows"). Times in ns (integers) and seconds (doubles), rates in 1/s and bit/s.
+/// "hurst", "flow_classes", "top1pct_byte_share", "top1pct_flows"). Times in ns (integers)
+/// and seconds (doubles), rates in 1/s and bit/s.
 nlohmann::json trace_stats_json(const TraceStats& stats);
 
 /// Lower-case name of a Reorder mode: "error", "sort", "clamp".
