@@ -12,8 +12,8 @@ TcpSchedule::TcpSchedule(const TcpScheduleParams& params, std::uint64_t packets,
     : p_(params), left_(packets), time_ps_(start_ps), start_ps_(start_ps) {
   const std::uint64_t opening = p_.ack_every == 0 ? 1 : 2;
   const std::uint64_t rest = packets > opening ? packets - opening : 0;
-  fin_ = rest > 0;
-  units_left_ = fin_ ? rest - 1 : 0;
+  // After the opening packets: the units, then a FIN if any packet is left for one.
+  units_left_ = rest > 0 ? rest - 1 : 0;
   segments_per_unit_ = std::max<std::uint32_t>(1, p_.ack_every);
   unit_gap_ps_ = p_.segment_gap_ps * segments_per_unit_;
   cwnd_ = p_.initial_window;

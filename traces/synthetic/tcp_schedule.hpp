@@ -96,7 +96,6 @@ class TcpSchedule {
   std::uint32_t unit_in_round_ = 0;
   std::uint64_t draws_ = 0;
   std::uint32_t segments_per_unit_ = 1;
-  bool fin_ = false;
   bool window_limited_ = false;
   Phase phase_ = Phase::kSyn;
 };

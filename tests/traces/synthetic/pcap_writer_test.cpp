@@ -380,6 +380,18 @@ std::vector<TcpFields> tcp_fields_of(const std::string& file) {
   return out;
 }
 
+// Writes `packets` to `file` and reads their TCP fields back.
+std::vector<TcpFields> written_tcp_fields(const std::string& file,
+                                          const std::vector<core::Packet>& packets) {
+  {
+    PcapWriter w(file);
+    for (const auto& p : packets)
+      w.write(p);
+    w.close();
+  }
+  return tcp_fields_of(file);
+}
+
 core::Packet tcp_packet(std::uint32_t wire_bytes, std::uint8_t mark, std::int64_t t_ns) {
   core::Packet p;
   p.flow = core::FlowKey::ipv4(0x01020304, 0x05060708, 443, 40000, 6);
@@ -398,13 +410,7 @@ TEST_F(PcapWriterTest, GeneratedConnectionsAreNumberedAsRealTcp) {
       tcp_packet(40, mark::kFin, 3),
       tcp_packet(40, mark::kSyn | mark::kPureAck, 4),  // the same 5-tuple, reused afterwards
   };
-  {
-    PcapWriter w(path("c.pcap"));
-    for (const auto& p : packets)
-      w.write(p);
-    w.close();
-  }
-  const auto f = tcp_fields_of(path("c.pcap"));
+  const auto f = written_tcp_fields(path("c.pcap"), packets);
   ASSERT_EQ(f.size(), 5u);
   const std::uint64_t seed = tcp_number_seed(packets[0].flow);
   const auto isn = static_cast<std::uint32_t>(seed);
@@ -428,13 +434,7 @@ TEST_F(PcapWriterTest, AckStreamsAdvanceTheirAcknowledgementBySegments) {
       tcp_packet(40, mark::kSyn, 0), tcp_packet(40, mark::pure_ack(0), 1),
       tcp_packet(40, mark::pure_ack(2), 2), tcp_packet(40, mark::pure_ack(1), 3),
       tcp_packet(40, mark::kFin, 4)};
-  {
-    PcapWriter w(path("a.pcap"));
-    for (const auto& p : packets)
-      w.write(p);
-    w.close();
-  }
-  const auto f = tcp_fields_of(path("a.pcap"));
+  const auto f = written_tcp_fields(path("a.pcap"), packets);
   ASSERT_EQ(f.size(), 5u);
   const std::uint64_t seed = tcp_number_seed(packets[0].flow);
   const auto isn = static_cast<std::uint32_t>(seed);
@@ -457,13 +457,7 @@ TEST_F(PcapWriterTest, AConnectionsLastPacketEndsItsStateWithoutAFin) {
   const std::vector<core::Packet> packets{
       tcp_packet(40, mark::kSyn | mark::kPureAck | mark::kLast, 0),
       tcp_packet(40, mark::kSyn | mark::kPureAck, 1), tcp_packet(1000, mark::kData, 2)};
-  {
-    PcapWriter w(path("l.pcap"));
-    for (const auto& p : packets)
-      w.write(p);
-    w.close();
-  }
-  const auto f = tcp_fields_of(path("l.pcap"));
+  const auto f = written_tcp_fields(path("l.pcap"), packets);
   ASSERT_EQ(f.size(), 3u);
   const auto isn = static_cast<std::uint32_t>(tcp_number_seed(packets[0].flow));
   EXPECT_EQ(f[0].seq, isn);
