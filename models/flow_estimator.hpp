@@ -34,6 +34,11 @@ struct EstimatorCost {
   /// Packets and bytes the estimator adds to the measured traffic (RLI's references).
   std::uint64_t injected_packets = 0;
   std::uint64_t injected_bytes = 0;
+  /// Exact per-packet delay samples the estimate rests on: delivered references (RLI),
+  /// packets sampled at both taps (trajectory sampling), first/last samples of the record
+  /// pairs used (NetFlow, Multiflow). Zero for an aggregate that never sees one packet's
+  /// delay (LDA). Divided by regular packets, this is the budget the comparison matches.
+  std::uint64_t delay_samples = 0;
 };
 
 /// A named diagnostic counter for summary.json ("usable_buckets", "sampled_flows"...).

@@ -193,6 +193,7 @@ EstimatorCost RecordEstimator::cost() const {
   EstimatorCost c;
   c.state_bytes = records_.counters().peak_open_records * kRecordBytes;
   c.export_bytes = records_.exported_records() * kRecordBytes;
+  c.delay_samples = records_.counters().samples;
   return c;
 }
 

@@ -212,7 +212,8 @@ EstimatorCost RliReceiver::cost() const {
   return EstimatorCost{.state_bytes = state_bytes(),
                        .export_bytes = estimated_flows * kExportRecordBytes,
                        .injected_packets = injected_packets_,
-                       .injected_bytes = injected_bytes_};
+                       .injected_bytes = injected_bytes_,
+                       .delay_samples = counters_.references};
 }
 
 std::vector<NamedCounter> RliReceiver::counters() const {

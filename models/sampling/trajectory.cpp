@@ -128,6 +128,7 @@ EstimatorCost TrajectorySampling::cost() const {
   EstimatorCost c;
   c.state_bytes = peak_in_flight_ * kLabelBytes;
   c.export_bytes = (sampled_in_ + sampled_out_) * kLabelBytes;
+  c.delay_samples = matched_;
   return c;
 }
 

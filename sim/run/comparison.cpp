@@ -11,7 +11,25 @@ bool eligible(const models::FlowRecord& rec) {
   return rec.kind == core::PacketKind::kRegular && rec.delay.count() > 0;
 }
 
+double ratio_or_nan(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : NAN;
+}
+
 }  // namespace
+
+MeasurementBudget measurement_budget(const models::EstimatorCost& cost,
+                                     std::uint64_t regular_packets, std::uint64_t regular_flows,
+                                     double seconds) {
+  const auto packets = static_cast<double>(regular_packets);
+  MeasurementBudget b;
+  b.samples_per_packet = ratio_or_nan(static_cast<double>(cost.delay_samples), packets);
+  b.injected_packets_per_packet = ratio_or_nan(static_cast<double>(cost.injected_packets), packets);
+  b.injected_bytes_per_packet = ratio_or_nan(static_cast<double>(cost.injected_bytes), packets);
+  b.state_bytes_per_flow =
+      ratio_or_nan(static_cast<double>(cost.state_bytes), static_cast<double>(regular_flows));
+  b.export_bytes_per_second = ratio_or_nan(static_cast<double>(cost.export_bytes), seconds);
+  return b;
+}
 
 EstimatorScore score_estimator(const models::GroundTruth& truth,
                                const models::FlowEstimator& estimator, const FlowFilter& include) {
@@ -55,8 +73,13 @@ std::vector<const models::FlowEstimator*> run_estimators(const RunResult& r) {
 Comparison compare_estimators(const RunResult& r) {
   Comparison c;
   const auto estimators = run_estimators(r);
-  for (const auto* e : estimators)
+  const double seconds =
+      core::to_seconds(arrival_window(r.first_arrival, r.last_arrival, r.packets));
+  for (const auto* e : estimators) {
     c.scores.push_back(score_estimator(*r.truth, *e));
+    c.scores.back().budget = measurement_budget(
+        c.scores.back().cost, r.truth_regular.offered_packets, r.truth_regular.flows, seconds);
+  }
 
   std::vector<models::ErrorDistribution> common(estimators.size());
   std::vector<std::optional<models::FlowDelayEstimate>> row(estimators.size());

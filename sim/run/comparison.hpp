@@ -16,6 +16,28 @@ namespace rlisim::run {
 
 struct RunResult;
 
+/// What an estimator spends, normalised by the regular traffic it measures, so that estimators
+/// of different kinds can be compared at equal cost (estimators.md §9 "Budget").
+struct MeasurementBudget {
+  /// Exact per-packet delay samples per regular packet offered at the ingress: RLI's delivered
+  /// references, trajectory sampling's packets seen at both taps, NetFlow's and Multiflow's
+  /// first/last samples of the record pairs used; 0 for an aggregate such as LDA.
+  double samples_per_packet = 0;
+  /// Packets and bytes added to the measured traffic, per regular packet.
+  double injected_packets_per_packet = 0;
+  double injected_bytes_per_packet = 0;
+  /// Peak measurement state over the regular flows of the run.
+  double state_bytes_per_flow = 0;
+  /// Bytes shipped from the taps per second of traffic (the arrival window).
+  double export_bytes_per_second = 0;
+};
+
+/// The budget of `cost` over a run of `regular_packets` packets in `regular_flows` flows
+/// spanning `seconds`; a ratio with a zero denominator is NaN.
+MeasurementBudget measurement_budget(const models::EstimatorCost& cost,
+                                     std::uint64_t regular_packets, std::uint64_t regular_flows,
+                                     double seconds);
+
 /// One estimator's per-flow errors, coverage and cost.
 struct EstimatorScore {
   std::string name;
@@ -32,6 +54,8 @@ struct EstimatorScore {
   std::uint64_t packets_measured = 0;
   std::uint64_t packets_estimated = 0;
   models::EstimatorCost cost;
+  /// Set by compare_estimators() (score_estimator leaves it zero: it knows no run totals).
+  MeasurementBudget budget;
   std::vector<models::NamedCounter> counters;
 };
 

@@ -19,6 +19,17 @@ ordered_json cost_json(const models::EstimatorCost& c) {
   j["export_bytes"] = c.export_bytes;
   j["injected_packets"] = c.injected_packets;
   j["injected_bytes"] = c.injected_bytes;
+  j["delay_samples"] = c.delay_samples;
+  return j;
+}
+
+ordered_json budget_json(const MeasurementBudget& b) {
+  ordered_json j;
+  j["samples_per_packet"] = json_number(b.samples_per_packet);
+  j["injected_packets_per_packet"] = json_number(b.injected_packets_per_packet);
+  j["injected_bytes_per_packet"] = json_number(b.injected_bytes_per_packet);
+  j["state_bytes_per_flow"] = json_number(b.state_bytes_per_flow);
+  j["export_bytes_per_second"] = json_number(b.export_bytes_per_second);
   return j;
 }
 
@@ -61,7 +72,9 @@ ordered_json comparison_json(const Comparison& c) {
       "relative error |estimate - truth| / truth against the true delay over the same delivered "
       "packets; classes are cumulative (>= n delivered packets); coverage counts flows and "
       "delivered packets with an estimate; 'common' restricts every estimator to the flows all "
-      "of them estimated";
+      "of them estimated; 'budget' divides each estimator's cost by the regular packets offered "
+      "(samples_per_packet: exact per-packet delay samples; injected packets and bytes), by the "
+      "regular flows (peak state bytes) and by the arrival window in seconds (export bytes)";
   ordered_json rows = ordered_json::array();
   for (const auto& s : c.scores) {
     ordered_json k;
@@ -73,6 +86,7 @@ ordered_json comparison_json(const Comparison& c) {
     k["mean_error"] = quantiles_by_class(s.mean_error);
     k["std_error"] = s.std_error ? quantiles_by_class(*s.std_error) : ordered_json();
     k["cost"] = cost_json(s.cost);
+    k["budget"] = budget_json(s.budget);
     rows.push_back(k);
   }
   j["estimators"] = rows;

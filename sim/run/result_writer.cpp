@@ -354,7 +354,7 @@ std::string flows_csv(const RunResult& r) {
 }
 
 // The estimators side by side: coverage, median and p90 error of the mean (all flows and
-// flows of >= 100 packets), median error of the std, and cost.
+// flows of >= 100 packets), median error of the std, and the budget each spent.
 std::string comparison_table(const Comparison& c) {
   std::string s;
   auto it = std::back_inserter(s);
@@ -368,10 +368,22 @@ std::string comparison_table(const Comparison& c) {
     }
     return static_cast<const models::ErrorClassSummary*>(nullptr);
   };
-  fmt::format_to(it, "per-flow relative error of the mean delay, by estimator:\n");
-  fmt::format_to(it, "  {:<11} {:>9} {:>9} {:>9} {:>11} {:>11} {:>12} {:>12} {:>9}\n", "estimator",
-                 "coverage", "median", "p90", "med>=100", "std median", "state B", "export B",
-                 "injected");
+  const auto per_packet = [](double x) {
+    return std::isfinite(x) ? fmt::format("{:.4f}", x) : std::string("-");
+  };
+  const auto amount = [](double x) {
+    return std::isfinite(x) ? fmt::format("{:.0f}", x) : std::string("-");
+  };
+  std::size_t width = 9;
+  for (const auto& e : c.scores)
+    width = std::max(width, e.name.size());
+  fmt::format_to(it,
+                 "per-flow relative error of the mean delay, by estimator, with the budget each "
+                 "spent\n(samples/pkt: exact delay samples per regular packet; injected/pkt: "
+                 "packets added per regular packet):\n");
+  fmt::format_to(it, "  {:<{}} {:>9} {:>9} {:>9} {:>9} {:>10} {:>11} {:>12} {:>12} {:>12}\n",
+                 "estimator", width, "coverage", "median", "p90", "med>=100", "std median",
+                 "samples/pkt", "injected/pkt", "state B/flow", "export B/s");
   for (const auto& e : c.scores) {
     const auto* all = of_class(e.mean_error, 1);
     const auto* big = of_class(e.mean_error, 100);
@@ -379,10 +391,13 @@ std::string comparison_table(const Comparison& c) {
     const double coverage = e.flows_measured ? static_cast<double>(e.flows_estimated) /
                                                    static_cast<double>(e.flows_measured)
                                              : NAN;
-    fmt::format_to(it, "  {:<11} {:>9} {:>9} {:>9} {:>11} {:>11} {:>12} {:>12} {:>9}\n", e.name,
-                   pct(coverage), pct(all ? all->median : NAN), pct(all ? all->p90 : NAN),
-                   pct(big ? big->median : NAN), pct(sd ? sd->median : NAN), e.cost.state_bytes,
-                   e.cost.export_bytes, e.cost.injected_packets);
+    const auto& b = e.budget;
+    fmt::format_to(it, "  {:<{}} {:>9} {:>9} {:>9} {:>9} {:>10} {:>11} {:>12} {:>12} {:>12}\n",
+                   e.name, width, pct(coverage), pct(all ? all->median : NAN),
+                   pct(all ? all->p90 : NAN), pct(big ? big->median : NAN),
+                   pct(sd ? sd->median : NAN), per_packet(b.samples_per_packet),
+                   per_packet(b.injected_packets_per_packet), amount(b.state_bytes_per_flow),
+                   amount(b.export_bytes_per_second));
   }
   return s;
 }

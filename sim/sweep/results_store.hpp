@@ -33,7 +33,7 @@ struct StoreCounts {
 /// so a process killed at any moment leaves either all of a point or none of it.
 class ResultsStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// @throws StoreError if the file cannot be opened or holds another schema version.
   explicit ResultsStore(const std::string& path);
