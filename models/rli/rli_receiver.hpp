@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct ClockModel {
 };
 
 struct ReceiverConfig {
+  /// Its name in the outputs ("rli"; a second receiver on the same references needs another).
+  std::string name = "rli";
   Interpolation interpolation = Interpolation::kLinear;
   BoundaryPolicy boundary = BoundaryPolicy::kNearest;
   /// Most packets waiting for their right reference, per port (>= 1). Beyond it a packet is
@@ -139,7 +142,7 @@ class RliReceiver final : public FlowEstimator {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit RliReceiver(const ReceiverConfig& config = {});
 
-  std::string_view name() const override { return "rli"; }
+  std::string_view name() const override { return config_.name; }
   void on_ingress(const core::Packet& p) override { (void)p; }
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override {

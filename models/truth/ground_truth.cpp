@@ -24,6 +24,7 @@ void GroundTruth::on_ingress(const core::Packet& p) {
     FlowRecord rec = prototype_;
     rec.first_seen = static_cast<std::uint32_t>(flows_.size());
     rec.kind = p.kind;
+    rec.first_arrival = p.arrival;
     return rec;
   });
   last_key_ = found.slot_key;

@@ -67,6 +67,8 @@ struct FlowRecord : DelayTally {
   std::uint32_t first_seen = 0;
   /// Kind of the flow's first packet.
   core::PacketKind kind = core::PacketKind::kRegular;
+  /// Arrival of the flow's first packet at the router.
+  core::Time first_arrival{};
   /// Egress port of the flow's first packet that left or was dropped.
   PortId port = 0;
   bool port_known = false;

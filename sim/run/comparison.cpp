@@ -77,8 +77,18 @@ Comparison compare_estimators(const RunResult& r) {
       core::to_seconds(arrival_window(r.first_arrival, r.last_arrival, r.packets));
   for (const auto* e : estimators) {
     c.scores.push_back(score_estimator(*r.truth, *e));
-    c.scores.back().budget = measurement_budget(
-        c.scores.back().cost, r.truth_regular.offered_packets, r.truth_regular.flows, seconds);
+    EstimatorScore& score = c.scores.back();
+    score.budget = measurement_budget(score.cost, r.truth_regular.offered_packets,
+                                      r.truth_regular.flows, seconds);
+    if (r.diagnostics) {
+      for (std::size_t k = 0; k < kLoadClassBounds.size(); ++k) {
+        const auto in_class = [&, k](const models::FlowRecord& rec) {
+          return rec.port_known && rec.port < r.diagnostics->ports() &&
+                 r.diagnostics->load_class_at(rec.port, rec.first_arrival) == k;
+        };
+        score.mean_error_by_load.push_back(score_estimator(*r.truth, *e, in_class).mean_error);
+      }
+    }
   }
 
   std::vector<models::ErrorDistribution> common(estimators.size());

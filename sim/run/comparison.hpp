@@ -56,6 +56,10 @@ struct EstimatorScore {
   models::EstimatorCost cost;
   /// Set by compare_estimators() (score_estimator leaves it zero: it knows no run totals).
   MeasurementBudget budget;
+  /// Error of the mean by the load class (PortDiagnostics) of the period in which each flow
+  /// started, parallel to kLoadClassBounds; set by compare_estimators() when the run kept
+  /// port diagnostics.
+  std::vector<models::ErrorSummary> mean_error_by_load;
   std::vector<models::NamedCounter> counters;
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/run/json_fields.hpp"
+#include "sim/run/port_diagnostics.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -74,7 +75,10 @@ ordered_json comparison_json(const Comparison& c) {
       "delivered packets with an estimate; 'common' restricts every estimator to the flows all "
       "of them estimated; 'budget' divides each estimator's cost by the regular packets offered "
       "(samples_per_packet: exact per-packet delay samples; injected packets and bytes), by the "
-      "regular flows (peak state bytes) and by the arrival window in seconds (export bytes)";
+      "regular flows (peak state bytes) and by the arrival window in seconds (export bytes); "
+      "'mean_error_by_load' splits the flows by the utilization of their egress port in the "
+      "10 ms period in which their first packet arrived (median over all flows and over flows "
+      "of >= 100 packets)";
   ordered_json rows = ordered_json::array();
   for (const auto& s : c.scores) {
     ordered_json k;
@@ -87,6 +91,20 @@ ordered_json comparison_json(const Comparison& c) {
     k["std_error"] = s.std_error ? quantiles_by_class(*s.std_error) : ordered_json();
     k["cost"] = cost_json(s.cost);
     k["budget"] = budget_json(s.budget);
+    ordered_json by_load = ordered_json::object();
+    for (std::size_t i = 0; i < s.mean_error_by_load.size(); ++i) {
+      const auto& classes = s.mean_error_by_load[i].classes;
+      ordered_json l;
+      l["flows"] = classes.empty() ? 0 : classes.front().flows;
+      l["median"] = json_number(classes.empty() ? NAN : classes.front().median);
+      l["median_100"] = json_number(NAN);
+      for (const auto& c : classes) {
+        if (c.min_packets == 100)
+          l["median_100"] = json_number(c.median);
+      }
+      by_load[std::string(load_class_name(i))] = l;
+    }
+    k["mean_error_by_load"] = by_load;
     rows.push_back(k);
   }
   j["estimators"] = rows;

@@ -391,15 +391,32 @@ std::string_view to_string(SourceKind kind) {
   return "?";
 }
 
-ExperimentConfig parse_config(std::string_view text, const std::string& name,
-                              const std::vector<std::string>& overrides,
-                              const std::string& base_dir) {
+namespace {
+
+CompareSpec read_compare(TomlSection& s, const toml::table& root, bool budget_applied) {
+  CompareSpec c;
+  c.budget = s.number("budget", 1e-9, 1.0);
+  s.finish();
+  if (c.budget && !budget_applied) {
+    for (const auto key : kBudgetKeys) {
+      if (root.at_path(key)) {
+        s.fail("budget", fmt::format("sets {} from the budget; remove {} or the budget", key, key));
+      }
+    }
+  }
+  return c;
+}
+
+ExperimentConfig parse_config_impl(std::string_view text, const std::string& name,
+                                   const std::vector<std::string>& overrides,
+                                   const std::string& base_dir, bool budget_applied) {
   toml::table root = parse_toml(text, name);
   for (const auto& o : overrides)
     apply_override(root, o);
 
   ExperimentConfig config;
   config.file = name;
+  config.base_dir = base_dir;
   TomlSection top(root, "", name);
   if (auto seed = top.integer("seed", 0, kMaxInt))
     config.seed = static_cast<std::uint64_t>(*seed);
@@ -430,6 +447,8 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
         config.estimators.push_back(std::move(*spec));
     }
   }
+  if (auto t = top.table("compare"))
+    config.compare = read_compare(*t, root, budget_applied);
   if (auto t = top.table("topology"))
     config.topology = read_topology_run(*t, base_dir);
   top.finish();
@@ -441,6 +460,23 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
   json_text << toml::json_formatter{root};
   config.resolved_json = json_text.str();
   return config;
+}
+
+}  // namespace
+
+ExperimentConfig parse_config(std::string_view text, const std::string& name,
+                              const std::vector<std::string>& overrides,
+                              const std::string& base_dir) {
+  return parse_config_impl(text, name, overrides, base_dir, false);
+}
+
+ExperimentConfig with_budget_settings(const ExperimentConfig& config,
+                                      const std::vector<std::string>& overrides) {
+  ExperimentConfig applied =
+      parse_config_impl(config.resolved_toml, config.file, overrides, config.base_dir, true);
+  applied.resolved_toml = config.resolved_toml;
+  applied.resolved_json = config.resolved_json;
+  return applied;
 }
 
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {

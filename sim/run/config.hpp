@@ -87,9 +87,19 @@ struct RliSpec {
   /// Also names the measured egress ports (receiver.ports): each has a generator and a
   /// receiver.
   models::rli::ReceiverConfig receiver;
+  /// serialization_correction = "both": a second receiver, named "rli_corrected", applies the
+  /// correction to the same references (no extra packet on the wire) while "rli" does not.
+  bool corrected_twin = false;
   /// Also simulate the same traffic without references (in lock step, on an identical
   /// router) to measure interference and the loss-rate difference.
   bool interference = true;
+};
+
+/// [compare]: every estimator that has a sampling knob spends the same measurement budget.
+struct CompareSpec {
+  /// Exact per-packet delay samples per regular packet (sim/run/budget.hpp tells how each
+  /// estimator is matched); absent: every estimator as configured.
+  std::optional<double> budget;
 };
 
 /// A configured tap-only estimator (a table such as [lda]; see estimator_registry.hpp).
@@ -111,6 +121,7 @@ struct ExperimentConfig {
   RliSpec rli;
   /// Tap-only estimators, in registry order.
   std::vector<EstimatorSpec> estimators;
+  CompareSpec compare;
   /// [topology]: flows between containers of a topology around the simulated router.
   std::optional<TopologyRunSpec> topology;
   /// The configuration after --set overrides, as TOML and as JSON text (for the echo).
@@ -118,6 +129,8 @@ struct ExperimentConfig {
   std::string resolved_json;
   /// Where the configuration came from (for messages and relative paths).
   std::string file;
+  /// The folder relative paths resolve against.
+  std::string base_dir = ".";
 };
 
 /// Loads and validates `path`, after applying `overrides` ("key.path=value"; array elements as
@@ -131,6 +144,16 @@ ExperimentConfig load_config(const std::string& path,
 ExperimentConfig parse_config(std::string_view text, const std::string& name,
                               const std::vector<std::string>& overrides = {},
                               const std::string& base_dir = ".");
+
+/// The keys that [compare] budget sets: giving one of them as well is an error.
+inline constexpr std::string_view kBudgetKeys[] = {
+    "rli.n", "trajectory.probability", "netflow.flow_sampling", "multiflow.flow_sampling"};
+
+/// `config` with the settings that `overrides` (keys from kBudgetKeys) give, its resolved TOML
+/// kept as written (the budget derives them again from the same input): how the budget is
+/// applied once the traffic is surveyed.
+ExperimentConfig with_budget_settings(const ExperimentConfig& config,
+                                      const std::vector<std::string>& overrides);
 
 std::string_view to_string(SourceKind kind);
 

@@ -10,6 +10,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/run/comparison_json.hpp"
+#include "sim/run/json_fields.hpp"
 #include "sim/run/rli_json.hpp"
 
 namespace rlisim::run {
@@ -103,6 +104,71 @@ double utilization(const RunResult& r, std::size_t port) {
   return window > 0 ? core::to_seconds(c.busy_time) / window : 0.0;
 }
 
+// r at a lag of `packets` packets, interpolated linearly in log lag between measured lags.
+double autocorrelation_at_packets(const models::DelayAutocorrelation& a, double packets) {
+  const auto& lags = a.packet_lags();
+  std::vector<std::size_t> order(lags.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](auto x, auto y) { return lags[x] < lags[y]; });
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const double lag = lags[order[k]];
+    if (packets > lag)
+      continue;
+    if (packets == lag)
+      return a.at_packet_lag(order[k]);
+    if (k == 0)
+      return NAN;
+    const double lo = lags[order[k - 1]];
+    const double w = std::log(packets / lo) / std::log(lag / lo);
+    return (1 - w) * a.at_packet_lag(order[k - 1]) + w * a.at_packet_lag(order[k]);
+  }
+  return NAN;
+}
+
+// Why RLI (and Multiflow) did well or badly on this port: how alike delays are one reference
+// spacing apart, and how the port's load periods fall into classes.
+ordered_json diagnostics_json(const RunResult& r, std::size_t i) {
+  const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(i));
+  ordered_json j;
+  j["definition"] =
+      "sample autocorrelation of the per-packet delay (regular and cross traffic, departure "
+      "order) at a lag of L packets, or of tau seconds (each packet paired with the latest one "
+      "that left >= tau before it), with the mean and variance of all the port's delays";
+  j["packets"] = a.packets();
+  ordered_json by_packets = ordered_json::object();
+  for (std::size_t k = 0; k < a.packet_lags().size(); ++k)
+    by_packets[std::to_string(a.packet_lags()[k])] = json_number(a.at_packet_lag(k));
+  j["packet_lags"] = by_packets;
+  ordered_json by_time = ordered_json::array();
+  for (std::size_t k = 0; k < a.time_lags().size(); ++k) {
+    ordered_json point;
+    point["seconds"] = core::to_seconds(a.time_lags()[k]);
+    point["r"] = json_number(a.at_time_lag(k));
+    by_time.push_back(point);
+  }
+  j["time_lags"] = by_time;
+  for (const auto& sender : r.rli_senders) {
+    if (sender.port != i || sender.counters.references == 0)
+      continue;
+    const auto refs = static_cast<double>(sender.counters.references);
+    const double packets = static_cast<double>(sender.counters.egress_packets) / refs;
+    const double seconds = window_seconds(r) / refs;
+    ordered_json at;
+    at["packets"] = packets;
+    at["r_packets"] = json_number(autocorrelation_at_packets(a, packets));
+    at["seconds"] = seconds;
+    at["r_time"] = json_number(a.at_time(seconds));
+    j["at_reference_spacing"] = at;
+  }
+  ordered_json periods = ordered_json::object();
+  const auto counts = r.diagnostics->periods_per_class(static_cast<models::PortId>(i));
+  for (std::size_t k = 0; k < counts.size(); ++k)
+    periods[std::string(load_class_name(k))] = counts[k];
+  j["load_periods"] = periods;
+  return j;
+}
+
 ordered_json port_json(const RunResult& r, std::size_t i) {
   const auto& cfg = r.router.egress[i];
   const auto& c = r.ports[i];
@@ -112,6 +178,7 @@ ordered_json port_json(const RunResult& r, std::size_t i) {
   j["configured_rate_bps"] = r.targeting[i].configured_rate.value;
   j["cross_traffic_bps"] = r.targeting[i].cross_rate_bps;
   j["offered_load"] = offered_load(r, i);
+  j["offered_bps"] = offered_load(r, i) * static_cast<double>(cfg.rate.value);
   j["utilization"] = utilization(r, i);
   ordered_json buffer;
   buffer["packets"] = cfg.buffer.packets ? ordered_json(*cfg.buffer.packets) : ordered_json();
@@ -143,10 +210,35 @@ ordered_json port_json(const RunResult& r, std::size_t i) {
   k["max_occupancy_bytes"] = c.max_occupancy_bytes;
   k["last_departure_s"] = core::to_seconds(c.last_departure);
   j["counters"] = k;
+  if (r.diagnostics && i < r.diagnostics->ports())
+    j["diagnostics"] = diagnostics_json(r, i);
   return j;
 }
 
 ordered_json topology_json(const TopologyTap& tap);  // [topology], below
+
+ordered_json budget_json(const BudgetPlan& plan) {
+  ordered_json j;
+  j["budget"] = plan.budget;
+  j["definition"] =
+      "target exact per-packet delay samples per regular packet: RLI static n = round(1 / "
+      "budget); trajectory probability = budget; NetFlow and Multiflow flow_sampling = budget * "
+      "packets / first_last_samples (two samples per flow, one for a one-packet flow, counted "
+      "by a pre-pass over the sources), capped at 1; what each spent is "
+      "comparison.estimators[].budget.samples_per_packet";
+  ordered_json census;
+  census["packets"] = plan.census.packets;
+  census["flows"] = plan.census.flows;
+  census["single_packet_flows"] = plan.census.single_packet_flows;
+  census["first_last_samples"] = plan.census.first_last_samples();
+  j["census"] = census;
+  ordered_json settings = ordered_json::object();
+  for (const auto& b : plan.settings)
+    settings[b.key] = b.value;
+  j["settings"] = settings;
+  j["not_matched"] = plan.not_matched;
+  return j;
+}
 
 std::string summary_text(const RunResult& r) {
   ordered_json j;
@@ -209,6 +301,8 @@ std::string summary_text(const RunResult& r) {
   j["estimators"] = estimators;
   if (r.comparison)
     j["comparison"] = comparison_json(*r.comparison);
+  if (r.budget)
+    j["compare"] = budget_json(*r.budget);
   if (r.topology)
     j["topology"] = topology_json(*r.topology);
   return j.dump(2) + "\n";
@@ -402,6 +496,20 @@ std::string comparison_table(const Comparison& c) {
   return s;
 }
 
+std::string budget_text(const BudgetPlan& plan) {
+  std::string s;
+  auto it = std::back_inserter(s);
+  std::vector<std::string> settings;
+  for (const auto& b : plan.settings)
+    settings.push_back(fmt::format("{} = {}", b.key, b.value));
+  fmt::format_to(it, "equal budget: {} exact delay samples per regular packet ({})\n", plan.budget,
+                 settings.empty() ? std::string("nothing to set")
+                                  : fmt::format("{}", fmt::join(settings, ", ")));
+  for (const auto& n : plan.not_matched)
+    fmt::format_to(it, "  not matched: {}\n", n);
+  return s;
+}
+
 std::string format_ps(double ps) {
   return std::isfinite(ps) ? core::format_duration(core::Time{std::llround(ps)}) : "-";
 }
@@ -448,6 +556,21 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    core::format_rate(static_cast<double>(r.router.egress[i].rate.value)),
                    offered_load(r, i), utilization(r, i), c.offered_packets, c.dropped_packets,
                    drop_pct, c.max_occupancy_packets);
+    if (!r.diagnostics || i >= r.diagnostics->ports())
+      continue;
+    for (const auto& sender : r.rli_senders) {
+      if (sender.port != i || sender.counters.references == 0)
+        continue;
+      const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(i));
+      const auto refs = static_cast<double>(sender.counters.references);
+      const double packets = static_cast<double>(sender.counters.egress_packets) / refs;
+      const double seconds = window_seconds(r) / refs;
+      fmt::format_to(it,
+                     "  delay autocorrelation one reference spacing apart: {:.2f} at {:.0f} "
+                     "packets, {:.2f} at {}\n",
+                     autocorrelation_at_packets(a, packets), packets, a.at_time(seconds),
+                     format_ps(seconds * 1e12));
+    }
   }
   const auto& all = r.truth_all;
   fmt::format_to(
@@ -476,6 +599,8 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                      i.loss_rate_with, i.loss_rate_without);
     }
   }
+  if (r.budget)
+    s += budget_text(*r.budget);
   if (r.comparison && r.comparison->scores.size() > 1)
     s += comparison_table(*r.comparison);
   if (r.topology) {
@@ -492,8 +617,14 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    pct(t.measured_router_ps), 100 * t.median_flow_rli_visible_share);
   }
   auto flows = r.truth->flows();
-  fmt::format_to(it, "flows: {}; the {} largest by packets:\n", flows.size(),
-                 std::min(top_flows, flows.size()));
+  const auto total_flows = flows.size();
+  // References are the measurement's own packets, not traffic a user asks about.
+  std::erase_if(flows, [](const models::FlowEntry& f) {
+    return f.record->kind == core::PacketKind::kReference;
+  });
+  fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows,
+                 std::min(top_flows, flows.size()),
+                 flows.size() < total_flows ? " (reference packets not listed)" : "");
   // Largest first; ties keep first-seen order so the listing is deterministic.
   const auto shown = std::min(top_flows, flows.size());
   std::partial_sort(flows.begin(), flows.begin() + static_cast<std::ptrdiff_t>(shown), flows.end(),

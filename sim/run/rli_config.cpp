@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
 
@@ -119,8 +120,16 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   if (auto b = s.choice("boundary", {"nearest", "exclude"}))
     receiver.boundary =
         *b == "nearest" ? rli::BoundaryPolicy::kNearest : rli::BoundaryPolicy::kExclude;
-  receiver.serialization_correction =
-      s.boolean("serialization_correction").value_or(receiver.serialization_correction);
+  // "both" (the default) runs the paper's receiver and the corrected one on the same references.
+  spec.corrected_twin = true;
+  if (const auto* node = s.any("serialization_correction")) {
+    if (const auto* b = node->as_boolean()) {
+      receiver.serialization_correction = b->get();
+      spec.corrected_twin = false;
+    } else if (const auto* text = node->as_string(); !text || text->get() != "both") {
+      s.fail("serialization_correction", "expected true, false or \"both\"");
+    }
+  }
   if (auto l = s.integer("buffer_limit", 1, 1 << 30))
     receiver.buffer_limit = static_cast<std::uint32_t>(*l);
   if (auto r = s.duration("sender_resolution"))

@@ -67,6 +67,9 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
   std::unique_ptr<TopologyTap> topology;
   if (config.topology)
     topology = std::make_unique<TopologyTap>(*config.topology, config.seed);
+  // Packets per flow for the budget's census (flows of one packet give one sample).
+  absl::flat_hash_map<core::FlowKey, std::uint32_t, core::FlowKeyHasher> flow_packets;
+  const bool census = config.compare.budget.has_value();
   core::Packet p;
   bool first = true;
   try {
@@ -83,10 +86,18 @@ LoadSurvey survey_load(const ExperimentConfig& config) {
       auto& load = survey.ports[forwarding.port_for(p.flow)];
       ++load.packets;
       load.bytes += p.wire_bytes;
+      if (census)
+        ++flow_packets[p.flow];
     }
   } catch (const core::TraceError&) {
     // Survey what precedes the defect; the run itself meets it again, keeps its results up to
     // there and reports the error.
+  }
+  if (census) {
+    survey.census.packets = survey.packets;
+    survey.census.flows = flow_packets.size();
+    for (const auto& [key, packets] : flow_packets)
+      survey.census.single_packet_flows += packets == 1 ? 1 : 0;
   }
   return survey;
 }
@@ -96,19 +107,10 @@ namespace {
 // Meets the utilization target, if any: scales port rates (kScaleRate) or returns the cross
 // traffic to add (kCrossTraffic), from a pre-pass over the sources.
 std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
-                                                 RunResult& result) {
+                                                 const LoadSurvey& survey, RunResult& result) {
   const auto target = config.utilization.target;
   if (!target)
     return {};
-  for (const auto& spec : config.sources) {
-    if (spec.kind == SourceKind::kPcap && spec.path == "-") {
-      throw core::ConfigError(fmt::format(
-          "{}: utilization.target reads the input twice (once to measure the offered load), "
-          "which standard input cannot do; give a file path or set the port rate instead",
-          config.file));
-    }
-  }
-  const auto survey = survey_load(config);
   if (survey.window().count() <= 0) {
     throw core::ConfigError(fmt::format(
         "{}: utilization.target needs input spread over time; the sources give {} packet(s) "
@@ -215,19 +217,42 @@ void simulate(const ExperimentConfig& config, const RunOptions& options, core::S
   result.packets = n;
 }
 
+// The pre-pass over the sources that a utilization target or a budget needs, if any.
+std::optional<LoadSurvey> survey_if_needed(const ExperimentConfig& config) {
+  const bool target = config.utilization.target.has_value();
+  const bool budget = config.compare.budget.has_value();
+  if (!target && !budget)
+    return std::nullopt;
+  for (const auto& spec : config.sources) {
+    if (spec.kind == SourceKind::kPcap && spec.path == "-") {
+      throw core::ConfigError(fmt::format(
+          "{}: {} reads the input twice (once to survey it), which standard input cannot do; "
+          "give a file path{}",
+          config.file, target ? "utilization.target" : "compare.budget",
+          target ? " or set the port rate instead" : ""));
+    }
+  }
+  return survey_load(config);
+}
+
 }  // namespace
 
-RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options) {
+RunResult run_experiment(const ExperimentConfig& given, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunResult result;
-  result.config = config;
+  const auto survey = survey_if_needed(given);
+  if (given.compare.budget)
+    result.budget = plan_budget(given, survey->census);
+  result.config = result.budget ? apply_budget(given, *result.budget) : given;
+  const ExperimentConfig& config = result.config;
   result.router = config.router;
   result.targeting.resize(config.router.egress.size());
   for (std::size_t i = 0; i < config.router.egress.size(); ++i) {
     result.targeting[i].configured_rate = config.router.egress[i].rate;
     result.targeting[i].rate = config.router.egress[i].rate;
   }
-  const auto extra = apply_utilization_target(config, result);
+  const auto extra =
+      survey ? apply_utilization_target(config, *survey, result) : std::vector<SourceSpec>{};
   // The rates in result.router are final from here on. A buffer given as time (buffer_time)
   // stays time in the configuration and is converted to bytes by each port at this rate
   // (net::buffer_byte_limit, also what summary.json reports), never at the configured rate.
@@ -267,9 +292,26 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
       twin->add_observer(*result.without_references->truth);
     }
   }
+  if (config.rli.enabled && config.rli.corrected_twin) {
+    auto twin_receiver = result.rli->config();
+    twin_receiver.name = "rli_corrected";
+    twin_receiver.serialization_correction = true;
+    result.estimators.push_back(std::make_unique<models::rli::RliReceiver>(twin_receiver));
+    router.add_observer(*result.estimators.back());
+  }
   for (const auto& spec : config.estimators) {
     result.estimators.push_back(spec.make());
     router.add_observer(*result.estimators.back());
+  }
+  if (config.rli.enabled || !config.estimators.empty()) {
+    std::vector<std::uint64_t> rates;
+    for (const auto& port : result.router.egress)
+      rates.push_back(port.rate.value);
+    const bool static_n =
+        config.rli.enabled && config.rli.policy.kind == models::rli::PolicyKind::kStatic;
+    result.diagnostics =
+        std::make_unique<PortDiagnostics>(rates, static_n ? config.rli.policy.n : 0);
+    router.add_observer(*result.diagnostics);
   }
   if (config.topology) {
     models::QuantileSketchConfig quantiles;
@@ -324,6 +366,12 @@ RunResult run_experiment(const ExperimentConfig& config, const RunOptions& optio
     result.rli_report = evaluate_rli(result);
     result.rli->set_injected(result.rli_report->overhead.references,
                              result.rli_report->overhead.reference_bytes);
+    // The corrected receiver rests on the same references.
+    if (config.rli.corrected_twin) {
+      static_cast<models::rli::RliReceiver&>(*result.estimators.front())
+          .set_injected(result.rli_report->overhead.references,
+                        result.rli_report->overhead.reference_bytes);
+    }
   }
   if (result.rli || !result.estimators.empty())
     result.comparison = compare_estimators(result);

@@ -13,8 +13,10 @@
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/net/router.hpp"
+#include "sim/run/budget.hpp"
 #include "sim/run/comparison.hpp"
 #include "sim/run/config.hpp"
+#include "sim/run/port_diagnostics.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/rli_report.hpp"
 
@@ -99,10 +101,15 @@ struct RunResult {
   std::unique_ptr<PairedRun> without_references;
   /// RLI's scores (evaluate_rli), computed at the end of the run.
   std::optional<RliReport> rli_report;
-  /// The tap-only estimators ([lda], [netflow]...), finalized, in registry order.
+  /// The estimators besides `rli`, finalized: RLI's corrected twin first (RliSpec::
+  /// corrected_twin), then the tap-only ones ([lda], [netflow]...) in registry order.
   std::vector<std::unique_ptr<models::FlowEstimator>> estimators;
   /// Every estimator (RLI included) scored on the same flows; absent when the run had none.
   std::optional<Comparison> comparison;
+  /// Delay autocorrelation and load periods per port; kept whenever estimators are compared.
+  std::unique_ptr<PortDiagnostics> diagnostics;
+  /// [compare] budget: how each estimator was set to spend it.
+  std::optional<BudgetPlan> budget;
   /// [topology]: end-to-end delays around the router (absent without the table).
   std::unique_ptr<TopologyTap> topology;
   double wall_seconds = 0;
@@ -125,6 +132,8 @@ core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packe
 /// Offered load per egress port and the arrival span of all sources, from a pre-pass.
 struct LoadSurvey {
   std::vector<OfferedLoad> ports;
+  /// Flows and packets of the sources; counted only when a [compare] budget needs them.
+  TrafficCensus census;
   std::uint64_t packets = 0;
   core::Time first_arrival{};
   core::Time last_arrival{};

@@ -1,0 +1,139 @@
+#include "models/metrics/delay_autocorrelation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace rlisim::models {
+
+DelayAutocorrelation::DelayAutocorrelation(std::vector<std::uint32_t> packet_lags,
+                                           std::vector<core::Time> time_lags)
+    : packet_lags_(std::move(packet_lags)),
+      time_lags_(std::move(time_lags)),
+      by_packets_(packet_lags_.size()),
+      by_time_(time_lags_.size()),
+      partner_(time_lags_.size(), 0) {
+  std::uint32_t longest = 0;
+  for (const auto lag : packet_lags_) {
+    if (lag == 0)
+      throw std::invalid_argument("delay autocorrelation: packet lags must be >= 1");
+    longest = std::max(longest, lag);
+  }
+  for (std::size_t i = 0; i < time_lags_.size(); ++i) {
+    if (time_lags_[i].count() <= 0 || (i > 0 && time_lags_[i] <= time_lags_[i - 1]))
+      throw std::invalid_argument("delay autocorrelation: time lags must be > 0 and increasing");
+  }
+  ring_.assign(std::size_t{longest} + 1, 0.0);
+}
+
+void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
+  if (!shifted_) {
+    shift_ = delay_ps;
+    shifted_ = true;
+  }
+  const double x = delay_ps - shift_;
+  const std::uint64_t index = n_;  // of this packet
+  ++n_;
+  sum_ += x;
+  sum_sq_ += x * x;
+
+  const std::size_t slots = ring_.size();
+  for (std::size_t k = 0; k < packet_lags_.size(); ++k) {
+    const std::uint32_t lag = packet_lags_[k];
+    if (index < lag)
+      continue;
+    const double earlier = ring_[(index - lag) % slots];
+    PairSums& s = by_packets_[k];
+    ++s.pairs;
+    s.a += earlier;
+    s.b += x;
+    s.ab += earlier * x;
+  }
+  ring_[index % slots] = x;
+
+  if (time_lags_.empty())
+    return;
+  const std::int64_t now = departure.count();
+  for (std::size_t k = 0; k < time_lags_.size(); ++k) {
+    const std::int64_t limit = now - time_lags_[k].count();
+    std::uint64_t& partner = partner_[k];
+    // Advance to the latest stored packet that departed at or before the limit.
+    while (partner < base_ + history_.size() && history_[partner - base_].departure_ps <= limit) {
+      ++partner;
+    }
+    if (partner == 0)
+      continue;
+    const double earlier = history_[partner - 1 - base_].value;
+    PairSums& s = by_time_[k];
+    ++s.pairs;
+    s.a += earlier;
+    s.b += x;
+    s.ab += earlier * x;
+  }
+  history_.push_back({now, x});
+  // Keep only packets that a later packet can still pair with: from the partner of the
+  // longest lag (the furthest back) on.
+  const std::uint64_t keep_from = partner_.back() == 0 ? 0 : partner_.back() - 1;
+  while (base_ < keep_from) {
+    history_.pop_front();
+    ++base_;
+  }
+}
+
+double DelayAutocorrelation::correlation(const PairSums& s) const {
+  if (s.pairs == 0 || n_ < 2)
+    return std::numeric_limits<double>::quiet_NaN();
+  const double n = static_cast<double>(n_);
+  const double m = sum_ / n;
+  const double v = sum_sq_ / n - m * m;
+  if (!(v > 0))
+    return std::numeric_limits<double>::quiet_NaN();
+  const double pairs = static_cast<double>(s.pairs);
+  const double covariance = (s.ab - m * (s.a + s.b)) / pairs + m * m;
+  return covariance / v;
+}
+
+double DelayAutocorrelation::at_packet_lag(std::size_t i) const {
+  return correlation(by_packets_.at(i));
+}
+
+double DelayAutocorrelation::at_time_lag(std::size_t i) const {
+  return correlation(by_time_.at(i));
+}
+
+double DelayAutocorrelation::at_time(double seconds) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (time_lags_.empty() || !(seconds > 0))
+    return nan;
+  const double x = std::log(seconds);
+  for (std::size_t i = 0; i < time_lags_.size(); ++i) {
+    const double xi = std::log(core::to_seconds(time_lags_[i]));
+    if (x > xi)
+      continue;
+    if (x == xi)
+      return at_time_lag(i);
+    if (i == 0)
+      return nan;
+    const double x0 = std::log(core::to_seconds(time_lags_[i - 1]));
+    const double w = (x - x0) / (xi - x0);
+    return (1 - w) * at_time_lag(i - 1) + w * at_time_lag(i);
+  }
+  return nan;
+}
+
+std::vector<core::Time> DelayAutocorrelation::log_spaced(core::Time first, core::Time last,
+                                                         int per_decade) {
+  std::vector<core::Time> lags;
+  const double lo = std::log10(static_cast<double>(first.count()));
+  const double hi = std::log10(static_cast<double>(last.count()));
+  const int steps = static_cast<int>(std::lround((hi - lo) * per_decade));
+  for (int i = 0; i <= steps; ++i) {
+    const auto ps = std::llround(std::pow(10.0, lo + (hi - lo) * i / std::max(steps, 1)));
+    if (lags.empty() || ps > lags.back().count())
+      lags.push_back(core::Time{ps});
+  }
+  return lags;
+}
+
+}  // namespace rlisim::models

@@ -1,0 +1,80 @@
+#pragma once
+// Autocorrelation of a port's per-packet delay, at lags counted in packets and in time: how
+// much a delay sample tells about the delays around it, which is what interpolating between
+// reference packets (RLI) or pooling other flows' samples (Multiflow) relies on.
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/core/time.hpp"
+
+namespace rlisim::models {
+
+/// Sample autocorrelation of the delay sequence x_1..x_N of one port, in departure order:
+///
+///   r(lag) = mean over pairs (x_a - m)(x_b - m) / v
+///
+/// with m and v the mean and population variance of all N delays. For a lag of L packets
+/// the pairs are (x_i, x_{i+L}); for a lag of tau seconds each packet b is paired with the
+/// latest packet a that departed at least tau before it (none: no pair). r is NaN without a
+/// pair or when v = 0 (a constant delay has no correlation structure to speak of).
+///
+/// Cost: O(lags) per packet; memory: the packets of the longest time lag plus the longest
+/// packet lag, never the trace. Values are shifted by the first delay before they are summed,
+/// so the sums stay small where delays vary little around a large mean.
+class DelayAutocorrelation {
+ public:
+  /// Packet lags must be >= 1, time lags > 0 and increasing.
+  /// @throws std::invalid_argument otherwise.
+  DelayAutocorrelation(std::vector<std::uint32_t> packet_lags, std::vector<core::Time> time_lags);
+
+  /// The next packet of the sequence: it departed at `departure` after a delay of `delay_ps`.
+  /// Departures must not decrease.
+  void add(core::Time departure, double delay_ps);
+
+  const std::vector<std::uint32_t>& packet_lags() const { return packet_lags_; }
+  const std::vector<core::Time>& time_lags() const { return time_lags_; }
+  /// r at packet_lags()[i] / time_lags()[i].
+  double at_packet_lag(std::size_t i) const;
+  double at_time_lag(std::size_t i) const;
+  /// r at any time lag between the first and last time lags, interpolated linearly in log lag
+  /// between the two measured lags around it; NaN outside that range.
+  double at_time(double seconds) const;
+  std::uint64_t packets() const { return n_; }
+
+  /// Time lags from `first` to `last`, `per_decade` per decade (log-spaced).
+  static std::vector<core::Time> log_spaced(core::Time first, core::Time last, int per_decade);
+
+ private:
+  struct PairSums {
+    std::uint64_t pairs = 0;
+    double a = 0;   // sum of the earlier values of the pairs
+    double b = 0;   // ... of the later ones
+    double ab = 0;  // ... of their products
+  };
+  struct Entry {
+    std::int64_t departure_ps;
+    double value;
+  };
+  double correlation(const PairSums& s) const;
+
+  std::vector<std::uint32_t> packet_lags_;
+  std::vector<core::Time> time_lags_;
+  std::vector<PairSums> by_packets_;
+  std::vector<PairSums> by_time_;
+  // The last max(packet_lags) + 1 values, for the packet lags.
+  std::vector<double> ring_;
+  // Packets still needed as the earlier member of a time-lag pair; front has index base_.
+  std::deque<Entry> history_;
+  std::uint64_t base_ = 0;
+  // Per time lag: index + 1 of the latest packet at least that lag before the newest (0: none).
+  std::vector<std::uint64_t> partner_;
+  bool shifted_ = false;
+  double shift_ = 0;
+  std::uint64_t n_ = 0;
+  double sum_ = 0;
+  double sum_sq_ = 0;
+};
+
+}  // namespace rlisim::models
