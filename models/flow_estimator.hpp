@@ -37,7 +37,8 @@ struct EstimatorCost {
   /// Exact per-packet delay samples the estimate rests on: delivered references (RLI),
   /// packets sampled at both taps (trajectory sampling), first/last samples of the record
   /// pairs used (NetFlow, Multiflow). Zero for an aggregate that never sees one packet's
-  /// delay (LDA). Divided by regular packets, this is the budget the comparison matches.
+  /// delay (LDA) and for packet-sampled NetFlow (its taps' timestamps belong to different
+  /// packets). Divided by regular packets, this is the budget the comparison matches.
   std::uint64_t delay_samples = 0;
 };
 

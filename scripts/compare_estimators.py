@@ -2,7 +2,8 @@
 """RLI against the baselines across utilization: one markdown table per metric.
 
 For each (profile, utilization) it runs configs/compare.toml (RLI static 1-in-n, LDA,
-consistent NetFlow naive and Multiflow, trajectory sampling, all on the same packets), then the
+consistent NetFlow naive and Multiflow, packet-sampled NetFlow, trajectory sampling, all on the
+same packets), then the
 same traffic with RLI's adaptive presets alone, and prints: the per-flow median relative error
 of the mean (all flows and flows of >= 100 packets), its p90, the median error of the std where
 an estimator gives one, coverage, and each estimator's cost (state, export, injected packets).
@@ -16,7 +17,7 @@ import subprocess
 import sys
 
 ADAPTIVE = {"rli-A": "fewer-at-high-load", "rli-B": "more-at-high-load"}
-BASELINES = ["lda", "netflow", "multiflow", "trajectory"]
+BASELINES = ["lda", "netflow", "multiflow", "sampled_netflow", "trajectory"]
 
 
 def run(args, name, profile, rho, extra):

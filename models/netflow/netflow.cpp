@@ -1,6 +1,9 @@
 #include "models/netflow/netflow.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "sim/core/int128.hpp"
 
@@ -49,6 +52,23 @@ double own_mean(const RecordPair& pair) {
   if (pair.one_sample())
     return first;
   return first + static_cast<double>(pair.last_delay() - pair.first_delay()) / 2;
+}
+
+// Each flow's packet-weighted mean of its record pairs' own estimates.
+std::vector<FlowDelayEstimate> naive_estimates(const NetflowRecords& records) {
+  std::vector<WeightedMean> flows(records.flows().size());
+  for (const RecordPair& pair : records.pairs())
+    flows[pair.flow].add(own_mean(pair), pair.packets_out, pair.one_sample() ? 1 : 2);
+  return results(flows);
+}
+
+NetflowConfig with_packet_sampling_checked(NetflowConfig c) {
+  if (c.packet_sampling < 2) {
+    throw std::invalid_argument(
+        fmt::format("sampled_netflow: packet_sampling must be >= 2 (got {})", c.packet_sampling));
+  }
+  c.lossy_pairs = LossyPairs::kUse;
+  return c;
 }
 
 // Every first/last sample sorted by egress time, with prefix sums for O(log S) pools.
@@ -193,7 +213,8 @@ EstimatorCost RecordEstimator::cost() const {
   EstimatorCost c;
   c.state_bytes = records_.counters().peak_open_records * kRecordBytes;
   c.export_bytes = records_.exported_records() * kRecordBytes;
-  c.delay_samples = records_.counters().samples;
+  if (records_.config().packet_sampling == 1)
+    c.delay_samples = records_.counters().samples;
   return c;
 }
 
@@ -204,9 +225,12 @@ std::vector<NamedCounter> RecordEstimator::counters() const {
                           : 0.0;
   return {
       {"sampled_flows", static_cast<double>(records_.flows().size())},
+      {"sampled_packets_in", static_cast<double>(c.sampled_packets_in)},
+      {"sampled_packets_out", static_cast<double>(c.sampled_packets_out)},
       {"records", static_cast<double>(c.records_in)},
       {"pairs", static_cast<double>(c.pairs)},
       {"lossy_pairs", static_cast<double>(c.lossy_pairs)},
+      {"discarded_pairs", static_cast<double>(c.discarded_pairs)},
       {"wrong_first_last", static_cast<double>(c.wrong_first_last)},
       {"unpaired_records", static_cast<double>(c.unpaired_records)},
       {"samples", static_cast<double>(c.samples)},
@@ -215,10 +239,19 @@ std::vector<NamedCounter> RecordEstimator::counters() const {
 }
 
 std::vector<FlowDelayEstimate> NaiveNetflow::estimates_from_records() {
-  std::vector<WeightedMean> flows(records().flows().size());
-  for (const RecordPair& pair : records().pairs())
-    flows[pair.flow].add(own_mean(pair), pair.packets_out, pair.one_sample() ? 1 : 2);
-  return results(flows);
+  return naive_estimates(records());
+}
+
+SampledNetflow::SampledNetflow(const NetflowConfig& config)
+    : RecordEstimator(with_packet_sampling_checked(config)),
+      name_(name_for(config.packet_sampling)) {}
+
+std::string SampledNetflow::name_for(std::uint32_t packet_sampling) {
+  return fmt::format("sampled_netflow_{}", packet_sampling);
+}
+
+std::vector<FlowDelayEstimate> SampledNetflow::estimates_from_records() {
+  return naive_estimates(records());
 }
 
 std::vector<FlowDelayEstimate> Multiflow::estimates_from_records() {

@@ -1,18 +1,25 @@
 #pragma once
-// Per-flow delay from Consistent NetFlow records: the naive first/last estimator and Multiflow.
+// Per-flow delay from NetFlow records: the naive first/last estimator and Multiflow on
+// consistent NetFlow, and the naive estimator on classic packet-sampled NetFlow.
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "models/flow_estimator.hpp"
-#include "models/netflow/consistent_netflow.hpp"
+#include "models/netflow/netflow_records.hpp"
 
 namespace rlisim::models::netflow {
 
-/// What both NetFlow estimators share: the records kept at both taps (reference packets are
+/// What the NetFlow estimators share: the records kept at both taps (reference packets are
 /// ignored), lookup of the per-flow estimates, cost and counters. A subclass only turns the
 /// paired records into per-flow estimates (indexed like records().flows()) at finalize().
+///
+/// By default (NetflowConfig::lossy_pairs = kDiscard) a pair whose packet counts differ gives
+/// nothing: neither its own flow's estimate nor any Multiflow pool sees its samples, and a flow
+/// whose every pair is discarded has no estimate. kUse keeps them, as the papers describe.
 class RecordEstimator : public FlowEstimator {
  public:
   void on_ingress(const core::Packet& p) override;
@@ -23,11 +30,13 @@ class RecordEstimator : public FlowEstimator {
   std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
   bool estimates_std() const override { return false; }
   /// State = peak open records at both taps x 48 B (a NetFlow v5 record); export = records
-  /// exported at both taps x 48 B.
+  /// exported at both taps x 48 B; delay samples = the first/last samples of the pairs used,
+  /// or 0 with packet sampling (its two taps' timestamps belong to different packets, so no
+  /// sample is one packet's exact delay).
   EstimatorCost cost() const override;
   std::vector<NamedCounter> counters() const override;
 
-  const ConsistentNetflow& records() const { return records_; }
+  const NetflowRecords& records() const { return records_; }
 
  protected:
   /// @throws std::invalid_argument on an invalid configuration.
@@ -36,7 +45,7 @@ class RecordEstimator : public FlowEstimator {
   virtual std::vector<FlowDelayEstimate> estimates_from_records() = 0;
 
  private:
-  ConsistentNetflow records_;
+  NetflowRecords records_;
   std::vector<FlowDelayEstimate> estimates_;
 };
 
@@ -47,9 +56,11 @@ class RecordEstimator : public FlowEstimator {
 /// records' estimates weighted by the record's delivered (egress) packets (reconstructed).
 ///
 /// Assumes the first and last packets of a record were delivered: otherwise the two records
-/// describe different packets and the samples are wrong (counted as wrong_first_last, but
-/// used, as a deployment would). Error: exact for a constant delay; otherwise the flow's
-/// interior delays are unobserved. No standard deviation.
+/// describe different packets and the samples are wrong (counted as wrong_first_last). A lost
+/// first or last packet shows as unequal packet counts, and such pairs are discarded by
+/// default; a loss inside the record keeps the counts apart too, so it is discarded as well.
+/// Error: exact for a constant delay; otherwise the flow's interior delays are unobserved. No
+/// standard deviation.
 class NaiveNetflow final : public RecordEstimator {
  public:
   /// @throws std::invalid_argument on an invalid configuration.
@@ -58,6 +69,33 @@ class NaiveNetflow final : public RecordEstimator {
 
  private:
   std::vector<FlowDelayEstimate> estimates_from_records() override;
+};
+
+/// Classic sampled NetFlow with the naive estimator, the packet-sampling point of comparison
+/// of RLI §7 (stated) and estimators.md §4 (reconstructed): each tap samples packets at random
+/// 1-in-N, independently of the other (NetflowConfig::packet_sampling = N > 1, see
+/// NetflowRecords), builds records from its sampled packets, and a record pair gives (d_first
+/// + d_last) / 2 as in NaiveNetflow, with the same flow weighting.
+///
+/// d_first is the egress time of the first packet the egress tap sampled minus the ingress
+/// time of the first packet the ingress tap sampled: in general two different packets, so a
+/// sample is off by the flow's sampling offsets (about N inter-packet gaps) and no sample is
+/// an exact delay (cost().delay_samples = 0). Pairs are never discarded for unequal counts:
+/// independent sampling makes the counts differ almost always, and each is only an estimate
+/// (N x count) of the flow's packets. Flows need about N packets to be seen by both taps, so
+/// coverage falls with N. No standard deviation.
+class SampledNetflow final : public RecordEstimator {
+ public:
+  /// `config.lossy_pairs` is ignored (always kUse, see above).
+  /// @throws std::invalid_argument on an invalid configuration or packet_sampling < 2.
+  explicit SampledNetflow(const NetflowConfig& config);
+  /// "sampled_netflow_N": the name of the variant sampling 1-in-`packet_sampling`.
+  static std::string name_for(std::uint32_t packet_sampling);
+  std::string_view name() const override { return name_; }
+
+ private:
+  std::vector<FlowDelayEstimate> estimates_from_records() override;
+  std::string name_;
 };
 
 /// Multiflow (Lee, Duffield, Kompella, INFOCOM 2010 / ToN 2012; reported idea, reconstructed

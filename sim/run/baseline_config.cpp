@@ -1,5 +1,6 @@
 #include "sim/run/baseline_config.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -38,31 +39,47 @@ void validate(TomlSection& s, const Config& config, std::string_view key) {
   }
 }
 
-// Ends reading a table: rejects unknown keys, runs the model's own validation (reported
-// against `key`), and returns the estimator to build unless the table disabled it.
 template <typename Estimator, typename Config>
-std::optional<EstimatorSpec> finish_reading(TomlSection& s, bool enabled, const Config& config,
-                                            std::string_view key, std::string name) {
-  s.finish();
-  validate(s, config, key);
-  if (!enabled)
-    return std::nullopt;
+EstimatorSpec spec_of(std::string name, const Config& config) {
   return EstimatorSpec{.name = std::move(name),
                        .make = [config] { return std::make_unique<Estimator>(config); }};
 }
 
-models::netflow::NetflowConfig read_netflow_table(TomlSection& s, std::uint64_t experiment_seed) {
+// Ends reading a table: rejects unknown keys, runs the model's own validation (reported
+// against `key`), and returns the estimator to build unless the table disabled it.
+template <typename Estimator, typename Config>
+std::vector<EstimatorSpec> finish_reading(TomlSection& s, bool enabled, const Config& config,
+                                          std::string_view key, std::string name) {
+  s.finish();
+  validate(s, config, key);
+  if (!enabled)
+    return {};
+  return {spec_of<Estimator>(std::move(name), config)};
+}
+
+// The keys every NetFlow table shares (record timeouts and the hash seed).
+models::netflow::NetflowConfig read_record_keys(TomlSection& s, std::uint64_t experiment_seed) {
   models::netflow::NetflowConfig c;
-  c.flow_sampling = s.number("flow_sampling", kMinProbability, 1.0).value_or(c.flow_sampling);
   c.active_timeout = positive_duration(s, "active_timeout", c.active_timeout);
   c.inactive_timeout = positive_duration(s, "inactive_timeout", c.inactive_timeout);
   c.seed = read_seed(s, experiment_seed);
   return c;
 }
 
+// [netflow] and [multiflow]: consistent NetFlow.
+models::netflow::NetflowConfig read_netflow_table(TomlSection& s, std::uint64_t experiment_seed) {
+  models::netflow::NetflowConfig c = read_record_keys(s, experiment_seed);
+  c.flow_sampling = s.number("flow_sampling", kMinProbability, 1.0).value_or(c.flow_sampling);
+  if (auto l = s.choice("lossy_pairs", {"discard", "use"})) {
+    c.lossy_pairs =
+        *l == "use" ? models::netflow::LossyPairs::kUse : models::netflow::LossyPairs::kDiscard;
+  }
+  return c;
+}
+
 }  // namespace
 
-std::optional<EstimatorSpec> read_lda(TomlSection& s, std::uint64_t experiment_seed) {
+std::vector<EstimatorSpec> read_lda(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
   models::lda::LdaConfig c;
   if (auto m = s.integer("buckets", 1, 1 << 24))
@@ -97,13 +114,13 @@ std::optional<EstimatorSpec> read_lda(TomlSection& s, std::uint64_t experiment_s
   return finish_reading<models::lda::Lda>(s, enabled, c, "buckets", "lda");
 }
 
-std::optional<EstimatorSpec> read_netflow(TomlSection& s, std::uint64_t experiment_seed) {
+std::vector<EstimatorSpec> read_netflow(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
   const auto c = read_netflow_table(s, experiment_seed);
   return finish_reading<models::netflow::NaiveNetflow>(s, enabled, c, "flow_sampling", "netflow");
 }
 
-std::optional<EstimatorSpec> read_multiflow(TomlSection& s, std::uint64_t experiment_seed) {
+std::vector<EstimatorSpec> read_multiflow(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
   auto c = read_netflow_table(s, experiment_seed);
   if (auto p = s.choice("pool", {"mean", "interpolate", "nearest"})) {
@@ -115,7 +132,34 @@ std::optional<EstimatorSpec> read_multiflow(TomlSection& s, std::uint64_t experi
   return finish_reading<models::netflow::Multiflow>(s, enabled, c, "flow_sampling", "multiflow");
 }
 
-std::optional<EstimatorSpec> read_trajectory(TomlSection& s, std::uint64_t experiment_seed) {
+std::vector<EstimatorSpec> read_sampled_netflow(TomlSection& s, std::uint64_t experiment_seed) {
+  const bool enabled = s.boolean("enabled").value_or(true);
+  models::netflow::NetflowConfig c = read_record_keys(s, experiment_seed);
+  c.lossy_pairs = models::netflow::LossyPairs::kUse;
+  std::vector<std::int64_t> rates = {100, 1000};
+  if (auto r = s.integers("packet_sampling", 2, std::numeric_limits<std::uint32_t>::max())) {
+    rates = *r;
+    if (rates.empty())
+      s.fail("packet_sampling", "expected at least one rate");
+    auto sorted = rates;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      s.fail("packet_sampling", "expected distinct rates (each names one estimator)");
+  }
+  s.finish();
+  std::vector<EstimatorSpec> specs;
+  for (const std::int64_t n : rates) {
+    c.packet_sampling = static_cast<std::uint32_t>(n);
+    validate(s, c, "packet_sampling");
+    if (enabled) {
+      specs.push_back(spec_of<models::netflow::SampledNetflow>(
+          models::netflow::SampledNetflow::name_for(c.packet_sampling), c));
+    }
+  }
+  return specs;
+}
+
+std::vector<EstimatorSpec> read_trajectory(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
   models::sampling::TrajectoryConfig c;
   c.probability = s.number("probability", kMinProbability, 1.0).value_or(c.probability);

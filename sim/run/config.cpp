@@ -443,8 +443,8 @@ ExperimentConfig parse_config_impl(std::string_view text, const std::string& nam
     config.rli = read_rli(*r, config.router.egress.size(), config.seed);
   for (const auto& plugin : estimator_plugins()) {
     if (auto t = top.table(plugin.section)) {
-      if (auto spec = plugin.read(*t, config.seed))
-        config.estimators.push_back(std::move(*spec));
+      for (auto& spec : plugin.read(*t, config.seed))
+        config.estimators.push_back(std::move(spec));
     }
   }
   if (auto t = top.table("compare"))

@@ -104,7 +104,7 @@ struct CompareSpec {
 
 /// A configured tap-only estimator (a table such as [lda]; see estimator_registry.hpp).
 struct EstimatorSpec {
-  /// Its table name, also its name in the outputs.
+  /// Its name in the outputs: the table's name, or a variant's ("sampled_netflow_100").
   std::string name;
   /// Builds a fresh instance for one run.
   std::function<std::unique_ptr<models::FlowEstimator>()> make;

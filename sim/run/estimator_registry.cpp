@@ -13,6 +13,9 @@ const std::vector<EstimatorPlugin>& estimator_plugins() {
       {"netflow", "consistent NetFlow, naive: a flow's own first and last delays", &read_netflow},
       {"multiflow", "consistent NetFlow, Multiflow: samples of all flows within a flow's span",
        &read_multiflow},
+      {"sampled_netflow",
+       "sampled NetFlow, naive: random 1-in-N packet sampling at each tap, one estimator per N",
+       &read_sampled_netflow},
       {"trajectory", "trajectory sampling: exact delays of consistently sampled packets",
        &read_trajectory},
   };

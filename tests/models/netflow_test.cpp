@@ -1,10 +1,13 @@
-// Consistent NetFlow (naive and Multiflow) against hand computations, constant delays,
-// binomial bounds on flow sampling, and bounded record state.
+// NetFlow (naive and Multiflow on consistent NetFlow, naive on packet-sampled NetFlow)
+// against hand computations, constant delays, binomial bounds on flow and packet sampling,
+// bounded record state, and the discarding of pairs whose packet counts differ.
 
 #include "models/netflow/netflow.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,19 +123,164 @@ TEST(NaiveNetflow, MatchesHandComputationWithTimeoutsSplittingFlows) {
   EXPECT_EQ(nf.cost().injected_packets, 0u);
 }
 
-TEST(NaiveNetflow, LossyPairsUseTheWrongPacketsAndCountThem) {
-  NaiveNetflow nf(timeouts(1'000'000, 1'000'000));
+TEST(NaiveNetflow, UsedLossyPairsGiveTheWrongPacketsDelays) {
+  NetflowConfig c = timeouts(1'000'000, 1'000'000);
+  c.lossy_pairs = LossyPairs::kUse;
+  NaiveNetflow nf(c);
   // Flow 0 loses its last packet: the egress record ends at the second packet, so d_last =
-  // (300 + 20) - 400 = -80 and the estimate is (10 - 80) / 2 = -35 (a deployment would
-  // not know). Flow 1 loses everything: an unpaired ingress record, no estimate.
+  // (300 + 20) - 400 = -80 and the estimate is (10 - 80) / 2 = -35. Flow 1 loses everything:
+  // an unpaired ingress record, no estimate.
   drive({{0, 0, 10}, {1, 50, -1}, {0, 300, 20}, {0, 400, -1}}, {&nf});
   EXPECT_DOUBLE_EQ(mean_of(nf, 0), -35.0);
   EXPECT_FALSE(nf.estimate(flow(1)).has_value());
   EXPECT_EQ(counter(nf, "lossy_pairs"), 1);
+  EXPECT_EQ(counter(nf, "discarded_pairs"), 0);
   EXPECT_EQ(counter(nf, "wrong_first_last"), 1);
   EXPECT_EQ(counter(nf, "unpaired_records"), 1);
   EXPECT_EQ(counter(nf, "pairs"), 1);
   EXPECT_EQ(counter(nf, "records"), 2);
+}
+
+// Flow 0 loses its last packet, flow 1 every packet, flow 2 an inner packet; flow 3 loses
+// nothing. Egress samples (time, delay): flow 0 (10, 10) and (320, 320 - 400 = -80), flow 2
+// (105, 5) and (257, 7), flow 3 (150, 30) and (540, 40).
+std::vector<Step> four_flows_with_losses() {
+  return {{0, 0, 10},  {1, 50, -1},  {2, 100, 5},  {3, 120, 30}, {2, 200, -1},
+          {2, 250, 7}, {0, 300, 20}, {0, 400, -1}, {3, 500, 40}};
+}
+
+TEST(ConsistentNetflow, PairsWithUnequalPacketCountsAreDiscardedAndCounted) {
+  NaiveNetflow naive;
+  Multiflow multiflow;
+  drive(four_flows_with_losses(), {&naive, &multiflow});
+  for (const FlowEstimator* e :
+       {static_cast<const FlowEstimator*>(&naive), static_cast<const FlowEstimator*>(&multiflow)}) {
+    EXPECT_EQ(counter(*e, "pairs"), 3) << e->name();
+    EXPECT_EQ(counter(*e, "lossy_pairs"), 2) << e->name();
+    EXPECT_EQ(counter(*e, "discarded_pairs"), 2) << e->name();
+    EXPECT_EQ(counter(*e, "wrong_first_last"), 1) << e->name();
+    EXPECT_EQ(counter(*e, "unpaired_records"), 1) << e->name();
+    // Only flow 3's pair is used: its two samples are the only exact ones counted.
+    EXPECT_EQ(counter(*e, "samples"), 2) << e->name();
+    EXPECT_EQ(e->cost().delay_samples, 2u) << e->name();
+    // Records are exported (and cost) whatever the collector then discards.
+    EXPECT_EQ(e->cost().export_bytes, 7u * kRecordBytes) << e->name();
+    for (const std::uint32_t f : {0u, 1u, 2u})
+      EXPECT_FALSE(e->estimate(flow(f)).has_value()) << e->name() << " flow " << f;
+    // Flow 3's pool [150, 540] holds its own samples only: flow 0's -80 at 320 and flow 2's
+    // 7 at 257 are gone with their pairs.
+    EXPECT_DOUBLE_EQ(mean_of(*e, 3), 35.0) << e->name();
+  }
+}
+
+TEST(ConsistentNetflow, LossyPairsUsedAsThePapersDoEnterEveryPool) {
+  NetflowConfig c;
+  c.lossy_pairs = LossyPairs::kUse;
+  NaiveNetflow naive(c);
+  Multiflow multiflow(c);
+  drive(four_flows_with_losses(), {&naive, &multiflow});
+  for (const FlowEstimator* e :
+       {static_cast<const FlowEstimator*>(&naive), static_cast<const FlowEstimator*>(&multiflow)}) {
+    EXPECT_EQ(counter(*e, "lossy_pairs"), 2) << e->name();
+    EXPECT_EQ(counter(*e, "discarded_pairs"), 0) << e->name();
+    EXPECT_EQ(counter(*e, "samples"), 6) << e->name();
+    EXPECT_EQ(e->cost().delay_samples, 6u) << e->name();
+  }
+  EXPECT_DOUBLE_EQ(mean_of(naive, 0), -35.0);
+  EXPECT_DOUBLE_EQ(mean_of(naive, 2), 6.0);  // an inner loss leaves first and last right
+  EXPECT_DOUBLE_EQ(mean_of(naive, 3), 35.0);
+  // Pool [150, 540]: (150, 30), (257, 7), (320, -80), (540, 40).
+  EXPECT_DOUBLE_EQ(mean_of(multiflow, 3), (30 + 7 - 80 + 40) / 4.0);
+}
+
+// A FIFO queue fed by `flows` interleaved flows at about 90 % load: each packet's delay comes
+// from the Lindley recursion, so every flow leaves in order and delays vary.
+std::vector<Step> queued_stream(std::uint32_t flows, std::size_t packets, std::uint64_t seed) {
+  auto rng = core::make_rng(seed, 0);
+  std::vector<Step> steps;
+  std::int64_t t = 0;
+  std::int64_t free_at = 0;
+  for (std::size_t i = 0; i < packets; ++i) {
+    t += 1 + static_cast<std::int64_t>(core::uniform01(rng) * 2000);
+    const auto service = 300 + static_cast<std::int64_t>(core::uniform01(rng) * 1200);
+    free_at = std::max(free_at, t) + service;
+    const auto f = static_cast<std::uint32_t>(core::uniform01(rng) * flows);
+    steps.push_back({f, t, free_at - t});
+  }
+  return steps;
+}
+
+enum class Lost : std::uint8_t { kFirst, kLast, kAll };
+
+// `steps` with flow `f`'s first, last or every packet dropped; the others keep their delays.
+std::vector<Step> dropping(std::vector<Step> steps, std::uint32_t f, Lost lost) {
+  std::vector<Step*> packets;
+  for (Step& s : steps) {
+    if (s.flow == f)
+      packets.push_back(&s);
+  }
+  if (lost == Lost::kAll) {
+    for (Step* s : packets)
+      s->delay = -1;
+  } else {
+    (lost == Lost::kFirst ? packets.front() : packets.back())->delay = -1;
+  }
+  return steps;
+}
+
+std::vector<std::optional<FlowDelayEstimate>> multiflow_estimates(const std::vector<Step>& steps,
+                                                                  std::uint32_t flows,
+                                                                  LossyPairs lossy_pairs,
+                                                                  double* discarded = nullptr) {
+  NetflowConfig c;
+  c.lossy_pairs = lossy_pairs;
+  Multiflow mf(c);
+  drive(steps, {&mf});
+  std::vector<std::optional<FlowDelayEstimate>> out;
+  for (std::uint32_t f = 0; f < flows; ++f)
+    out.push_back(mf.estimate(flow(f)));
+  if (discarded != nullptr)
+    *discarded = counter(mf, "discarded_pairs");
+  return out;
+}
+
+bool same(const std::optional<FlowDelayEstimate>& a, const std::optional<FlowDelayEstimate>& b) {
+  if (a.has_value() != b.has_value())
+    return false;
+  return !a || (a->mean_ps == b->mean_ps && a->samples == b->samples);
+}
+
+TEST(Multiflow, ALostFirstOrLastPacketChangesNoOtherFlowsEstimateOnceItsPairIsDiscarded) {
+  // Flow 0 spans the whole stream, so its samples fall into every other flow's pool. The
+  // reference is the same traffic with flow 0 never reaching the egress tap (an unpaired
+  // ingress record, nothing pooled): losing only its first or last packet must leave every
+  // other flow's estimate bit for bit as there.
+  const std::uint32_t flows = 20;
+  const std::vector<Step> steps = queued_stream(flows, 600, 11);
+  ASSERT_GE(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return s.flow == 0; }),
+            10);
+  const auto without_flow_0 =
+      multiflow_estimates(dropping(steps, 0, Lost::kAll), flows, LossyPairs::kDiscard);
+  for (const Lost lost : {Lost::kFirst, Lost::kLast}) {
+    const std::string which = lost == Lost::kFirst ? "first" : "last";
+    const std::vector<Step> lossy = dropping(steps, 0, lost);
+    double discarded = 0;
+    const auto kept = multiflow_estimates(lossy, flows, LossyPairs::kDiscard, &discarded);
+    EXPECT_EQ(discarded, 1) << which;
+    EXPECT_FALSE(kept[0].has_value()) << which;
+    for (std::uint32_t f = 1; f < flows; ++f) {
+      ASSERT_TRUE(kept[f].has_value()) << which << " flow " << f;
+      EXPECT_TRUE(same(kept[f], without_flow_0[f])) << which << " flow " << f;
+    }
+    // Used, the pair pools one packet's ingress time with another's egress time, off by an
+    // inter-packet gap, and moves the other flows' estimates.
+    const auto used = multiflow_estimates(lossy, flows, LossyPairs::kUse, &discarded);
+    EXPECT_EQ(discarded, 0) << which;
+    std::uint32_t moved = 0;
+    for (std::uint32_t f = 1; f < flows; ++f)
+      moved += same(used[f], without_flow_0[f]) ? 0 : 1;
+    EXPECT_GE(moved, flows / 2) << which;
+  }
 }
 
 // Three overlapping flows, no timeouts. Samples (egress time, delay):
@@ -203,7 +351,7 @@ std::vector<Step> random_stream(std::uint32_t flows, std::size_t packets, std::i
   return steps;
 }
 
-TEST(ConsistentNetflow, EveryEstimatorGivesAConstantDelayExactly) {
+TEST(NetflowRecords, EveryEstimatorGivesAConstantDelayExactly) {
   const std::int64_t delay = 123'456'789;
   NetflowConfig c = timeouts(400'000, 30'000);
   NaiveNetflow naive(c);
@@ -231,7 +379,7 @@ TEST(ConsistentNetflow, EveryEstimatorGivesAConstantDelayExactly) {
   }
 }
 
-TEST(ConsistentNetflow, SamplesFlowsWithinBinomialBoundsAndTheSameFlowsAtBothTaps) {
+TEST(NetflowRecords, SamplesFlowsWithinBinomialBoundsAndTheSameFlowsAtBothTaps) {
   const double p = 0.3;
   const std::uint32_t flows = 10'000;
   NetflowConfig c;
@@ -259,7 +407,7 @@ TEST(ConsistentNetflow, SamplesFlowsWithinBinomialBoundsAndTheSameFlowsAtBothTap
   EXPECT_EQ(estimated, sampled);
 }
 
-TEST(ConsistentNetflow, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
+TEST(NetflowRecords, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
   // 100000 two-packet flows, one starting every 1000 ps: about 50 flows are live within the
   // inactive timeout at any time. Without sweeps every record would stay open.
   NaiveNetflow nf(timeouts(1'000'000, 50'000));
@@ -271,7 +419,7 @@ TEST(ConsistentNetflow, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
   }
   drive(steps, {&nf});
   const std::uint64_t peak = nf.records().counters().peak_open_records;
-  EXPECT_LE(peak, 2 * (2 * 100 + ConsistentNetflow::kMinSweepPackets));
+  EXPECT_LE(peak, 2 * (2 * 100 + NetflowRecords::kMinSweepPackets));
   EXPECT_GT(nf.records().counters().sweeps, 10u);
   EXPECT_EQ(counter(nf, "records"), flows);
   EXPECT_EQ(counter(nf, "pairs"), flows);
@@ -279,7 +427,7 @@ TEST(ConsistentNetflow, OpenRecordsStayBoundedOverALongStreamOfShortFlows) {
   EXPECT_DOUBLE_EQ(mean_of(nf, flows - 1), 300.0);
 }
 
-TEST(ConsistentNetflow, SweepsDoNotChangeTheRecordsOfAFlow) {
+TEST(NetflowRecords, SweepsDoNotChangeTheRecordsOfAFlow) {
   // Flow 0 (ingress time, delay) with inactive timeout 1000 and active timeout 10000: the gap
   // of exactly 1000 at 2980 splits, as do 1520 (4500) and 5400 (10000); the record opened at
   // 10000 reaches the active timeout at 20890. Egress gaps stay on the same side of the
@@ -328,7 +476,7 @@ TEST(ConsistentNetflow, SweepsDoNotChangeTheRecordsOfAFlow) {
   EXPECT_EQ(mean_of(a, 0), mean_of(b, 0));
 }
 
-TEST(ConsistentNetflow, IgnoresReferencePackets) {
+TEST(NetflowRecords, IgnoresReferencePackets) {
   NaiveNetflow nf;
   Packet ref;
   ref.kind = core::PacketKind::kReference;
@@ -338,6 +486,102 @@ TEST(ConsistentNetflow, IgnoresReferencePackets) {
   nf.finalize();
   EXPECT_FALSE(nf.estimate(flow(9)).has_value());
   EXPECT_EQ(counter(nf, "sampled_flows"), 0);
+}
+
+// Which packets of `packets` one tap keeps at 1-in-n, drawing as NetflowRecords documents:
+// one uniform01 per packet from core::make_rng(seed, stream), stream 3 at ingress, 4 at egress.
+std::vector<bool> documented_draws(std::uint64_t seed, std::uint64_t stream, std::size_t packets,
+                                   std::uint32_t n) {
+  auto rng = core::make_rng(seed, stream);
+  std::vector<bool> kept;
+  for (std::size_t i = 0; i < packets; ++i)
+    kept.push_back(core::uniform01(rng) < 1.0 / n);
+  return kept;
+}
+
+TEST(SampledNetflow, PairsRecordsOfDifferentPacketsAtTheTwoTaps) {
+  NetflowConfig c;
+  c.packet_sampling = 2;
+  c.seed = 5;
+  SampledNetflow nf(c);
+  // Packets 0-7 (ingress time, delay): flow 0 is 0, 2, 4, 6 and 7; flow 1 is 1, 3 and 5.
+  const std::vector<Step> steps = {{0, 0, 100},   {1, 100, 110}, {0, 200, 120}, {1, 300, 130},
+                                   {0, 400, 140}, {1, 500, 150}, {0, 600, 160}, {0, 700, 170}};
+  // The draws of seed 5, written out so that the expectations below can be checked by hand.
+  const std::vector<bool> in = {false, true, true, false, false, false, true, false};
+  const std::vector<bool> out = {false, false, false, true, true, true, false, true};
+  ASSERT_EQ(documented_draws(5, 3, steps.size(), 2), in);
+  ASSERT_EQ(documented_draws(5, 4, steps.size(), 2), out);
+  drive(steps, {&nf});
+  // Flow 0: ingress keeps packets 2 and 6 (first 200, last 600); egress keeps 4 and 7 (first
+  // 400 + 140 = 540, last 700 + 170 = 870): (540 - 200 + 870 - 600) / 2 = 305, where the true
+  // mean delay is 138. Equal counts, yet no packet is seen at both taps.
+  EXPECT_DOUBLE_EQ(mean_of(nf, 0), 305.0);
+  // Flow 1: ingress keeps packet 1 only (100); egress keeps 3 and 5 (430 and 650): d_first =
+  // 330, d_last = 550.
+  EXPECT_DOUBLE_EQ(mean_of(nf, 1), 440.0);
+  EXPECT_EQ(nf.estimate(flow(0))->samples, 2u);
+  EXPECT_EQ(nf.estimate(flow(1))->samples, 2u);
+  EXPECT_EQ(counter(nf, "sampled_packets_in"), 3);
+  EXPECT_EQ(counter(nf, "sampled_packets_out"), 4);
+  EXPECT_EQ(counter(nf, "pairs"), 2);
+  EXPECT_EQ(counter(nf, "lossy_pairs"), 1);  // flow 1 counts 1 and 2, and is used
+  EXPECT_EQ(counter(nf, "discarded_pairs"), 0);
+  EXPECT_EQ(counter(nf, "samples"), 4);
+  EXPECT_EQ(nf.cost().delay_samples, 0u);  // no sample is one packet's delay
+  EXPECT_EQ(nf.cost().export_bytes, 4u * kRecordBytes);
+  EXPECT_EQ(nf.name(), "sampled_netflow_2");
+  EXPECT_FALSE(nf.estimates_std());
+}
+
+TEST(SampledNetflow, SamplesOneInNPacketsAtEachTapIndependently) {
+  // One-packet flows: a flow is paired only if both taps keep its packet, with probability
+  // 1/N^2 if the taps draw independently (1/N if they kept the same packets).
+  const std::uint32_t packets = 200'000;
+  std::vector<Step> steps;
+  for (std::uint32_t f = 0; f < packets; ++f)
+    steps.push_back({f, 1000 * std::int64_t{f}, 500});
+  for (const std::uint32_t n : {10u, 100u, 1000u}) {
+    NetflowConfig c;
+    c.packet_sampling = n;
+    c.seed = 17;
+    SampledNetflow nf(c);
+    drive(steps, {&nf});
+    const double p = 1.0 / n;
+    const double tap_sd = std::sqrt(packets * p * (1 - p));
+    EXPECT_NEAR(counter(nf, "sampled_packets_in"), packets * p, 5 * tap_sd) << n;
+    EXPECT_NEAR(counter(nf, "sampled_packets_out"), packets * p, 5 * tap_sd) << n;
+    const double both = p * p;
+    EXPECT_NEAR(counter(nf, "pairs"), packets * both, 5 * std::sqrt(packets * both) + 1) << n;
+    EXPECT_EQ(nf.name(), SampledNetflow::name_for(n));
+  }
+}
+
+TEST(SampledNetflow, IsDeterministicForASeedAndDrawsAnewForAnother) {
+  const std::vector<Step> steps = queued_stream(30, 20'000, 4);
+  const auto run = [&](std::uint64_t seed) {
+    NetflowConfig c;
+    c.packet_sampling = 100;
+    c.seed = seed;
+    SampledNetflow nf(c);
+    drive(steps, {&nf});
+    std::vector<double> means;
+    for (std::uint32_t f = 0; f < 30; ++f) {
+      const auto est = nf.estimate(flow(f));
+      means.push_back(est ? est->mean_ps : -1.0);
+    }
+    return means;
+  };
+  EXPECT_EQ(run(3), run(3));
+  EXPECT_NE(run(3), run(4));
+}
+
+TEST(SampledNetflow, RejectsUnsampledConfigurations) {
+  NetflowConfig c;
+  EXPECT_THROW(SampledNetflow{c}, std::invalid_argument);  // packet_sampling = 1
+  c.packet_sampling = 2;
+  c.lossy_pairs = LossyPairs::kDiscard;  // not applicable: ignored
+  EXPECT_NO_THROW(SampledNetflow{c});
 }
 
 TEST(NetflowConfig, ValidateNamesTheField) {
@@ -363,6 +607,13 @@ TEST(NetflowConfig, ValidateNamesTheField) {
   EXPECT_THAT(message(c), testing::HasSubstr("inactive_timeout must be > 0"));
   EXPECT_THROW(Multiflow{c}, std::invalid_argument);
   EXPECT_THROW(NaiveNetflow{c}, std::invalid_argument);
+  c = {};
+  c.packet_sampling = 0;
+  EXPECT_THAT(message(c), testing::HasSubstr("packet_sampling must be >= 1"));
+  c.packet_sampling = 100;
+  EXPECT_THAT(message(c), testing::HasSubstr("lossy_pairs must be 'use' with packet_sampling"));
+  c.lossy_pairs = LossyPairs::kUse;
+  EXPECT_NO_THROW(c.validate());
 }
 
 }  // namespace

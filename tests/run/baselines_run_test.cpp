@@ -1,6 +1,6 @@
-// The baselines end to end: [lda]/[netflow]/[multiflow]/[trajectory] configuration, every
-// estimator on the same packets of one run, exact cases against the ground truth, and the
-// comparison's bookkeeping.
+// The baselines end to end: [lda]/[netflow]/[multiflow]/[sampled_netflow]/[trajectory]
+// configuration, every estimator on the same packets of one run, exact cases against the
+// ground truth, and the comparison's bookkeeping.
 
 #include <cmath>
 #include <cstdint>
@@ -42,6 +42,13 @@ double relative(double a, double b) {
   return std::abs(a - b) / std::max(std::abs(b), 1.0);
 }
 
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 std::string message_of(const std::function<void()>& f) {
   try {
     f();
@@ -61,6 +68,21 @@ TEST(BaselinesRun, TablesBuildTheirEstimatorsInRegistryOrder) {
   EXPECT_TRUE(config_with("[lda]\nenabled = false\n").estimators.empty());
 }
 
+TEST(BaselinesRun, SampledNetflowTableMakesOneEstimatorPerRate) {
+  const auto c = config_with("[sampled_netflow]\n[multiflow]\n[trajectory]\n");
+  ASSERT_EQ(c.estimators.size(), 4u);
+  EXPECT_EQ(c.estimators[0].name, "multiflow");
+  EXPECT_EQ(c.estimators[1].name, "sampled_netflow_100");
+  EXPECT_EQ(c.estimators[2].name, "sampled_netflow_1000");
+  EXPECT_EQ(c.estimators[3].name, "trajectory");
+  for (const auto& spec : c.estimators)
+    EXPECT_EQ(spec.make()->name(), spec.name);
+  const auto ten = config_with("[sampled_netflow]\npacket_sampling = [10]\n");
+  ASSERT_EQ(ten.estimators.size(), 1u);
+  EXPECT_EQ(ten.estimators[0].name, "sampled_netflow_10");
+  EXPECT_TRUE(config_with("[sampled_netflow]\nenabled = false\n").estimators.empty());
+}
+
 TEST(BaselinesRun, BadTablesAreRejectedWithKeyAndLine) {
   EXPECT_THAT(message_of([] { config_with("[lda]\nbukets = 3\n"); }),
               HasSubstr("baselines.toml:17: unknown key 'lda.bukets'"));
@@ -76,6 +98,91 @@ TEST(BaselinesRun, BadTablesAreRejectedWithKeyAndLine) {
   // A key of another baseline is unknown here.
   EXPECT_THAT(message_of([] { config_with("[netflow]\npool = \"mean\"\n"); }),
               HasSubstr("key 'netflow.pool'"));
+}
+
+TEST(BaselinesRun, BadLossyPairsAndPacketSamplingKeysAreNamed) {
+  EXPECT_THAT(message_of([] { config_with("[multiflow]\nlossy_pairs = \"drop\"\n"); }),
+              HasSubstr("baselines.toml:17: key 'multiflow.lossy_pairs'"));
+  EXPECT_THAT(message_of([] { config_with("[netflow]\nlossy_pairs = true\n"); }),
+              HasSubstr("key 'netflow.lossy_pairs'"));
+  EXPECT_THAT(message_of([] { config_with("[sampled_netflow]\npacket_sampling = [100, 1]\n"); }),
+              HasSubstr("key 'sampled_netflow.packet_sampling"));
+  EXPECT_THAT(message_of([] { config_with("[sampled_netflow]\npacket_sampling = 100\n"); }),
+              HasSubstr("key 'sampled_netflow.packet_sampling'"));
+  EXPECT_THAT(message_of([] { config_with("[sampled_netflow]\npacket_sampling = []\n"); }),
+              HasSubstr("expected at least one rate"));
+  EXPECT_THAT(
+      message_of([] { config_with("[sampled_netflow]\npacket_sampling = [100, 10, 100]\n"); }),
+      HasSubstr("expected distinct rates"));
+  // Count-based discarding does not apply to independent packet sampling, nor does flow
+  // sampling: neither key exists there.
+  EXPECT_THAT(message_of([] { config_with("[sampled_netflow]\nlossy_pairs = \"use\"\n"); }),
+              HasSubstr("unknown key 'sampled_netflow.lossy_pairs'"));
+  EXPECT_THAT(message_of([] { config_with("[sampled_netflow]\nflow_sampling = 0.5\n"); }),
+              HasSubstr("unknown key 'sampled_netflow.flow_sampling'"));
+}
+
+double counter(const models::FlowEstimator& e, std::string_view name) {
+  for (const auto& c : e.counters()) {
+    if (c.name == name)
+      return c.value;
+  }
+  throw std::logic_error("no counter " + std::string(name));
+}
+
+TEST(BaselinesRun, LossyPairsAreDiscardedUnlessTheTableSaysUse) {
+  // A 16-packet buffer at 90 % load drops packets, some of them first or last of a record.
+  const std::vector<std::string> shallow = {"router.port.0.buffer_packets=16"};
+  const RunResult discard = run_experiment(config_with("[netflow]\n[multiflow]\n", shallow));
+  const RunResult use = run_experiment(config_with(
+      "[netflow]\nlossy_pairs = \"use\"\n[multiflow]\nlossy_pairs = \"use\"\n", shallow));
+  ASSERT_FALSE(discard.error);
+  ASSERT_FALSE(use.error);
+  ASSERT_GT(discard.truth_all.dropped_packets, 0u);
+  for (const char* name : {"netflow", "multiflow"}) {
+    const auto& d = estimator(discard, name);
+    const auto& u = estimator(use, name);
+    EXPECT_GT(counter(d, "lossy_pairs"), 0) << name;
+    EXPECT_EQ(counter(d, "discarded_pairs"), counter(d, "lossy_pairs")) << name;
+    EXPECT_EQ(counter(u, "lossy_pairs"), counter(d, "lossy_pairs")) << name;
+    EXPECT_EQ(counter(u, "discarded_pairs"), 0) << name;
+    EXPECT_LT(counter(d, "samples"), counter(u, "samples")) << name;
+    EXPECT_EQ(static_cast<double>(d.cost().delay_samples), counter(d, "samples")) << name;
+    EXPECT_EQ(static_cast<double>(u.cost().delay_samples), counter(u, "samples")) << name;
+  }
+  ASSERT_TRUE(discard.comparison);
+  ASSERT_TRUE(use.comparison);
+  // A flow whose only pair was discarded has no estimate.
+  EXPECT_LT(discard.comparison->scores[0].flows_estimated,
+            use.comparison->scores[0].flows_estimated);
+}
+
+TEST(BaselinesRun, SampledNetflowIsScoredWithoutExactSamples) {
+  const auto config = config_with("[sampled_netflow]\npacket_sampling = [10, 100]\n");
+  const RunResult r = run_experiment(config);
+  ASSERT_FALSE(r.error);
+  ASSERT_TRUE(r.comparison);
+  ASSERT_EQ(r.comparison->scores.size(), 2u);
+  const auto& ten = r.comparison->scores[0];
+  const auto& hundred = r.comparison->scores[1];
+  EXPECT_EQ(ten.name, "sampled_netflow_10");
+  EXPECT_EQ(hundred.name, "sampled_netflow_100");
+  EXPECT_EQ(ten.cost.delay_samples, 0u);
+  EXPECT_GT(ten.flows_estimated, hundred.flows_estimated);  // coverage falls with N
+  EXPECT_GT(hundred.flows_estimated, 0u);
+  const double packets = counter(estimator(r, "sampled_netflow_10"), "sampled_packets_in") * 10;
+  EXPECT_NEAR(packets, static_cast<double>(r.truth_all.offered_packets),
+              0.1 * static_cast<double>(r.truth_all.offered_packets));
+  const auto dir = std::filesystem::temp_directory_path() / "rlisim_sampled_netflow_run_test";
+  std::filesystem::remove_all(dir);
+  write_results(r, dir.string());
+  const auto csv = read_file(dir / "flows.csv");
+  const auto header = csv.substr(0, csv.find('\n'));
+  for (const char* col : {"sampled_netflow_10_samples", "sampled_netflow_10_mean_ns",
+                          "sampled_netflow_100_mean_rel_err"})
+    EXPECT_THAT(header, HasSubstr(col));
+  EXPECT_THAT(read_file(dir / "summary.json"), HasSubstr("\"sampled_netflow_100\""));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(BaselinesRun, TrajectorySamplingEverythingIsExactPerFlow) {
@@ -134,7 +241,7 @@ TEST(BaselinesRun, NaiveNetflowIsExactForFlowsOfOneOrTwoPackets) {
 TEST(BaselinesRun, EveryEstimatorIsScoredOnTheSameFlows) {
   const RunResult r = run_experiment(config_with(
       "[rli]\ninterference = false\n[lda]\n[netflow]\n[multiflow]\nflow_sampling = 0.5\n"
-      "[trajectory]\n",
+      "lossy_pairs = \"use\"\n[trajectory]\n",
       {"router.port.0.buffer_packets=16"}));
   ASSERT_FALSE(r.error);
   ASSERT_TRUE(r.comparison);
@@ -149,7 +256,8 @@ TEST(BaselinesRun, EveryEstimatorIsScoredOnTheSameFlows) {
     EXPECT_LE(s.flows_estimated, s.flows_measured) << s.name;
     fewest = std::min(fewest, s.flows_estimated);
   }
-  // Multiflow samples about half of the flows; trajectory sampling at 1 % misses small ones.
+  // Multiflow samples about half of the flows (and, using lossy pairs, estimates them all);
+  // trajectory sampling at 1 % misses small ones.
   EXPECT_LT(c.scores[3].flows_estimated, c.scores[3].flows_measured * 6 / 10);
   EXPECT_GT(c.scores[3].flows_estimated, c.scores[3].flows_measured * 4 / 10);
   EXPECT_LE(c.common_flows, fewest);
@@ -181,13 +289,6 @@ TEST(BaselinesRun, ReferencePacketsAreInvisibleToTheBaselines) {
     ASSERT_TRUE(est);
     EXPECT_LT(relative(est->mean_ps, rec->delay.mean_ps()), 1e-9);
   }
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(BaselinesRun, OutputsAreByteIdenticalAcrossRunsAndCarryEveryEstimator) {

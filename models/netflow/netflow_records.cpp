@@ -1,4 +1,4 @@
-#include "models/netflow/consistent_netflow.hpp"
+#include "models/netflow/netflow_records.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,16 @@
 
 #include "models/packet_hash.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
 
 namespace rlisim::models::netflow {
+namespace {
+
+// Streams of the packet-sampling draws; trajectory sampling's independent mode uses 1 and 2.
+constexpr std::uint64_t kIngressSamplingStream = 3;
+constexpr std::uint64_t kEgressSamplingStream = 4;
+
+}  // namespace
 
 void NetflowConfig::validate() const {
   if (!(flow_sampling > 0.0 && flow_sampling <= 1.0)) {
@@ -25,38 +33,56 @@ void NetflowConfig::validate() const {
     throw std::invalid_argument(
         fmt::format("netflow: inactive_timeout must be > 0 (got {} ps)", inactive_timeout.count()));
   }
+  if (packet_sampling == 0)
+    throw std::invalid_argument("netflow: packet_sampling must be >= 1 (got 0)");
+  if (packet_sampling > 1 && lossy_pairs == LossyPairs::kDiscard) {
+    throw std::invalid_argument(fmt::format(
+        "netflow: lossy_pairs must be 'use' with packet_sampling = {}: taps sampling packets "
+        "independently count different packets, so their counts differ without any loss",
+        packet_sampling));
+  }
 }
 
-ConsistentNetflow::ConsistentNetflow(const NetflowConfig& config) : config_(config) {
+NetflowRecords::NetflowRecords(const NetflowConfig& config)
+    : config_(config),
+      ingress_rng_(core::make_rng(config.seed, kIngressSamplingStream)),
+      egress_rng_(core::make_rng(config.seed, kEgressSamplingStream)) {
   config_.validate();
   active_ = config_.active_timeout.count();
   inactive_ = config_.inactive_timeout.count();
+  packet_probability_ = 1.0 / static_cast<double>(config_.packet_sampling);
 }
 
-bool ConsistentNetflow::samples_flow(const core::FlowKey& key) const {
+bool NetflowRecords::keeps_packet(std::mt19937_64& tap_rng) {
+  return config_.packet_sampling == 1 || core::uniform01(tap_rng) < packet_probability_;
+}
+
+bool NetflowRecords::samples_flow(const core::FlowKey& key) const {
   return hash_selects(flow_hash(key, config_.seed), config_.flow_sampling);
 }
 
-void ConsistentNetflow::on_ingress(const core::Packet& p) {
+void NetflowRecords::on_ingress(const core::Packet& p) {
   RLISIM_CHECK(!finalized_);
   ++counters_.ingress_packets;
   const std::int64_t at = p.arrival.count();
   watermark_ = std::max(watermark_, at);
   if (++packets_since_sweep_ >= sweep_after_)
     sweep(watermark_);
-  if (samples_flow(p.flow)) {
+  if (samples_flow(p.flow) && keeps_packet(ingress_rng_)) {
     ++counters_.sampled_packets_in;
     observe(ingress_, p, at);
   }
 }
 
-void ConsistentNetflow::on_egress(const core::Packet& p, core::Time egress_time) {
+void NetflowRecords::on_egress(const core::Packet& p, core::Time egress_time) {
   RLISIM_CHECK(!finalized_);
-  if (samples_flow(p.flow))
+  if (samples_flow(p.flow) && keeps_packet(egress_rng_)) {
+    ++counters_.sampled_packets_out;
     observe(egress_, p, egress_time.count());
+  }
 }
 
-void ConsistentNetflow::observe(Tap& tap, const core::Packet& p, std::int64_t at) {
+void NetflowRecords::observe(Tap& tap, const core::Packet& p, std::int64_t at) {
   auto [it, inserted] = tap.open.try_emplace(p.flow);
   TapRecord& r = it->second;
   if (!inserted && expired(r, at)) {
@@ -82,7 +108,7 @@ void ConsistentNetflow::observe(Tap& tap, const core::Packet& p, std::int64_t at
   }
 }
 
-void ConsistentNetflow::sweep(std::int64_t now) {
+void NetflowRecords::sweep(std::int64_t now) {
   ++counters_.sweeps;
   sweep_tap(ingress_, now);
   sweep_tap(egress_, now);
@@ -90,7 +116,7 @@ void ConsistentNetflow::sweep(std::int64_t now) {
   sweep_after_ = std::max<std::uint64_t>(kMinSweepPackets, open_records());
 }
 
-void ConsistentNetflow::sweep_tap(Tap& tap, std::int64_t now) {
+void NetflowRecords::sweep_tap(Tap& tap, std::int64_t now) {
   // Export order across flows does not matter: pairing sorts by (flow, first).
   for (auto it = tap.open.begin(); it != tap.open.end();) {
     if (expired(it->second, now)) {
@@ -102,7 +128,7 @@ void ConsistentNetflow::sweep_tap(Tap& tap, std::int64_t now) {
   }
 }
 
-void ConsistentNetflow::finalize() {
+void NetflowRecords::finalize() {
   if (finalized_)
     return;
   finalized_ = true;
@@ -118,7 +144,7 @@ void ConsistentNetflow::finalize() {
   egress_.exported = {};
 }
 
-void ConsistentNetflow::pair_records() {
+void NetflowRecords::pair_records() {
   const auto by_flow_then_time = [](const TapRecord& a, const TapRecord& b) {
     return std::tie(a.flow, a.first) < std::tie(b.flow, b.first);
   };
@@ -156,11 +182,17 @@ void ConsistentNetflow::pair_records() {
       pair.last_out = b.last;
       pair.packets_in = a.packets;
       pair.packets_out = b.packets;
-      if (a.packets != b.packets)
-        ++counters_.lossy_pairs;
       if (a.first_seq != b.first_seq || a.first_source != b.first_source ||
           a.last_seq != b.last_seq || a.last_source != b.last_source) {
         ++counters_.wrong_first_last;
+      }
+      ++counters_.pairs;
+      if (a.packets != b.packets) {
+        ++counters_.lossy_pairs;
+        if (config_.lossy_pairs == LossyPairs::kDiscard) {
+          ++counters_.discarded_pairs;
+          continue;
+        }
       }
       counters_.samples += pair.one_sample() ? 1 : 2;
       pairs_.push_back(pair);
@@ -168,7 +200,6 @@ void ConsistentNetflow::pair_records() {
     i = i_end;
     j = j_end;
   }
-  counters_.pairs = pairs_.size();
 }
 
 }  // namespace rlisim::models::netflow

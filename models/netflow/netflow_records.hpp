@@ -1,8 +1,10 @@
 #pragma once
-// Consistent NetFlow record keeping at both taps of a router, and the pairing of the exported
-// records into ingress/egress pairs with their first/last delay samples.
+// NetFlow record keeping at both taps of a router (consistent flow sampling, optionally with
+// classic random packet sampling), and the pairing of the exported records into ingress/egress
+// pairs with their first/last delay samples.
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -22,15 +24,30 @@ enum class MultiflowPool : std::uint8_t {
   kNearest,      ///< the pooled sample nearest in egress time to the interval midpoint
 };
 
+/// What the collector does with a record pair whose ingress and egress packet counts differ.
+/// Such a pair lost packets between the taps; when the lost packet was the record's first or
+/// last, its "samples" pair one packet's ingress time with another packet's egress time and are
+/// off by an inter-packet gap. A collector sees both counts, so it can tell (estimators.md §9).
+enum class LossyPairs : std::uint8_t {
+  kDiscard,  ///< drop the pair: no samples, no estimate from it (the default)
+  kUse,      ///< use every pair, as the papers describe (reported behaviour)
+};
+
 struct NetflowConfig {
   /// p_f in (0, 1]: flow f is sampled iff hash_selects(flow_hash(key, seed), p_f), at both taps.
   double flow_sampling = 1.0;
+  /// N >= 1: each tap keeps each packet of a sampled flow with probability 1/N, independently
+  /// of the other tap (classic sampled NetFlow); 1 keeps every packet (consistent NetFlow).
+  std::uint32_t packet_sampling = 1;
   /// A record ends when a packet comes this long (or longer) after the record's first packet.
   /// Must be > 0.
   core::Time active_timeout = core::seconds(60);
   /// A record ends when a packet comes after this much (or more) silence. Must be > 0.
   core::Time inactive_timeout = core::seconds(15);
   std::uint64_t seed = 1;
+  /// Must be kUse when packet_sampling > 1: two taps sampling packets independently count
+  /// different packets, so the counts differ almost always and say nothing about loss.
+  LossyPairs lossy_pairs = LossyPairs::kDiscard;
   /// Multiflow only.
   MultiflowPool pool = MultiflowPool::kMean;
 
@@ -45,7 +62,7 @@ inline constexpr std::uint64_t kRecordBytes = 48;
 /// (source, seq), which a real collector does not have: only the simulation uses them, to
 /// count pairs whose first or last packet differs between the taps.
 struct TapRecord {
-  std::uint32_t flow = 0;  ///< dense index of the sampled flow (ConsistentNetflow::flows())
+  std::uint32_t flow = 0;  ///< dense index of the sampled flow (NetflowRecords::flows())
   std::int64_t first = 0;  ///< tap timestamp of the first packet, ps
   std::int64_t last = 0;   ///< tap timestamp of the last packet, ps
   std::uint64_t packets = 0;
@@ -75,13 +92,15 @@ struct RecordPair {
 struct NetflowCounters {
   std::uint64_t ingress_packets = 0;  ///< non-reference packets seen at the ingress tap
   std::uint64_t sampled_packets_in = 0;
-  std::uint64_t records_in = 0;   ///< exported at the ingress tap
-  std::uint64_t records_out = 0;  ///< exported at the egress tap
-  std::uint64_t pairs = 0;
+  std::uint64_t sampled_packets_out = 0;
+  std::uint64_t records_in = 0;         ///< exported at the ingress tap
+  std::uint64_t records_out = 0;        ///< exported at the egress tap
+  std::uint64_t pairs = 0;              ///< every pair formed, used or discarded
   std::uint64_t lossy_pairs = 0;        ///< packet counts differ between the two records
+  std::uint64_t discarded_pairs = 0;    ///< lossy pairs dropped (LossyPairs::kDiscard)
   std::uint64_t wrong_first_last = 0;   ///< first or last packet differs (simulation knowledge)
   std::uint64_t unpaired_records = 0;   ///< records of either tap without a k-th counterpart
-  std::uint64_t samples = 0;            ///< first/last delay samples over all pairs
+  std::uint64_t samples = 0;            ///< first/last delay samples of the pairs used
   std::uint64_t peak_open_records = 0;  ///< largest open records, both taps together
   std::uint64_t sweeps = 0;
 };
@@ -89,6 +108,17 @@ struct NetflowCounters {
 /// Consistent NetFlow (Lee, Duffield, Kompella, INFOCOM 2010 / ToN 2012) at the two taps of
 /// one router: hash-based flow sampling, identical at both taps, and a NetFlow cache at each
 /// tap holding one open record {first, last, packets, bytes} per sampled flow.
+///
+/// With packet_sampling = N > 1 it is classic sampled NetFlow instead (RLI §7's comparison,
+/// stated; the details reconstructed): each tap keeps a packet with probability 1/N, by one
+/// core::uniform01 draw per packet of a sampled flow from core::make_rng(seed, 3) at the
+/// ingress and core::make_rng(seed, 4) at the egress, so the taps sample independently (and
+/// not the packets of non-consistent trajectory sampling, which draws from streams 1 and 2 of
+/// the same default seed). Records hold the sampled packets only; their first and last
+/// packets are in general different packets at the two taps. Instances with the same seed and
+/// different N make the same draws, so their samples are nested.
+///
+/// Pairs whose packet counts differ are discarded or used per NetflowConfig::lossy_pairs.
 ///
 /// Timeouts run on each tap's own clock (packet arrival at ingress, egress time at egress): a
 /// packet at t closes its flow's open record, and opens a new one, if t - last >=
@@ -106,12 +136,12 @@ struct NetflowCounters {
 /// The receiver tap is one cache for all egress ports (a flow leaves by one port).
 /// Drops are not observed (a real tap never hears of them): a dropped packet is simply
 /// missing from the egress record.
-class ConsistentNetflow {
+class NetflowRecords {
  public:
   static constexpr std::uint64_t kMinSweepPackets = 1024;
 
   /// @throws std::invalid_argument on an invalid configuration.
-  explicit ConsistentNetflow(const NetflowConfig& config);
+  explicit NetflowRecords(const NetflowConfig& config);
 
   void on_ingress(const core::Packet& p);
   void on_egress(const core::Packet& p, core::Time egress_time);
@@ -126,7 +156,8 @@ class ConsistentNetflow {
   const FlowTable<std::uint8_t>& flows() const { return flows_; }
   /// Open records now, both taps together.
   std::uint64_t open_records() const { return ingress_.open.size() + egress_.open.size(); }
-  /// Pairs grouped by flow index, in record order within a flow. Valid after finalize().
+  /// The pairs the estimators use (without the discarded ones), grouped by flow index, in
+  /// record order within a flow. Valid after finalize().
   const std::vector<RecordPair>& pairs() const { return pairs_; }
   const NetflowCounters& counters() const { return counters_; }
   /// Exported records, both taps together.
@@ -138,6 +169,8 @@ class ConsistentNetflow {
     std::vector<TapRecord> exported;
   };
 
+  /// Whether a tap keeps a packet of a sampled flow, drawing from that tap's stream.
+  bool keeps_packet(std::mt19937_64& tap_rng);
   void observe(Tap& tap, const core::Packet& p, std::int64_t at);
   void sweep(std::int64_t now);
   void sweep_tap(Tap& tap, std::int64_t now);
@@ -149,6 +182,9 @@ class ConsistentNetflow {
   NetflowConfig config_;
   std::int64_t active_ = 0;
   std::int64_t inactive_ = 0;
+  double packet_probability_ = 1.0;
+  std::mt19937_64 ingress_rng_;
+  std::mt19937_64 egress_rng_;
   Tap ingress_;
   Tap egress_;
   FlowTable<std::uint8_t> flows_;
