@@ -47,8 +47,14 @@ BudgetPlan plan_budget(const ExperimentConfig& config, const TrafficCensus& cens
     }
   }
   for (const auto& e : config.estimators) {
-    if (e.name != "trajectory" && e.name != "netflow" && e.name != "multiflow")
-      plan.not_matched.push_back(fmt::format("{}: no sampling knob; as configured", e.name));
+    if (e.name == "trajectory" || e.name == "netflow" || e.name == "multiflow")
+      continue;
+    plan.not_matched.push_back(
+        e.name.starts_with("sampled_netflow")
+            ? fmt::format("{}: random packet sampling at its own rate gives no exact delay "
+                          "sample (the taps sample different packets); as configured",
+                          e.name)
+            : fmt::format("{}: no per-packet delay sample to budget; as configured", e.name));
   }
   return plan;
 }
@@ -57,7 +63,7 @@ ExperimentConfig apply_budget(const ExperimentConfig& config, const BudgetPlan& 
   std::vector<std::string> overrides;
   for (const auto& s : plan.settings)
     overrides.push_back(fmt::format("{}={}", s.key, s.value));
-  return with_budget_settings(config, overrides);
+  return with_derived_settings(config, overrides);
 }
 
 }  // namespace rlisim::run

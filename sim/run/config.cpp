@@ -364,8 +364,10 @@ net::RouterConfig read_router(TomlSection& s) {
 UtilizationSpec read_utilization(TomlSection& s) {
   UtilizationSpec u;
   u.target = s.number("target", 1e-6, 1.0);
-  if (auto m = s.choice("mode", {"scale_rate", "cross_traffic"})) {
-    u.mode = *m == "scale_rate" ? UtilizationMode::kScaleRate : UtilizationMode::kCrossTraffic;
+  if (auto m = s.choice("mode", {"scale_rate", "cross_traffic", "scale_source"})) {
+    u.mode = *m == "scale_rate"      ? UtilizationMode::kScaleRate
+             : *m == "cross_traffic" ? UtilizationMode::kCrossTraffic
+                                     : UtilizationMode::kScaleSource;
   }
   if (auto k = s.choice("cross_kind", {"poisson", "onoff"}))
     u.cross_kind = parse_source_kind(*k);
@@ -470,7 +472,7 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
   return parse_config_impl(text, name, overrides, base_dir, false);
 }
 
-ExperimentConfig with_budget_settings(const ExperimentConfig& config,
+ExperimentConfig with_derived_settings(const ExperimentConfig& config,
                                       const std::vector<std::string>& overrides) {
   ExperimentConfig applied =
       parse_config_impl(config.resolved_toml, config.file, overrides, config.base_dir, true);

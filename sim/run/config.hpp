@@ -56,10 +56,20 @@ struct SourceSpec {
   double off_alpha = 1.5;
 };
 
-/// How the egress reaches a target utilization.
+/// How the egress reaches a target utilization rho. Utilization is always offered bits over
+/// the arrival window divided by the port rate, and every mode ends with the rate that makes
+/// it exactly rho (or with cross traffic up to rho); the modes differ in what traffic is
+/// offered.
 enum class UtilizationMode : std::uint8_t {
-  kScaleRate,     ///< set each port's rate to offered load / target
-  kCrossTraffic,  ///< keep the rate; add cross traffic up to the target
+  /// The sources as configured; each port's rate becomes offered load / rho.
+  kScaleRate,
+  /// Keep the rate; add cross traffic up to rho.
+  kCrossTraffic,
+  /// Keep the link near its configured rate C: each synthetic source's rate is first set to
+  /// rho * C / (synthetic sources), so more load means more flows on the same link (as on a
+  /// real link), then the rate is scaled as in kScaleRate to absorb the generator's deviation
+  /// from its nominal rate (about 1 %).
+  kScaleSource,
 };
 
 struct UtilizationSpec {
@@ -149,10 +159,10 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
 inline constexpr std::string_view kBudgetKeys[] = {
     "rli.n", "trajectory.probability", "netflow.flow_sampling", "multiflow.flow_sampling"};
 
-/// `config` with the settings that `overrides` (keys from kBudgetKeys) give, its resolved TOML
-/// kept as written (the budget derives them again from the same input): how the budget is
-/// applied once the traffic is surveyed.
-ExperimentConfig with_budget_settings(const ExperimentConfig& config,
+/// `config` with `overrides` applied ("key=value"): settings a run derives from the
+/// configuration and its input (a [compare] budget's sampling knobs, a scale_source target's
+/// source rates). Its resolved TOML stays as written, since the same input derives them again.
+ExperimentConfig with_derived_settings(const ExperimentConfig& config,
                                       const std::vector<std::string>& overrides);
 
 std::string_view to_string(SourceKind kind);

@@ -237,9 +237,41 @@ std::optional<LoadSurvey> survey_if_needed(const ExperimentConfig& config) {
 
 }  // namespace
 
-RunResult run_experiment(const ExperimentConfig& given, const RunOptions& options) {
+// utilization.mode = "scale_source": each synthetic source's rate set to target * C / k for
+// the k synthetic sources and the rate C of the port the traffic goes to.
+ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
+  const auto& fwd = config.router.forwarding;
+  if (fwd.kind != net::ForwardingKind::kSingle) {
+    throw core::ConfigError(fmt::format(
+        "{}: utilization.mode = \"scale_source\" needs router.forwarding = \"single\" (the "
+        "port whose rate sizes the sources); use mode = \"scale_rate\" instead",
+        config.file));
+  }
+  std::vector<std::size_t> synthetic;
+  for (std::size_t i = 0; i < config.sources.size(); ++i) {
+    if (config.sources[i].kind == SourceKind::kSynthetic)
+      synthetic.push_back(i);
+  }
+  if (synthetic.empty()) {
+    throw core::ConfigError(fmt::format(
+        "{}: utilization.mode = \"scale_source\" needs a synthetic [[source]] whose rate it "
+        "sets; use mode = \"scale_rate\" for captures",
+        config.file));
+  }
+  const double capacity = static_cast<double>(config.router.egress[fwd.default_port].rate.value);
+  const double each = *config.utilization.target * capacity / static_cast<double>(synthetic.size());
+  std::vector<std::string> overrides;
+  for (const auto i : synthetic)
+    overrides.push_back(fmt::format("source.{}.rate={}", i, std::llround(each)));
+  return with_derived_settings(config, overrides);
+}
+
+RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunResult result;
+  const bool scale_source = configured.utilization.target &&
+                            configured.utilization.mode == UtilizationMode::kScaleSource;
+  const ExperimentConfig given = scale_source ? with_scaled_sources(configured) : configured;
   const auto survey = survey_if_needed(given);
   if (given.compare.budget)
     result.budget = plan_budget(given, survey->census);
