@@ -61,7 +61,7 @@ ordered_json comparison_json(const Comparison& c) {
       "relative error |estimate - truth| / truth against the true delay over the same delivered "
       "packets; classes are cumulative (>= n delivered packets); coverage counts flows and "
       "delivered packets with an estimate; 'common' restricts every estimator to the flows all "
-      "of them estimated";
+      "of them estimated; quantiles interpolate between order statistics (numpy's default)";
   ordered_json rows = ordered_json::array();
   for (const auto& s : c.scores) {
     ordered_json k;
