@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "models/metrics/linear_quantile.hpp"
 #include "sim/core/int128.hpp"
 
 namespace rlisim::models {
@@ -17,16 +18,9 @@ double sorted_quantile(std::span<const double> sorted, double q) {
   assert(std::is_sorted(sorted.begin(), sorted.end()));
   if (sorted.empty())
     return std::numeric_limits<double>::quiet_NaN();
-  const double h = static_cast<double>(sorted.size() - 1) * q;
-  const double lower = std::floor(h);
-  const auto i = static_cast<std::size_t>(lower);
-  const double t = h - lower;
-  const double a = sorted[i];
-  const double b = sorted[std::min(i + 1, sorted.size() - 1)];
-  const double diff = b - a;
-  // numpy's lerp: interpolating from the nearer end keeps the result exact at t = 1 and
-  // monotone in t.
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+  const auto [rank, fraction] = linear_quantile_position(sorted.size(), q);
+  return interpolate_order_statistics(sorted[rank], sorted[std::min(rank + 1, sorted.size() - 1)],
+                                      fraction);
 }
 
 void check_cdf_points(std::size_t cdf_points, const char* owner) {

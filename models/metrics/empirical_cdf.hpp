@@ -36,12 +36,11 @@ struct SampleSummary {
 inline constexpr std::size_t kMinCdfPoints = 2;
 
 /// The q-quantile of an ascending sample by linear interpolation between order statistics
-/// (Hyndman & Fan type 7, numpy's and pandas' default "linear" method): with h = (n - 1) q,
-/// i = floor(h) and t = h - i, the result is x_(i) + t (x_(i+1) - x_(i)), evaluated as
-/// x_(i+1) - (1 - t) (x_(i+1) - x_(i)) when t >= 0.5: the arithmetic of numpy.quantile's
-/// "linear" lerp, so results should match numpy.quantile's for the same doubles and q (pandas
-/// scales q by 100 on the way, which can move the result by an ulp). quantile(0) is the
-/// minimum and quantile(1) the maximum.
+/// (linear_quantile.hpp: Hyndman & Fan type 7, numpy's and pandas' default "linear" method):
+/// with h = (n - 1) q, i = floor(h) and t = h - i, the result is x_(i) + t (x_(i+1) - x_(i)),
+/// with numpy.quantile's arithmetic, so results match numpy.quantile's for the same doubles and
+/// q (pandas scales q by 100 on the way, which can move the result by an ulp). quantile(0) is
+/// the minimum and quantile(1) the maximum.
 /// NaN when `sorted` is empty.
 /// @throws std::invalid_argument if q is outside [0, 1] or NaN.
 double sorted_quantile(std::span<const double> sorted, double q);

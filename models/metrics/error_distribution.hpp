@@ -57,7 +57,8 @@ struct ErrorSummary {
 /// bound it reaches, and in none if it is below the smallest bound.
 ///
 /// Exact: every eligible flow's errors are kept (24 B per flow, plus a sorted copy of one
-/// class while summary() runs), so the quantiles are exact order statistics.
+/// class while summary() runs), so the quantiles are exact sample quantiles (sorted_quantile():
+/// linear interpolation between order statistics, numpy's default).
 /// Deterministic: the same add() calls in the same order give a bit-identical summary().
 class ErrorDistribution {
  public:

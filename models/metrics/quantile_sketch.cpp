@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "models/metrics/linear_quantile.hpp"
 
 namespace rlisim::models {
 namespace {
@@ -251,25 +254,47 @@ double QuantileSketch::quantile(double q) const {
     return min_;
   if (q == 1)
     return max_;
-  const auto rank = static_cast<std::uint64_t>(std::floor(q * static_cast<double>(count_ - 1)));
+  const auto [rank, fraction] = linear_quantile_position(count_, q);
+  const auto [lower, upper] = order_statistics(rank);
+  return interpolate_order_statistics(lower, upper, fraction);
+}
+
+std::pair<double, double> QuantileSketch::order_statistics(std::uint64_t rank) const {
+  const std::uint64_t upper_rank = std::min(rank + 1, count_ - 1);
   if (is_exact() && count_ <= 2)
-    return min_;  // rank 0 of {min, max}; q == 1 returned above
+    return {rank == 0 ? min_ : max_, upper_rank == 0 ? min_ : max_};
   if (is_exact()) {
-    std::vector<double> sorted = samples_;
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank),
-                     sorted.end());
-    return sorted[rank];
+    std::vector<double> values = samples_;
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(rank);
+    std::nth_element(values.begin(), at, values.end());
+    // nth_element leaves every value after `at` >= *at: the next order statistic is their
+    // minimum.
+    return {*at, upper_rank == rank ? *at : *std::min_element(at + 1, values.end())};
   }
-  std::uint64_t seen = zero_count_;
-  if (rank < seen)
-    return 0;
-  for (std::size_t k = 0; k < bins_.size(); ++k) {
+  // Second phase: one walk over the buckets finds both ranks. The extreme ranks are known
+  // exactly, and exact values beat bucket representatives.
+  const std::uint64_t ranks[2] = {rank, upper_rank};
+  double estimates[2] = {max_, max_};
+  std::size_t found = 0;
+  std::uint64_t seen = zero_count_;  // ranks below `seen` are zeros
+  while (found < 2 && ranks[found] < seen)
+    estimates[found++] = 0;
+  for (std::size_t k = 0; k < bins_.size() && found < 2; ++k) {
+    if (bins_[k] == 0)
+      continue;
     seen += bins_[k];
-    if (seen > rank) {
-      return std::clamp(bucket_value(bin_offset_ + static_cast<int>(k)), min_, max_);
+    while (found < 2 && ranks[found] < seen) {
+      estimates[found++] = std::clamp(bucket_value(bin_offset_ + static_cast<int>(k)), min_, max_);
     }
   }
-  return max_;  // unreachable: the bins hold count_ - zero_count_ values
+  assert(found == 2);  // the buckets and zeros hold all count_ values
+  for (std::size_t j = 0; j < 2; ++j) {
+    if (ranks[j] == 0)
+      estimates[j] = min_;
+    else if (ranks[j] == count_ - 1)
+      estimates[j] = max_;
+  }
+  return {estimates[0], estimates[1]};
 }
 
 double QuantileSketch::suggest_relative_accuracy(double min_value, double max_value,

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace rlisim::models {
@@ -38,12 +39,24 @@ struct QuantileSketchConfig {
 ///    L (1 + alpha), within a factor (1 +- alpha) of every value in it; zeros are counted
 ///    exactly.
 ///
-/// Quantile definition (both phases): quantile(q) targets x_(r), the value of rank
-/// r = floor(q * (n - 1)) (0-based) in the sorted values (the "lower" quantile).
-/// Error guarantee: exact in the first phase; afterwards |quantile(q) - x_(r)| <= alpha * x_(r)
-/// (up to floating-point rounding at bucket boundaries, ~1e-15 relative),
-/// unless the rank falls into collapsed buckets (collapsed() tells). quantile(0) and
-/// quantile(1) are the exact minimum and maximum, and every estimate lies in [min, max].
+/// Quantile definition (both phases): linear interpolation between order statistics, numpy's
+/// default (linear_quantile.hpp). With x_(0) <= ... <= x_(n-1) the sorted values,
+/// h = q (n - 1), i = floor(h) and t = h - i, quantile(q) targets
+/// Q = x_(i) + t (x_(i+1) - x_(i)).
+///
+/// Error guarantee:
+///  - First phase: exact, and bit-identical to numpy.quantile(values, q).
+///  - Second phase: each rank k is estimated by e_k, the representative of its bucket clamped
+///    to [min, max] (0 for zeros, the exact min and max for ranks 0 and n - 1), so
+///    |e_k - x_(k)| <= alpha x_(k). quantile(q) interpolates e_i and e_(i+1) with the same t.
+///    Because the values are >= 0 and t in [0, 1),
+///    |quantile(q) - Q| <= (1 - t) alpha x_(i) + t alpha x_(i+1) = alpha Q,
+///    up to floating-point rounding (the bucket boundaries and the interpolation, ~1e-15
+///    relative). The bound does not hold when rank i, or rank i + 1 with t > 0, falls into
+///    collapsed buckets (collapsed() tells): a collapsed bucket stands for values far below its
+///    representative.
+/// quantile(0) and quantile(1) are the exact minimum and maximum, every estimate lies in
+/// [min, max], and quantile() is non-decreasing in q.
 ///
 /// Cost: add() is O(1) amortised (a cubic polynomial in the second phase; no allocation for the
 /// first two values, then at most log8(exact_capacity) allocations); quantile() is O(n) in the
@@ -145,6 +158,9 @@ class QuantileSketch {
   }
   void add_slow(double value);
   double bucket_value(int index) const;
+  // The values (first phase) or estimates (second phase) of ranks `rank` and
+  // min(rank + 1, n - 1); the first phase reorders a copy of the stored values.
+  std::pair<double, double> order_statistics(std::uint64_t rank) const;
   template <typename F>
   void for_each_exact(F&& f) const;
   void to_buckets();

@@ -20,8 +20,9 @@
 namespace rlisim::models {
 
 struct GroundTruthConfig {
-  /// Per-flow delay quantiles (p50, p99): exact for the first `exact_capacity` delivered
-  /// packets of a flow, then within `relative_accuracy` (see QuantileSketch).
+  /// Per-flow delay quantiles (p50, p99) by linear interpolation between order statistics
+  /// (numpy's default): exact for flows of up to `exact_capacity` delivered packets, then
+  /// within `relative_accuracy` of the exact value (see QuantileSketch).
   QuantileSketchConfig quantiles;
   /// Keep per-flow quantiles at all. Without them p50/p99 are NaN, and a run is about 10 %
   /// faster (the sketches are the largest per-packet cost after the flow lookup).
@@ -42,8 +43,10 @@ struct DelayTally {
   QuantileSketch quantiles;
 
   std::uint64_t delivered_packets() const { return delay.count(); }
-  /// Median and 99th percentile delay in ps (QuantileSketch definition: the value of rank
-  /// floor(q (n - 1)), exact up to `exact_capacity` packets); NaN if nothing was delivered.
+  /// Median and 99th percentile delay in ps, numpy.quantile's default definition
+  /// (h = q (n - 1), x_(floor h) + (h - floor h) (x_(floor h + 1) - x_(floor h))): exact up to
+  /// `exact_capacity` delivered packets, within `relative_accuracy` beyond (QuantileSketch);
+  /// NaN if nothing was delivered.
   double p50_ps() const { return quantiles.quantile(0.5); }
   double p99_ps() const { return quantiles.quantile(0.99); }
   /// Adds everything `other` counted, as if its packets had been seen here.
@@ -82,8 +85,9 @@ struct FlowEntry {
   const FlowRecord* record;
 };
 
-/// Totals over a set of flows (all, or one kind) for summaries; the quantiles cover all
-/// delivered packets of those flows, within the sketch's relative accuracy.
+/// Totals over a set of flows (all, or one kind) for summaries; the quantiles (same definition
+/// as a flow's) cover all delivered packets of those flows, within the sketch's relative
+/// accuracy once they exceed `exact_capacity`.
 struct TruthSummary : DelayTally {
   using DelayTally::DelayTally;
   std::uint64_t flows = 0;

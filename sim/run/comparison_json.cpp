@@ -78,7 +78,7 @@ ordered_json comparison_json(const Comparison& c) {
       "regular flows (peak state bytes) and by the arrival window in seconds (export bytes); "
       "'mean_error_by_load' splits the flows by the utilization of their egress port in the "
       "10 ms period in which their first packet arrived (median over all flows and over flows "
-      "of >= 100 packets)";
+      "of >= 100 packets); quantiles interpolate between order statistics (numpy's default)";
   ordered_json rows = ordered_json::array();
   for (const auto& s : c.scores) {
     ordered_json k;

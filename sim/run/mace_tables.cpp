@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "models/container/variates.hpp"
+#include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/rng.hpp"
 
 namespace rlisim::run::mace {
@@ -12,10 +13,7 @@ namespace mc = models::container;
 
 double quantile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
-  const double pos = p * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  return models::sorted_quantile(v, p);
 }
 
 double mean_of(const std::vector<double>& v) {

@@ -23,7 +23,8 @@ inline core::Time from_us(double us) {
   return core::Time{std::llround(us * 1e6)};
 }
 
-/// Linear-interpolated sample quantile, p in [0, 1]. `v` non-empty.
+/// Sample quantile by linear interpolation (models::sorted_quantile, numpy's default), p in
+/// [0, 1]. `v` non-empty.
 double quantile(std::vector<double> v, double p);
 double mean_of(const std::vector<double>& v);
 /// Sample standard deviation (n - 1).

@@ -285,8 +285,11 @@ std::string summary_text(const RunResult& r) {
   quantiles["exact_packets"] = r.config.truth.exact_packets;
   quantiles["relative_accuracy"] = r.config.truth.relative_accuracy;
   quantiles["definition"] =
-      "per-flow p50/p99 are exact for flows with at most exact_packets delivered packets, then "
-      "within relative_accuracy (DDSketch); mean, std, min and max are always exact";
+      "p50/p99 interpolate linearly between order statistics (numpy.quantile's default: "
+      "h = q (n - 1), x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])); per flow they "
+      "are exact for flows with at most exact_packets delivered packets, then within "
+      "relative_accuracy of that value (DDSketch), as are the totals' p50/p99 over more than "
+      "exact_packets packets; mean, std, min and max are always exact";
   truth["quantiles"] = quantiles;
   j["truth"] = truth;
   ordered_json estimators = ordered_json::object();
@@ -398,7 +401,9 @@ ordered_json topology_json(const TopologyTap& tap) {
       "shares of the summed end-to-end delay of delivered packets: container stacks (source "
       "egress + destination ingress), routers (the simulated one + other routers' processing), "
       "propagation (links: propagation, jitter, serialisation); rli_visible_share is the "
-      "simulated router's segment, the part RLI at that router measures";
+      "simulated router's segment, the part RLI at that router measures; e2e_p99_ns and "
+      "median_flow_rli_visible_share interpolate linearly between order statistics (numpy's "
+      "default), e2e_p99_ns within the truth's relative_accuracy beyond exact_packets";
   return j;
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/net/circuit_calibration.hpp"
 
@@ -178,10 +179,9 @@ RttStats simulate_rtt(const TopologyConfig& config, std::size_t a, std::size_t b
     squares += (r - s.mean_ms) * (r - s.mean_ms);
   s.sd_ms = probes > 1 ? std::sqrt(squares / static_cast<double>(probes - 1)) : 0.0;
   s.stack_mean_ms = ms(stack) / static_cast<double>(probes);
-  const auto rank = static_cast<std::size_t>(std::floor(0.99 * static_cast<double>(probes - 1)));
-  std::nth_element(rtts.begin(), rtts.begin() + static_cast<std::ptrdiff_t>(rank), rtts.end());
-  s.p99_ms = rtts[rank];
-  s.min_ms = *std::min_element(rtts.begin(), rtts.end());
+  std::sort(rtts.begin(), rtts.end());
+  s.p99_ms = models::sorted_quantile(rtts, 0.99);
+  s.min_ms = rtts.front();
   return s;
 }
 

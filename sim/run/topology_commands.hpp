@@ -37,7 +37,7 @@ struct RttStats {
   std::uint64_t probes = 0;
   double min_ms = 0;
   double mean_ms = 0;
-  /// The value of rank floor(0.99 (n - 1)) of the sorted RTTs.
+  /// 99th percentile of the RTTs, numpy.quantile's default definition (models::sorted_quantile).
   double p99_ms = 0;
   /// Sample standard deviation of the RTT (for the Monte Carlo error of the mean).
   double sd_ms = 0;

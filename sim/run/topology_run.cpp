@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 
@@ -204,9 +205,8 @@ void TopologyTap::finalize() {
       visible.push_back(f.measured_router_ps / f.e2e_ps);
   }
   if (!visible.empty()) {
-    const auto mid = visible.begin() + static_cast<std::ptrdiff_t>((visible.size() - 1) / 2);
-    std::nth_element(visible.begin(), mid, visible.end());
-    summary_.median_flow_rli_visible_share = *mid;
+    std::sort(visible.begin(), visible.end());
+    summary_.median_flow_rli_visible_share = models::sorted_quantile(visible, 0.5);
   }
 }
 

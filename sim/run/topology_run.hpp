@@ -59,7 +59,8 @@ struct PathDelaySummary {
   std::uint64_t delivered = 0;
   double e2e_ps = 0, stack_ps = 0, measured_router_ps = 0, other_routers_ps = 0, links_ps = 0;
   models::QuantileSketch e2e;
-  /// Median over flows of the per-flow RLI-visible share.
+  /// Median over flows of the per-flow RLI-visible share (models::sorted_quantile: the mean of
+  /// the two middle values for an even count).
   double median_flow_rli_visible_share = NAN;
 };
 

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 
@@ -60,9 +61,10 @@ TEST(GroundTruth, ComputesExactStatisticsForASmallFlow) {
   EXPECT_EQ(r->delay.max().count(), 10'000);
   EXPECT_DOUBLE_EQ(r->delay.mean_ps(), 4000);
   EXPECT_DOUBLE_EQ(r->delay.stddev_ps(), std::sqrt(12.5e6));
-  // p50: rank floor(0.5 * 3) = 1 -> 2000; p99: rank floor(0.99 * 3) = 2 -> 3000.
-  EXPECT_EQ(r->p50_ps(), 2000);
-  EXPECT_EQ(r->p99_ps(), 3000);
+  // numpy.quantile: p50 at h = 0.5 * 3 = 1.5 -> 2000 + 0.5 * 1000 = 2500; p99 at
+  // h = 0.99 * 3 = 2.97 -> 3000 + 0.97 * 7000 = 9790.
+  EXPECT_EQ(r->p50_ps(), 2500);
+  EXPECT_DOUBLE_EQ(r->p99_ps(), 9790);
 }
 
 TEST(GroundTruth, LargeFlowQuantilesStayWithinTheSketchAccuracy) {
@@ -76,10 +78,11 @@ TEST(GroundTruth, LargeFlowQuantilesStayWithinTheSketchAccuracy) {
   }
   std::sort(delays.begin(), delays.end());
   const FlowRecord& r = *truth.find(packet(9, 0).flow);
-  const double p50 = delays[static_cast<std::size_t>(std::floor(0.5 * 4999))];
-  const double p99 = delays[static_cast<std::size_t>(std::floor(0.99 * 4999))];
-  EXPECT_LE(std::abs(r.p50_ps() - p50), 0.005 * p50);
-  EXPECT_LE(std::abs(r.p99_ps() - p99), 0.005 * p99);
+  // numpy.quantile: h = 0.5 * 4999 = 2499.5 and h = 0.99 * 4999 = 4949.01.
+  const double p50 = delays[2499] + 0.5 * (delays[2500] - delays[2499]);
+  const double p99 = delays[4949] + 0.01 * (delays[4950] - delays[4949]);
+  EXPECT_LE(std::abs(r.p50_ps() - p50), 0.005 * p50 * (1 + 1e-12));
+  EXPECT_LE(std::abs(r.p99_ps() - p99), 0.005 * p99 * (1 + 1e-12));
   double sum = 0;
   for (const double d : delays)
     sum += d;
@@ -143,7 +146,7 @@ TEST(GroundTruth, SummariesAddUpOverAllFlowsAndPerKind) {
   EXPECT_EQ(all.dropped_packets, 1u);
   EXPECT_EQ(all.delivered_packets(), 4u);
   EXPECT_DOUBLE_EQ(all.delay.mean_ps(), 3000);
-  EXPECT_EQ(all.p50_ps(), 2000);  // 1000 2000 3000 6000, rank 1
+  EXPECT_EQ(all.p50_ps(), 2500);  // 1000 2000 3000 6000: h = 1.5
   const TruthSummary regular = truth.summary(core::PacketKind::kRegular);
   EXPECT_EQ(regular.flows, 1u);
   EXPECT_DOUBLE_EQ(regular.delay.mean_ps(), 1500);
@@ -188,8 +191,7 @@ void expect_summary_quantiles_equal_the_merge(const QuantileSketchConfig& config
         EXPECT_EQ(s.quantiles.quantile(q), merged[k].quantile(q)) << "kind " << k << " q " << q;
         if (sorted.empty() || collapses)
           continue;
-        const double x =
-            sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+        const double x = sorted_quantile(sorted, q);
         EXPECT_LE(std::abs(s.quantiles.quantile(q) - x), 0.005 * x * (1 + 1e-12) + 1e-9);
       }
       all.merge(merged[k]);
@@ -302,7 +304,11 @@ TEST(GroundTruth, BatchedUpdatesMatchADirectTallyAcrossBatches) {
     if (t.delivered <= 64) {  // still exact: the median of the delays seen
       std::vector<double> sorted = t.first_delays;
       std::sort(sorted.begin(), sorted.end());
-      EXPECT_EQ(rec->p50_ps(), sorted[(sorted.size() - 1) / 2]) << "flow " << f;
+      const std::size_t mid = sorted.size() / 2;
+      const double median = sorted.size() % 2 == 1
+                                ? sorted[mid]
+                                : sorted[mid - 1] + 0.5 * (sorted[mid] - sorted[mid - 1]);
+      EXPECT_EQ(rec->p50_ps(), median) << "flow " << f;
     }
   }
   EXPECT_EQ(truth.flow_count(), seen);

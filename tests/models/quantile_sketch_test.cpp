@@ -15,9 +15,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-double lower_quantile(std::vector<double> v, double q) {
+// numpy.quantile(v, q), method "linear", written out: h = q (n - 1),
+// x_(floor h) + (h - floor h) (x_(floor h + 1) - x_(floor h)).
+double numpy_quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(std::floor(q * static_cast<double>(v.size() - 1)))];
+  const double h = q * static_cast<double>(v.size() - 1);
+  const auto i = static_cast<std::size_t>(std::floor(h));
+  if (i + 1 >= v.size())
+    return v.back();
+  return v[i] + (h - std::floor(h)) * (v[i + 1] - v[i]);
 }
 
 QuantileSketchConfig config(double alpha, std::uint32_t exact, std::uint32_t buckets = 2048) {
@@ -43,14 +49,65 @@ TEST(QuantileSketch, IsExactUpToItsCapacity) {
     s.add(v);
   EXPECT_TRUE(s.is_exact());
   EXPECT_EQ(s.bucket_count(), 0u);
-  // Sorted: 10 20 20 30 40 50 60 70; rank floor(q * 7).
+  // Sorted: 10 20 20 30 40 50 60 70; h = 7 q.
   EXPECT_EQ(s.quantile(0), 10);
-  EXPECT_EQ(s.quantile(0.2), 20);   // rank 1
-  EXPECT_EQ(s.quantile(0.5), 30);   // rank 3
-  EXPECT_EQ(s.quantile(0.99), 60);  // rank 6
+  EXPECT_EQ(s.quantile(0.2), 20);            // h = 1.4, between 20 and 20
+  EXPECT_EQ(s.quantile(0.5), 35);            // h = 3.5
+  EXPECT_DOUBLE_EQ(s.quantile(0.99), 69.3);  // h = 6.93
   EXPECT_EQ(s.quantile(1), 70);
   for (double q = 0; q <= 1; q += 0.01)
-    EXPECT_EQ(s.quantile(q), lower_quantile(values, q));
+    EXPECT_DOUBLE_EQ(s.quantile(q), numpy_quantile(values, q)) << q;
+}
+
+TEST(QuantileSketch, InterpolatesBetweenTwoValuesInsteadOfReturningTheMinimum) {
+  QuantileSketch s;
+  s.add(3000);
+  EXPECT_EQ(s.quantile(0.5), 3000);
+  EXPECT_EQ(s.quantile(0.99), 3000);
+  s.add(1000);
+  EXPECT_EQ(s.quantile(0.5), 2000);
+  EXPECT_EQ(s.quantile(0.99), 2980);  // numpy.quantile([1000, 3000], 0.99)
+  EXPECT_EQ(s.quantile(1), 3000);
+}
+
+TEST(QuantileSketch, ExactPhaseIsBitIdenticalToNumpy) {
+  const std::vector<double> values = {13.7, 2.25, 1e6 / 3, 7.125, 99.5, 0.1, 42.0};
+  QuantileSketch s;
+  for (const double v : values)
+    s.add(v);
+  // repr(float(numpy.quantile(values, q))) with numpy 1.24.
+  EXPECT_EQ(s.quantile(0.01), 0.229);
+  EXPECT_EQ(s.quantile(0.1), 1.3900000000000001);
+  EXPECT_EQ(s.quantile(0.25), 4.6875);
+  EXPECT_EQ(s.quantile(0.5), 13.7);
+  EXPECT_EQ(s.quantile(0.9), 133393.03333333344);
+  EXPECT_EQ(s.quantile(0.99), 313339.30333333317);
+  EXPECT_EQ(s.quantile(0.999), 331333.93033333326);
+}
+
+TEST(QuantileSketch, BucketedEstimatesAreMonotoneAndWithinMinMax) {
+  QuantileSketch s(config(0.01, 4));
+  std::vector<double> values;
+  for (int i = 0; i < 300; ++i) {
+    values.push_back(1000 + (i * 7919) % 5003 + (i % 7 == 0 ? 1e6 : 0));
+    s.add(values.back());
+  }
+  double previous = s.quantile(0);
+  EXPECT_EQ(previous, s.min());
+  for (int k = 1; k <= 1000; ++k) {
+    const double q = k / 1000.0;
+    const double got = s.quantile(q);
+    EXPECT_GE(got, previous) << q;
+    EXPECT_LE(got, s.max()) << q;
+    EXPECT_LE(std::abs(got - numpy_quantile(values, q)),
+              0.01 * numpy_quantile(values, q) * (1 + 1e-9))
+        << q;
+    previous = got;
+  }
+  // Below h = 1 the estimate interpolates from the exact minimum.
+  const double q = 0.5 / 299;
+  EXPECT_GE(s.quantile(q), s.min());
+  EXPECT_LE(std::abs(s.quantile(q) - numpy_quantile(values, q)), 0.01 * numpy_quantile(values, q));
 }
 
 TEST(QuantileSketch, SwitchesToBucketsAfterTheCapacityAndKeepsMinMaxExact) {
@@ -76,8 +133,9 @@ TEST(QuantileSketch, CountsZerosExactly) {
     s.add(0);
   for (int i = 0; i < 40; ++i)
     s.add(1000);
-  EXPECT_EQ(s.quantile(0.5), 0);   // rank 49
-  EXPECT_EQ(s.quantile(0.59), 0);  // rank 58
+  EXPECT_EQ(s.quantile(0.5), 0);         // h = 49.5: ranks 49 and 50 are zeros
+  EXPECT_EQ(s.quantile(0.59), 0);        // h = 58.41
+  EXPECT_NEAR(s.quantile(0.6), 400, 4);  // h = 59.4: 0.4 of the way from 0 to 1000
   EXPECT_NEAR(s.quantile(0.61), 1000, 10);
 }
 
@@ -94,7 +152,7 @@ TEST(QuantileSketch, CollapsesTheLowestBucketsToBoundMemory) {
   EXPECT_EQ(s.quantile(0), 1.0);
   // The upper ranks are outside the merged buckets and keep the guarantee.
   for (const double q : {0.95, 0.99, 0.999}) {
-    const double exact = lower_quantile(values, q);
+    const double exact = numpy_quantile(values, q);
     EXPECT_LE(std::abs(s.quantile(q) - exact), 0.1 * exact * (1 + 1e-9)) << q;
   }
 }
@@ -158,7 +216,7 @@ TEST(QuantileSketch, MergingTwoSmallSketchesStaysExact) {
   a.merge(a);
   EXPECT_EQ(a.count(), 10u);
   EXPECT_TRUE(a.is_exact());
-  EXPECT_EQ(a.quantile(0.5), 3.0);  // 1 1 2 2 3 3 10 10 20 20, rank 4
+  EXPECT_EQ(a.quantile(0.5), 3.0);  // 1 1 2 2 3 3 10 10 20 20: h = 4.5, between 3 and 3
 }
 
 TEST(QuantileSketch, SuggestedAccuracyAvoidsCollapsing) {
