@@ -14,6 +14,8 @@ packages=(
   # Recording container-like kernel traces (scripts/capture-container-trace): namespaces,
   # veth/bridge/VXLAN devices, NAT, probes and background load.
   iproute2 iputils-ping iperf3 nftables
+  # The cross-check of the router against ns-3 (tests/ns3).
+  libns3-dev
 )
 
 missing=()

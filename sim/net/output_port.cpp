@@ -76,15 +76,20 @@ OutputPort::OutputPort(OutputPortConfig config)
       count_in_service_(config_.buffer.count_in_service),
       unfinished_work_bytes_(config_.buffer.byte_occupancy == ByteOccupancy::kUnfinishedWork),
       ring_enabled_(config_.track_occupancy || config_.buffer.packets.has_value() ||
-                    (buffer_byte_limit(config_).has_value() && !unfinished_work_bytes_)) {
+                    (buffer_byte_limit(config_).has_value() && !unfinished_work_bytes_)),
+      arrival_first_(config_.tie_order == TieOrder::kArrivalFirst) {
   const std::uint64_t rate = config_.rate.value;
-  if (kPsPerSecondTimesBits % rate == 0) {
+  const bool ns3_rounding =
+      config_.serialization_rounding == SerializationRounding::kNs3Nanoseconds;
+  // 8e9 bit-ns per second: a rate dividing it makes every byte a whole number of nanoseconds,
+  // which ns-3 represents exactly.
+  constexpr std::uint64_t kNsPerSecondTimesBits = 8'000'000'000ULL;
+  if (ns3_rounding ? kNsPerSecondTimesBits % rate == 0 : kPsPerSecondTimesBits % rate == 0) {
     ps_per_byte_ = static_cast<std::int64_t>(kPsPerSecondTimesBits / rate);
   } else {
     ser_table_.resize(kSerTableSize);
-    for (std::size_t i = 0; i < kSerTableSize; ++i) {
-      ser_table_[i] = core::serialization_time(core::Bytes{i}, config_.rate).count();
-    }
+    for (std::size_t i = 0; i < kSerTableSize; ++i)
+      ser_table_[i] = rounded_serialization(i).count();
   }
   if (ring_enabled_) {
     const std::uint64_t first = std::min<std::uint64_t>(packet_limit_, kInitialRing);
@@ -95,12 +100,18 @@ OutputPort::OutputPort(OutputPortConfig config)
   }
 }
 
+core::Time OutputPort::rounded_serialization(std::uint64_t bytes) const {
+  if (config_.serialization_rounding == SerializationRounding::kNs3Nanoseconds)
+    return core::ns3_serialization_time(core::Bytes{bytes}, config_.rate);
+  return core::serialization_time(core::Bytes{bytes}, config_.rate);
+}
+
 core::Time OutputPort::serialization(std::uint32_t bytes) const {
   if (ps_per_byte_ > 0)
     return core::Time{ps_per_byte_ * static_cast<std::int64_t>(bytes)};
   if (bytes < ser_table_.size())
     return core::Time{ser_table_[bytes]};
-  return core::serialization_time(core::Bytes{bytes}, config_.rate);
+  return rounded_serialization(bytes);
 }
 
 void OutputPort::ring_grow() {
@@ -121,9 +132,11 @@ void OutputPort::ring_push(std::int64_t departure_ps, std::uint32_t bytes) {
 }
 
 void OutputPort::release_departed(std::int64_t now_ps) {
-  // `<=`: a departure at the same instant as an arrival happens first and frees its space.
+  // A departure at the same instant as the arrival frees its space first (kDepartureFirst),
+  // or stays in the transmitter until after the arrival (kArrivalFirst).
   const std::size_t mask = ring_.size() - 1;
-  while (ring_count_ > 0 && ring_[ring_head_].departure_ps <= now_ps) {
+  while (ring_count_ > 0 && (ring_[ring_head_].departure_ps < now_ps ||
+                             (!arrival_first_ && ring_[ring_head_].departure_ps == now_ps))) {
     bytes_in_system_ -= ring_[ring_head_].bytes;
     ring_head_ = (ring_head_ + 1) & mask;
     --ring_count_;

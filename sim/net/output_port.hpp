@@ -45,6 +45,24 @@ struct BufferLimit {
   ByteOccupancy byte_occupancy = ByteOccupancy::kInSystem;
 };
 
+/// Which event goes first when a packet arrives at the instant a transmission ends.
+enum class TieOrder : std::uint8_t {
+  /// The transmission ends first: the departing packet's space is free for the arrival.
+  kDepartureFirst,
+  /// The arrival goes first and still sees the departing packet in the transmitter, as in
+  /// ns-3, where arrivals scheduled before the run precede a transmission-complete event at
+  /// the same time.
+  kArrivalFirst,
+};
+
+/// How a packet's serialisation time is rounded.
+enum class SerializationRounding : std::uint8_t {
+  /// ceil(8 * L * 1e12 / rate) picoseconds (core::serialization_time).
+  kCeilPicoseconds,
+  /// Whole nanoseconds as ns-3 rounds them (core::ns3_serialization_time).
+  kNs3Nanoseconds,
+};
+
 struct OutputPortConfig {
   std::string name = "egress0";
   core::BitsPerSecond rate{10'000'000'000ULL};
@@ -56,6 +74,12 @@ struct OutputPortConfig {
   /// without this flag the port keeps no per-packet state at all (bounded memory even when an
   /// infinite buffer is overloaded).
   bool track_occupancy = false;
+  /// The two conventions that differ between rlisim's exact timing and ns-3's (the `[router]
+  /// timing` key sets both). With arrivals and serialisation times in whole nanoseconds an
+  /// arrival can coincide exactly with a departure, and when the buffer is full the order of
+  /// the two decides whether the arrival is dropped.
+  TieOrder tie_order = TieOrder::kDepartureFirst;
+  SerializationRounding serialization_rounding = SerializationRounding::kCeilPicoseconds;
 };
 
 /// The byte limit `config` enforces: `buffer.bytes` if set, else ceil(rate * buffer.time / 8)
@@ -106,9 +130,11 @@ struct PortCounters {
 
 /// FIFO, work-conserving, one server at the link rate. O(1) amortised per packet, no events:
 ///   dep_i = max(arr_i, dep_prev) + ser(L_i)  for accepted packets in arrival order,
-/// with ser(L) = ceil(8 * L * 1e12 / rate) ps (core::serialization_time), applied per packet.
+/// with ser(L) = ceil(8 * L * 1e12 / rate) ps (core::serialization_time), applied per packet,
+/// or ns-3's whole nanoseconds (SerializationRounding::kNs3Nanoseconds).
 /// Occupancy is tracked with a ring of (departure, size) of the packets still in the system;
-/// a departure at the same instant as an arrival happens first and frees its space.
+/// a departure at the same instant as an arrival happens first and frees its space, unless
+/// the tie order is TieOrder::kArrivalFirst.
 /// Dropped packets leave dep_prev unchanged. The head of the ring (after releasing departures)
 /// is always the packet in service: its predecessor has left and it has arrived.
 /// The ring grows only to the largest backlog and is never reallocated after that; it is not
@@ -139,8 +165,8 @@ class OutputPort {
   std::uint64_t departed_packets() const;
   /// Departure time of the last accepted packet (the time the port goes idle).
   core::Time busy_until() const { return dep_prev_; }
-  /// Serialisation time of `bytes` at this port's rate (same value core::serialization_time
-  /// gives, from a precomputed fast path).
+  /// Serialisation time of `bytes` at this port's rate (same value core::serialization_time,
+  /// or core::ns3_serialization_time, gives, from a precomputed fast path).
   core::Time serialization(std::uint32_t bytes) const;
 
  private:
@@ -149,6 +175,7 @@ class OutputPort {
     std::uint32_t bytes;
   };
   void release_departed(std::int64_t now_ps);
+  core::Time rounded_serialization(std::uint64_t bytes) const;
   void ring_push(std::int64_t departure_ps, std::uint32_t bytes);
   void ring_grow();
   void require_tracking(const char* what) const;
@@ -164,9 +191,11 @@ class OutputPort {
   bool count_in_service_;
   bool unfinished_work_bytes_;
   bool ring_enabled_;
+  bool arrival_first_;
 
-  // Serialisation: ps_per_byte_ > 0 when the rate divides 8e12 exactly (10G, 1G, 100G, ...);
-  // otherwise ser_table_ holds ceil-rounded times for small sizes.
+  // Serialisation: ps_per_byte_ > 0 when every size's time is an exact multiple of it (for
+  // ceil rounding: the rate divides 8e12 (10G, 1G, 100G, ...); for ns-3 rounding: it also
+  // divides 8e9); otherwise ser_table_ holds the rounded times for small sizes.
   std::int64_t ps_per_byte_ = 0;
   std::vector<std::int64_t> ser_table_;
 

@@ -331,6 +331,13 @@ net::RouterConfig read_router(TomlSection& s) {
     for (std::size_t i = 0; i < ports.size(); ++i)
       router.egress.push_back(read_port(ports[i], i));
   }
+  // "ns3" follows ns-3's conventions on every port, for cross-checks against ns-3.
+  if (auto t = s.choice("timing", {"exact", "ns3"}); t && *t == "ns3") {
+    for (net::OutputPortConfig& port : router.egress) {
+      port.tie_order = net::TieOrder::kArrivalFirst;
+      port.serialization_rounding = net::SerializationRounding::kNs3Nanoseconds;
+    }
+  }
   const auto max_port = static_cast<std::int64_t>(router.egress.size()) - 1;
   if (auto f = s.choice("forwarding", {"single", "dst_prefix_hash", "table"})) {
     router.forwarding.kind = *f == "single"            ? net::ForwardingKind::kSingle

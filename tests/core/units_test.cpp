@@ -18,6 +18,27 @@ TEST(SerializationTime, RoundsUpWhenNotExact) {
   EXPECT_EQ(serialization_time(Bytes{1}, BitsPerSecond{3}).count(), 2'666'666'666'667);
 }
 
+TEST(Ns3SerializationTime, RoundsToWholeNanosecondsAsNs3Does) {
+  // Values checked against ns-3.37's DataRate::CalculateBytesTxTime.
+  EXPECT_EQ(ns3_serialization_time(Bytes{1500}, BitsPerSecond{10'000'000'000}).count(), 1'200'000);
+  // 40 B at OC-192: 32.150 ns -> 32 ns; 1500 B: 1205.633 ns -> 1206 ns.
+  EXPECT_EQ(ns3_serialization_time(Bytes{40}, BitsPerSecond{9'953'280'000}).count(), 32'000);
+  EXPECT_EQ(ns3_serialization_time(Bytes{1500}, BitsPerSecond{9'953'280'000}).count(), 1'206'000);
+  // 100 B at 3 Gb/s: 266.67 ns -> 267 ns.
+  EXPECT_EQ(ns3_serialization_time(Bytes{100}, BitsPerSecond{3'000'000'000}).count(), 267'000);
+}
+
+TEST(Ns3SerializationTime, TruncatesToFixedPointBeforeRoundingHalves) {
+  // 1 B at 16 Gb/s is exactly 0.5 ns, but 0.5e-9 s is not a multiple of 2^-64 s: truncated
+  // just below the half, it rounds down to 0 (3 B, 1.5 ns, to 1 ns).
+  EXPECT_EQ(ns3_serialization_time(Bytes{1}, BitsPerSecond{16'000'000'000}).count(), 0);
+  EXPECT_EQ(ns3_serialization_time(Bytes{3}, BitsPerSecond{16'000'000'000}).count(), 1000);
+  // 1 B at 8192 b/s is 2^-10 s = 976562.5 ns exactly in Q64.64: the half rounds up.
+  EXPECT_EQ(ns3_serialization_time(Bytes{1}, BitsPerSecond{8192}).count(), 976'563'000);
+  // Whole seconds: 1 B at 3 b/s = 2.6666666667 s.
+  EXPECT_EQ(ns3_serialization_time(Bytes{1}, BitsPerSecond{3}).count(), 2'666'666'667'000);
+}
+
 TEST(SerializationTime, DoesNotOverflowForHugeFrames) {
   EXPECT_EQ(serialization_time(Bytes{262144}, BitsPerSecond{1'000'000}).count(),
             262144LL * 8 * 1'000'000);

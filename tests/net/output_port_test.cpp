@@ -123,6 +123,56 @@ TEST(OutputPort, WaitingRoomLimitExcludesThePacketInService) {
   run_case(port, kTwoInSystemOffers, kTwoInSystemExpects);
 }
 
+OutputPortConfig ns3_timing(OutputPortConfig c) {
+  c.tie_order = TieOrder::kArrivalFirst;
+  c.serialization_rounding = SerializationRounding::kNs3Nanoseconds;
+  return c;
+}
+
+TEST(OutputPort, ArrivalFirstTieStillSeesTheDepartingPacket) {
+  // The arrivals of the two cases above. Packet 3 arrives exactly as packet 0 leaves: packet 0
+  // is still in the transmitter and packet 1 waits, so it is dropped (it was accepted with the
+  // departure first). Packet 4 then finds the waiting room empty; packet 5 ties with packet
+  // 1's departure and finds packet 4 waiting. 10 Gb/s times are whole nanoseconds, so ns-3
+  // rounding changes nothing here.
+  const std::vector<Expect> expected = {{true, 0, 1'200'000},
+                                        {true, 1'200'000, 2'400'000},
+                                        drop(DropReason::kBufferPackets),
+                                        drop(DropReason::kBufferPackets),
+                                        {true, 2'400'000, 2'432'000},
+                                        drop(DropReason::kBufferPackets)};
+  OutputPort waiting_room(ns3_timing(config_with(make_limit(1, kNone, false))));
+  run_case(waiting_room, kTwoInSystemOffers, expected);
+  OutputPort whole_port(ns3_timing(config_with(make_limit(2, kNone))));
+  run_case(whole_port, kTwoInSystemOffers, expected);
+  EXPECT_EQ(whole_port.counters().max_occupancy_packets, 2u);
+}
+
+TEST(OutputPort, Ns3RoundingMovesDeparturesToWholeNanoseconds) {
+  // 3 Gb/s: 100 B = 266.67 ns, exact 266,667 ps, ns-3 267 ns; 40 B = 106.67 ns, exact
+  // 106,667 ps, ns-3 107 ns. The rounding accumulates over a busy period.
+  constexpr std::uint64_t k3G = 3'000'000'000ULL;
+  OutputPort exact(config_with({}, k3G));
+  run_case(exact, {{0, 100}, {0, 40}, {0, 100}},
+           {{true, 0, 266'667}, {true, 266'667, 373'334}, {true, 373'334, 640'001}});
+  OutputPortConfig rounded = config_with({}, k3G);
+  rounded.serialization_rounding = SerializationRounding::kNs3Nanoseconds;
+  OutputPort ns3(rounded);
+  run_case(ns3, {{0, 100}, {0, 40}, {0, 100}},
+           {{true, 0, 267'000}, {true, 267'000, 374'000}, {true, 374'000, 641'000}});
+  EXPECT_EQ(ns3.counters().busy_time.count(), 641'000);
+}
+
+TEST(OutputPort, Ns3RoundingCanTurnAnAcceptIntoADrop) {
+  // 3 Gb/s, one place in the whole port: the second packet arrives at 267 ns, after the
+  // exact departure (266.667 ns) but at the ns-3 one, which the arrival sees first.
+  constexpr std::uint64_t k3G = 3'000'000'000ULL;
+  OutputPort exact(config_with(make_limit(1, kNone), k3G));
+  run_case(exact, {{0, 100}, {267'000, 100}}, {{true, 0, 266'667}, {true, 267'000, 533'667}});
+  OutputPort ns3(ns3_timing(config_with(make_limit(1, kNone), k3G)));
+  run_case(ns3, {{0, 100}, {267'000, 100}}, {{true, 0, 267'000}, drop(DropReason::kBufferPackets)});
+}
+
 TEST(OutputPort, SinglePacketPortDropsEverythingWhileBusy) {
   // K = 1 counting the packet in service: no waiting at all.
   OutputPort port(config_with(make_limit(1, kNone)));
@@ -261,6 +311,22 @@ TEST(OutputPort, FastSerialisationMatchesTheCoreFunctionForEverySize) {
     }
     EXPECT_EQ(port.serialization(4'000'000'000u),
               core::serialization_time(core::Bytes{4'000'000'000u}, core::BitsPerSecond{rate}));
+  }
+}
+
+TEST(OutputPort, FastNs3SerialisationMatchesTheCoreFunctionForEverySize) {
+  // 8 Gb/s is a whole nanosecond per byte (the multiply path); 10 Gb/s is not (0.8 ns).
+  const std::vector<std::uint64_t> rates = {k10G, kOc192, 8'000'000'000, 16'000'000'000,
+                                            3'000'000'000};
+  for (const std::uint64_t rate : rates) {
+    OutputPortConfig c = config_with({}, rate);
+    c.serialization_rounding = SerializationRounding::kNs3Nanoseconds;
+    OutputPort port(c);
+    for (std::uint32_t bytes = 0; bytes < 20'000; ++bytes) {
+      ASSERT_EQ(port.serialization(bytes),
+                core::ns3_serialization_time(core::Bytes{bytes}, core::BitsPerSecond{rate}))
+          << "rate " << rate << " bytes " << bytes;
+    }
   }
 }
 

@@ -50,6 +50,24 @@ TEST(Config, MapsKeysOntoStructs) {
   EXPECT_THAT(c.resolved_json, HasSubstr("\"seed\" : 7"));
 }
 
+TEST(Config, RouterTimingNs3SetsBothConventionsOnEveryPort) {
+  const auto exact = parse_config(kMinimal, "exp.toml");
+  EXPECT_EQ(exact.router.egress[0].tie_order, net::TieOrder::kDepartureFirst);
+  EXPECT_EQ(exact.router.egress[0].serialization_rounding,
+            net::SerializationRounding::kCeilPicoseconds);
+  std::string two_ports = std::string(kMinimal) + "[[router.port]]\nrate = \"1Gbps\"\n";
+  const auto ns3 = parse_config(two_ports, "exp.toml", {"router.timing=ns3"});
+  ASSERT_EQ(ns3.router.egress.size(), 2u);
+  for (const auto& port : ns3.router.egress) {
+    EXPECT_EQ(port.tie_order, net::TieOrder::kArrivalFirst);
+    EXPECT_EQ(port.serialization_rounding, net::SerializationRounding::kNs3Nanoseconds);
+  }
+  const auto said_exact = parse_config(kMinimal, "exp.toml", {"router.timing=exact"});
+  EXPECT_EQ(said_exact.router.egress[0].tie_order, net::TieOrder::kDepartureFirst);
+  EXPECT_THAT(error_of(kMinimal, {"router.timing=ns2"}),
+              HasSubstr("key 'router.timing': expected one of"));
+}
+
 TEST(Config, RejectsAnUnknownKeyWithItsNameAndLine) {
   const std::string text = "bogus_key = 3\n" + std::string(kMinimal);
   EXPECT_THAT(error_of(text), HasSubstr("exp.toml:1: unknown key 'bogus_key'"));
