@@ -240,8 +240,8 @@ TEST(BaselinesRun, NaiveNetflowIsExactForFlowsOfOneOrTwoPackets) {
 
 TEST(BaselinesRun, EveryEstimatorIsScoredOnTheSameFlows) {
   const RunResult r = run_experiment(config_with(
-      "[rli]\ninterference = false\n[lda]\n[netflow]\n[multiflow]\nflow_sampling = 0.5\n"
-      "lossy_pairs = \"use\"\n[trajectory]\n",
+      "[rli]\ninterference = false\nserialization_correction = false\n[lda]\n[netflow]\n"
+      "[multiflow]\nflow_sampling = 0.5\nlossy_pairs = \"use\"\n[trajectory]\n",
       {"router.port.0.buffer_packets=16"}));
   ASSERT_FALSE(r.error);
   ASSERT_TRUE(r.comparison);

@@ -64,7 +64,7 @@ TEST(ResultsStore, RecordsAPointWithOneRowPerEstimatorAndItsCdfs) {
     store.record_done("sweep", point("h1", 0), kTiming, run.summary, run.timing);
   }
   SqliteDb db(dir / "r.sqlite");
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 2);  // rli, trajectory
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 3);  // rli, rli_corrected, trajectory
   Statement rli(db,
                 "SELECT mean_err_median, ref_packet_share, interference_flows, "
                 "loss_rate_difference FROM results WHERE estimator = 'rli'");
@@ -122,7 +122,7 @@ TEST(ResultsStore, MergeTakesMissingAndFailedPointsOnce) {
   EXPECT_EQ(a.counts().failed, 0);
   EXPECT_EQ(a.merge_from(dir / "b.sqlite"), 0);
   SqliteDb db(dir / "a.sqlite");
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 6);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 9);
   EXPECT_THROW(a.merge_from(dir / "missing.sqlite"), StoreError);
 }
 

@@ -54,7 +54,8 @@ TEST(SweepProcess, JobsOneAndTwoGiveIdenticalResults) {
   EXPECT_EQ(one, exported(dir, dir / "two.sqlite", "two"));
   SqliteDb db(dir / "one.sqlite");
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM points WHERE status = 'done'"), 6);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 12);  // rli and lda per point
+  // rli, rli_corrected (the same references, corrected) and lda per point
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results"), 18);
   EXPECT_GT(scalar(db, "SELECT COUNT(*) FROM cdfs WHERE metric = 'interference_positive_s'"), 0);
 }
 
@@ -186,7 +187,7 @@ void expect_consistent(const std::string& db) {
   EXPECT_EQ(check.text(0), "ok");
   EXPECT_EQ(scalar(d,
                    "SELECT COUNT(*) FROM points WHERE status = 'done' AND (SELECT COUNT(*) "
-                   "FROM results r WHERE r.point_hash = points.point_hash) != 2"),
+                   "FROM results r WHERE r.point_hash = points.point_hash) != 3"),
             0);
   EXPECT_EQ(scalar(d,
                    "SELECT COUNT(*) FROM points WHERE status = 'done' AND NOT EXISTS "
@@ -238,7 +239,7 @@ TEST(SweepProcess, KilledAtAnyMomentItResumesWithoutDuplicatesOrPartialRows) {
   {
     SqliteDb d(db);
     EXPECT_EQ(scalar(d, "SELECT COUNT(*) FROM points WHERE status = 'done'"), 8);
-    EXPECT_EQ(scalar(d, "SELECT COUNT(*) FROM results"), 16);
+    EXPECT_EQ(scalar(d, "SELECT COUNT(*) FROM results"), 24);
   }
   // And the resumed database equals one written without interruption.
   ASSERT_EQ(
