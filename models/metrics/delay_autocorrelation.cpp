@@ -59,26 +59,34 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
     const std::int64_t limit = now - time_lags_[k].count();
     std::uint64_t& partner = partner_[k];
     // Advance to the latest stored packet that departed at or before the limit.
-    while (partner < base_ + history_.size() && history_[partner - base_].departure_ps <= limit) {
+    while (partner < index && stored(partner).departure_ps <= limit)
       ++partner;
-    }
     if (partner == 0)
       continue;
-    const double earlier = history_[partner - 1 - base_].value;
+    const double earlier = stored(partner - 1).value;
     PairSums& s = by_time_[k];
     ++s.pairs;
     s.a += earlier;
     s.b += x;
     s.ab += earlier * x;
   }
-  history_.push_back({now, x});
   // Keep only packets that a later packet can still pair with: from the partner of the
   // longest lag (the furthest back) on.
-  const std::uint64_t keep_from = partner_.back() == 0 ? 0 : partner_.back() - 1;
-  while (base_ < keep_from) {
-    history_.pop_front();
-    ++base_;
+  base_ = std::max(base_, partner_.back() == 0 ? std::uint64_t{0} : partner_.back() - 1);
+  store({now, x});
+}
+
+void DelayAutocorrelation::store(const Entry& e) {
+  const std::uint64_t index = n_ - 1;
+  if (index - base_ >= history_.size()) {
+    std::vector<Entry> grown(std::max<std::size_t>(1024, 2 * history_.size()));
+    const std::uint64_t mask = grown.size() - 1;
+    for (std::uint64_t i = base_; i < index; ++i)
+      grown[i & mask] = stored(i);
+    history_ = std::move(grown);
+    history_mask_ = mask;
   }
+  history_[index & history_mask_] = e;
 }
 
 double DelayAutocorrelation::correlation(const PairSums& s) const {

@@ -18,7 +18,7 @@ PortDiagnostics::PortDiagnostics(std::vector<std::uint64_t> rates_bps,
     packet_lags.push_back(extra_packet_lag);
   }
   const auto time_lags =
-      models::DelayAutocorrelation::log_spaced(core::microseconds(1), core::milliseconds(100), 4);
+      models::DelayAutocorrelation::log_spaced(core::microseconds(1), core::milliseconds(100), 3);
   for (const auto rate : rates_bps)
     ports_.push_back(Port{models::DelayAutocorrelation(packet_lags, time_lags), rate, {}});
 }

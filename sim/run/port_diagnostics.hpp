@@ -21,7 +21,7 @@ std::string_view load_class_name(std::size_t load_class);
 
 /// Per egress port: the autocorrelation of the per-packet delay (regular and cross traffic,
 /// not references) at packet lags {1, 10, 30, 100, 300, 1000} plus RLI's static n, and at time
-/// lags from 1 us to 100 ms (4 per decade); and the utilization of every load period
+/// lags from 1 us to 100 ms (3 per decade); and the utilization of every load period
 /// (kLoadPeriod long: bytes sent in it * 8 / (rate * period)).
 /// Memory: the packets of the last 100 ms per port, and 4 B per port per load period (1.4 MB
 /// per port per hour of traffic).
