@@ -49,14 +49,7 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const core::ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_support::message_of;
 
 TEST(BaselinesRun, TablesBuildTheirEstimatorsInRegistryOrder) {
   const auto c = config_with("[trajectory]\n[lda]\n[multiflow]\n[netflow]\n");

@@ -37,14 +37,7 @@ const EstimatorScore& score(const RunResult& r, std::string_view name) {
   throw std::logic_error("no score for " + std::string(name));
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const core::ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_support::message_of;
 
 TEST(CompareBudget, PlanSetsEachSamplingKnobFromTheCensus) {
   const auto c = config_with(std::string(kEstimators) + "[compare]\nbudget = 0.02\n");

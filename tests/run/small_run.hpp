@@ -4,11 +4,13 @@
 // test adds one, plus the tables a test appends.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "sim/core/error.hpp"
 #include "sim/run/config.hpp"
 
 namespace rlisim::run::test_support {
@@ -36,6 +38,16 @@ target = 0.9
 )",
                                    seed, profile);
   return parse_config(traffic + tables, name, overrides);
+}
+
+/// The message of the configuration error `f` throws, or "(no error)".
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace rlisim::run::test_support
