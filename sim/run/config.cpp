@@ -480,7 +480,7 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
 }
 
 ExperimentConfig with_derived_settings(const ExperimentConfig& config,
-                                      const std::vector<std::string>& overrides) {
+                                       const std::vector<std::string>& overrides) {
   ExperimentConfig applied =
       parse_config_impl(config.resolved_toml, config.file, overrides, config.base_dir, true);
   applied.resolved_toml = config.resolved_toml;

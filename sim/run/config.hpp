@@ -163,7 +163,7 @@ inline constexpr std::string_view kBudgetKeys[] = {
 /// configuration and its input (a [compare] budget's sampling knobs, a scale_source target's
 /// source rates). Its resolved TOML stays as written, since the same input derives them again.
 ExperimentConfig with_derived_settings(const ExperimentConfig& config,
-                                      const std::vector<std::string>& overrides);
+                                       const std::vector<std::string>& overrides);
 
 std::string_view to_string(SourceKind kind);
 

@@ -269,8 +269,8 @@ ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
 RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunResult result;
-  const bool scale_source = configured.utilization.target &&
-                            configured.utilization.mode == UtilizationMode::kScaleSource;
+  const bool scale_source =
+      configured.utilization.target && configured.utilization.mode == UtilizationMode::kScaleSource;
   const ExperimentConfig given = scale_source ? with_scaled_sources(configured) : configured;
   const auto survey = survey_if_needed(given);
   if (given.compare.budget)
