@@ -481,10 +481,14 @@ ExperimentConfig parse_config(std::string_view text, const std::string& name,
 
 ExperimentConfig with_derived_settings(const ExperimentConfig& config,
                                        const std::vector<std::string>& overrides) {
+  // resolved_toml is the configuration as written, so earlier derived settings go first.
+  auto all = config.derived_settings;
+  all.insert(all.end(), overrides.begin(), overrides.end());
   ExperimentConfig applied =
-      parse_config_impl(config.resolved_toml, config.file, overrides, config.base_dir, true);
+      parse_config_impl(config.resolved_toml, config.file, all, config.base_dir, true);
   applied.resolved_toml = config.resolved_toml;
   applied.resolved_json = config.resolved_json;
+  applied.derived_settings = std::move(all);
   return applied;
 }
 

@@ -141,6 +141,8 @@ struct ExperimentConfig {
   std::string file;
   /// The folder relative paths resolve against.
   std::string base_dir = ".";
+  /// Settings the run derived and applied on top of resolved_toml (with_derived_settings).
+  std::vector<std::string> derived_settings;
 };
 
 /// Loads and validates `path`, after applying `overrides` ("key.path=value"; array elements as

@@ -167,3 +167,30 @@ TEST(TextSummary, ReferencesAreNotAmongTheLargestFlows) {
 
 }  // namespace
 }  // namespace rlisim::run
+
+namespace rlisim::run {
+namespace {
+
+// utilization.mode = "scale_source" on a 1 Gb/s port: the source offers target x 1 Gb/s and
+// the port stays within a few percent of 1 Gb/s, with or without a budget applied on top.
+TEST(ScaleSource, MoreLoadMeansMoreTrafficOnTheSameLink) {
+  for (const char* budget : {"", "[compare]\nbudget = 0.05\n[rli]\ninterference = false\n"}) {
+    for (const double target : {0.3, 0.8}) {
+      const auto r = run_experiment(config_with(
+          std::string(budget),
+          {"utilization.mode=scale_source", fmt::format("utilization.target={}", target)}));
+      const double rate = static_cast<double>(r.router.egress[0].rate.value);
+      EXPECT_NEAR(rate, 1e9, 0.05e9) << budget << target;
+      const double offered_bps =
+          static_cast<double>(r.ports[0].offered_bytes) * 8.0 /
+          core::to_seconds(arrival_window(r.first_arrival, r.last_arrival, r.packets));
+      EXPECT_NEAR(offered_bps / rate, target, 0.01) << budget << target;
+      EXPECT_THAT(r.source_descriptions[0], HasSubstr(target == 0.3 ? "(300 Mb/s" : "(800 Mb/s"));
+      // config.toml keeps the configuration as written.
+      EXPECT_THAT(r.config.resolved_toml, HasSubstr("rate = '100Mbps'"));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rlisim::run
