@@ -28,12 +28,12 @@ struct StoreCounts {
   std::int64_t failed = 0;
 };
 
-/// A results database (schema: docs/sweep-results.md). Opening creates the schema if the file
+/// A results database (schema: docs/sweeps.md). Opening creates the schema if the file
 /// is new. A point is recorded in one transaction, together with its estimator rows and CDFs,
 /// so a process killed at any moment leaves either all of a point or none of it.
 class ResultsStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// @throws StoreError if the file cannot be opened or holds another schema version.
   explicit ResultsStore(const std::string& path);

@@ -70,6 +70,26 @@ const std::vector<PointColumn>& point_columns() {
        [](const json& s, const json&) {
          return scaled(at(s, "/truth/regular/delay/max_ns"), 1e-9);
        }},
+      // RLI's error tracks how alike delays are one reference spacing apart
+      // (ports[0].diagnostics in summary.json); kept here so that sweeps can plot against it.
+      {{"reference_spacing_packets", "REAL",
+        "RLI: mean packets per reference at egress port 0 (NULL without references)"},
+       [](const json& s, const json&) {
+         return at(s, "/ports/0/diagnostics/at_reference_spacing/packets");
+       }},
+      {{"delay_acf_at_n", "REAL",
+        "autocorrelation of port 0's per-packet delay at a lag of reference_spacing_packets"},
+       [](const json& s, const json&) {
+         return at(s, "/ports/0/diagnostics/at_reference_spacing/r_packets");
+       }},
+      {{"delay_acf_at_spacing_time", "REAL",
+        "the same at a lag of the mean time between references (NULL without references)"},
+       [](const json& s, const json&) {
+         return at(s, "/ports/0/diagnostics/at_reference_spacing/r_time");
+       }},
+      {{"delay_acf_lag_100", "REAL",
+        "autocorrelation of port 0's per-packet delay at a lag of 100 packets"},
+       [](const json& s, const json&) { return at(s, "/ports/0/diagnostics/packet_lags/100"); }},
       {{"packets_per_second", "REAL", "simulation speed of the run (a timing, not a result)"},
        [](const json&, const json& t) { return at(t, "/packets_per_second"); }},
   };

@@ -88,6 +88,11 @@ TEST(ResultsStore, RecordsAPointWithOneRowPerEstimatorAndItsCdfs) {
                    "'mean_rel_err' AND min_packets = 1"),
             static_cast<std::int64_t>(error["cdf"].size()));
   EXPECT_EQ(scalar(db, "SELECT packets FROM points"), run.summary["input"]["packets"].get<int>());
+  Statement acf(db, "SELECT delay_acf_at_n, delay_acf_lag_100 FROM points");
+  ASSERT_TRUE(acf.step());
+  const auto& spacing = run.summary["ports"][0]["diagnostics"]["at_reference_spacing"];
+  EXPECT_DOUBLE_EQ(acf.real(0), spacing["r_packets"].get<double>());
+  EXPECT_FALSE(acf.is_null(1));
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM params WHERE number IS NOT NULL"), 1);
 }
 
