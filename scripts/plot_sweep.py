@@ -17,6 +17,18 @@ utilization and policy, such as a buffer axis):
                         highest utilization (log x); a panel per policy
   e_loss_difference     regular-packet loss rate with references minus without, against
                         achieved utilization, per trace and policy; plus both loss rates
+  f_equal_budget        when the baselines ran at several budgets (a [compare] budget per
+                        static RLI policy): median error against utilization, a row of panels
+                        per budget 1/n and a column per trace, a line per estimator; all flows
+                        and flows of >= 100 packets
+  g_sensitivity         Multiflow / RLI median-error ratio at equal budget against per-flow
+                        burstiness (--burstiness: median CoV of inter-packet gaps per trace)
+                        and against the delay autocorrelation at RLI's reference spacing
+
+With baselines at several budgets, figure a shows one policy (--cdf-policy, default
+static-100) and figure b shows RLI's policies only (the baselines are in f). --points FILE
+keeps only the listed point hashes (the points of one grid), so a database that also holds
+other grids draws only this one.
 
 A figure without data (no baselines, interference off, no drops) is skipped with a message.
 Needs Debian's python3-pandas and python3-matplotlib (run with /usr/bin/python3).
@@ -42,13 +54,21 @@ except ImportError as e:
 
 TRACE_STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*"]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 ERR_FLOOR = 1e-4  # relative errors below this (exact estimates) are drawn at it
 LOSS_LINTHRESH = 1e-7  # loss-rate differences: linear within +-1e-7 (one lost packet in 1e7)
 
 
 class Plotter:
-    def __init__(self, data, out, cdf_utils=None):
+    def __init__(self, data, out, cdf_utils=None, cdf_policy=None, burstiness=None):
         self.data = data
+        self.burstiness = burstiness or {}
+        # Baselines at several budgets: the figures that pool policies show one of them.
+        res = data.results
+        based = sorted(set(res[~res["estimator"].isin(sweepdb.RLI_ESTIMATORS)]["policy"]))
+        self.multi_budget = len(based) > 1
+        self.cdf_policy = cdf_policy or (
+            ("static-100" if "static-100" in based else based[0]) if self.multi_budget else None)
         self.out = pathlib.Path(out)
         self.cdf_utils = cdf_utils
         self.written = []
@@ -90,6 +110,9 @@ class Plotter:
             self.overhead(facet, suffix)
             self.interference(facet, suffix)
             self.loss_difference(facet, suffix)
+            self.equal_budget(facet, suffix)
+        self.facet = ""
+        self.sensitivity()
         self.out.mkdir(parents=True, exist_ok=True)
         manifest = {"figures": self.written, "skipped": self.skipped}
         (self.out / "figures.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -101,6 +124,8 @@ class Plotter:
         sel = pts[(pts["facet"] == facet) & (pts["trace"] == trace)]
         cdfs = self.data.cdfs.merge(sel[["point_hash", "util_target", "policy"]], on="point_hash")
         cdfs = cdfs[cdfs["metric"] == "mean_rel_err"]
+        if self.cdf_policy:
+            cdfs = cdfs[cdfs["policy"] == self.cdf_policy]
         if cdfs.empty:
             return self.skip(name, f"no per-flow error CDFs for trace {trace}")
         cdfs = cdfs.assign(series=sweepdb.series_labels(cdfs))
@@ -112,16 +137,19 @@ class Plotter:
         grid = np.logspace(np.log10(ERR_FLOOR), np.log10(xmax), 400)
         fig, axes = plt.subplots(len(classes), len(utils), squeeze=False, sharex=True,
                                  sharey=True, figsize=(3.6 * len(utils) + 1.5, 3.2 * len(classes)))
-        order = self.data.series_order()
+        order = self.data.series_order(cdfs)
+        # The series of one policy are labelled without it: colour them among themselves.
+        color = series_colors(order) if self.cdf_policy else self.color
         for r, cls in enumerate(classes):
             for c, u in enumerate(utils):
                 ax = axes[r][c]
                 here = cdfs[(cdfs["min_packets"] == cls) & (cdfs["util_target"] == u)]
                 achieved = sel[sel["util_target"] == u]["utilization"].mean()
-                for s in [s for s in order if s in set(here["series"])]:
+                for i, s in enumerate([s for s in order if s in set(here["series"])]):
                     rows = here[here["series"] == s]
                     y = sweepdb.cdf_on_grid(rows, grid)
-                    ax.plot(grid, y, color=self.color[s], label=s, lw=1.4)
+                    ax.plot(grid, y, color=color.get(s, "0.3"), label=s, lw=1.4,
+                            ls=LINESTYLES[i % len(LINESTYLES)])
                 ax.set_xscale("log")
                 ax.set_xlim(ERR_FLOOR, xmax)
                 ax.set_ylim(0, 1.01)
@@ -133,8 +161,9 @@ class Plotter:
                     ax.set_xlabel("per-flow relative error of the mean delay")
                 if c == 0:
                     ax.set_ylabel("fraction of flows (CDF)")
+        policy = f", policy {self.cdf_policy} (equal budget)" if self.cdf_policy else ""
         self.save(fig, name,
-                  f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}"
+                  f"Per-flow relative error CDF, trace {trace}{facet_title(facet)}{policy}"
                   f"{runs_note(sel)}\n(errors below {sci(ERR_FLOOR)} drawn at {sci(ERR_FLOOR)}; "
                   f"dotted line: 10 %)", legend_axes=axes)
 
@@ -142,6 +171,9 @@ class Plotter:
     def median_error(self, facet, suffix):
         name = f"b_median_error{suffix}"
         res = self.data.results[self.data.results["facet"] == facet]
+        if self.multi_budget:
+            # One line per policy of the paper's receiver; every estimator is in figure f.
+            res = res[res["estimator"] == "rli"]
         metrics = [(m, t) for m, t in [("mean_err_median", "all flows"),
                                        ("mean_err_median_100", "flows >= 100 packets")]
                    if m in res.columns and res[m].notna().any()]
@@ -161,7 +193,8 @@ class Plotter:
                     if a.empty:
                         continue
                     multi = multi or a["n"].max() > 1
-                    draw_line(ax, a, 100.0, self.color[s], MARKERS[i % len(MARKERS)], s)
+                    draw_line(ax, a, 100.0, self.color.get(s, "0.3"), MARKERS[i % len(MARKERS)],
+                              s, ls=LINESTYLES[i % len(LINESTYLES)])
                 log_axis(ax.yaxis)
                 ax.grid(True, which="both", alpha=0.3)
                 ax.set_title(f"trace {trace}: {what}", fontsize=9)
@@ -170,9 +203,11 @@ class Plotter:
                 if c == 0:
                     ax.set_ylabel("median per-flow relative error\nof the mean delay (%)")
         spread = "; mean over runs, bars: min-max" if multi else ""
+        what = ("RLI (the paper's receiver) per policy" if self.multi_budget
+                else "per estimator and RLI policy")
         self.save(fig, name,
-                  f"Median per-flow relative error vs utilization, per estimator and RLI "
-                  f"policy{facet_title(facet)}{spread}", legend_axes=axes)
+                  f"Median per-flow relative error vs utilization, {what}{facet_title(facet)}"
+                  f"{spread}", legend_axes=axes)
 
     # (c) reference overhead against utilization
     def policy_trace_lines(self, ax, agg):
@@ -334,6 +369,117 @@ class Plotter:
                   f"{'; mean over runs, bars: min-max' if multi else ''}")
 
 
+    # (f) every estimator at each budget
+    def equal_budget(self, facet, suffix):
+        name = f"f_equal_budget{suffix}"
+        if not self.multi_budget:
+            return self.skip(name, "the baselines ran at one budget only (figure b has them)")
+        res = self.data.results[self.data.results["facet"] == facet]
+        res = res[res["policy"].map(sweepdb.static_n).notna()]
+        policies = sorted(res[~res["estimator"].isin(sweepdb.RLI_ESTIMATORS)]["policy"].unique(),
+                          key=sweepdb.static_n)
+        if res.empty or not policies:
+            return self.skip(name, "no static policy with baselines in this facet")
+        traces = sorted(res["trace"].unique())
+        estimators = [e for e in sweepdb.ESTIMATOR_ORDER if e in set(res["estimator"])]
+        estimators += sorted(set(res["estimator"]) - set(estimators))
+        cmap = plt.get_cmap("tab10")
+        metrics = [(m, t) for m, t in [("mean_err_median", "all flows"),
+                                       ("mean_err_median_100", "flows >= 100 packets")]
+                   if m in res.columns and res[m].notna().any()]
+        fig, axes = plt.subplots(len(policies), len(traces) * len(metrics), squeeze=False,
+                                 sharex=True, sharey=True,
+                                 figsize=(3.4 * len(traces) * len(metrics) + 2,
+                                          2.6 * len(policies) + 0.8))
+        for r, p in enumerate(policies):
+            for m, (metric, what) in enumerate(metrics):
+                for c, trace in enumerate(traces):
+                    ax = axes[r][m * len(traces) + c]
+                    here = res[(res["policy"] == p) & (res["trace"] == trace)]
+                    for i, e in enumerate(estimators):
+                        agg = sweepdb.aggregate(here[here["estimator"] == e], ["util_target"],
+                                                metric).sort_values("utilization")
+                        if agg.empty:
+                            continue
+                        draw_line(ax, agg, 100.0, cmap(i % 10), MARKERS[i % len(MARKERS)],
+                                  sweepdb.ESTIMATOR_NAMES.get(e, e),
+                                  ls=LINESTYLES[i % len(LINESTYLES)])
+                    ax.set_yscale("log")
+                    ax.grid(True, which="both", alpha=0.3)
+                    ax.set_title(f"{trace}, budget 1/{sweepdb.static_n(p)}: {what}", fontsize=8)
+                    if r == len(policies) - 1:
+                        ax.set_xlabel("achieved utilization")
+                    if m == 0 and c == 0:
+                        ax.set_ylabel("median per-flow relative\nerror of the mean (%)")
+        self.save(fig, name,
+                  f"Every estimator at an equal budget of exact delay samples per regular "
+                  f"packet (RLI static 1-in-n: budget 1/n){facet_title(facet)}; log y",
+                  legend_axes=axes)
+
+    # (g) what the Multiflow / RLI ratio follows
+    def sensitivity(self):
+        name = "g_sensitivity"
+        res = self.data.results
+        rli = res[res["estimator"] == "rli"].set_index("point_hash")
+        mf = res[res["estimator"] == "multiflow"].set_index("point_hash")
+        both = mf.index.intersection(rli.index)
+        if both.empty:
+            return self.skip(name, "no point with both RLI and Multiflow")
+        pts = rli.loc[both, ["trace", "policy", "util_target", "facet"]].copy()
+        for col, what in [("mean_err_median", "all"), ("mean_err_median_100", "100")]:
+            pts[f"ratio_{what}"] = mf.loc[both, col] / rli.loc[both, col]
+        pts["acf"] = rli.loc[both, "delay_acf_at_n"] if "delay_acf_at_n" in rli.columns \
+            else np.nan
+        pts["cov"] = [(self.burstiness.get(t) or {}).get("gap_cov_ge100") for t in pts["trace"]]
+        pts["cov"] = pts["cov"].astype(float)
+        panels = [("cov", "per-flow burstiness of the traffic: median CoV of the inter-packet "
+                   "gaps of flows >= 100 packets\n(rlisim trace stats; marker: median over "
+                   "the utilizations, bar: their range)"),
+                  ("acf", "autocorrelation of the per-packet delay at RLI's reference "
+                   "spacing (lag n)")]
+        panels = [(x, t) for x, t in panels if pts[x].notna().any()]
+        if not panels:
+            return self.skip(name, "neither burstiness (--burstiness) nor delay autocorrelation "
+                             "(a schema-3 database) is known")
+        ns = sorted({sweepdb.static_n(p) for p in pts["policy"]} - {None})
+        shades = dict(zip(ns, plt.get_cmap("viridis")(np.linspace(0, 0.85, max(1, len(ns))))))
+        traces = sorted(pts["trace"].unique())
+        fig, axes = plt.subplots(2, len(panels), squeeze=False, figsize=(6 * len(panels) + 2, 8))
+        for c, (x, xlabel) in enumerate(panels):
+            for r, (what, title) in enumerate([("all", "all flows"),
+                                               ("100", "flows >= 100 packets")]):
+                ax = axes[r][c]
+                span = pts[x].max() - pts[x].min()
+                for ti, t in enumerate(traces):
+                    for k, n in enumerate(ns):
+                        sel = pts[(pts["trace"] == t) & (pts["policy"] == f"static-{n}")]
+                        sel = sel.dropna(subset=[x, f"ratio_{what}"])
+                        if sel.empty:
+                            continue
+                        y = sel[f"ratio_{what}"]
+                        if x == "cov":
+                            # One burstiness per trace: the median over the utilizations,
+                            # bars from the lowest to the highest, budgets side by side.
+                            xs = sel[x].iloc[0] + (k - (len(ns) - 1) / 2) * 0.02 * max(span, 1)
+                            med = y.median()
+                            ax.errorbar([xs], [med], yerr=[[med - y.min()], [y.max() - med]],
+                                        color=shades[n], marker=MARKERS[ti % len(MARKERS)],
+                                        ms=6, capsize=3, ls="none", label=f"{t}, budget 1/{n}")
+                        else:
+                            ax.scatter(sel[x], y, color=shades[n], s=22,
+                                       marker=MARKERS[ti % len(MARKERS)], alpha=0.85,
+                                       label=f"{t}, budget 1/{n}")
+                ax.axhline(1, color="0.3", lw=0.8)
+                ax.axhline(10, color="tab:red", lw=0.8, ls=":", label="paper: 10-100x")
+                ax.set_yscale("log")
+                ax.grid(True, which="both", alpha=0.3)
+                ax.set_xlabel(xlabel, fontsize=8)
+                ax.set_ylabel(f"Multiflow / RLI median error\n({title})")
+        self.save(fig, name,
+                  "Multiflow / RLI (paper's receiver) median-error ratio at equal budget, every "
+                  "point of the grid (marker: trace, colour: budget)", legend_axes=axes)
+
+
 def series_colors(order):
     """RLI static-n series in shades of one sequential map (n ordered), every other series in
     its own tab10 colour, so that a grid over n stays readable next to the baselines."""
@@ -444,6 +590,11 @@ def main(argv=None):
     p.add_argument("--util-param", help="parameter holding the utilization target (default: "
                    "utilization.target)")
     p.add_argument("--policy-param", help="parameter naming the RLI policy (default: policy)")
+    p.add_argument("--points", help="file of point hashes to draw (default: every point)")
+    p.add_argument("--burstiness", help="JSON of per-trace burstiness (reproduce-rli's "
+                   "traffic/burstiness.json) for figure g")
+    p.add_argument("--cdf-policy", help="policy of the error-CDF panels when the baselines ran "
+                   "at several budgets (default: static-100)")
     p.add_argument("--cdf-utils", type=float, nargs="+",
                    help="utilization targets of the error-CDF panels (default: up to 4 spread "
                    "over the sweep)")
@@ -451,7 +602,9 @@ def main(argv=None):
     data = sweepdb.load(p, args)
     if isinstance(data, int):
         return data
-    plotter = Plotter(data, args.out, args.cdf_utils)
+    burstiness = json.loads(pathlib.Path(args.burstiness).read_text()) if args.burstiness \
+        else None
+    plotter = Plotter(data, args.out, args.cdf_utils, args.cdf_policy, burstiness)
     plotter.all()
     print(f"plot_sweep: {len(plotter.written)} figures in {args.out}, "
           f"{len(plotter.skipped)} skipped", file=sys.stderr)

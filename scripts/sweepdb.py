@@ -24,12 +24,19 @@ import pandas as pd
 
 ESTIMATOR_NAMES = {
     "rli": "RLI",
+    "rli_corrected": "RLI corrected",
     "lda": "LDA",
     "netflow": "NetFlow (naive)",
     "multiflow": "Multiflow",
     "trajectory": "Trajectory sampling",
 }
-ESTIMATOR_ORDER = ["rli", "lda", "netflow", "multiflow", "trajectory"]
+ESTIMATOR_ORDER = ["rli", "rli_corrected", "lda", "netflow", "multiflow", "trajectory"]
+# Point columns that explain RLI's error (schema 3), carried into every results row.
+POINT_DIAGNOSTICS = ["delay_acf_at_n", "delay_acf_at_spacing_time", "delay_acf_lag_100",
+                     "reference_spacing_packets"]
+# RLI's two receivers on the same references: the paper's (no serialization correction) and
+# rlisim's corrected one; both are labelled by policy, like the policy they measure.
+RLI_ESTIMATORS = ("rli", "rli_corrected")
 POLICY_ORDER_HINT = ["static", "adaptive-A", "adaptive-B"]
 
 
@@ -41,7 +48,8 @@ class SweepData:
     failed: rows of failed points (point_key, error).
     """
 
-    def __init__(self, path, trace_param=None, util_param=None, policy_param=None):
+    def __init__(self, path, trace_param=None, util_param=None, policy_param=None, only=None):
+        """`only`: point hashes to keep (the points of one grid); None keeps every point."""
         self.path = path
         # Not read-only: the last connection to a WAL database removes its -wal and -shm files.
         con = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
@@ -61,6 +69,8 @@ class SweepData:
                            if "sweeps" in tables else pd.DataFrame())
         finally:
             con.close()
+        if only is not None:
+            points = points[points["point_hash"].isin(set(only))]
         self.failed = points[points["status"] != "done"][["point_key", "repetition", "error"]]
         points = points[points["status"] == "done"].copy()
         # The same run recorded twice (a point hash also covers how the trace path was spelled,
@@ -77,7 +87,7 @@ class SweepData:
         points = points.merge(wide, on="point_hash", how="left")
         self.points = self._add_groups(points)
         keep = ["point_hash", "trace", "run", "util_target", "utilization", "policy", "facet",
-                "loss_rate", "point_key"]
+                "loss_rate", "point_key"] + [c for c in POINT_DIAGNOSTICS if c in points.columns]
         res = results.merge(self.points[keep], on="point_hash", how="inner")
         res["series"] = series_labels(res)
         self.results = res
@@ -167,8 +177,14 @@ def load(parser, args):
     """The SweepData of args.db (with the --*-param choices), or an exit code after saying why."""
     if not pathlib.Path(args.db).is_file():
         parser.error(f"{args.db}: no such database")
+    only = None
+    if getattr(args, "points", None):
+        path = pathlib.Path(args.points)
+        if not path.is_file():
+            parser.error(f"--points {args.points}: no such file")
+        only = [h.strip() for h in path.read_text().split() if h.strip()]
     try:
-        data = SweepData(args.db, args.trace_param, args.util_param, args.policy_param)
+        data = SweepData(args.db, args.trace_param, args.util_param, args.policy_param, only)
     except ValueError as e:
         print(f"{parser.prog}: {e}", file=sys.stderr)
         return 2
@@ -179,19 +195,27 @@ def load(parser, args):
 
 
 def series_labels(res):
-    """RLI rows are labelled by policy; baselines by name, and by policy only when they ran
-    under several policies (their traffic then differs by the references RLI injected)."""
-    base_policies = res[res["estimator"] != "rli"].groupby("estimator")["policy"].nunique()
+    """RLI rows (both receivers) are labelled by policy; baselines by name, and by policy only
+    when they ran under several policies (at several budgets, or on traffic that differs by the
+    references RLI injected)."""
+    base_policies = res[~res["estimator"].isin(RLI_ESTIMATORS)].groupby("estimator")[
+        "policy"].nunique()
     out = []
     for e, p in zip(res["estimator"], res["policy"]):
         name = ESTIMATOR_NAMES.get(e, e)
-        if e == "rli":
-            out.append(f"RLI {p}")
+        if e in RLI_ESTIMATORS:
+            out.append(f"{name} {p}")
         elif base_policies.get(e, 1) > 1:
             out.append(f"{name} [{p}]")
         else:
             out.append(name)
     return out
+
+
+def static_n(policy):
+    """n of a "static-n" policy label, else None."""
+    head, _, tail = str(policy).partition("-")
+    return int(tail) if head == "static" and tail.isdigit() else None
 
 
 def aggregate(df, by, value):

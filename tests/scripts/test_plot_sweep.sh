@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end test of scripts/reproduce-rli, plot_sweep.py and sweep_report.py on a tiny sweep
-# (0.05 s traces, 2 traces x 2 utilizations x 3 policies), then of the figure skipping on a
-# sweep without baselines and without interference.
+# End-to-end test of scripts/reproduce-rli, plot_sweep.py and sweep_report.py on a tiny grid
+# (50 ms of traffic per point, 2 utilizations, every sweep of the default grid: 40 points), a
+# rerun and a smaller grid in the same folder, then of the figure skipping on a sweep without
+# baselines and without interference.
 # Usage: tests/scripts/test_plot_sweep.sh RLISIM_BINARY WORKDIR   (exit 77: skipped)
 set -euo pipefail
 
@@ -36,39 +37,53 @@ rm -rf "$work"
 mkdir -p "$work"
 work=$(realpath "$work")
 
-# 1. The whole reproduction, tiny.
+# 1. The whole reproduction, tiny: 50 ms of traffic per point, 2 utilizations; every sweep
+#    (budgets x adaptive presets, buffers, paced flows) and every figure and report section.
 out=$work/repro
-args=(--rlisim "$rlisim" --out "$out" --jobs 2 --duration 50ms --utilizations 0.5 0.9)
-"$repo/scripts/reproduce-rli" "${args[@]}" >"$work/repro1.log" 2>&1 ||
+args=(--rlisim "$rlisim" --out "$out" --jobs 2 --duration 50ms)
+"$repo/scripts/reproduce-rli" "${args[@]}" --utilizations 0.3 0.9 >"$work/repro1.log" 2>&1 ||
   { cat "$work/repro1.log" >&2; fail "reproduce-rli exited with $?"; }
-for name in a_error_cdf_chic a_error_cdf_sanj b_median_error c_overhead d_interference_cdf \
-  e_loss_difference; do
+for name in a_error_cdf_chic_buffer-100_packets a_error_cdf_sanj_buffer-100_packets \
+  b_median_error_buffer-100_packets c_overhead_buffer-100_packets \
+  d_interference_cdf_buffer-100_packets e_loss_difference_buffer-100_packets \
+  f_equal_budget_buffer-100_packets f_equal_budget_buffer-10_ms g_sensitivity; do
   nonempty "$out/figures/$name.png"
   nonempty "$out/figures/$name.pdf"
 done
 report=$out/report.md
 nonempty "$report"
-for heading in "## Wall time" "## Comparison with the paper" \
-  "### Median relative error of the per-flow mean (%), all flows" \
-  "### Coverage" "### Reference overhead per policy" "### Interference and loss" \
-  "### Loss-rate difference"; do
+for heading in "## Wall time" "## The paper's claims at equal budgets" \
+  "### Adaptive presets at the budget they spent" "### Median error at equal budget" \
+  "### RLI's two receivers on the same references" "### Per-flow burstiness" \
+  "### Delay autocorrelation and loss per point" "### Interference and loss"; do
   grep -qF -- "$heading" "$report" || fail "report.md lacks '$heading'"
 done
-# Every table row of the error table: 2 traces x 2 utilizations, 7 estimator columns.
-rows=$(awk '/^### Median relative error of the per-flow mean \(%\), all flows/{t=1; next}
-            t && /^\| (chic|sanj) /{n++} t && /^$/ && n{exit} END{print n+0}' "$report")
-[[ $rows -eq 4 ]] || fail "error table has $rows rows, expected 4"
-grep -q "RLI static-100 | RLI adaptive-A | RLI adaptive-B | LDA | NetFlow (naive) | Multiflow |" \
-  "$report" || fail "error table lacks the estimator columns"
+for claim in 1 2 6 4; do
+  grep -qE "^\| $claim \| .*\| (reproduced|not reproduced)" "$report" ||
+    fail "report.md has no verdict row for claim $claim"
+done
+# The equal-budget table at 1/100: chic and sanj at 0.3 and 0.9, every estimator.
+rows=$(awk '/^Budget 1\/100 /{t=1; next} t && /^\| (chic|sanj) /{n++} t && /^$/ && n{exit}
+            END{print n+0}' "$report")
+[[ $rows -eq 4 ]] || fail "equal-budget table at 1/100 has $rows rows, expected 4"
+grep -q "| RLI | RLI corrected | LDA | NetFlow (naive) | Multiflow | Trajectory sampling |" \
+  "$report" || fail "equal-budget table lacks the estimator columns"
 grep -qF "](../repro/figures/" "$report" && fail "figure links are not relative to report.md"
-grep -qF "](figures/b_median_error.png)" "$report" || fail "report.md does not link figure b"
+grep -qF "](figures/g_sensitivity.png)" "$report" || fail "report.md does not link figure g"
 
-# 2. Rerun: traces kept, every point skipped.
-"$repo/scripts/reproduce-rli" "${args[@]}" >"$work/repro2.log" 2>&1 ||
+# 2. Rerun: burstiness kept, every point skipped.
+"$repo/scripts/reproduce-rli" "${args[@]}" --utilizations 0.3 0.9 >"$work/repro2.log" 2>&1 ||
   { cat "$work/repro2.log" >&2; fail "reproduce-rli rerun exited with $?"; }
-grep -q "(0 now, 12 before)" "$work/repro2.log" || fail "the rerun did not skip the 12 points"
-[[ $(grep -c "present with the same parameters, kept" "$work/repro2.log") -eq 2 ]] ||
-  fail "the rerun regenerated traces"
+[[ $(grep -c "(0 now, " "$work/repro2.log") -eq 3 ]] || fail "the rerun ran points again"
+[[ $(grep -c "statistics present with the same parameters, kept" "$work/repro2.log") -eq 4 ]] ||
+  fail "the rerun measured the traffic again"
+
+# 2b. A smaller grid into the same folder: the database keeps the 0.3 points, but figures and
+#     report show only this grid's (0.9).
+"$repo/scripts/reproduce-rli" "${args[@]}" --utilizations 0.9 >"$work/repro3.log" 2>&1 ||
+  { cat "$work/repro3.log" >&2; fail "reproduce-rli on a smaller grid exited with $?"; }
+grep -q "Utilization targets: 0.9\. " "$report" || fail "report.md shows points of another grid"
+grep -qE "^\| chic \| 0\.3 \|" "$report" && fail "report.md has a row of the 0.3 points"
 
 # 3. No baselines, no interference: figures d and e are skipped with a message, none is empty.
 bare=$work/bare
