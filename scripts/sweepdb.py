@@ -51,6 +51,7 @@ class SweepData:
     def __init__(self, path, trace_param=None, util_param=None, policy_param=None, only=None):
         """`only`: point hashes to keep (the points of one grid); None keeps every point."""
         self.path = path
+        self.only = only
         # Not read-only: the last connection to a WAL database removes its -wal and -shm files.
         con = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
         try:
@@ -71,6 +72,9 @@ class SweepData:
             con.close()
         if only is not None:
             points = points[points["point_hash"].isin(set(only))]
+            if not self.sweeps.empty and "sweep_hash" in points.columns:
+                self.sweeps = self.sweeps[self.sweeps["sweep_hash"].isin(
+                    set(points["sweep_hash"]))]
         self.failed = points[points["status"] != "done"][["point_key", "repetition", "error"]]
         points = points[points["status"] == "done"].copy()
         # The same run recorded twice (a point hash also covers how the trace path was spelled,
