@@ -396,6 +396,11 @@ class Plotter:
                 for c, trace in enumerate(traces):
                     ax = axes[r][m * len(traces) + c]
                     here = res[(res["policy"] == p) & (res["trace"] == trace)]
+                    if here.empty:
+                        # Not a point of the grid (e.g. a traffic variant run at some budgets
+                        # only): no empty frame that reads as "nothing estimated".
+                        ax.set_visible(False)
+                        continue
                     for i, e in enumerate(estimators):
                         agg = sweepdb.aggregate(here[here["estimator"] == e], ["util_target"],
                                                 metric).sort_values("utilization")
