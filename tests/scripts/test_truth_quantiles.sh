@@ -5,18 +5,7 @@
 # Usage: tests/scripts/test_truth_quantiles.sh RLISIM_BINARY WORKDIR   (exit 77: skipped)
 set -euo pipefail
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 RLISIM_BINARY WORKDIR" >&2
-  exit 2
-fi
-rlisim=$(realpath -m "$1")
-if [[ ! -x $rlisim ]]; then
-  echo "FAIL: no rlisim binary at $1" >&2
-  exit 1
-fi
-work=$2
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-py=${RLISIM_PYTHON:-/usr/bin/python3}
+source "$(dirname "$0")/script_test_args.sh"
 
 if ! "$py" -c 'import numpy' 2>/dev/null; then
   echo "SKIP: $py lacks numpy (Debian: python3-numpy)"
