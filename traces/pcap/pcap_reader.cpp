@@ -269,7 +269,20 @@ bool PcapReader::read_record(core::Packet& out, std::int64_t& ts, std::uint64_t&
     out.wire_bytes = len;
     if (decode_options_.tcp_flags)
       out.tcp = tcp_mark_of(flags);
-    ts = static_cast<std::int64_t>(header->ts.tv_sec) * kNsPerSecond +
+    std::int64_t seconds = header->ts.tv_sec;
+    // A classic pcap stores seconds as an unsigned 32-bit count, which libpcap reads as
+    // signed: from 2^31 s (January 2038) on they come back negative.
+    if (framing_->format() == CaptureFormat::kPcap && seconds < 0)
+      seconds += std::int64_t{1} << 32;
+    // pcapng carries 64-bit timestamps: seconds past int64 nanoseconds (year 2262) are a
+    // defect here, not an overflow.
+    if (seconds < 0 || seconds > (INT64_MAX - kNsPerSecond) / kNsPerSecond) [[unlikely]] {
+      throw_record_error(record, fmt::format("timestamp of {} s is outside 0 to {} s (years 1970 "
+                                             "to 2262); expected a time rlisim can hold in "
+                                             "int64 nanoseconds",
+                                             seconds, (INT64_MAX - kNsPerSecond) / kNsPerSecond));
+    }
+    ts = seconds * kNsPerSecond +
          static_cast<std::int64_t>(header->ts.tv_usec);  // nanoseconds: opened with NANO
     return true;
   }

@@ -239,5 +239,33 @@ TEST_F(PcapErrors, InvalidOptionsAreConfigErrors) {
   EXPECT_THROW(PcapReader(path, {.max_gap = core::TraceTime{-5}}), core::ConfigError);
 }
 
+// Classic pcap seconds are unsigned 32-bit: a capture that runs across 2^31 s (January 2038)
+// goes on, one second later, instead of jumping back 136 years.
+TEST_F(PcapErrors, ClassicPcapSecondsPast2038AreUnsigned) {
+  const std::uint32_t edge = 0x7fffffffu;
+  const std::string path = write("y2038.pcap", PcapBytes()
+                                                   .record(edge, 0, kIpSize, kIpSize, kIp)
+                                                   .record(edge + 1, 0, kIpSize, kIpSize, kIp)
+                                                   .record(edge + 86'401, 0, kIpSize, kIpSize, kIp)
+                                                   .bytes());
+  PcapReader reader(path);
+  const auto packets = test::read_all(reader);
+  ASSERT_EQ(packets.size(), 3u);
+  EXPECT_EQ(packets[1].arrival - packets[0].arrival, core::seconds(1));
+  EXPECT_EQ(packets[2].arrival - packets[0].arrival, core::seconds(86'401));
+}
+
+// pcapng timestamps are 64-bit: beyond int64 nanoseconds (year 2262) the record is named, not
+// overflowed into a negative time.
+TEST_F(PcapErrors, PcapngTimestampsBeyondInt64NanosecondsNameTheRecord) {
+  const std::string path =
+      write("far.pcapng", test::pcapng(101, 0, {{1, kIp}, {std::uint64_t{1} << 63, kIp}}));
+  PcapReader reader(path);
+  core::Packet p;
+  ASSERT_TRUE(reader.next(p));
+  expect_mentions(test::trace_error_of([&] { reader.next(p); }),
+                  {path, "record 2", "timestamp of 9223372036854 s", "int64 nanoseconds"});
+}
+
 }  // namespace
 }  // namespace rlisim::traces
