@@ -204,6 +204,7 @@ TEST(TracefsReader, GenericFieldsOfNapiGroEvents) {
   EXPECT_EQ(e.field("mac_header"), "-14");
   EXPECT_EQ(e.field("protocol"), "0x0800");
   EXPECT_FALSE(e.field("size").has_value());  // no partial-key match inside truesize
+  EXPECT_FALSE(e.field("").has_value());      // an empty key names no field, and returns
 }
 
 TEST(TracefsReader, EveryMalformedReasonIsDetected) {

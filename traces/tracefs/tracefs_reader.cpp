@@ -217,6 +217,9 @@ std::string_view to_string(MalformedReason reason) {
 }
 
 std::optional<std::string_view> KernelEvent::field(std::string_view key) const {
+  // An empty key matches everywhere without advancing: no field has an empty name.
+  if (key.empty())
+    return std::nullopt;
   std::size_t pos = 0;
   while ((pos = fields.find(key, pos)) != std::string_view::npos) {
     const std::size_t after = pos + key.size();

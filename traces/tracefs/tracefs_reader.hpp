@@ -59,7 +59,8 @@ struct KernelEvent {
   std::uint64_t line = 0;  ///< 1-based line number in the input
 
   /// Value of field `key` in `fields`, accepting both `key=value` (net events) and `key: value`
-  /// (syscall arguments) spellings; nullopt when absent. Allocation-free.
+  /// (syscall arguments) spellings; nullopt when absent or when `key` is empty.
+  /// Allocation-free.
   std::optional<std::string_view> field(std::string_view key) const;
 };
 
