@@ -239,11 +239,14 @@ int main(int argc, char** argv) {
                    "ping -D output recorded with each trace (default: found next to it)")
       ->check(CLI::ExistingFile);
   measure->add_option("--packets-out", measure_args.packets_out, "Per-packet latencies (CSV)");
+  // Both become int64 nanoseconds: bounded well inside that range (about 292 years).
   measure->add_option("--expiry-ms", measure_args.expiry_ms, "Open chains expire after (ms)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  measure->add_option("--outlier-us", measure_args.outlier_us,
-                      "Drop latencies >= this many µs (default: keep all)");
+      ->check(CLI::PositiveNumber & CLI::Range(0.0, 1e9));
+  measure
+      ->add_option("--outlier-us", measure_args.outlier_us,
+                   "Drop latencies >= this many µs (default: keep all)")
+      ->check(CLI::Range(0.0, 1e12));
   measure->add_option("--probe-bytes", measure_args.probe_bytes,
                       "IP length of probe packets (default: from the ping log, else 84)");
   measure->add_option("--encap-bytes", measure_args.encap_bytes,

@@ -348,6 +348,16 @@ TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
   EXPECT_EQ(rlisim("--help").exit_code, 0);
 }
 
+// Durations that become int64 nanoseconds are range-checked before any cast.
+TEST(Cli, ContainerMeasureDurationsOutOfRangeAreUsageErrors) {
+  for (const char* option : {"--expiry-ms", "--outlier-us"}) {
+    const auto r =
+        rlisim(fmt::format("container measure {} 1e300 configs/quickstart.toml", option));
+    EXPECT_EQ(r.exit_code, 2) << option;
+    EXPECT_THAT(r.output, HasSubstr(fmt::format("{}: Value 1e300 not in range", option)));
+  }
+}
+
 TEST(Trace, GenRejectsABadRate) {
   const auto r = rlisim("trace gen --rate lots -o /dev/null");
   EXPECT_EQ(r.exit_code, 1);
