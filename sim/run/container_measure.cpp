@@ -224,6 +224,14 @@ PingLog read_ping_log(const std::string& path) {
       const std::string_view ts = s.substr(1, s.find(']') - 1);
       const auto dot = ts.find('.');
       const auto sec = leading_int(ts);
+      // ping -D prints Unix seconds; beyond int64 nanoseconds (year 2262) the line is bad.
+      constexpr std::int64_t kMaxSeconds = (INT64_MAX - 999'999'999) / 1'000'000'000;
+      if (sec && (*sec < 0 || *sec > kMaxSeconds)) {
+        throw core::TraceError(fmt::format(
+            "{}: line {}: timestamp [{}] is outside 0 to {} s; expected the Unix time that "
+            "ping -D prints",
+            path, n, ts, kMaxSeconds));
+      }
       if (sec && dot != std::string_view::npos) {
         std::int64_t frac = 0;
         std::int64_t scale = 100'000'000;

@@ -139,6 +139,12 @@ TEST(TracefsReader, MicrosecondAndNanosecondTimestampsAreExact) {
   EXPECT_EQ(parse_ok("a-1 [000] ..... 98765432.000000001: foo: x=1").time_ns, 98765432000000001);
   EXPECT_EQ(parse_ok("a-1 [000] ..... 12: foo: x=1").time_ns, 12'000'000'000);
   EXPECT_EQ(reason_of("a-1 [000] ..... 1.1234567890: foo: x=1"), MalformedReason::kBadTimestamp);
+  // The last instant int64 nanoseconds hold, and the first whole second beyond it.
+  EXPECT_EQ(parse_ok("a-1 [000] ..... 9223372035.999999999: foo: x=1").time_ns,
+            9'223'372'035'999'999'999);
+  EXPECT_EQ(reason_of("a-1 [000] ..... 9223372036.000000000: foo: x=1"),
+            MalformedReason::kBadTimestamp);
+  EXPECT_EQ(reason_of("a-1 [000] ..... 9999999999.0: foo: x=1"), MalformedReason::kBadTimestamp);
 }
 
 TEST(TracefsReader, CommWithSpacesAndDashesAnchorsOnTheCpuColumn) {

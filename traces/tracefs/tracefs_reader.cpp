@@ -97,12 +97,15 @@ bool parse_integer(std::string_view s, std::int64_t& out) {
   return true;
 }
 
-/// `SECONDS[.FRACTION]` (0-9 fraction digits) -> integer ns, exactly.
+/// `SECONDS[.FRACTION]` (0-9 fraction digits) -> integer ns, exactly; false beyond int64
+/// nanoseconds (9223372035 whole seconds, about 292 years of uptime).
 bool parse_timestamp(std::string_view s, std::int64_t& ns) {
+  constexpr std::uint64_t kMaxSeconds =
+      (static_cast<std::uint64_t>(INT64_MAX) - 999'999'999ULL) / 1'000'000'000ULL;
   const auto dot = s.find('.');
   const std::string_view sec = s.substr(0, dot);
   std::uint64_t whole = 0;
-  if (sec.size() > 10 || !parse_decimal(sec, whole))
+  if (sec.size() > 10 || !parse_decimal(sec, whole) || whole > kMaxSeconds)
     return false;
   std::uint64_t frac = 0;
   if (dot != std::string_view::npos) {
