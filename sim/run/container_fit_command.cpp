@@ -17,6 +17,7 @@
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_measure.hpp"
 #include "sim/run/container_modes.hpp"
+#include "sim/run/json_fields.hpp"
 #include "sim/run/mace_reproduction.hpp"
 
 namespace rlisim::run {
@@ -254,7 +255,7 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
       }
       j[d.name] = jd;
     }
-    out << j.dump(2) << '\n';
+    out << json_text(j) << '\n';
   } else {
     print_fit_text(dirs, entry, args, out);
     if (!args.out.empty())

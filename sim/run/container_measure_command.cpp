@@ -9,6 +9,7 @@
 #include "sim/core/error.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_measure.hpp"
+#include "sim/run/json_fields.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -208,7 +209,7 @@ void print_measure_json(const MeasureReport& r, std::ostream& out) {
       {"trace_probes", r.rtt.trace_probes},     {"probe_ip_bytes", r.probe_ip_bytes},
       {"adjusted_probes", r.rtt.adjusted},      {"raw", stats_json(r.rtt.raw)},
       {"overhead", stats_json(r.rtt.overhead)}, {"adjusted", stats_json(r.rtt.adjusted_rtt)}};
-  out << j.dump(2) << "\n";
+  out << json_text(j) << "\n";
 }
 
 int container_measure_command(const ContainerMeasureArgs& args, std::ostream& out) {

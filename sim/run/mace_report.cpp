@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/run/json_fields.hpp"
 #include "sim/run/mace_reproduction.hpp"
 
 namespace rlisim::run {
@@ -80,7 +81,7 @@ void print_reproduction_json(const std::vector<ReproductionTable>& tables, std::
     }
     j["tables"].push_back(jt);
   }
-  out << j.dump(2) << '\n';
+  out << json_text(j) << '\n';
 }
 
 }  // namespace rlisim::run

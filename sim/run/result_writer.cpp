@@ -308,7 +308,7 @@ std::string summary_text(const RunResult& r) {
     j["compare"] = budget_json(*r.budget);
   if (r.topology)
     j["topology"] = topology_json(*r.topology);
-  return j.dump(2) + "\n";
+  return json_text(j) + "\n";
 }
 
 // Nanoseconds with picosecond resolution; empty when undefined (no delivered packet).
@@ -540,7 +540,7 @@ void write_results(const RunResult& result, const std::string& dir) {
   timing["wall_seconds"] = result.wall_seconds;
   timing["packets_per_second"] =
       result.wall_seconds > 0 ? static_cast<double>(result.packets) / result.wall_seconds : 0.0;
-  write_atomically(d, "timing.json", timing.dump(2) + "\n");
+  write_atomically(d, "timing.json", json_text(timing) + "\n");
 }
 
 std::string format_text_summary(const RunResult& r, std::size_t top_flows) {

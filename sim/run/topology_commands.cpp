@@ -12,6 +12,7 @@
 #include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/net/circuit_calibration.hpp"
+#include "sim/run/json_fields.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -213,7 +214,7 @@ int topology_paths_command(const TopologyPathsArgs& args, std::ostream& out) {
     ordered_json j;
     j["file"] = config.file;
     j["paths"] = rows;
-    out << j.dump(2) << '\n';
+    out << json_text(j) << '\n';
   } else {
     out << text;
   }
@@ -339,7 +340,7 @@ int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
     j["docker_rows"] = tally.docker_rows;
     j["docker_match"] = tally.docker_match;
     j["notes"] = notes;
-    out << j.dump(2) << '\n';
+    out << json_text(j) << '\n';
     return 0;
   }
   text += fmt::format("VM rows (calibration check): {} of {} within 0.1 ms\n", tally.vm_match,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
+#include "sim/run/json_fields.hpp"
 #include "sim/run/source_factory.hpp"
 #include "sim/run/traffic_config.hpp"
 #include "traces/analysis/profile_fit.hpp"
@@ -34,7 +35,7 @@ int trace_stats_command(const TraceStatsArgs& args, std::ostream& out) {
   traces::PcapReader reader(args.path, options);
   const auto stats = traces::compute_trace_stats(reader);
   if (args.json) {
-    out << traces::trace_stats_json(stats).dump(2) << "\n";
+    out << json_text(traces::trace_stats_json(stats)) << "\n";
   } else {
     out << traces::format_trace_stats_text(stats);
   }

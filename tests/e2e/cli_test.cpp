@@ -348,6 +348,21 @@ TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
   EXPECT_EQ(rlisim("--help").exit_code, 0);
 }
 
+// Bytes that are not UTF-8 (here a port name given with --set) reach summary.json as U+FFFD;
+// the run is not lost to an encoding exception.
+TEST(Cli, TextThatIsNotUtf8StillGivesASummary) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rlisim-cli-utf8-" + std::to_string(::getpid()));
+  const auto r =
+      rlisim(fmt::format("run configs/quickstart.toml --quiet --set source.0.duration=0.01s "
+                         "--set router.port.0.name=$(printf 'eg\\377ress') --out {}",
+                         dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = summary_of(dir);
+  EXPECT_EQ(summary["ports"][0]["name"].get<std::string>(), "eg\xEF\xBF\xBDress");
+  std::filesystem::remove_all(dir);
+}
+
 // Durations that become int64 nanoseconds are range-checked before any cast.
 TEST(Cli, ContainerMeasureDurationsOutOfRangeAreUsageErrors) {
   for (const char* option : {"--expiry-ms", "--outlier-us"}) {
