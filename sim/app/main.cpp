@@ -1,5 +1,6 @@
 // rlisim command line: parse, build, run, print. Exceptions become exit codes here only.
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,19 @@ namespace {
 constexpr int kExitInput = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInternal = 3;
+
+// Seeds are unsigned, and a text-to-unsigned conversion would turn "-1" into 2^64 - 1: the
+// text itself is checked, against the range every seed key accepts (int64, as TOML).
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+      std::int64_t value = 0;
+      const auto* end = text.data() + text.size();
+      const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      if (ec != std::errc() || ptr != end || value < 0)
+        return "expected an integer from 0 to 9223372036854775807, got " + text;
+      return "";
+    },
+    "SEED");
 
 struct RunArgs {
   std::string config;
@@ -93,7 +107,7 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_args.out, "Output directory for summary.json and flows.csv")
       ->required();
   run->add_option("--packets-out", run_args.packets_out, "Write one CSV row per packet here");
-  run->add_option("--seed", run_args.seed, "Experiment seed (same as --set seed=N)");
+  run->add_option("--seed", run_args.seed, "Experiment seed (same as --set seed=N)")->check(kSeed);
   run->add_flag("--quiet,-q", run_args.quiet, "No progress on stderr");
 
   auto* trace = app.add_subcommand("trace", "Inspect or generate packet traces");
@@ -117,7 +131,7 @@ int main(int argc, char** argv) {
           ->capture_default_str();
   gen->add_option("--rate", gen_args.rate, "Target bit rate, e.g. 2Gbps");
   gen->add_option("--duration", gen_args.duration, "Trace duration, e.g. 1s");
-  gen->add_option("--seed", gen_args.seed, "Random seed")->capture_default_str();
+  gen->add_option("--seed", gen_args.seed, "Random seed")->capture_default_str()->check(kSeed);
   gen->add_option("--size-mix", gen_args.size_mix,
                   "Packet sizes: caida2018, trimodal, imix, or trace:FILE (sizes of a capture)");
   gen->add_option("--pareto-alpha", gen_args.pareto_alpha, "Flow-size Pareto shape");
@@ -284,7 +298,9 @@ int main(int argc, char** argv) {
   rlisim::run::ContainerReproduceArgs reproduce_args;
   auto* reproduce = container->add_subcommand(
       "reproduce", "Simulate the published container-latency targets and compare");
-  reproduce->add_option("--seed", reproduce_args.seed, "Random seed")->capture_default_str();
+  reproduce->add_option("--seed", reproduce_args.seed, "Random seed")
+      ->capture_default_str()
+      ->check(kSeed);
   reproduce->add_flag("--json", reproduce_args.json, "Print JSON instead of text");
   reproduce
       ->add_option("--scenarios", reproduce_args.scenarios,
@@ -312,7 +328,7 @@ int main(int argc, char** argv) {
   topo_rtt->add_option("--probes", rtt_args.probes, "Transactions per pair")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
-  topo_rtt->add_option("--seed", rtt_args.seed, "Random seed")->capture_default_str();
+  topo_rtt->add_option("--seed", rtt_args.seed, "Random seed")->capture_default_str()->check(kSeed);
   topo_rtt->add_flag("--json", rtt_args.json, "Print JSON instead of text");
   // [/topology]
 

@@ -346,6 +346,11 @@ TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
   EXPECT_EQ(rlisim("run configs/quickstart.toml --out /tmp/x --no-such-flag").exit_code, 2);
   EXPECT_EQ(rlisim("run no/such/config.toml --out /tmp/x").exit_code, 2);
   EXPECT_EQ(rlisim("--help").exit_code, 0);
+  // A negative seed is named as given, not as its unsigned wrap-around.
+  const auto seed = rlisim("run configs/quickstart.toml --seed -1 --out /tmp/x");
+  EXPECT_EQ(seed.exit_code, 2);
+  EXPECT_THAT(seed.output,
+              HasSubstr("--seed: expected an integer from 0 to 9223372036854775807, got -1"));
 }
 
 // Bytes that are not UTF-8 (here a port name given with --set) reach summary.json as U+FFFD;
