@@ -14,4 +14,4 @@ fi
 bash scripts/deps.sh
 cmake -S . -B "$build" -G Ninja "${flags[@]}"
 cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 900
