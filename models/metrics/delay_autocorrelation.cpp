@@ -11,15 +11,14 @@ DelayAutocorrelation::DelayAutocorrelation(std::vector<std::uint32_t> packet_lag
                                            std::vector<core::Time> time_lags)
     : packet_lags_(std::move(packet_lags)),
       time_lags_(std::move(time_lags)),
-      by_packets_(packet_lags_.size()),
       by_time_(time_lags_.size()),
       partner_(time_lags_.size(), 0) {
-  std::uint32_t longest = 0;
-  for (const auto lag : packet_lags_) {
-    if (lag == 0)
-      throw std::invalid_argument("delay autocorrelation: packet lags must be >= 1");
-    longest = std::max(longest, lag);
-  }
+  std::sort(packet_lags_.begin(), packet_lags_.end());
+  packet_lags_.erase(std::unique(packet_lags_.begin(), packet_lags_.end()), packet_lags_.end());
+  by_packets_.resize(packet_lags_.size());
+  if (!packet_lags_.empty() && packet_lags_.front() == 0)
+    throw std::invalid_argument("delay autocorrelation: packet lags must be >= 1");
+  const std::uint32_t longest = packet_lags_.empty() ? 0 : packet_lags_.back();
   for (std::size_t i = 0; i < time_lags_.size(); ++i) {
     if (time_lags_[i].count() <= 0 || (i > 0 && time_lags_[i] <= time_lags_[i - 1]))
       throw std::invalid_argument("delay autocorrelation: time lags must be > 0 and increasing");
@@ -110,24 +109,35 @@ double DelayAutocorrelation::at_time_lag(std::size_t i) const {
   return correlation(by_time_.at(i));
 }
 
-double DelayAutocorrelation::at_time(double seconds) const {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  if (time_lags_.empty() || !(seconds > 0))
-    return nan;
-  const double x = std::log(seconds);
-  for (std::size_t i = 0; i < time_lags_.size(); ++i) {
-    const double xi = std::log(core::to_seconds(time_lags_[i]));
-    if (x > xi)
+template <typename Lag>
+double DelayAutocorrelation::interpolated(const std::vector<Lag>& lags,
+                                          const std::vector<PairSums>& sums, double x,
+                                          double (*to_double)(Lag)) const {
+  if (!(x > 0))
+    return std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; i < lags.size(); ++i) {
+    const double hi = to_double(lags[i]);
+    if (x > hi)
       continue;
-    if (x == xi)
-      return at_time_lag(i);
+    if (x == hi)
+      return correlation(sums[i]);
     if (i == 0)
-      return nan;
-    const double x0 = std::log(core::to_seconds(time_lags_[i - 1]));
-    const double w = (x - x0) / (xi - x0);
-    return (1 - w) * at_time_lag(i - 1) + w * at_time_lag(i);
+      break;
+    const double lo = to_double(lags[i - 1]);
+    const double w = std::log(x / lo) / std::log(hi / lo);
+    return (1 - w) * correlation(sums[i - 1]) + w * correlation(sums[i]);
   }
-  return nan;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+double DelayAutocorrelation::at_packets(double packets) const {
+  return interpolated<std::uint32_t>(packet_lags_, by_packets_, packets,
+                                     [](std::uint32_t lag) { return static_cast<double>(lag); });
+}
+
+double DelayAutocorrelation::at_time(double seconds) const {
+  return interpolated<core::Time>(time_lags_, by_time_, seconds,
+                                  [](core::Time lag) { return core::to_seconds(lag); });
 }
 
 std::vector<core::Time> DelayAutocorrelation::log_spaced(core::Time first, core::Time last,

@@ -24,7 +24,7 @@ namespace rlisim::models {
 /// so the sums stay small where delays vary little around a large mean.
 class DelayAutocorrelation {
  public:
-  /// Packet lags must be >= 1, time lags > 0 and increasing.
+  /// Packet lags must be >= 1 (kept sorted, duplicates merged), time lags > 0 and increasing.
   /// @throws std::invalid_argument otherwise.
   DelayAutocorrelation(std::vector<std::uint32_t> packet_lags, std::vector<core::Time> time_lags);
 
@@ -37,8 +37,9 @@ class DelayAutocorrelation {
   /// r at packet_lags()[i] / time_lags()[i].
   double at_packet_lag(std::size_t i) const;
   double at_time_lag(std::size_t i) const;
-  /// r at any time lag between the first and last time lags, interpolated linearly in log lag
-  /// between the two measured lags around it; NaN outside that range.
+  /// r at any lag between the first and last measured lags, in packets or in seconds,
+  /// interpolated linearly in log lag between the two measured lags around it; NaN outside.
+  double at_packets(double packets) const;
   double at_time(double seconds) const;
   std::uint64_t packets() const { return n_; }
 
@@ -57,6 +58,10 @@ class DelayAutocorrelation {
     double value;
   };
   double correlation(const PairSums& s) const;
+  // Linear in log lag between the sorted `lags` around `x`; r of lag i from `sums[i]`.
+  template <typename Lag>
+  double interpolated(const std::vector<Lag>& lags, const std::vector<PairSums>& sums, double x,
+                      double (*to_double)(Lag)) const;
   const Entry& stored(std::uint64_t index) const { return history_[index & history_mask_]; }
   void store(const Entry& e);
 

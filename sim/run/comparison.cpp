@@ -32,11 +32,13 @@ MeasurementBudget measurement_budget(const models::EstimatorCost& cost,
 }
 
 EstimatorScore score_estimator(const models::GroundTruth& truth,
-                               const models::FlowEstimator& estimator, const FlowFilter& include) {
+                               const models::FlowEstimator& estimator, const FlowFilter& include,
+                               const FlowClasses& load_classes) {
   EstimatorScore score;
   score.name = std::string(estimator.name());
   models::ErrorDistribution mean_error;
   models::ErrorDistribution std_error;
+  std::vector<models::ErrorDistribution> by_load(load_classes.classes);
   const bool gives_std = estimator.estimates_std();
   for (const auto& [key, rec] : truth.flows()) {
     if (!eligible(*rec) || (include && !include(*rec)))
@@ -50,10 +52,15 @@ EstimatorScore score_estimator(const models::GroundTruth& truth,
       score.packets_estimated += delivered;
     }
     mean_error.add(est ? est->mean_ps : NAN, rec->delay.mean_ps(), delivered);
+    if (load_classes.of)
+      by_load.at(load_classes.of(*rec))
+          .add(est ? est->mean_ps : NAN, rec->delay.mean_ps(), delivered);
     if (gives_std && delivered >= 2)
       std_error.add(est ? est->std_ps : NAN, rec->delay.stddev_ps(), delivered);
   }
   score.mean_error = mean_error.summary();
+  for (const auto& d : by_load)
+    score.mean_error_by_load.push_back(d.summary());
   if (gives_std)
     score.std_error = std_error.summary();
   score.cost = estimator.cost();
@@ -75,20 +82,20 @@ Comparison compare_estimators(const RunResult& r) {
   const auto estimators = run_estimators(r);
   const double seconds =
       core::to_seconds(arrival_window(r.first_arrival, r.last_arrival, r.packets));
+  FlowClasses load_classes;
+  if (r.diagnostics) {
+    load_classes.classes = kLoadClassBounds.size();
+    // A flow with no known port (none delivered) is not eligible; class 0 keeps the index valid.
+    load_classes.of = [&r](const models::FlowRecord& rec) {
+      return rec.port_known && rec.port < r.diagnostics->ports()
+                 ? r.diagnostics->load_class_at(rec.port, rec.first_arrival)
+                 : std::size_t{0};
+    };
+  }
   for (const auto* e : estimators) {
-    c.scores.push_back(score_estimator(*r.truth, *e));
-    EstimatorScore& score = c.scores.back();
-    score.budget = measurement_budget(score.cost, r.truth_regular.offered_packets,
-                                      r.truth_regular.flows, seconds);
-    if (r.diagnostics) {
-      for (std::size_t k = 0; k < kLoadClassBounds.size(); ++k) {
-        const auto in_class = [&, k](const models::FlowRecord& rec) {
-          return rec.port_known && rec.port < r.diagnostics->ports() &&
-                 r.diagnostics->load_class_at(rec.port, rec.first_arrival) == k;
-        };
-        score.mean_error_by_load.push_back(score_estimator(*r.truth, *e, in_class).mean_error);
-      }
-    }
+    c.scores.push_back(score_estimator(*r.truth, *e, {}, load_classes));
+    c.scores.back().budget = measurement_budget(
+        c.scores.back().cost, r.truth_regular.offered_packets, r.truth_regular.flows, seconds);
   }
 
   std::vector<models::ErrorDistribution> common(estimators.size());

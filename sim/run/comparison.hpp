@@ -57,8 +57,8 @@ struct EstimatorScore {
   /// Set by compare_estimators() (score_estimator leaves it zero: it knows no run totals).
   MeasurementBudget budget;
   /// Error of the mean by the load class (PortDiagnostics) of the period in which each flow
-  /// started, parallel to kLoadClassBounds; set by compare_estimators() when the run kept
-  /// port diagnostics.
+  /// started, parallel to kLoadClassBounds; filled when score_estimator() is given classes
+  /// (compare_estimators() does when the run kept port diagnostics).
   std::vector<models::ErrorSummary> mean_error_by_load;
   std::vector<models::NamedCounter> counters;
 };
@@ -66,11 +66,19 @@ struct EstimatorScore {
 /// Which truth flows an estimator is scored on (all eligible flows when empty).
 using FlowFilter = std::function<bool(const models::FlowRecord&)>;
 
+/// Which of `classes` classes a flow belongs to (an index below `classes`).
+struct FlowClasses {
+  std::size_t classes = 0;
+  std::function<std::size_t(const models::FlowRecord&)> of;
+};
+
 /// Scores `estimator` (finalized) on every regular flow of `truth` with at least one delivered
-/// packet that `include` accepts.
+/// packet that `include` accepts. With `load_classes`, the same pass also fills
+/// mean_error_by_load, one summary per class.
 EstimatorScore score_estimator(const models::GroundTruth& truth,
                                const models::FlowEstimator& estimator,
-                               const FlowFilter& include = {});
+                               const FlowFilter& include = {},
+                               const FlowClasses& load_classes = {});
 
 /// Every estimator of a run side by side.
 struct Comparison {

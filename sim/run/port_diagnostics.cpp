@@ -13,10 +13,8 @@ std::string_view load_class_name(std::size_t load_class) {
 PortDiagnostics::PortDiagnostics(std::vector<std::uint64_t> rates_bps,
                                  std::uint32_t extra_packet_lag) {
   std::vector<std::uint32_t> packet_lags = {1, 10, 30, 100, 300, 1000};
-  if (extra_packet_lag > 0 &&
-      std::find(packet_lags.begin(), packet_lags.end(), extra_packet_lag) == packet_lags.end()) {
+  if (extra_packet_lag > 0)
     packet_lags.push_back(extra_packet_lag);
-  }
   const auto time_lags =
       models::DelayAutocorrelation::log_spaced(core::microseconds(1), core::milliseconds(100), 3);
   for (const auto rate : rates_bps)

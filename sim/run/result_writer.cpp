@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -104,26 +105,31 @@ double utilization(const RunResult& r, std::size_t port) {
   return window > 0 ? core::to_seconds(c.busy_time) / window : 0.0;
 }
 
-// r at a lag of `packets` packets, interpolated linearly in log lag between measured lags.
-double autocorrelation_at_packets(const models::DelayAutocorrelation& a, double packets) {
-  const auto& lags = a.packet_lags();
-  std::vector<std::size_t> order(lags.size());
-  for (std::size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(), [&](auto x, auto y) { return lags[x] < lags[y]; });
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const double lag = lags[order[k]];
-    if (packets > lag)
+// The delay autocorrelation of a port at its references' mean spacing, in packets and in time.
+struct ReferenceSpacing {
+  double packets = 0;
+  double seconds = 0;
+  double r_packets = 0;
+  double r_time = 0;
+};
+
+// Absent when the port had no references or no diagnostics.
+std::optional<ReferenceSpacing> reference_spacing(const RunResult& r, std::size_t port) {
+  if (!r.diagnostics || port >= r.diagnostics->ports())
+    return std::nullopt;
+  for (const auto& sender : r.rli_senders) {
+    if (sender.port != port || sender.counters.references == 0)
       continue;
-    if (packets == lag)
-      return a.at_packet_lag(order[k]);
-    if (k == 0)
-      return NAN;
-    const double lo = lags[order[k - 1]];
-    const double w = std::log(packets / lo) / std::log(lag / lo);
-    return (1 - w) * a.at_packet_lag(order[k - 1]) + w * a.at_packet_lag(order[k]);
+    const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(port));
+    const auto refs = static_cast<double>(sender.counters.references);
+    ReferenceSpacing s;
+    s.packets = static_cast<double>(sender.counters.egress_packets) / refs;
+    s.seconds = window_seconds(r) / refs;
+    s.r_packets = a.at_packets(s.packets);
+    s.r_time = a.at_time(s.seconds);
+    return s;
   }
-  return NAN;
+  return std::nullopt;
 }
 
 // Why RLI (and Multiflow) did well or badly on this port: how alike delays are one reference
@@ -148,17 +154,12 @@ ordered_json diagnostics_json(const RunResult& r, std::size_t i) {
     by_time.push_back(point);
   }
   j["time_lags"] = by_time;
-  for (const auto& sender : r.rli_senders) {
-    if (sender.port != i || sender.counters.references == 0)
-      continue;
-    const auto refs = static_cast<double>(sender.counters.references);
-    const double packets = static_cast<double>(sender.counters.egress_packets) / refs;
-    const double seconds = window_seconds(r) / refs;
+  if (const auto spacing = reference_spacing(r, i)) {
     ordered_json at;
-    at["packets"] = packets;
-    at["r_packets"] = json_number(autocorrelation_at_packets(a, packets));
-    at["seconds"] = seconds;
-    at["r_time"] = json_number(a.at_time(seconds));
+    at["packets"] = spacing->packets;
+    at["r_packets"] = json_number(spacing->r_packets);
+    at["seconds"] = spacing->seconds;
+    at["r_time"] = json_number(spacing->r_time);
     j["at_reference_spacing"] = at;
   }
   ordered_json periods = ordered_json::object();
@@ -561,20 +562,12 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    core::format_rate(static_cast<double>(r.router.egress[i].rate.value)),
                    offered_load(r, i), utilization(r, i), c.offered_packets, c.dropped_packets,
                    drop_pct, c.max_occupancy_packets);
-    if (!r.diagnostics || i >= r.diagnostics->ports())
-      continue;
-    for (const auto& sender : r.rli_senders) {
-      if (sender.port != i || sender.counters.references == 0)
-        continue;
-      const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(i));
-      const auto refs = static_cast<double>(sender.counters.references);
-      const double packets = static_cast<double>(sender.counters.egress_packets) / refs;
-      const double seconds = window_seconds(r) / refs;
+    if (const auto spacing = reference_spacing(r, i)) {
       fmt::format_to(it,
                      "  delay autocorrelation one reference spacing apart: {:.2f} at {:.0f} "
                      "packets, {:.2f} at {}\n",
-                     autocorrelation_at_packets(a, packets), packets, a.at_time(seconds),
-                     format_ps(seconds * 1e12));
+                     spacing->r_packets, spacing->packets, spacing->r_time,
+                     format_ps(spacing->seconds * 1e12));
     }
   }
   const auto& all = r.truth_all;

@@ -235,8 +235,6 @@ std::optional<LoadSurvey> survey_if_needed(const ExperimentConfig& config) {
   return survey_load(config);
 }
 
-}  // namespace
-
 // utilization.mode = "scale_source": each synthetic source's rate set to target * C / k for
 // the k synthetic sources and the rate C of the port the traffic goes to.
 ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
@@ -265,6 +263,8 @@ ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
     overrides.push_back(fmt::format("source.{}.rate={}", i, std::llround(each)));
   return with_derived_settings(config, overrides);
 }
+
+}  // namespace
 
 RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
@@ -324,12 +324,15 @@ RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& o
       twin->add_observer(*result.without_references->truth);
     }
   }
+  models::rli::RliReceiver* corrected_rli = nullptr;
   if (config.rli.enabled && config.rli.corrected_twin) {
     auto twin_receiver = result.rli->config();
     twin_receiver.name = "rli_corrected";
     twin_receiver.serialization_correction = true;
-    result.estimators.push_back(std::make_unique<models::rli::RliReceiver>(twin_receiver));
-    router.add_observer(*result.estimators.back());
+    auto receiver = std::make_unique<models::rli::RliReceiver>(twin_receiver);
+    corrected_rli = receiver.get();
+    router.add_observer(*receiver);
+    result.estimators.push_back(std::move(receiver));
   }
   for (const auto& spec : config.estimators) {
     result.estimators.push_back(spec.make());
@@ -399,10 +402,9 @@ RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& o
     result.rli->set_injected(result.rli_report->overhead.references,
                              result.rli_report->overhead.reference_bytes);
     // The corrected receiver rests on the same references.
-    if (config.rli.corrected_twin) {
-      static_cast<models::rli::RliReceiver&>(*result.estimators.front())
-          .set_injected(result.rli_report->overhead.references,
-                        result.rli_report->overhead.reference_bytes);
+    if (corrected_rli) {
+      corrected_rli->set_injected(result.rli_report->overhead.references,
+                                  result.rli_report->overhead.reference_bytes);
     }
   }
   if (result.rli || !result.estimators.empty())

@@ -48,7 +48,8 @@ std::vector<Sample> ar1_sequence(std::size_t n, double phi, std::uint64_t seed) 
 
 TEST(DelayAutocorrelation, PacketLagsMatchTheDefinition) {
   const auto xs = ar1_sequence(20000, 0.9, 7);
-  DelayAutocorrelation a({1, 10, 100, 1000}, {});
+  DelayAutocorrelation a({100, 1, 10, 1000, 10}, {});  // kept sorted, duplicates merged
+  ASSERT_EQ(a.packet_lags(), (std::vector<std::uint32_t>{1, 10, 100, 1000}));
   for (const auto& x : xs)
     a.add(core::Time{x.departure_ps}, x.delay_ps);
   for (std::size_t k = 0; k < a.packet_lags().size(); ++k) {
@@ -62,6 +63,12 @@ TEST(DelayAutocorrelation, PacketLagsMatchTheDefinition) {
   EXPECT_NEAR(a.at_packet_lag(0), 0.9, 0.02);
   EXPECT_NEAR(a.at_packet_lag(1), std::pow(0.9, 10), 0.05);
   EXPECT_NEAR(a.at_packet_lag(3), 0.0, 0.1);
+  // Between measured lags: linear in log lag; at a measured lag, its value; NaN outside.
+  EXPECT_DOUBLE_EQ(a.at_packets(10), a.at_packet_lag(1));
+  EXPECT_NEAR(a.at_packets(std::sqrt(10.0)), 0.5 * (a.at_packet_lag(0) + a.at_packet_lag(1)),
+              1e-12);
+  EXPECT_TRUE(std::isnan(a.at_packets(0.5)));
+  EXPECT_TRUE(std::isnan(a.at_packets(2000)));
 }
 
 TEST(DelayAutocorrelation, TimeLagsPairWithTheLatestPacketFarEnoughBack) {
