@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -10,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/run/estimator_registry.hpp"
 #include "sim/run/rli_config.hpp"
 #include "sim/run/toml_section.hpp"
@@ -493,13 +493,9 @@ ExperimentConfig with_derived_settings(const ExperimentConfig& config,
 }
 
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open the configuration file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = core::read_text_file(path, "configuration file");
   const auto base = std::filesystem::path(path).parent_path().string();
-  return parse_config(text.str(), path, overrides, base.empty() ? "." : base);
+  return parse_config(text, path, overrides, base.empty() ? "." : base);
 }
 
 }  // namespace rlisim::run

@@ -183,6 +183,7 @@ nlohmann::json direction_json(const mc::DirectionParams& p) {
 }  // namespace
 
 int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
+  check_kernel_trace_files(args.traces);
   const auto mode = mc::parse_network_mode(args.mode);
   if (!mode) {
     throw core::ConfigError(fmt::format(

@@ -12,6 +12,7 @@
 
 #include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace rlisim::run {
 namespace mc = models::container;
@@ -180,7 +181,17 @@ std::string_view to_string(ProbeMatching m) {
   return "?";
 }
 
+void check_kernel_trace_files(const std::vector<std::string>& traces) {
+  for (const auto& trace : traces) {
+    if (auto problem =
+            core::input_file_problem(trace, "kernel trace", core::FileKinds::kRegularOrPipe))
+      throw core::TraceError(*problem);
+  }
+}
+
 PingLog read_ping_log(const std::string& path) {
+  if (auto problem = core::input_file_problem(path, "ping log", core::FileKinds::kRegularOrPipe))
+    throw core::TraceError(*problem);
   std::ifstream in(path);
   if (!in)
     throw core::TraceError(fmt::format("{}: cannot open ping log", path));
@@ -189,8 +200,14 @@ PingLog read_ping_log(const std::string& path) {
   std::string line;
   std::uint64_t n = 0;
   bool header = false;
-  while (std::getline(in, line)) {
+  // ping prints lines of about a hundred bytes; anything far longer is not a ping log.
+  constexpr std::size_t kMaxLineBytes = 64 << 10;
+  for (core::LineRead status;
+       (status = core::read_bounded_line(in, line, kMaxLineBytes)) != core::LineRead::kEnd;) {
     ++n;
+    if (status == core::LineRead::kTooLong)
+      throw core::TraceError(fmt::format("{}: line {}: longer than {} KiB; expected ping output",
+                                         path, n, kMaxLineBytes >> 10));
     std::string_view s = line;
     if (s.substr(0, 5) == "PING ") {
       header = true;

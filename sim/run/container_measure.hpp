@@ -102,6 +102,11 @@ struct MeasureReport {
   std::int64_t probe_ip_bytes = 84;
 };
 
+/// Throws TraceError naming the first of `traces` that is not a readable regular file or pipe.
+/// Commands call it before checking their options, so `measure /dev/zero` names the file rather
+/// than a device option it never got to use.
+void check_kernel_trace_files(const std::vector<std::string>& traces);
+
 /// Reads every trace, matches, summarises and adjusts RTTs.
 /// @throws core::TraceError for unreadable files or a trace with no parsable event (naming the
 ///   file and its first malformed lines); core::ConfigError for an invalid path.

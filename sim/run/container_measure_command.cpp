@@ -1,12 +1,11 @@
 // `rlisim container measure`: options -> event path -> measurement -> text or JSON summary.
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_measure.hpp"
 #include "sim/run/json_fields.hpp"
@@ -41,12 +40,7 @@ mc::PathPoint read_point(TomlSection& dir, std::string_view key) {
 /// Reads a TOML event-path file (format in docs of --path-file: name, container_device,
 /// outer_device, [egress]/[ingress] with start/end = { device, event }).
 mc::EventPath read_path_file(const std::string& file) {
-  std::ifstream in(file);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open the event-path file", file));
-  std::stringstream text;
-  text << in.rdbuf();
-  const toml::table root = parse_toml(text.str(), file);
+  const toml::table root = parse_toml(core::read_text_file(file, "event-path file"), file);
   TomlSection top(root, "", file);
   mc::EventPath p;
   p.name = top.string("name").value_or(file);
@@ -213,6 +207,7 @@ void print_measure_json(const MeasureReport& r, std::ostream& out) {
 }
 
 int container_measure_command(const ContainerMeasureArgs& args, std::ostream& out) {
+  check_kernel_trace_files(args.traces);
   MeasureOptions options;
   if (!args.path_file.empty()) {
     options.path = read_path_file(args.path_file);

@@ -1,14 +1,13 @@
 #include "sim/run/container_modes.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -214,12 +213,7 @@ ContainerModeCatalog parse_container_modes(std::string_view text, const std::str
 }
 
 ContainerModeCatalog load_container_modes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open container modes file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_container_modes(text.str(), path);
+  return parse_container_modes(core::read_text_file(path, "container modes file"), path);
 }
 
 ContainerModeCatalog default_container_modes() {

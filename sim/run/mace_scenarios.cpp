@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -187,12 +186,7 @@ MaceScenarios parse_mace_scenarios(std::string_view text, const std::string& nam
 }
 
 MaceScenarios load_mace_scenarios(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open MACE scenarios file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_mace_scenarios(text.str(), path);
+  return parse_mace_scenarios(core::read_text_file(path, "MACE scenarios file"), path);
 }
 
 MaceScenarios default_mace_scenarios() {

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/units.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -50,6 +51,14 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
     only_for("period", rli::PolicyKind::kPeriodic, "periodic");
     if (p->count() <= 0)
       s.fail("period", "expected a positive duration");
+    // Every period costs a reference on every port, whatever the traffic: below 100 ns the
+    // references alone are tens of millions of packets per second of simulated time.
+    constexpr std::int64_t kMinPeriodPs = 100'000;
+    if (p->count() < kMinPeriodPs)
+      s.fail("period",
+             fmt::format("expected at least 100ns, got {}: {:.3g} references per second "
+                         "on each port",
+                         core::format_duration(*p), 1e12 / static_cast<double>(p->count())));
     policy.period = *p;
   }
   if (auto j = s.number("jitter", 0, 0.999999)) {

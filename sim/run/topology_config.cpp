@@ -2,14 +2,13 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/net/circuit_calibration.hpp"
 #include "sim/run/container_modes.hpp"
 #include "sim/run/toml_section.hpp"
@@ -196,13 +195,9 @@ TopologyConfig parse_topology(std::string_view text, const std::string& name,
 }
 
 TopologyConfig load_topology(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open the topology file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = core::read_text_file(path, "topology file");
   const auto base = std::filesystem::path(path).parent_path().string();
-  return parse_topology(text.str(), path, base.empty() ? "." : base);
+  return parse_topology(text, path, base.empty() ? "." : base);
 }
 
 }  // namespace rlisim::run

@@ -1,7 +1,6 @@
 #include "sim/run/traffic_config.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -10,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/run/source_factory.hpp"
 
@@ -140,15 +140,7 @@ std::optional<std::string> read_traffic_keys(TomlSection& s,
 }
 
 traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    throw core::ConfigError(
-        fmt::format("{}: is a directory; expected a traffic profile file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open the traffic profile file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  const toml::table root = parse_toml(text.str(), path);
+  const toml::table root = parse_toml(core::read_text_file(path, "traffic profile file"), path);
   TomlSection s(root, "", path);
   const std::string base = s.string("profile").value_or("default");
   traces::SyntheticTrafficConfig config;

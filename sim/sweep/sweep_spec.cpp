@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <boost/uuid/name_generator_sha1.hpp>
@@ -12,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/result_writer.hpp"
 #include "sim/run/toml_section.hpp"
@@ -278,13 +278,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& name,
 }
 
 SweepSpec load_sweep(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::ConfigError(fmt::format("{}: cannot open sweep file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = core::read_text_file(path, "sweep file");
   const auto dir = fs::path(path).parent_path();
-  return parse_sweep(text.str(), path, dir.empty() ? "." : dir.string());
+  return parse_sweep(text, path, dir.empty() ? "." : dir.string());
 }
 
 std::vector<Point> expand(const SweepSpec& spec) {

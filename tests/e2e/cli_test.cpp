@@ -458,5 +458,35 @@ TEST(Run, SyntheticSourceLikeACaptureUsesTheFittedProfileWithOverrides) {
   EXPECT_THAT(bad.output, HasSubstr("profile_file"));
 }
 
+// Devices, directories and endless lines are named at once, not read as (endless) text.
+TEST(Cli, InputsThatAreNotTextFilesFailFastNamingTheFile) {
+  for (const char* command : {"run /dev/zero --out /tmp/rlisim-never", "sweep /dev/zero",
+                              "container measure /dev/zero", "container fit /dev/zero"}) {
+    const auto r = rlisim(command);
+    EXPECT_EQ(r.exit_code, 1) << command << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("/dev/zero: is a character device; expected a")) << command;
+  }
+  const auto dir = scratch("not_text");
+  std::ofstream(dir / "sweep.toml") << "name = \"s\"\nbase = \".\"\n[[axis]]\nkey = "
+                                       "\"utilization.target\"\nvalues = [0.5]\n";
+  const auto base = rlisim(fmt::format("sweep {}", (dir / "sweep.toml").string()));
+  EXPECT_EQ(base.exit_code, 1) << base.output;
+  EXPECT_THAT(base.output, HasSubstr(": is a directory; expected a configuration file"));
+
+  // A kernel trace and a ping log with a line far longer than any the kernel or ping prints.
+  std::ofstream(dir / "long.trace") << std::string(1 << 20, 'x') << "\n";
+  const auto trace = rlisim(fmt::format("container measure {} --inner-dev veth0 --outer-dev eth0",
+                                        (dir / "long.trace").string()));
+  EXPECT_EQ(trace.exit_code, 1) << trace.output;
+  EXPECT_THAT(trace.output, HasSubstr("long.trace: line 1: longer than 64 KiB"));
+  std::ofstream(dir / "long.ping") << "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n"
+                                   << std::string(1 << 20, '9') << "\n";
+  const auto ping = rlisim(fmt::format(
+      "container measure traces/samples/veth-ping.trace --inner-dev cs --outer-dev os --ping {}",
+      (dir / "long.ping").string()));
+  EXPECT_EQ(ping.exit_code, 1) << ping.output;
+  EXPECT_THAT(ping.output, HasSubstr("long.ping: line 2: longer than 64 KiB"));
+}
+
 }  // namespace
 }  // namespace rlisim::e2e

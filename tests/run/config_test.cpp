@@ -166,9 +166,15 @@ TEST(Config, RejectsBadBufferTimesNamingTheKey) {
   EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=3601"}),
               HasSubstr(key + "expected at most 1 hour"));
   EXPECT_NO_THROW(parse_config(kMinimal, "exp.toml", {"router.port.0.buffer_time=60min"}));
-  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=deep"}),
-              HasSubstr(key + "expected a non-negative duration like \"1.5us\" or \"10ms\", "
-                              "got \"deep\""));
+  EXPECT_THAT(
+      error_of(kMinimal, {"router.port.0.buffer_time=deep"}),
+      HasSubstr(
+          key +
+          "expected a non-negative duration below 106 days (9.2e6 s) like \"1.5us\" or \"10ms\", "
+          "got \"deep\""));
+  // A value too large to be a time names the limit rather than its sign.
+  EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=1e300"}),
+              HasSubstr(key + "expected a non-negative duration below 106 days"));
   EXPECT_THAT(error_of(kMinimal, {"router.port.0.buffer_time=true"}),
               HasSubstr(key + "expected a non-negative duration"));
   // In the file: the message points at its line.

@@ -346,6 +346,11 @@ TEST(RliConfig, ErrorsNameTheKey) {
               HasSubstr("key 'rli.preset'"));
   EXPECT_THAT(rli_error("[rli]\npolicy = \"periodic\"\nperiod = \"0s\"\n"),
               HasSubstr("key 'rli.period'"));
+  // A reference every picosecond is 10^12 references per simulated second on each port.
+  EXPECT_THAT(rli_error("[rli]\npolicy = \"periodic\"\nperiod = \"1ps\"\n"),
+              HasSubstr("key 'rli.period': expected at least 100ns, got 1 ps: 1e+12 references "
+                        "per second on each port"));
+  EXPECT_NO_THROW(config_with("[rli]\npolicy = \"periodic\"\nperiod = \"100ns\"\n"));
   EXPECT_THAT(rli_error("[rli]\nports = [1]\n"), HasSubstr("key 'rli.ports'"));
   EXPECT_THAT(rli_error("[rli]\nmax_byte_share = 0\n"), HasSubstr("key 'rli.max_byte_share'"));
   // A key of another policy is rejected rather than ignored.

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace rlisim::traces {
 namespace {
@@ -394,6 +395,9 @@ struct TracefsReader::Gzip {
 };
 
 TracefsReader::TracefsReader(const std::string& path) : name_(path) {
+  if (auto problem =
+          core::input_file_problem(path, "kernel trace", core::FileKinds::kRegularOrPipe))
+    throw core::TraceError(*problem);
   if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0) {
     gz_ = std::make_unique<Gzip>();
     gz_->file = gzopen(path.c_str(), "rb");
@@ -412,6 +416,13 @@ TracefsReader::TracefsReader(std::istream& in, std::string name)
 
 TracefsReader::~TracefsReader() = default;
 
+void TracefsReader::throw_too_long() const {
+  throw core::TraceError(fmt::format(
+      "{}: line {}: longer than {} KiB; the kernel formats each event into one page, so this is "
+      "not a tracefs text trace",
+      name_, counters_.lines + 1, kMaxLineBytes >> 10));
+}
+
 bool TracefsReader::read_line() {
   if (gz_) {
     line_.clear();
@@ -423,6 +434,8 @@ bool TracefsReader::read_line() {
         return true;
       }
       line_.append(buf, n);
+      if (line_.size() > kMaxLineBytes)
+        throw_too_long();
     }
     int err = Z_OK;
     const char* msg = gzerror(gz_->file, &err);
@@ -431,8 +444,14 @@ bool TracefsReader::read_line() {
           fmt::format("{}: line {}: gzip error: {}", name_, counters_.lines + 1, msg));
     return !line_.empty();
   }
-  if (std::getline(*in_, line_))
-    return true;
+  switch (core::read_bounded_line(*in_, line_, kMaxLineBytes)) {
+    case core::LineRead::kLine:
+      return true;
+    case core::LineRead::kTooLong:
+      throw_too_long();
+    case core::LineRead::kEnd:
+      break;
+  }
   if (in_->bad())
     throw core::TraceError(fmt::format("{}: read error after line {}", name_, counters_.lines));
   return false;

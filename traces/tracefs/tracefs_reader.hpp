@@ -130,7 +130,12 @@ class TracefsReader {
   const std::string& name() const { return name_; }
 
  private:
+  // An event line is formatted into one page-sized buffer by the kernel; 64 KiB leaves room
+  // for any page size while a file with no newlines still costs bounded memory.
+  static constexpr std::size_t kMaxLineBytes = 64 << 10;
+
   bool read_line();
+  [[noreturn]] void throw_too_long() const;
 
   std::string name_;
   std::unique_ptr<std::ifstream> file_;
