@@ -2,13 +2,16 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/run/config.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/progress.hpp"
@@ -48,6 +51,13 @@ struct RunArgs {
   bool quiet = false;
 };
 
+// Messages for stderr. A failure to write them is ignored: there is nowhere left to report it,
+// and fmt::print would throw from inside the handlers that report every other error.
+template <typename... T>
+void print_error(fmt::format_string<T...> format, T&&... args) {
+  std::fputs(fmt::format(format, std::forward<T>(args)...).c_str(), stderr);
+}
+
 int run_command(const RunArgs& args) {
   auto overrides = args.sets;
   if (args.seed)
@@ -65,21 +75,36 @@ int run_command(const RunArgs& args) {
   if (!args.packets_out.empty())
     fmt::print(", {}", args.packets_out);
   fmt::print("\n");
+  if (result.packet_log_error) {
+    print_error("rlisim: output error: {}\n", *result.packet_log_error);
+    return kExitInput;
+  }
   if (!result.error && result.packets == 0) {
-    fmt::print(stderr,
-               "rlisim: error: the sources produced no packets; see sources[].counters "
-               "in {}/summary.json (e.g. records skipped as non-IP)\n",
-               args.out);
+    print_error(
+        "rlisim: error: the sources produced no packets; see sources[].counters "
+        "in {}/summary.json (e.g. records skipped as non-IP)\n",
+        args.out);
     return kExitInput;
   }
   if (result.error) {
-    fmt::print(stderr,
-               "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
-               "the packets before the error and are marked incomplete\n",
-               *result.error);
+    print_error(
+        "rlisim: error: {}\nrlisim: the run stopped early; the results above cover "
+        "the packets before the error and are marked incomplete\n",
+        *result.error);
     return kExitInput;
   }
   return 0;
+}
+
+// Standard output is an output like any file: text that could not be written (a full disk)
+// fails the command, even when the failure only shows at the final flush.
+int finish_standard_output(int code) {
+  std::cout.flush();
+  const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+  if (!failed)
+    return code;
+  print_error("rlisim: output error: standard output: {}\n", std::strerror(errno));
+  return code == 0 ? kExitInput : code;
 }
 
 // This executable's path, for the processes a sweep starts (argv[0] may be relative to a
@@ -339,67 +364,77 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
-  try {
-    if (*run)
-      return run_command(run_args);
-    if (*stats)
-      return rlisim::run::trace_stats_command(stats_args, std::cout);
-    if (*gen) {
-      if (gen_args.out.empty() && !gen_args.print_profile && !gen_args.like) {
-        std::cerr << "rlisim trace gen: --out is required (unless --print-profile or --like)\n";
-        return 2;
+  const int code = [&]() -> int {
+    try {
+      if (*run)
+        return run_command(run_args);
+      if (*stats)
+        return rlisim::run::trace_stats_command(stats_args, std::cout);
+      if (*gen) {
+        if (gen_args.out.empty() && !gen_args.print_profile && !gen_args.like) {
+          std::cerr << "rlisim trace gen: --out is required (unless --print-profile or --like)\n";
+          return 2;
+        }
+        return rlisim::run::trace_gen_command(gen_args, std::cout);
       }
-      return rlisim::run::trace_gen_command(gen_args, std::cout);
-    }
-    if (*measure)
-      return rlisim::run::container_measure_command(measure_args, std::cout);
-    if (*fit)
-      return rlisim::run::container_fit_command(fit_args, std::cout);
-    if (*reproduce)
-      return rlisim::run::container_reproduce_command(reproduce_args, std::cout);
-    if (*topo_paths)  // [topology]
-      return rlisim::run::topology_paths_command(paths_args, std::cout);
-    if (*topo_rtt)  // [topology]
-      return rlisim::run::topology_rtt_command(rtt_args, std::cout);
-    if (*manifest)
-      return sw::sweep_manifest_command(manifest_file, manifest_shard, std::cout);
-    if (*slurm)
-      return sw::sweep_slurm_command(slurm_args, std::cout);
-    if (*merge)
-      return sw::sweep_merge_command(merge_into, merge_from, std::cout);
-    if (*exporter)
-      return sw::sweep_export_command(export_db, export_csv, !export_no_timings, std::cout);
-    if (*status)
-      return sw::sweep_status_command(status_db, std::cout);
-    if (*schema)
-      return sw::sweep_schema_command(std::cout);
-    if (*sweep) {
-      if (sweep_args.sweep_file.empty()) {
-        fmt::print(stderr,
-                   "rlisim sweep: give a sweep file, or one of: manifest, slurm, merge, "
-                   "export, status, schema (see rlisim sweep --help)\n");
-        return kExitUsage;
+      if (*measure)
+        return rlisim::run::container_measure_command(measure_args, std::cout);
+      if (*fit)
+        return rlisim::run::container_fit_command(fit_args, std::cout);
+      if (*reproduce)
+        return rlisim::run::container_reproduce_command(reproduce_args, std::cout);
+      if (*topo_paths)  // [topology]
+        return rlisim::run::topology_paths_command(paths_args, std::cout);
+      if (*topo_rtt)  // [topology]
+        return rlisim::run::topology_rtt_command(rtt_args, std::cout);
+      if (*manifest)
+        return sw::sweep_manifest_command(manifest_file, manifest_shard, std::cout);
+      if (*slurm)
+        return sw::sweep_slurm_command(slurm_args, std::cout);
+      if (*merge)
+        return sw::sweep_merge_command(merge_into, merge_from, std::cout);
+      if (*exporter)
+        return sw::sweep_export_command(export_db, export_csv, !export_no_timings, std::cout);
+      if (*status)
+        return sw::sweep_status_command(status_db, std::cout);
+      if (*schema)
+        return sw::sweep_schema_command(std::cout);
+      if (*sweep) {
+        if (sweep_args.sweep_file.empty()) {
+          print_error(
+              "rlisim sweep: give a sweep file, or one of: manifest, slurm, merge, "
+              "export, status, schema (see rlisim sweep --help)\n");
+          return kExitUsage;
+        }
+        return sw::sweep_run_command(sweep_args);
       }
-      return sw::sweep_run_command(sweep_args);
+    } catch (const rlisim::core::ConfigError& e) {
+      print_error("rlisim: configuration error: {}\n", e.what());
+      return kExitInput;
+    } catch (const rlisim::core::OutputError& e) {
+      print_error("rlisim: output error: {}\n", e.what());
+      return kExitInput;
+    } catch (const rlisim::sweep::StoreError& e) {
+      print_error("rlisim: results database error: {}\n", e.what());
+      return kExitInput;
+    } catch (const rlisim::core::TraceError& e) {
+      print_error("rlisim: trace error: {}\n", e.what());
+      return kExitInput;
+    } catch (const std::overflow_error& e) {
+      print_error("rlisim: simulation error: {}\n", e.what());
+      return kExitInput;
+    } catch (const std::invalid_argument& e) {
+      print_error("rlisim: invalid setting: {}\n", e.what());
+      return kExitInput;
+    } catch (const std::system_error& e) {
+      // The OS refused a write or a resource (fmt reports a failed write to stdout this way).
+      print_error("rlisim: output error: {}\n", e.what());
+      return kExitInput;
+    } catch (const std::exception& e) {
+      print_error("rlisim: internal error: {}\n", e.what());
+      return kExitInternal;
     }
-  } catch (const rlisim::core::ConfigError& e) {
-    fmt::print(stderr, "rlisim: configuration error: {}\n", e.what());
-    return kExitInput;
-  } catch (const rlisim::sweep::StoreError& e) {
-    fmt::print(stderr, "rlisim: results database error: {}\n", e.what());
-    return kExitInput;
-  } catch (const rlisim::core::TraceError& e) {
-    fmt::print(stderr, "rlisim: trace error: {}\n", e.what());
-    return kExitInput;
-  } catch (const std::overflow_error& e) {
-    fmt::print(stderr, "rlisim: simulation error: {}\n", e.what());
-    return kExitInput;
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "rlisim: invalid setting: {}\n", e.what());
-    return kExitInput;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "rlisim: internal error: {}\n", e.what());
-    return kExitInternal;
-  }
-  return 0;
+    return 0;
+  }();
+  return finish_standard_output(code);
 }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +14,7 @@
 #include "models/container/event_path.hpp"
 #include "models/container/fit.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_measure.hpp"
 #include "sim/run/container_modes.hpp"
@@ -228,12 +229,11 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
   mc::validate(entry.params);
 
   if (!args.out.empty()) {
-    std::ofstream file(args.out);
-    if (!file)
-      throw core::ConfigError(fmt::format("--out: cannot write '{}'", args.out));
-    file << fmt::format("# Fitted by rlisim container fit from {} (event path {}).\n", files,
+    std::ostringstream text;
+    text << fmt::format("# Fitted by rlisim container fit from {} (event path {}).\n", files,
                         args.path);
-    write_container_mode(file, entry);
+    write_container_mode(text, entry);
+    core::write_output_file(args.out, "fitted container mode (--out)", text.str());
   }
   if (args.json) {
     nlohmann::json j;

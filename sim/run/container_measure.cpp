@@ -13,6 +13,7 @@
 #include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
+#include "sim/core/output_file.hpp"
 
 namespace rlisim::run {
 namespace mc = models::container;
@@ -66,23 +67,23 @@ struct Kept {
 
 class KeepingSink : public mc::LatencySink {
  public:
-  KeepingSink(std::vector<Kept>& kept, std::ofstream* csv, MeasuredPacketSink* forward,
+  KeepingSink(std::vector<Kept>& kept, core::OutputFile* csv, MeasuredPacketSink* forward,
               const std::string& file_name, std::uint16_t file)
       : kept_(kept), csv_(csv), forward_(forward), file_name_(file_name), file_(file) {}
   void on_packet(const mc::PacketLatency& p) override {
     kept_.push_back({p.start_ns, p.end_ns, static_cast<std::int32_t>(p.start_len),
                      static_cast<std::int32_t>(p.end_len), file_, p.direction});
     if (csv_)
-      *csv_ << fmt::format("{},{},{},{},{},{},{},{},{},{:x},{}\n", mc::to_string(p.direction),
-                           p.start_ns, p.end_ns, p.latency_ns(), p.cpu, p.end_cpu, p.pid,
-                           p.start_len, p.end_len, p.key, file_name_);
+      csv_->print("{},{},{},{},{},{},{},{},{},{:x},{}\n", mc::to_string(p.direction), p.start_ns,
+                  p.end_ns, p.latency_ns(), p.cpu, p.end_cpu, p.pid, p.start_len, p.end_len, p.key,
+                  file_name_);
     if (forward_)
       forward_->on_packet(p, file_);
   }
 
  private:
   std::vector<Kept>& kept_;
-  std::ofstream* csv_;
+  core::OutputFile* csv_;
   MeasuredPacketSink* forward_;
   const std::string& file_name_;
   std::uint16_t file_;
@@ -309,12 +310,10 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
   mc::validate_event_path(options.path);
   MeasureReport report;
   report.path = options.path;
-  std::ofstream csv;
+  std::optional<core::OutputFile> csv;
   if (!options.packets_csv.empty()) {
-    csv.open(options.packets_csv);
-    if (!csv)
-      throw core::ConfigError(fmt::format("--packets-out: cannot write '{}'", options.packets_csv));
-    csv << "direction,start_ns,end_ns,latency_ns,cpu,end_cpu,pid,start_len,end_len,key,file\n";
+    csv.emplace(options.packets_csv, "per-packet latencies (--packets-out)");
+    csv->write("direction,start_ns,end_ns,latency_ns,cpu,end_cpu,pid,start_len,end_len,key,file\n");
   }
   std::vector<Kept> kept;
   std::vector<Window> windows;
@@ -325,7 +324,7 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
     TraceFileReport file;
     file.path = traces[f];
     traces::TracefsReader reader(traces[f]);
-    KeepingSink sink(kept, csv.is_open() ? &csv : nullptr, options.packets, file.path,
+    KeepingSink sink(kept, csv ? &*csv : nullptr, options.packets, file.path,
                      static_cast<std::uint16_t>(f));
     mc::LatencyMatcher matcher(path, options.matcher, sink);
     absl::flat_hash_map<std::int32_t, std::int64_t> sendto_by_pid;
@@ -399,6 +398,13 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
     pings.push_back(ping_path ? std::optional<PingLog>(read_ping_log(*ping_path)) : std::nullopt);
   }
 
+  if (csv) {
+    try {
+      csv->close();
+    } catch (const core::OutputError& e) {
+      report.packets_csv_error = e.what();
+    }
+  }
   std::vector<std::int64_t> eg, in;
   for (const Kept& k : kept)
     (k.direction == mc::Direction::kEgress ? eg : in).push_back(k.end_ns - k.start_ns);

@@ -100,6 +100,8 @@ struct MeasureReport {
   LatencyStats egress, ingress;
   RttAdjustment rtt;
   std::int64_t probe_ip_bytes = 84;
+  /// Set when MeasureOptions::packets_csv could not be written; the report is complete.
+  std::optional<std::string> packets_csv_error;
 };
 
 /// Throws TraceError naming the first of `traces` that is not a readable regular file or pipe.

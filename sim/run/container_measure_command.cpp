@@ -6,6 +6,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/run/container_commands.hpp"
 #include "sim/run/container_measure.hpp"
 #include "sim/run/json_fields.hpp"
@@ -238,6 +239,8 @@ int container_measure_command(const ContainerMeasureArgs& args, std::ostream& ou
     print_measure_json(report, out);
   else
     print_measure_text(report, out);
+  if (report.packets_csv_error)
+    throw core::OutputError(*report.packets_csv_error);
   if (report.egress.count + report.ingress.count == 0) {
     std::string seen;
     for (const auto& f : report.files)

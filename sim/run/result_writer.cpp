@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/run/comparison_json.hpp"
 #include "sim/run/json_fields.hpp"
 #include "sim/run/rli_json.hpp"
@@ -33,27 +33,6 @@ std::string_view kind_name(core::PacketKind kind) {
       return "reference";
   }
   return "?";
-}
-
-// Writes `text` to `dir/name` through a temporary file and a rename.
-void write_atomically(const std::filesystem::path& dir, const std::string& name,
-                      const std::string& text) {
-  const auto final_path = dir / name;
-  const auto tmp_path = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp_path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw core::ConfigError(fmt::format("{}: cannot write results", tmp_path.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp_path, final_path, ec);
-  if (ec) {
-    throw core::ConfigError(
-        fmt::format("{}: cannot rename into place: {}", final_path.string(), ec.message()));
-  }
 }
 
 double ps_to_ns(double ps) {
@@ -530,18 +509,21 @@ void write_results(const RunResult& result, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    throw core::ConfigError(
+    throw core::OutputError(
         fmt::format("{}: cannot create the output directory: {}", dir, ec.message()));
   }
   const std::filesystem::path d(dir);
-  write_atomically(d, "config.toml", result.config.resolved_toml);
-  write_atomically(d, "flows.csv", flows_csv(result));
-  write_atomically(d, "summary.json", summary_text(result));
+  const auto write = [&d](const char* name, std::string_view text) {
+    core::write_output_file((d / name).string(), name, text);
+  };
+  write("config.toml", result.config.resolved_toml);
+  write("flows.csv", flows_csv(result));
+  write("summary.json", summary_text(result));
   ordered_json timing;
   timing["wall_seconds"] = result.wall_seconds;
   timing["packets_per_second"] =
       result.wall_seconds > 0 ? static_cast<double>(result.packets) / result.wall_seconds : 0.0;
-  write_atomically(d, "timing.json", json_text(timing) + "\n");
+  write("timing.json", json_text(timing) + "\n");
 }
 
 std::string format_text_summary(const RunResult& r, std::size_t top_flows) {

@@ -369,8 +369,13 @@ RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& o
   result.truth_all = result.truth->summary();
   result.truth_regular = result.truth->summary(core::PacketKind::kRegular);
   result.truth_cross = result.truth->summary(core::PacketKind::kCross);
-  if (log)
-    log->finalize();
+  if (log) {
+    try {
+      log->finalize();
+    } catch (const core::OutputError& e) {
+      result.packet_log_error = e.what();
+    }
+  }
   for (const auto& port : router.ports())
     result.ports.push_back(port.counters());
   if (result.rli) {

@@ -116,6 +116,9 @@ struct RunResult {
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
   std::optional<std::string> error;
+  /// Set when the per-packet log (RunOptions::packets_out) could not be written: the run itself
+  /// is complete, so its results are still written before the command fails.
+  std::optional<std::string> packet_log_error;
 };
 
 /// Runs `config`. A trace error part-way through ends the run early with `error` set (results

@@ -1,12 +1,12 @@
 #include "sim/run/trace_commands.hpp"
 
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/run/json_fields.hpp"
 #include "sim/run/source_factory.hpp"
 #include "sim/run/traffic_config.hpp"
@@ -131,10 +131,7 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
     comment += "Edit and reuse: rlisim trace gen --profile-file THIS_FILE -o OUT.pcap";
     const std::string text = traffic_toml(config, comment);
     if (args.profile_out) {
-      std::ofstream file(*args.profile_out, std::ios::binary);
-      file << text;
-      if (!file.flush())
-        throw core::ConfigError(fmt::format("--profile-out: cannot write {}", *args.profile_out));
+      core::write_output_file(*args.profile_out, "fitted profile (--profile-out)", text);
     } else if (args.out == "-") {
       throw core::ConfigError(
           "--like with --out -: the trace goes to stdout, so give --profile-out FILE for the "

@@ -1,11 +1,11 @@
 #include "sim/sweep/results_store.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/core/output_file.hpp"
 #include "sim/run/json_fields.hpp"
 #include "sim/sweep/summary_rows.hpp"
 
@@ -93,9 +93,7 @@ std::string csv_field(const Statement& st, int column) {
 // Writes the rows of `sql` as CSV, leaving out `skip` columns; returns the row count.
 std::int64_t write_csv(SqliteDb& db, const std::string& sql, const std::string& path,
                        const std::set<std::string>& skip) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out)
-    throw StoreError(fmt::format("{}: cannot write", path));
+  core::OutputFile out(path, "CSV export");
   Statement st(db, sql);
   std::vector<int> kept;
   for (int c = 0; c < st.columns(); ++c) {
@@ -103,17 +101,16 @@ std::int64_t write_csv(SqliteDb& db, const std::string& sql, const std::string& 
       kept.push_back(c);
   }
   for (std::size_t i = 0; i < kept.size(); ++i)
-    out << (i ? "," : "") << st.column_name(kept[i]);
-  out << "\n";
+    out.print("{}{}", i ? "," : "", st.column_name(kept[i]));
+  out.write("\n");
   std::int64_t rows = 0;
   while (st.step()) {
     for (std::size_t i = 0; i < kept.size(); ++i)
-      out << (i ? "," : "") << csv_field(st, kept[i]);
-    out << "\n";
+      out.print("{}{}", i ? "," : "", csv_field(st, kept[i]));
+    out.write("\n");
     ++rows;
   }
-  if (!out.flush())
-    throw StoreError(fmt::format("{}: write failed", path));
+  out.close();
   return rows;
 }
 

@@ -2,12 +2,12 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/sweep/results_store.hpp"
 #include "sim/sweep/slurm_script.hpp"
 #include "sim/sweep/sweep_runner.hpp"
@@ -105,10 +105,7 @@ int sweep_slurm_command(const SweepSlurmArgs& args, std::ostream& out) {
     out << script;
     return 0;
   }
-  std::ofstream file(*args.out, std::ios::binary | std::ios::trunc);
-  if (!(file << script) || !file.flush())
-    throw core::ConfigError(fmt::format("{}: cannot write the Slurm script", *args.out));
-  file.close();
+  core::write_output_file(*args.out, "Slurm script", script);
   fs::permissions(*args.out, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
   fmt::print(out,
              "wrote {}: {} points in {} array task(s){}; submit with: sbatch {}\n"

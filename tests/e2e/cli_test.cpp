@@ -488,5 +488,47 @@ TEST(Cli, InputsThatAreNotTextFilesFailFastNamingTheFile) {
   EXPECT_THAT(ping.output, HasSubstr("long.ping: line 2: longer than 64 KiB"));
 }
 
+// Every output is checked: a failed write is exit 1 naming the file and the OS reason, and what
+// the run computed is still written where it can be.
+TEST(Cli, FailedWritesExitOneNamingTheFileAndKeepWhatWasComputed) {
+  const auto dir = scratch("failed_writes");
+  const auto log = rlisim(fmt::format(
+      "run configs/quickstart.toml --quiet --set source.0.duration=0.01s --packets-out /dev/full "
+      "--out {}",
+      (dir / "log").string()));
+  EXPECT_EQ(log.exit_code, 1) << log.output;
+  EXPECT_THAT(log.output, HasSubstr("/dev/full: cannot write the packet log: No space left"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "log" / "summary.json"));
+
+  const auto measure = rlisim(
+      "container measure traces/samples/kernel/veth-idle/trace.txt --inner-dev cs --outer-dev os "
+      "--packets-out /dev/full");
+  EXPECT_EQ(measure.exit_code, 1) << measure.output;
+  EXPECT_THAT(measure.output, HasSubstr("/dev/full: cannot write the per-packet latencies"));
+  EXPECT_THAT(measure.output, HasSubstr("egress"));  // the report was printed first
+
+  EXPECT_EQ(rlisim("sweep schema > /dev/full").exit_code, 1);
+
+  // A disk that fills while the results are written (here a 64 KiB file-size limit, which fails
+  // writes as a full disk does): the small files before flows.csv are kept, and no temporary
+  // file is left behind.
+  const std::string cmd = fmt::format(
+      "cd '{}' && bash -c \"trap '' XFSZ; ulimit -f 64; exec '{}' run configs/quickstart.toml "
+      "--quiet --set source.0.duration=0.05s --out '{}'\" 2>&1",
+      RLISIM_SOURCE_DIR, RLISIM_EXE, (dir / "full").string());
+  std::string output;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
+    output.append(buf, n);
+  const int status = pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  EXPECT_THAT(output, HasSubstr("flows.csv: cannot write the flows.csv: File too large"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "full" / "config.toml"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "full"))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
 }  // namespace
 }  // namespace rlisim::e2e
