@@ -8,6 +8,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
+#include "sim/run/embedded_data.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -217,7 +218,8 @@ ContainerModeCatalog load_container_modes(const std::string& path) {
 }
 
 ContainerModeCatalog default_container_modes() {
-  return load_container_modes(std::string(RLISIM_DATA_DIR) + "/configs/container/modes.toml");
+  return parse_container_modes(embedded::kContainerModes,
+                               "configs/container/modes.toml (built in)");
 }
 
 void write_container_mode(std::ostream& out, const ContainerModeEntry& entry) {

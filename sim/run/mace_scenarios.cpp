@@ -8,6 +8,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
+#include "sim/run/embedded_data.hpp"
 #include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
@@ -190,8 +191,8 @@ MaceScenarios load_mace_scenarios(const std::string& path) {
 }
 
 MaceScenarios default_mace_scenarios() {
-  return load_mace_scenarios(std::string(RLISIM_DATA_DIR) +
-                             "/configs/container/mace-scenarios.toml");
+  return parse_mace_scenarios(embedded::kMaceScenarios,
+                              "configs/container/mace-scenarios.toml (built in)");
 }
 
 }  // namespace rlisim::run
