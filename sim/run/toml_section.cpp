@@ -237,8 +237,9 @@ static std::optional<T> quantity(TomlSection& section, const toml::node* node, s
 }
 
 std::optional<core::Time> TomlSection::duration(std::string_view key) {
-  return quantity<core::Time>(*this, find(key), key, core::try_parse_duration,
-                              "a non-negative duration below 106 days (9.2e6 s) like \"1.5us\" or \"10ms\"");
+  return quantity<core::Time>(
+      *this, find(key), key, core::try_parse_duration,
+      "a non-negative duration below 106 days (9.2e6 s) like \"1.5us\" or \"10ms\"");
 }
 
 std::optional<core::BitsPerSecond> TomlSection::rate(std::string_view key, std::uint64_t min_bps) {
