@@ -200,6 +200,9 @@ int main(int argc, char** argv) {
                    "Run only slice K of N (points with index % N == K)")
       ->type_name("K/N");
   sweep->add_flag("--quiet,-q", sweep_args.quiet, "No progress lines on stderr");
+  sweep->add_flag("--wait", sweep_args.wait,
+                  "If another sweep is running into the database, wait for it to finish instead "
+                  "of refusing to start");
 
   std::string manifest_file;
   std::optional<std::string> manifest_shard;

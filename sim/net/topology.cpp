@@ -158,6 +158,15 @@ std::size_t Topology::add_link(const std::string& a, const std::string& b, core:
     throw std::invalid_argument(what + ": jitter shape must be positive");
   if (rate && rate->value == 0)
     throw std::invalid_argument(what + ": rate must be positive");
+  // A link carries both directions, so a second one between the same nodes (in either order)
+  // is a parallel link that paths use only when it is the shorter one or, on a tie, the one
+  // declared first: its settings would silently not apply.
+  for (const auto& l : links_) {
+    if ((l.a == ia && l.b == ib) || (l.a == ib && l.b == ia)) {
+      throw std::invalid_argument(
+          what + ": the two nodes are already linked (a link carries both directions)");
+    }
+  }
   return add_link_between(ia, ib, TopologyLink{ia, ib, propagation, rate, jitter});
 }
 

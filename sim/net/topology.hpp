@@ -97,8 +97,8 @@ class Topology {
                             const std::string& mode);
   /// Adds an undirected link; returns its index.
   /// @throws std::invalid_argument on unknown names, a self-loop, a negative propagation delay
-  ///         or jitter, a non-positive jitter shape, or a link touching a container (containers
-  ///         attach to their host only).
+  ///         or jitter, a non-positive jitter shape, a link touching a container (containers
+  ///         attach to their host only), or a second link between the same two nodes.
   std::size_t add_link(const std::string& a, const std::string& b, core::Time propagation,
                        std::optional<core::BitsPerSecond> rate = {}, LinkJitter jitter = {});
 

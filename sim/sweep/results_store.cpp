@@ -116,45 +116,63 @@ std::int64_t write_csv(SqliteDb& db, const std::string& sql, const std::string& 
 
 }  // namespace
 
-ResultsStore::ResultsStore(const std::string& path) : db_(path) {
+ResultsStore::ResultsStore(const std::string& path, Access access) : db_(path, access) {
+  if (access == Access::kReadOnly) {
+    if (!check_schema_version())
+      throw StoreError(fmt::format("{}: not an rlisim results database (no schema version)", path));
+    return;
+  }
   // WAL: readers (an export while a sweep runs) never block the writer, and a killed writer
   // leaves the last committed state.
-  db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+  db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+           "cannot set up the write-ahead log");
   create_schema();
+}
+
+bool ResultsStore::check_schema_version() {
+  {
+    Statement meta(db_,
+                   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    meta.step();
+    if (meta.integer(0) == 0)
+      return false;
+  }
+  Statement version(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!version.step())
+    return false;
+  if (version.text(0) != std::to_string(kSchemaVersion)) {
+    throw StoreError(
+        fmt::format("{}: results database has schema version {}, this rlisim reads version {}",
+                    db_.path(), version.text(0), kSchemaVersion));
+  }
+  return true;
 }
 
 void ResultsStore::create_schema() {
   Transaction tx(db_);
-  db_.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  Statement version(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
-  if (version.step()) {
-    if (version.text(0) != std::to_string(kSchemaVersion)) {
-      throw StoreError(
-          fmt::format("{}: results database has schema version {}, this rlisim reads version {}",
-                      db_.path(), version.text(0), kSchemaVersion));
-    }
+  if (check_schema_version())
     return;
-  }
-  db_.exec(fmt::format("INSERT INTO meta VALUES ('schema_version', '{}')", kSchemaVersion));
-  db_.exec(
+  const std::string tables[] = {
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+      fmt::format("INSERT INTO meta VALUES ('schema_version', '{}')", kSchemaVersion),
       "CREATE TABLE sweeps (sweep_hash TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL,"
-      " sweep_toml TEXT NOT NULL, base_config TEXT NOT NULL, points INTEGER NOT NULL)");
-  db_.exec(fmt::format("CREATE TABLE points ({}{},\n  summary_json TEXT)",
-                       column_defs(point_identity_columns()).substr(2),
-                       column_defs(point_metric_columns())));
-  db_.exec(
+      " sweep_toml TEXT NOT NULL, base_config TEXT NOT NULL, points INTEGER NOT NULL)",
+      fmt::format("CREATE TABLE points ({}{},\n  summary_json TEXT)",
+                  column_defs(point_identity_columns()).substr(2),
+                  column_defs(point_metric_columns())),
       "CREATE TABLE params (point_hash TEXT NOT NULL REFERENCES points(point_hash) ON DELETE "
       "CASCADE, name TEXT NOT NULL, value TEXT NOT NULL, number REAL, "
-      "PRIMARY KEY (point_hash, name))");
-  db_.exec(fmt::format(
-      "CREATE TABLE results (point_hash TEXT NOT NULL REFERENCES points(point_hash) ON DELETE "
-      "CASCADE, estimator TEXT NOT NULL{}, PRIMARY KEY (point_hash, estimator))",
-      column_defs(estimator_metric_columns())));
-  db_.exec(
+      "PRIMARY KEY (point_hash, name))",
+      fmt::format(
+          "CREATE TABLE results (point_hash TEXT NOT NULL REFERENCES points(point_hash) ON DELETE "
+          "CASCADE, estimator TEXT NOT NULL{}, PRIMARY KEY (point_hash, estimator))",
+          column_defs(estimator_metric_columns())),
       "CREATE TABLE cdfs (point_hash TEXT NOT NULL REFERENCES points(point_hash) ON DELETE "
       "CASCADE, estimator TEXT NOT NULL, metric TEXT NOT NULL, min_packets INTEGER NOT NULL, "
-      "x REAL NOT NULL, fraction REAL NOT NULL)");
-  db_.exec("CREATE INDEX cdfs_by_point ON cdfs (point_hash, estimator, metric, min_packets)");
+      "x REAL NOT NULL, fraction REAL NOT NULL)",
+      "CREATE INDEX cdfs_by_point ON cdfs (point_hash, estimator, metric, min_packets)"};
+  for (const auto& sql : tables)
+    db_.exec(sql, "cannot create the schema");
   tx.commit();
 }
 
@@ -261,13 +279,22 @@ void ResultsStore::record_done(const std::string& sweep_hash, const Point& point
   tx.commit();
 }
 
-void ResultsStore::record_failed(const std::string& sweep_hash, const Point& point,
+bool ResultsStore::record_failed(const std::string& sweep_hash, const Point& point,
                                  const PointTiming& timing, const std::string& error,
                                  std::optional<int> exit_code) {
   Transaction tx(db_);
+  {
+    // Checked inside the write transaction, so no other writer can finish the point between
+    // the check and the write.
+    Statement done(db_, "SELECT 1 FROM points WHERE point_hash = ? AND status = 'done'");
+    done.bind(1, point.hash);
+    if (done.step())
+      return false;
+  }
   const std::vector<json> metrics(point_metric_columns().size());
   write_point_row(sweep_hash, point, timing, "failed", error, exit_code, metrics, "");
   tx.commit();
+  return true;
 }
 
 StoreCounts ResultsStore::counts() {
@@ -296,39 +323,42 @@ std::int64_t ResultsStore::merge_from(const std::string& other) {
   if (!std::filesystem::exists(other))
     throw StoreError(fmt::format("{}: no such results database", other));
   {
-    ResultsStore check(other);  // fails on a schema mismatch, naming the file
+    ResultsStore check(other, Access::kReadOnly);  // fails on a schema mismatch, naming the file
   }
+  // Read-only, so shards on a read-only mount or owned by someone else merge too.
   Statement attach(db_, "ATTACH DATABASE ? AS other");
-  attach.bind(1, other);
+  attach.bind(1, SqliteDb::read_only_uri(other));
   attach.run();
   std::int64_t added = 0;
   try {
     Transaction tx(db_);
-    db_.exec("INSERT OR IGNORE INTO sweeps SELECT * FROM other.sweeps");
+    const std::string what = fmt::format("cannot merge {}", other);
+    db_.exec("INSERT OR IGNORE INTO sweeps SELECT * FROM other.sweeps", what);
     // Points to take: done there, and here absent or only failed; failed there and absent here.
     db_.exec(
         "CREATE TEMP TABLE incoming AS SELECT o.point_hash FROM other.points o "
         "LEFT JOIN main.points m ON m.point_hash = o.point_hash "
-        "WHERE m.point_hash IS NULL OR (m.status = 'failed' AND o.status = 'done')");
-    db_.exec("DELETE FROM main.points WHERE point_hash IN (SELECT point_hash FROM incoming)");
+        "WHERE m.point_hash IS NULL OR (m.status = 'failed' AND o.status = 'done')",
+        what);
+    db_.exec("DELETE FROM main.points WHERE point_hash IN (SELECT point_hash FROM incoming)", what);
     for (const char* table : {"points", "params", "results", "cdfs"}) {
-      db_.exec(
-          fmt::format("INSERT INTO main.{0} SELECT * FROM other.{0} WHERE point_hash IN "
-                      "(SELECT point_hash FROM incoming)",
-                      table));
+      db_.exec(fmt::format("INSERT INTO main.{0} SELECT * FROM other.{0} WHERE point_hash IN "
+                           "(SELECT point_hash FROM incoming)",
+                           table),
+               what);
     }
     {
       Statement count(db_, "SELECT COUNT(*) FROM incoming");
       count.step();
       added = count.integer(0);
     }
-    db_.exec("DROP TABLE incoming");
+    db_.exec("DROP TABLE incoming", what);
     tx.commit();
   } catch (...) {
-    db_.exec("DETACH DATABASE other");
+    db_.exec("DETACH DATABASE other", "cannot detach the merged database");
     throw;
   }
-  db_.exec("DETACH DATABASE other");
+  db_.exec("DETACH DATABASE other", "cannot detach the merged database");
   return added;
 }
 

@@ -35,8 +35,11 @@ class ResultsStore {
  public:
   static constexpr int kSchemaVersion = 3;
 
-  /// @throws StoreError if the file cannot be opened or holds another schema version.
-  explicit ResultsStore(const std::string& path);
+  /// kReadOnly writes nothing, not even the schema, and needs no write access to the file or
+  /// its folder (status and export of a finished database on a read-only mount).
+  /// @throws StoreError if the file cannot be opened or holds another schema version (or, read
+  /// only, holds no results schema at all).
+  explicit ResultsStore(const std::string& path, Access access = Access::kReadWrite);
 
   /// Records that `spec` (with `points` points) ran against this database.
   void record_sweep(const SweepSpec& spec, std::size_t points);
@@ -46,8 +49,10 @@ class ResultsStore {
   /// attempt of the same point if there was one.
   void record_done(const std::string& sweep_hash, const Point& point, const PointTiming& timing,
                    const nlohmann::json& summary, const nlohmann::json& run_timing);
-  /// Records a failed point: its error message and exit code (a rerun tries it again).
-  void record_failed(const std::string& sweep_hash, const Point& point, const PointTiming& timing,
+  /// Records a failed point: its error message and exit code (a rerun tries it again). A point
+  /// the database holds as done keeps its results: then nothing is written and the result is
+  /// false.
+  bool record_failed(const std::string& sweep_hash, const Point& point, const PointTiming& timing,
                      const std::string& error, std::optional<int> exit_code);
   StoreCounts counts();
   /// A failed point: where it is in its manifest and what went wrong.
@@ -60,7 +65,7 @@ class ResultsStore {
   /// The failed points, by manifest index.
   std::vector<Failure> failures();
   /// Adds every point of `other` that this database lacks (or has only as failed), each with
-  /// its rows, in one transaction; returns how many points were added.
+  /// its rows, in one transaction; returns how many points were added. `other` is only read.
   /// @throws StoreError if `other` cannot be read or has another schema version.
   std::int64_t merge_from(const std::string& other);
   /// Writes points.csv, results.csv and cdfs.csv into `dir` (created if needed), ordered by
@@ -72,6 +77,9 @@ class ResultsStore {
 
  private:
   void create_schema();
+  /// False if the database has no schema yet.
+  /// @throws StoreError if it has another schema version.
+  bool check_schema_version();
   void write_point_row(const std::string& sweep_hash, const Point& point, const PointTiming& timing,
                        const char* status, const std::optional<std::string>& error,
                        std::optional<int> exit_code, const std::vector<nlohmann::json>& metrics,

@@ -20,6 +20,10 @@ class StoreError : public std::runtime_error {
 
 class SqliteDb;
 
+/// How a connection opens its file: kReadOnly never writes (status and export of a finished
+/// database on a read-only mount, or of a file the user may only read).
+enum class Access { kReadWrite, kReadOnly };
+
 /// A prepared statement. Parameters are bound by 1-based position; bind(i, nullopt) binds NULL.
 class Statement {
  public:
@@ -61,18 +65,27 @@ class Statement {
 /// each other instead of failing.
 class SqliteDb {
  public:
-  /// @throws StoreError if the file cannot be opened (or created).
-  explicit SqliteDb(const std::string& path);
+  /// kReadWrite creates the file if absent; kReadOnly opens read_only_uri(path).
+  /// @throws StoreError naming the file and the reason if it cannot be opened (or created).
+  explicit SqliteDb(const std::string& path, Access access = Access::kReadWrite);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
-  /// Runs one or more statements that return no rows.
-  void exec(std::string_view sql);
+  /// Runs one or more statements that return no rows; `what` says what they do, for the
+  /// message if they fail ("cannot create the schema").
+  void exec(std::string_view sql, std::string_view what);
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
-  /// @throws StoreError naming the file, `what` and SQLite's message.
+  /// @throws StoreError naming the file, `what`, SQLite's message and the system's reason.
   [[noreturn]] void fail(std::string_view what) const;
+
+  /// A URI that opens `path` without writing anything: mode=ro where SQLite can share the
+  /// write-ahead log's index beside the file; immutable=1 where it cannot (a read-only folder
+  /// or mount), which is exact only while the log is empty, so a non-empty PATH-wal there is an
+  /// error rather than a silently older view.
+  /// @throws StoreError naming the file and the reason if it cannot be read.
+  static std::string read_only_uri(const std::string& path);
 
  private:
   sqlite3* db_ = nullptr;

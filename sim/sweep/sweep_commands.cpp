@@ -27,6 +27,13 @@ std::vector<Point> resolved_manifest(const SweepSpec& spec) {
   return points;
 }
 
+// Status and export only read, so they work on a finished database the user cannot write.
+ResultsStore read_existing(const std::string& database) {
+  if (!fs::exists(database))
+    throw StoreError(fmt::format("{}: no such results database", database));
+  return ResultsStore(database, Access::kReadOnly);
+}
+
 }  // namespace
 
 int sweep_run_command(const SweepRunArgs& args) {
@@ -39,19 +46,22 @@ int sweep_run_command(const SweepRunArgs& args) {
   if (args.shard)
     options.shard = parse_shard(*args.shard);
   options.progress = args.quiet ? nullptr : stderr;
+  options.wait = args.wait;
   const auto report = run_sweep(spec, points, options);
   ResultsStore store(options.database);
   const auto counts = store.counts();
   fmt::print(
-      "sweep {}: {} of {} points in this shard done ({} now, {} before), {} failed, in {:.1f} s; "
-      "database {} holds {} done, {} failed\n",
-      spec.name, report.done + report.skipped, report.in_shard, report.done, report.skipped,
+      "sweep {}: {} of {} points in this shard done ({} now, {} before{}), {} failed, in {:.1f} "
+      "s; database {} holds {} done, {} failed\n",
+      spec.name, report.complete, report.in_shard, report.done, report.skipped,
+      report.duplicates ? fmt::format(", {} the same as another point", report.duplicates) : "",
       report.failed, report.wall_s, options.database, counts.done, counts.failed);
-  if (report.failed > 0) {
+  // Success means the database holds every point of the shard as done, whatever ran now.
+  if (report.complete < report.in_shard) {
     fmt::print(stderr,
                "rlisim: {} point(s) failed; their errors are in the database (rlisim sweep "
                "status {}); rerunning the sweep retries them\n",
-               report.failed, options.database);
+               report.in_shard - report.complete, options.database);
     return 1;
   }
   return 0;
@@ -132,18 +142,14 @@ int sweep_merge_command(const std::string& into, const std::vector<std::string>&
 
 int sweep_export_command(const std::string& database, const std::string& csv_dir, bool timings,
                          std::ostream& out) {
-  if (!fs::exists(database))
-    throw StoreError(fmt::format("{}: no such results database", database));
-  ResultsStore store(database);
+  ResultsStore store = read_existing(database);
   store.export_csv(csv_dir, timings);
   fmt::print(out, "wrote {0}/points.csv, {0}/results.csv, {0}/cdfs.csv\n", csv_dir);
   return 0;
 }
 
 int sweep_status_command(const std::string& database, std::ostream& out) {
-  if (!fs::exists(database))
-    throw StoreError(fmt::format("{}: no such results database", database));
-  ResultsStore store(database);
+  ResultsStore store = read_existing(database);
   const auto c = store.counts();
   fmt::print(out, "{}: {} done, {} failed\n", database, c.done, c.failed);
   for (const auto& f : store.failures()) {

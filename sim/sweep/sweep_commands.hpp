@@ -15,6 +15,8 @@ struct SweepRunArgs {
   std::size_t jobs = 1;
   std::optional<std::string> shard;  // "K/N"
   bool quiet = false;
+  /// Wait for another sweep that holds the database instead of refusing to start.
+  bool wait = false;
   /// The rlisim binary that runs each point (normally this very executable).
   std::string rlisim;
 };
@@ -35,6 +37,7 @@ struct SweepSlurmArgs {
 
 /// Runs (or resumes) a sweep. Returns the exit code: 0 if every point of the shard is done, 1
 /// if some failed (they are recorded; a rerun retries them).
+/// @throws DatabaseBusy if another sweep holds the database and `wait` is false.
 int sweep_run_command(const SweepRunArgs& args);
 /// Prints the manifest (one line per point: index, hash, seed, point key, repetition).
 int sweep_manifest_command(const std::string& sweep_file, const std::optional<std::string>& shard,

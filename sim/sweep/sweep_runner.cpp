@@ -3,11 +3,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sim/core/error.hpp"
+#include "sim/sweep/database_lock.hpp"
 #include "sim/sweep/results_store.hpp"
 
 namespace rlisim::sweep {
@@ -26,22 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0)
-    return "unknown";
-  return buf;
-}
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -132,6 +117,9 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
     std::error_code ec;
     fs::create_directories(parent, ec);  // a failure shows when the database is opened
   }
+  // Held to the end: a second sweep on this database would run the same points into the same
+  // rows.
+  const DatabaseLock lock(options.database, options.wait, options.progress);
   ResultsStore store(options.database);
   store.record_sweep(spec, points.size());
   const std::string sweep_hash = content_hash(spec.text);
@@ -141,33 +129,37 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
   SweepReport report;
   report.points = points.size();
   std::deque<const Point*> queue;
+  std::set<std::string> queued;
   for (const auto& p : points) {
     if (!options.shard.contains(p))
       continue;
     ++report.in_shard;
     if (finished.count(p.hash))
       ++report.skipped;
+    else if (!queued.insert(p.hash).second)
+      ++report.duplicates;  // the same run as an earlier point: one row, one run
     else
       queue.push_back(&p);
   }
   const std::size_t to_run = queue.size();
   if (options.progress) {
-    fmt::print(options.progress,
-               "sweep {}: {} points, {} in this shard, {} already done, {} to run with {} "
-               "job(s); results in {}\n",
-               spec.name, report.points, report.in_shard, report.skipped, to_run, options.jobs,
-               options.database);
+    fmt::print(
+        options.progress,
+        "sweep {}: {} points, {} in this shard, {} already done{}, {} to run with {} "
+        "job(s); results in {}\n",
+        spec.name, report.points, report.in_shard, report.skipped,
+        report.duplicates ? fmt::format(", {} the same as another point", report.duplicates) : "",
+        to_run, options.jobs, options.database);
   }
-  const fs::path scratch = fs::path(options.database).concat(".work");
+  const ScratchFolder scratch(options.database);
   std::map<pid_t, Running> running;
   std::size_t completed = 0;
   while (!queue.empty() || !running.empty()) {
     while (!queue.empty() && running.size() < std::max<std::size_t>(options.jobs, 1)) {
       const Point* p = queue.front();
       queue.pop_front();
-      const fs::path dir = scratch / p->hash;
+      const fs::path dir = scratch.path() / p->hash;
       std::error_code ec;
-      fs::remove_all(dir, ec);  // left by a killed sweep
       fs::create_directories(dir, ec);
       if (ec) {
         throw core::ConfigError(
@@ -215,10 +207,12 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
       if (error.empty())
         error = fmt::format("exit code {} without a message", code);
     }
+    bool kept = false;  // a failed run of a point the database holds as done
     if (!ok) {
-      store.record_failed(sweep_hash, *r.point, timing, error,
-                          exited ? std::optional<int>(code) : std::nullopt);
-      ++report.failed;
+      kept = !store.record_failed(sweep_hash, *r.point, timing, error,
+                                  exited ? std::optional<int>(code) : std::nullopt);
+      if (!kept)
+        ++report.failed;
     } else {
       ++report.done;
     }
@@ -235,10 +229,13 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
                  completed < to_run ? fmt::format(", ETA {:.0f} s", eta) : "");
       if (!ok)
         fmt::print(options.progress, "  {}\n", error);
+      if (kept)
+        fmt::print(options.progress, "  the database holds this point as done: kept\n");
     }
   }
-  std::error_code ec;
-  fs::remove(scratch, ec);  // only if empty
+  const auto done_now = store.finished();
+  for (const auto& p : points)
+    report.complete += options.shard.contains(p) && done_now.count(p.hash) ? 1 : 0;
   report.wall_s = std::chrono::duration<double>(Clock::now() - sweep_start).count();
   return report;
 }

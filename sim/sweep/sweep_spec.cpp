@@ -1,7 +1,10 @@
 #include "sim/sweep/sweep_spec.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <boost/uuid/name_generator_sha1.hpp>
@@ -113,8 +116,38 @@ std::vector<AxisValue> range_values(run::TomlSection& range, const std::string& 
   return out;
 }
 
+// Two positions of one axis that set the same overrides would run the same points twice; two
+// with the same label would give different points one name (and one derived seed). `nodes`
+// locate the positions in the file.
+void reject_repeated_values(const run::TomlSection& a, std::string_view key, const Axis& axis,
+                            const std::vector<const toml::node*>& nodes) {
+  std::map<std::string, std::size_t> settings;
+  std::map<std::string, std::size_t> labels;
+  for (std::size_t i = 0; i < axis.values.size(); ++i) {
+    std::vector<std::string> assignments;
+    for (const auto& o : axis.values[i].overrides)
+      assignments.push_back(o.assignment());
+    std::sort(assignments.begin(), assignments.end());
+    std::vector<std::string> names;
+    for (const auto& p : axis.values[i].params)
+      names.push_back(fmt::format("{}={}", p.name, p.value));
+    const std::pair<std::map<std::string, std::size_t>*, std::string> checks[] = {
+        {&settings, fmt::format("{}", fmt::join(assignments, ", "))},
+        {&labels, fmt::format("{}", fmt::join(names, ", "))}};
+    for (const auto& [seen, text] : checks) {
+      if (const auto [first, fresh] = seen->emplace(text, i); !fresh) {
+        throw core::ConfigError(
+            fmt::format("{}: key '{}.{}': {} is on this axis twice (positions {} and {}); list "
+                        "each value once",
+                        a.where(nodes[i]), a.path(), key, text, first->second, i));
+      }
+    }
+  }
+}
+
 Axis read_axis(run::TomlSection& a) {
   Axis axis;
+  std::vector<const toml::node*> nodes;  // where each value is in the file
   const auto name = a.string("name");
   const auto key = a.string("key");
   const toml::node* keys_node = a.any("keys");
@@ -135,13 +168,17 @@ Axis read_axis(run::TomlSection& a) {
     axis.name = name.value_or(*key);
     if (range) {
       axis.values = range_values(*range, *key);
+      nodes.assign(axis.values.size(), a.any("range"));
     } else {
       const auto* array = values->as_array();
       if (!array || array->empty())
         a.fail("values", "expected a non-empty array of values");
-      for (const auto& v : *array)
+      for (const auto& v : *array) {
         axis.values.push_back(single(*key, toml_text(v), label_of(v)));
+        nodes.push_back(&v);
+      }
     }
+    reject_repeated_values(a, range ? "range" : "values", axis, nodes);
   } else if (keys_node) {
     const auto* key_array = keys_node->as_array();
     std::vector<std::string> zipped;
@@ -154,6 +191,11 @@ Axis read_axis(run::TomlSection& a) {
     }
     if (zipped.empty())
       a.fail("keys", "expected a non-empty array of configuration keys");
+    std::set<std::string> distinct;
+    for (const auto& k : zipped) {
+      if (!distinct.insert(k).second)
+        a.fail("keys", fmt::format("'{}' is listed twice", k));
+    }
     axis.name = name.value_or(fmt::format("{}", fmt::join(zipped, "+")));
     const auto* rows = values ? values->as_array() : nullptr;
     if (!rows || rows->empty())
@@ -170,7 +212,9 @@ Axis read_axis(run::TomlSection& a) {
         value.params.push_back(Param{zipped[k], label_of(*row->get(k))});
       }
       axis.values.push_back(std::move(value));
+      nodes.push_back(rows->get(r));
     }
+    reject_repeated_values(a, "values", axis, nodes);
   } else {
     if (!name)
       a.fail("variants", "a variants axis needs a 'name' to report its labels under");
@@ -200,9 +244,44 @@ Axis read_axis(run::TomlSection& a) {
       }
       value.params.push_back(Param{axis.name, label});
       axis.values.push_back(std::move(value));
+      nodes.push_back(array->get(i));
     }
+    reject_repeated_values(a, "variants", axis, nodes);
   }
   return axis;
+}
+
+// The key (or keys, or variants) that says what an axis sets: where its errors point.
+std::string_view axis_form(run::TomlSection& a) {
+  return a.any("key") ? "key" : a.any("keys") ? "keys" : "variants";
+}
+
+// Each axis as read, refusing a configuration key that two axes set: the later one would
+// override the earlier while both label the points.
+std::vector<Axis> read_axes(run::TomlSection& top) {
+  std::vector<Axis> axes;
+  auto sections = top.tables("axis");
+  std::map<std::string, std::size_t> axis_of_key;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    auto& a = sections[i];
+    axes.push_back(read_axis(a));
+    std::set<std::string> keys;
+    for (const auto& v : axes.back().values) {
+      for (const auto& o : v.overrides)
+        keys.insert(o.key);
+    }
+    for (const auto& key : keys) {
+      const auto [first, fresh] = axis_of_key.emplace(key, i);
+      if (!fresh) {
+        auto& other = sections[first->second];
+        a.fail(axis_form(a),
+               fmt::format("'{}' is also set by axis {} ({}); sweep a key on one "
+                           "axis only (zip keys that move together with 'keys')",
+                           key, first->second, other.where(other.any(axis_form(other)))));
+      }
+    }
+  }
+  return axes;
 }
 
 }  // namespace
@@ -249,8 +328,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& name,
     for (const auto& key : set->keys())
       spec.fixed.push_back(Override{key, toml_text(*set->any(key))});
   }
-  for (auto& a : top.tables("axis"))
-    spec.axes.push_back(read_axis(a));
+  spec.axes = read_axes(top);
   top.finish();
 
   const auto sets_seed = [](const std::vector<Override>& overrides) {

@@ -133,6 +133,10 @@ TEST(Topology, RejectsBadInputWithNamedErrors) {
               HasSubstr("unknown node 'nowhere'"));
   EXPECT_THAT(error_of([&] { t.add_link("h1", "r", core::microseconds(-1)); }),
               HasSubstr("negative propagation"));
+  EXPECT_THAT(error_of([&] { t.add_link("h1", "r", core::microseconds(2)); }),
+              HasSubstr("link h1 - r: the two nodes are already linked"));
+  EXPECT_THAT(error_of([&] { t.add_link("h2", "r", core::microseconds(1)); }),
+              HasSubstr("link h2 - r: the two nodes are already linked"));
   EXPECT_THAT(error_of([&] { t.add_router("r2", core::microseconds(-1)); }),
               HasSubstr("negative processing"));
   EXPECT_THAT(error_of([&] { t.add_container("c", "nohost", "host"); }),

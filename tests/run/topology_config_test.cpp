@@ -57,6 +57,11 @@ TEST(TopologyConfig, BadFilesGiveLineNumberedErrors) {
               HasSubstr("t.toml:8: key 'link[0].propagation'"));
   EXPECT_THAT(error_of("[[host]]\nname = \"a\"\n[[link]]\na = \"a\"\nb = \"zz\"\n"),
               HasSubstr("t.toml:5: key 'link[0].b': unknown node 'zz'"));
+  // A link carries both directions: b - a after a - b is the same link again.
+  EXPECT_THAT(error_of("[[host]]\nname = \"a\"\n[[host]]\nname = \"b\"\n[[link]]\na = \"a\"\n"
+                       "b = \"b\"\n[[link]]\nb = \"a\"\na = \"b\"\n"),
+              HasSubstr("t.toml:10: key 'link[1].a': topology: link b - a: the two nodes are "
+                        "already linked"));
   EXPECT_THAT(error_of("[[host]]\nname = \"a\"\n[[container]]\nname = \"c\"\nhost = \"a\"\n"
                        "mode = \"warp\"\n"),
               HasSubstr("t.toml:6: key 'container[0].mode': unknown network mode 'warp'"));

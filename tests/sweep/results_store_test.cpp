@@ -50,12 +50,6 @@ Point point(const std::string& hash, std::size_t index) {
 
 const PointTiming kTiming{"2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 1.0, "host"};
 
-std::int64_t scalar(SqliteDb& db, const std::string& sql) {
-  Statement st(db, sql);
-  EXPECT_TRUE(st.step());
-  return st.integer(0);
-}
-
 TEST(ResultsStore, RecordsAPointWithOneRowPerEstimatorAndItsCdfs) {
   ScratchDir dir("store-record");
   const auto& run = small_run_files();
@@ -109,6 +103,58 @@ TEST(ResultsStore, ADoneRecordReplacesAFailedAttempt) {
   EXPECT_EQ(store.finished(), std::set<std::string>{"h1"});
 }
 
+TEST(ResultsStore, AFailedRunNeverReplacesADonePoint) {
+  ScratchDir dir("store-keep-done");
+  ResultsStore store(dir / "r.sqlite");
+  const auto& run = small_run_files();
+  store.record_done("sweep", point("h1", 0), kTiming, run.summary, run.timing);
+  // A second run of the same point that failed (another process, a repeated value) comes last.
+  EXPECT_FALSE(store.record_failed("sweep", point("h1", 0), kTiming, "boom", 1));
+  EXPECT_EQ(store.counts().done, 1);
+  EXPECT_EQ(store.counts().failed, 0);
+  SqliteDb db(dir / "r.sqlite");
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM results WHERE point_hash = 'h1'"), 3);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM params WHERE point_hash = 'h1'"), 2);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM points WHERE summary_json IS NOT NULL"), 1);
+  EXPECT_TRUE(store.record_failed("sweep", point("h2", 1), kTiming, "boom", 1));
+  EXPECT_EQ(store.counts().failed, 1);
+}
+
+TEST(ResultsStore, ReadOnlyOpenWritesNothingAndNamesTheFileAndTheReason) {
+  ScratchDir dir("store-read-only");
+  try {
+    ResultsStore store(dir / "missing.sqlite", Access::kReadOnly);
+    FAIL() << "a missing database was opened";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing.sqlite: cannot open the results database: unable to "
+                                    "open database file (No such file or directory)"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "missing.sqlite"));
+  write_file(dir / "empty.sqlite", "");
+  try {
+    ResultsStore store(dir / "empty.sqlite", Access::kReadOnly);
+    FAIL() << "an empty file was taken for a results database";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("empty.sqlite: not an rlisim results database"));
+  }
+  EXPECT_EQ(fs::file_size(dir / "empty.sqlite"), 0u);  // no schema written into it
+  {
+    ResultsStore store(dir / "r.sqlite");
+    store.record_done("sweep", point("h1", 0), kTiming, small_run_files().summary, {});
+  }
+  ResultsStore store(dir / "r.sqlite", Access::kReadOnly);
+  EXPECT_EQ(store.counts().done, 1);
+  store.export_csv(dir / "csv", true);
+  EXPECT_THAT(read_file(dir / "csv/points.csv"), HasSubstr("h1,0,x=0"));
+  try {
+    store.record_failed("sweep", point("h2", 1), kTiming, "boom", 1);
+    FAIL() << "a read-only store wrote";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("r.sqlite: "));
+    EXPECT_THAT(e.what(), HasSubstr(" failed: attempt to write a readonly database"));
+  }
+}
+
 TEST(ResultsStore, MergeTakesMissingAndFailedPointsOnce) {
   ScratchDir dir("store-merge");
   const auto& run = small_run_files();
@@ -136,7 +182,7 @@ TEST(ResultsStore, RefusesAnotherSchemaVersionNamingTheFile) {
   {
     ResultsStore store(dir / "r.sqlite");
     SqliteDb db(dir / "r.sqlite");
-    db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'", "cannot set a version");
   }
   try {
     ResultsStore store(dir / "r.sqlite");

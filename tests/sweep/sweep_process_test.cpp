@@ -20,23 +20,6 @@ namespace {
 using namespace test_support;
 using ::testing::HasSubstr;
 
-// The three export files, without timing columns: what must not depend on scheduling.
-std::string exported(const ScratchDir& dir, const std::string& db, const std::string& name) {
-  const std::string out = dir / name;
-  EXPECT_EQ(
-      rlisim(fmt::format("sweep export '{}' --csv '{}' --no-timings", db, out), dir / "export.log"),
-      0)
-      << read_file(dir / "export.log");
-  return read_file(out + "/points.csv") + read_file(out + "/results.csv") +
-         read_file(out + "/cdfs.csv");
-}
-
-std::int64_t scalar(SqliteDb& db, const std::string& sql) {
-  Statement st(db, sql);
-  EXPECT_TRUE(st.step()) << sql;
-  return st.integer(0);
-}
-
 TEST(SweepProcess, JobsOneAndTwoGiveIdenticalResults) {
   ScratchDir dir("sweep-jobs");
   write_file(dir / "s.toml", quick_sweep("50ms", 3));
@@ -138,20 +121,6 @@ rate = "1Gbps"
   EXPECT_EQ(scalar(d, "SELECT COUNT(*) FROM points"), 4);
 }
 
-// Starts `rlisim sweep ...` and returns its pid.
-pid_t start_sweep(const std::string& sweep, const std::string& db, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string bin = rlisim_binary();
-    freopen(log.c_str(), "w", stderr);
-    freopen("/dev/null", "w", stdout);
-    execl(bin.c_str(), bin.c_str(), "sweep", sweep.c_str(), "--db", db.c_str(), "--jobs", "2",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
 std::int64_t done_points(const std::string& db) {
   if (!fs::exists(db))
     return 0;
@@ -211,7 +180,8 @@ TEST(SweepProcess, KilledAtAnyMomentItResumesWithoutDuplicatesOrPartialRows) {
   const std::string scratch = db + ".work";
   // Kill right at the start, then once some points are done, then once more are.
   for (const std::int64_t kill_after : {0, 2, 5}) {
-    const pid_t pid = start_sweep(dir / "s.toml", db, dir / "kill.log");
+    const pid_t pid =
+        start_rlisim({"sweep", dir / "s.toml", "--db", db, "--jobs", "2"}, dir / "kill.log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (done_points(db) < kill_after && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -235,6 +205,7 @@ TEST(SweepProcess, KilledAtAnyMomentItResumesWithoutDuplicatesOrPartialRows) {
       << read_file(dir / "resume.log");
   EXPECT_THAT(read_file(dir / "resume.log"),
               HasSubstr(fmt::format("{} already done, {} to run", before, 8 - before)));
+  EXPECT_FALSE(fs::exists(scratch)) << "the killed sweeps' scratch folders are still there";
   expect_consistent(db);
   {
     SqliteDb d(db);

@@ -175,6 +175,44 @@ TEST(SweepSpec, BadSweepFilesNameTheKeyAndWhatWasExpected) {
   }
 }
 
+TEST(SweepSpec, AKeyOnTwoAxesIsRefusedNamingTheLineAndTheKey) {
+  // Line 1 is the base; the second axis opens on line 5 and names its key on line 6.
+  EXPECT_THAT(
+      error_of("[[axis]]\nkey = \"utilization.target\"\nvalues = [0.5]\n"
+               "[[axis]]\nkey = \"utilization.target\"\nvalues = [0.6]\n"),
+      HasSubstr("test.toml:6: key 'axis[1].key': 'utilization.target' is also set by axis 0 "
+                "(test.toml:3)"));
+  EXPECT_THAT(error_of("[[axis]]\nkey = \"rli.n\"\nvalues = [10]\n"
+                       "[[axis]]\nname = \"policy\"\nvariants = [{ \"rli.policy\" = \"static\" }, "
+                       "{ \"rli.n\" = 20 }]\n"),
+              HasSubstr("test.toml:7: key 'axis[1].variants': 'rli.n' is also set by axis 0"));
+  EXPECT_THAT(error_of("[[axis]]\nkeys = [\"a\", \"b\", \"a\"]\nvalues = [[1, 2, 3]]\n"),
+              HasSubstr("test.toml:3: key 'axis[0].keys': 'a' is listed twice"));
+}
+
+TEST(SweepSpec, AValueTwiceOnAnAxisIsRefusedNamingItsLine) {
+  EXPECT_THAT(error_of("[[axis]]\nkey = \"utilization.target\"\nvalues = [0.5, 0.5]\n"),
+              HasSubstr("test.toml:4: key 'axis[0].values': utilization.target=0.5 is on this "
+                        "axis twice (positions 0 and 1)"));
+  // The line of the repeated value itself, in a multi-line array; 0.50 is 0.5.
+  EXPECT_THAT(
+      error_of("[[axis]]\nkey = \"utilization.target\"\nvalues = [\n  0.3,\n  0.5,\n  0.50,\n]\n"),
+      HasSubstr("test.toml:7: key 'axis[0].values': utilization.target=0.5 is on this axis "
+                "twice (positions 1 and 2)"));
+  EXPECT_THAT(error_of("[[axis]]\nkeys = [\"a\", \"b\"]\nvalues = [[1, 2],\n  [1, 2]]\n"),
+              HasSubstr("test.toml:5: key 'axis[0].values': a=1, b=2 is on this axis twice"));
+  EXPECT_THAT(error_of("[[axis]]\nname = \"v\"\nvariants = [{ a = 1, b = 2 },\n"
+                       "  { b = 2, a = 1 }]\n"),
+              HasSubstr("test.toml:5: key 'axis[0].variants': a=1, b=2 is on this axis twice"));
+  // Different settings under one label would share a point key (and a derived seed).
+  EXPECT_THAT(error_of("[[axis]]\nname = \"v\"\nvariants = [{ a = 1 }, { a = 2 }]\n"
+                       "labels = [\"x\", \"x\"]\n"),
+              HasSubstr("key 'axis[0].variants': v=x is on this axis twice"));
+  EXPECT_THAT(error_of("[[axis]]\nkey = \"rli.n\"\nrange = { from = 1, to = 1.0000000000001, "
+                       "count = 3 }\n"),
+              HasSubstr("test.toml:4: key 'axis[0].range': rli.n=1.0 is on this axis twice"));
+}
+
 TEST(SweepSpec, ResolveRejectsABadPointBeforeAnythingRuns) {
   auto spec = parse("[[axis]]\nkey = \"utilization.target\"\nvalues = [0.5, 7.0]\n");
   auto points = expand(spec);

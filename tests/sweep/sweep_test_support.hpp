@@ -1,14 +1,21 @@
 #pragma once
-// Shared by the sweep tests: scratch folders, files, running the rlisim binary, reading CSV.
+// Shared by the sweep tests: scratch folders, files, running the rlisim binary, reading CSV
+// and databases.
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "sim/sweep/sqlite_db.hpp"
 
 namespace rlisim::sweep::test_support {
 
@@ -50,11 +57,52 @@ inline std::string rlisim_binary() {
   return std::string(RLISIM_BINARY_DIR) + "/rlisim";
 }
 
-/// Runs `rlisim ARGS` (stdout and stderr to `log`); returns the exit code.
-inline int rlisim(const std::string& args, const std::string& log) {
-  const int status =
-      std::system(fmt::format("'{}' {} > '{}' 2>&1", rlisim_binary(), args, log).c_str());
+/// Runs `rlisim ARGS` (stdout and stderr to `log`), under the command `wrapper` if one is
+/// given (`setpriv ...`); returns the exit code.
+inline int rlisim(const std::string& args, const std::string& log,
+                  const std::string& wrapper = "") {
+  const int status = std::system(
+      fmt::format("{} '{}' {} > '{}' 2>&1", wrapper, rlisim_binary(), args, log).c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Starts `rlisim ARGS` without waiting (stdout and stderr to `log`); returns its pid.
+inline pid_t start_rlisim(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv_text = {rlisim_binary()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// The three export files of `db` (exported into DIR/NAME), without timing columns: what must
+/// not depend on scheduling.
+inline std::string exported(const ScratchDir& dir, const std::string& db, const std::string& name,
+                            const std::string& wrapper = "") {
+  const std::string out = dir / name;
+  EXPECT_EQ(rlisim(fmt::format("sweep export '{}' --csv '{}' --no-timings", db, out),
+                   dir / "export.log", wrapper),
+            0)
+      << read_file(dir / "export.log");
+  return read_file(out + "/points.csv") + read_file(out + "/results.csv") +
+         read_file(out + "/cdfs.csv");
+}
+
+/// The first column of the first row of `sql`.
+inline std::int64_t scalar(SqliteDb& db, const std::string& sql) {
+  Statement st(db, sql);
+  EXPECT_TRUE(st.step()) << sql;
+  return st.integer(0);
 }
 
 /// A sweep over the quickstart configuration with points short enough for unit tests: two
