@@ -1,5 +1,6 @@
 #include "sim/sweep/sweep_runner.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -8,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/sweep/database_lock.hpp"
 #include "sim/sweep/results_store.hpp"
 
@@ -28,11 +29,22 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// A run's own JSON output: far below this cap, which only keeps a corrupted file from
+// exhausting memory.
+constexpr std::uint64_t kMaxRunOutputBytes = std::uint64_t{256} << 20;
+
+// The end of a run's error output, of any length: the message that matters is its last.
+std::string read_end(const fs::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in)
+    return "";
+  const auto size = static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0));
+  const std::size_t start = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string text(size - start, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
 }
 
 // The last `lines` lines of a run's error output: enough to say what failed.
@@ -191,17 +203,23 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
     std::string error;
     if (ok) {
       try {
-        const auto summary = nlohmann::json::parse(read_file(out / "summary.json"));
-        const auto run_timing = fs::exists(out / "timing.json")
-                                    ? nlohmann::json::parse(read_file(out / "timing.json"))
-                                    : nlohmann::json();
+        const auto summary = nlohmann::json::parse(core::read_text_file(
+            (out / "summary.json").string(), "run summary", kMaxRunOutputBytes));
+        const auto run_timing =
+            fs::exists(out / "timing.json")
+                ? nlohmann::json::parse(core::read_text_file((out / "timing.json").string(),
+                                                             "run timing", kMaxRunOutputBytes))
+                : nlohmann::json();
         store.record_done(sweep_hash, *r.point, timing, summary, run_timing);
       } catch (const nlohmann::json::exception& e) {
         ok = false;
         error = fmt::format("the run's summary.json is unreadable: {}", e.what());
+      } catch (const core::ConfigError& e) {
+        ok = false;
+        error = fmt::format("the run's output is unreadable: {}", e.what());
       }
     } else {
-      error = tail(read_file(r.dir / "stderr.txt"), 20);
+      error = tail(read_end(r.dir / "stderr.txt", 64 << 10), 20);
       if (!exited)
         error += fmt::format("{}killed by signal {}", error.empty() ? "" : "\n", WTERMSIG(status));
       if (error.empty())
