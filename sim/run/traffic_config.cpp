@@ -148,7 +148,12 @@ traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
     throw core::ConfigError(fmt::format("{}: cannot open the traffic profile file", path));
   std::ostringstream text;
   text << in.rdbuf();
-  const toml::table root = parse_toml(text.str(), path);
+  return parse_traffic_file(text.str(), path, std::filesystem::path(path).parent_path().string());
+}
+
+traces::SyntheticTrafficConfig parse_traffic_file(std::string_view text, const std::string& path,
+                                                  const std::string& base_dir) {
+  const toml::table root = parse_toml(text, path);
   TomlSection s(root, "", path);
   const std::string base = s.string("profile").value_or("default");
   traces::SyntheticTrafficConfig config;
@@ -170,7 +175,7 @@ traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
       const std::filesystem::path file(spec.substr(kTrace.size()));
       if (file.is_relative())
         spec = std::string(kTrace) +
-               (std::filesystem::path(path).parent_path() / file).lexically_normal().string();
+               (std::filesystem::path(base_dir) / file).lexically_normal().string();
     }
     config.size_mix = size_mix_from_spec(spec);
   }
