@@ -191,13 +191,7 @@ std::string traffic_toml(const traces::SyntheticTrafficConfig& c, std::string_vi
     out += line.empty() ? "#\n" : fmt::format("# {}\n", line);
   const auto& t = c.tcp;
   const auto& p = c.pacing;
-  std::string name;
-  for (const char ch : c.name) {
-    if (ch == '"' || ch == '\\')
-      name += '\\';
-    name += ch;
-  }
-  out += fmt::format("name = \"{}\"\n", name);
+  out += fmt::format("name = {}\n", toml_value_text(toml::value<std::string>(c.name)));
   out += fmt::format("rate = {}\n", exact_rate(static_cast<double>(c.rate.value)));
   out += fmt::format("duration = {}\n", exact_duration(c.duration));
   out += fmt::format("flow_model = \"{}\"\n", traces::to_string(c.flow_model));

@@ -74,6 +74,15 @@ TEST_F(TrafficConfig, PrintedProfilesReadBackToTheSameTraffic) {
   }
 }
 
+TEST_F(TrafficConfig, PrintedNamesWithControlCharactersReadBack) {
+  // TOML forbids raw control characters in strings: the printer escapes them.
+  traces::SyntheticTrafficConfig c = traces::profile("chic");
+  c.name = std::string("two\nlines, a tab\t, \"quotes\", a \\ and DEL\x7f");
+  const traces::SyntheticTrafficConfig back =
+      parse_traffic_file(traffic_toml(c, "named"), "printed.toml", ".");
+  EXPECT_EQ(back.name, c.name);
+}
+
 TEST_F(TrafficConfig, SourceTablesOverrideTheProfile) {
   const std::string text = R"(seed = 7
 [[source]]
