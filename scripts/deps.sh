@@ -16,6 +16,8 @@ packages=(
   iproute2 iputils-ping iperf3 nftables
   # The cross-check of the router against ns-3 (tests/ns3).
   libns3-dev
+  # The fuzz harnesses (scripts/fuzz.sh): libFuzzer ships with Clang's runtime libraries.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -65,7 +65,8 @@ std::optional<BitsPerSecond> try_parse_rate(std::string_view text) {
       {"Tbps", 1e12},  {"Tb/s", 1e12},  {"Bps", 8.0},     {"MBps", 8e6},   {"GBps", 8e9}};
   const auto bps = scale(text, kSuffixes);
   if (!bps || *bps > 1.8e19) return std::nullopt;
-  return BitsPerSecond{static_cast<std::uint64_t>(std::llround(*bps))};
+  // Rounded as a double: llround would return a long long, which ends at 9.2e18 b/s.
+  return BitsPerSecond{static_cast<std::uint64_t>(std::round(*bps))};
 }
 
 std::optional<Bytes> try_parse_bytes(std::string_view text) {

@@ -1,6 +1,8 @@
 #include "sim/run/toml_section.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -35,6 +37,26 @@ toml::table parse_toml(std::string_view text, const std::string& name) {
     throw core::ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line,
                                         e.source().begin.column, e.description()));
   }
+}
+
+std::string toml_value_text(const toml::node& node) {
+  constexpr auto kFlags =
+      toml::toml_formatter::default_flags &
+      ~(toml::format_flags::allow_literal_strings | toml::format_flags::allow_multi_line_strings |
+        toml::format_flags::allow_real_tabs_in_strings | toml::format_flags::indentation);
+  std::ostringstream out;
+  if (const auto* t = node.as_table()) {
+    toml::table inline_table = *t;
+    inline_table.is_inline(true);
+    out << toml::toml_formatter{inline_table, kFlags};
+  } else {
+    node.visit([&out](const auto& v) { out << toml::toml_formatter{v, kFlags}; });
+  }
+  // Long arrays of tables are broken over lines. A newline can only be such a break (strings
+  // have theirs escaped), so a space takes its place.
+  std::string text = out.str();
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
 }
 
 TomlSection::TomlSection(const toml::table& table, std::string path, std::string file)
@@ -94,7 +116,8 @@ std::optional<double> TomlSection::number(std::string_view key, double min, doub
   if (!std::isfinite(value) || value < min || value > max) {
     fail(key, fmt::format("expected a number in [{}, {}], got {}", min, max, value));
   }
-  return value;
+  // -0.0 reads as 0, so that a configuration written back says 0.
+  return value == 0 ? 0.0 : value;
 }
 
 std::optional<std::vector<std::int64_t>> TomlSection::integers(std::string_view key,

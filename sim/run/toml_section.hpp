@@ -23,6 +23,10 @@ namespace rlisim::run {
 /// @throws core::ConfigError "NAME:LINE:COLUMN: what is wrong" on a syntax error.
 toml::table parse_toml(std::string_view text, const std::string& name);
 
+/// `node` as TOML value text on one line, as `--set` takes it: strings double-quoted with
+/// escapes (never literal or multi-line strings), tables and arrays inline.
+std::string toml_value_text(const toml::node& node);
+
 /// A view of one table of a configuration file. Every getter records its key as known; finish()
 /// then rejects any key that no getter asked for, naming it and its line. Errors are
 /// core::ConfigError with "FILE:LINE: key 'a.b[0].c': expected ..., got ...".

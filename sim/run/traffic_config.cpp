@@ -140,7 +140,13 @@ std::optional<std::string> read_traffic_keys(TomlSection& s,
 }
 
 traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
-  const toml::table root = parse_toml(core::read_text_file(path, "traffic profile file"), path);
+  return parse_traffic_file(core::read_text_file(path, "traffic profile file"), path,
+                            std::filesystem::path(path).parent_path().string());
+}
+
+traces::SyntheticTrafficConfig parse_traffic_file(std::string_view text, const std::string& path,
+                                                  const std::string& base_dir) {
+  const toml::table root = parse_toml(text, path);
   TomlSection s(root, "", path);
   const std::string base = s.string("profile").value_or("default");
   traces::SyntheticTrafficConfig config;
@@ -162,7 +168,7 @@ traces::SyntheticTrafficConfig read_traffic_file(const std::string& path) {
       const std::filesystem::path file(spec.substr(kTrace.size()));
       if (file.is_relative())
         spec = std::string(kTrace) +
-               (std::filesystem::path(path).parent_path() / file).lexically_normal().string();
+               (std::filesystem::path(base_dir) / file).lexically_normal().string();
     }
     config.size_mix = size_mix_from_spec(spec);
   }
@@ -178,13 +184,7 @@ std::string traffic_toml(const traces::SyntheticTrafficConfig& c, std::string_vi
     out += line.empty() ? "#\n" : fmt::format("# {}\n", line);
   const auto& t = c.tcp;
   const auto& p = c.pacing;
-  std::string name;
-  for (const char ch : c.name) {
-    if (ch == '"' || ch == '\\')
-      name += '\\';
-    name += ch;
-  }
-  out += fmt::format("name = \"{}\"\n", name);
+  out += fmt::format("name = {}\n", toml_value_text(toml::value<std::string>(c.name)));
   out += fmt::format("rate = {}\n", exact_rate(static_cast<double>(c.rate.value)));
   out += fmt::format("duration = {}\n", exact_duration(c.duration));
   out += fmt::format("flow_model = \"{}\"\n", traces::to_string(c.flow_model));

@@ -35,6 +35,12 @@ std::optional<std::string> read_traffic_keys(TomlSection& s,
 /// @throws core::ConfigError naming the file (and line) on unreadable files or bad keys.
 traces::SyntheticTrafficConfig read_traffic_file(const std::string& path);
 
+/// The same from a profile file's text; `path` names it in messages, and relative trace:
+/// paths resolve against `base_dir` ("" or "." for the working folder).
+/// @throws core::ConfigError naming `path` (and line) on bad keys.
+traces::SyntheticTrafficConfig parse_traffic_file(std::string_view text, const std::string& path,
+                                                  const std::string& base_dir);
+
 /// Every key of `config` as a profile file that read_traffic_file() reads back to the same
 /// configuration (seed aside); `comment` (may be several lines) heads it as # lines.
 std::string traffic_toml(const traces::SyntheticTrafficConfig& config, std::string_view comment);

@@ -10,7 +10,6 @@
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "sim/core/error.hpp"
@@ -48,13 +47,7 @@ std::string toml_text(const toml::node& node) {
       return v > 0 ? "inf" : "-inf";
     return number_text(v, false);
   }
-  if (const auto* str = node.as_string()) {
-    // A JSON string literal is also a TOML basic string (same escapes), always double-quoted.
-    return nlohmann::json(str->get()).dump();
-  }
-  std::ostringstream out;
-  node.visit([&out](const auto& v) { out << v; });
-  return out.str();
+  return run::toml_value_text(node);
 }
 
 // How a value is reported: strings without their quotes, everything else as TOML.
@@ -63,6 +56,18 @@ std::string label_of(const toml::node& node) {
     return s->get();
   return toml_text(node);
 }
+
+// An unquoted dotted key (utilization.target = 0.5) makes nested tables in TOML; applied as an
+// override, such a table would replace the whole configuration table. Inline tables are kept:
+// replacing a table is what they say.
+bool is_dotted_key_table(const toml::node& node) {
+  const auto* t = node.as_table();
+  return t != nullptr && !t->is_inline();
+}
+
+constexpr std::string_view kQuoteDottedKeys =
+    "quote dotted key paths (\"utilization.target\" = 0.5): unquoted, TOML reads them as "
+    "nested tables";
 
 AxisValue single(const std::string& key, const std::string& value, const std::string& label) {
   return AxisValue{.overrides = {Override{key, value}}, .params = {Param{key, label}}};
@@ -232,6 +237,8 @@ Axis read_axis(run::TomlSection& a) {
       AxisValue value;
       std::vector<std::string> parts;
       for (const auto& [k, v] : *t) {
+        if (is_dotted_key_table(v))
+          a.fail("variants", fmt::format("variant {}: key '{}': {}", i, k.str(), kQuoteDottedKeys));
         value.overrides.push_back(Override{std::string(k.str()), toml_text(v)});
         parts.push_back(fmt::format("{}={}", k.str(), label_of(v)));
       }
@@ -325,8 +332,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& name,
   if (const auto db = top.string("database"))
     spec.database = (fs::path(base_dir) / *db).lexically_normal().string();
   if (auto set = top.table("set")) {
-    for (const auto& key : set->keys())
+    for (const auto& key : set->keys()) {
+      if (is_dotted_key_table(*set->any(key)))
+        set->fail(key, std::string(kQuoteDottedKeys));
       spec.fixed.push_back(Override{key, toml_text(*set->any(key))});
+    }
   }
   spec.axes = read_axes(top);
   top.finish();

@@ -68,6 +68,13 @@ TEST(ParseRate, AcceptsCommonSpellings) {
   EXPECT_FALSE(try_parse_rate("10 Gigs"));
 }
 
+TEST(ParseRate, KeepsRatesAboveTheInt64Range) {
+  // Rates past 2^63 b/s must not wrap, as a rounding through long long would.
+  EXPECT_EQ(try_parse_rate("1e19")->value, 10'000'000'000'000'000'000ULL);
+  EXPECT_EQ(try_parse_rate("18e18")->value, 18'000'000'000'000'000'000ULL);
+  EXPECT_FALSE(try_parse_rate("1.9e19"));
+}
+
 TEST(ParseBytes, AcceptsBinaryAndDecimalPrefixes) {
   EXPECT_EQ(try_parse_bytes("1500")->value, 1500u);
   EXPECT_EQ(try_parse_bytes("64KiB")->value, 65536u);

@@ -74,6 +74,26 @@ TEST_F(TrafficConfig, PrintedProfilesReadBackToTheSameTraffic) {
   }
 }
 
+TEST_F(TrafficConfig, PrintedNamesWithControlCharactersReadBack) {
+  // TOML forbids raw control characters in strings: the printer escapes them.
+  traces::SyntheticTrafficConfig c = traces::profile("chic");
+  c.name = std::string("two\nlines, a tab\t, \"quotes\", a \\ and DEL\x7f");
+  const traces::SyntheticTrafficConfig back =
+      parse_traffic_file(traffic_toml(c, "named"), "printed.toml", ".");
+  EXPECT_EQ(back.name, c.name);
+}
+
+TEST_F(TrafficConfig, APrintedProfileReadsBackToTheSameText) {
+  // Weights that do not sum to 1 are normalised once, and -0.0 reads as 0: printing and
+  // reading again changes nothing more.
+  const auto read =
+      parse_traffic_file("tcp_fraction = -0.0\nsize_mix = [[40, 0.7], [576, 0.1], [1500, 0.5]]\n",
+                         "weights.toml", ".");
+  const std::string printed = traffic_toml(read, "printed");
+  EXPECT_NE(printed.find("tcp_fraction = 0\n"), std::string::npos) << printed;
+  EXPECT_EQ(traffic_toml(parse_traffic_file(printed, "printed.toml", "."), "printed"), printed);
+}
+
 TEST_F(TrafficConfig, SourceTablesOverrideTheProfile) {
   const std::string text = R"(seed = 7
 [[source]]

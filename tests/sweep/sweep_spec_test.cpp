@@ -141,6 +141,58 @@ labels = ["static-10", "periodic"]
   EXPECT_EQ(points[3].params.back().value, "periodic");
 }
 
+TEST(SweepSpec, StringValuesWithControlCharactersReachTheConfigurationUnchanged) {
+  // Each override must be TOML value text, or --set would take it as a string, quotes and all.
+  const auto points = expand(parse(R"(
+[[axis]]
+key = "router.port.0.name"
+values = ["tab\there", "del\u007f", "new\nline", "quote\"s"]
+)"));
+  std::vector<std::string> names;
+  for (const auto& p : points) {
+    std::vector<std::string> set;
+    for (const auto& o : p.overrides)
+      set.push_back(o.assignment());
+    names.push_back(run::load_config(kBase + "/quickstart.toml", set).router.egress[0].name);
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("tab\there", "del\x7f", "new\nline", "quote\"s"));
+}
+
+TEST(SweepSpec, ArrayValuesStayOnOneLine) {
+  // --set refuses a value that spans lines.
+  const auto points = expand(parse(R"(
+[[axis]]
+key = "source.0.size_mix"
+values = [[["multi\nline", 1]]]
+)"));
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].overrides[0].value.find('\n'), std::string::npos)
+      << points[0].overrides[0].value;
+}
+
+TEST(SweepSpec, ALongArrayOfTablesIsOneOverride) {
+  // TOML printers break long arrays of tables over lines; --set takes one line.
+  const auto spec = parse(R"([set]
+"router.port" = [{ name = "a", rate = "10Gbps", buffer_packets = 1000 },
+                 { name = "b", rate = "10Gbps", buffer_packets = 1000 },
+                 { name = "c", rate = "1Gbps", buffer_packets = 100 }]
+)");
+  ASSERT_EQ(spec.fixed.size(), 1u);
+  EXPECT_EQ(spec.fixed[0].value.find('\n'), std::string::npos) << spec.fixed[0].value;
+  const auto config = run::load_config(kBase + "/quickstart.toml", {spec.fixed[0].assignment()});
+  ASSERT_EQ(config.router.egress.size(), 3u);
+  EXPECT_EQ(config.router.egress[2].name, "c");
+}
+
+TEST(SweepSpec, UnquotedDottedKeysAreRefusedWithTheSpellingThatWorks) {
+  // Unquoted, utilization.target = 0.5 is a table [utilization] that would replace the base's.
+  EXPECT_THAT(error_of("[set]\nutilization.target = 0.5\n"), HasSubstr("quote dotted key paths"));
+  EXPECT_THAT(error_of("[[axis]]\nname = \"v\"\nvariants = [{ rli.n = 10 }]\n"),
+              HasSubstr("quote dotted key paths"));
+  // A quoted path, and an inline table that replaces a whole table, are fine.
+  EXPECT_EQ(error_of("[set]\n\"utilization.target\" = 0.5\nrli = { n = 10 }\n"), "no error");
+}
+
 TEST(SweepSpec, NoAxesIsOnePointPerRepetition) {
   const auto points = expand(parse("repetitions = 2\n"));
   ASSERT_EQ(points.size(), 2u);

@@ -146,7 +146,8 @@ void ProfileFitter::add(const core::Packet& packet, core::TraceTime timestamp) {
         }
       }
       f.data_bytes += packet.wire_bytes;
-      if (gap_ns > 0 && gap_ns * 1000 <= options_.train_gap.count()) {
+      // Compared in ns: a gap of months in ps would overflow int64.
+      if (gap_ns > 0 && gap_ns <= options_.train_gap.count() / 1000) {
         f.access_log_sum +=
             std::log(8.0 * packet.wire_bytes / (static_cast<double>(gap_ns) * 1e-9));
         ++f.access_samples;
@@ -394,8 +395,16 @@ ProfileFit ProfileFitter::fit(std::string name) const {
         s.packets));
   }
 
-  // Rate and duration.
+  // Rate and duration. Every fitted time (RTTs, flow durations, pauses) lies within the span,
+  // so bounding the span keeps them all within simulation time.
   const double span_s = static_cast<double>(s.last_ns - s.first_ns) * 1e-9;
+  if (span_s > core::to_seconds(kMaxTrafficDuration)) {
+    throw core::ConfigError(fmt::format(
+        "profile fit: the capture spans {:.6g} s from the first to the last packet, longer than "
+        "a generated trace may last (100 days); if it jumps in time, shorten its gaps with a "
+        "max_gap (--max-gap)",
+        span_s));
+  }
   if (span_s > 0) {
     c.duration = std::max(seconds_to_time(span_s), kMinTrafficDuration);
     const double bps = static_cast<double>(s.bits) / span_s;

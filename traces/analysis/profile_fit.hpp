@@ -155,7 +155,8 @@ class ProfileFitter {
   void add(const core::Packet& packet);
 
   /// The fitted configuration (named `name`) with its notes.
-  /// @throws core::ConfigError if no TCP or UDP packet was added.
+  /// @throws core::ConfigError if no TCP or UDP packet was added, or if the packets span more
+  /// than kMaxTrafficDuration (a time jump: the message names max_gap).
   ProfileFit fit(std::string name) const;
 
  private:

@@ -101,7 +101,8 @@ std::FILE* CaptureStream::make_file() {
         fmt::format("{}: cannot create a stdio stream: {}", name_, std::strerror(errno)));
   }
   // glibc ignores the size when it allocates the buffer itself, so supply one.
-  stdio_buffer_ = std::make_unique<char[]>(kStdioBufferBytes);
+  // stdio fills it before reading from it, so it is not zeroed (128 KiB per open file).
+  stdio_buffer_ = std::make_unique_for_overwrite<char[]>(kStdioBufferBytes);
   std::setvbuf(file, stdio_buffer_.get(), _IOFBF, kStdioBufferBytes);
   // Only the reader's own thread touches this stream, so stdio need not lock it: libpcap makes
   // two fread() calls per record, and once any thread exists in the process (the gzip pump, a

@@ -97,7 +97,9 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
                                std::uint64_t progress_interval) {
   TraceStats s;
   absl::flat_hash_set<core::FlowKey, core::FlowKeyHasher> flows;
-  std::vector<std::uint64_t> size_counts(kMaxWireBytes + 1, 0);
+  // Indexed by wire length, grown to the largest packet seen (at most kMaxWireBytes + 1
+  // entries): a short trace of small packets costs kilobytes, not the 2 MiB of the whole range.
+  std::vector<std::uint64_t> size_counts;
   core::Packet packet;
   core::TraceTime ts{};
   std::uint64_t seen = 0;
@@ -105,6 +107,8 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
   while (reader.next_timestamped(packet, ts)) {
     flows.insert(packet.flow);
     traffic.add(packet, ts);
+    if (packet.wire_bytes >= size_counts.size())
+      size_counts.resize(packet.wire_bytes + std::size_t{1}, 0);
     ++size_counts[packet.wire_bytes];
     ++seen;
     switch (packet.flow.protocol) {
@@ -165,7 +169,8 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
   s.size_percentiles = percentiles(size_counts, seen);
   for (const BucketBound& b : kBuckets) {
     SizeBucket bucket{b.min_bytes, b.max_bytes, 0};
-    const std::size_t end = b.max_bytes ? *b.max_bytes + std::size_t{1} : size_counts.size();
+    const std::size_t end = std::min(
+        b.max_bytes ? *b.max_bytes + std::size_t{1} : size_counts.size(), size_counts.size());
     for (std::size_t size = b.min_bytes; size < end; ++size)
       bucket.packets += size_counts[size];
     s.size_histogram.push_back(bucket);

@@ -56,6 +56,10 @@ SizeMix::SizeMix(std::vector<Entry> entries, std::string name) : name_(std::move
   if (!(total > 0)) {
     throw core::ConfigError("size mix: all weights are zero; expected a positive total weight");
   }
+  // Weights that already sum to 1 up to rounding (a printed mix read back) are kept as they
+  // are: dividing by such a total moves them by an ulp on every print and read.
+  if (std::abs(total - 1.0) <= 1e-9)
+    total = 1.0;
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.wire_bytes < b.wire_bytes; });
   for (const Entry& e : entries) {

@@ -39,8 +39,9 @@ class SizeMix {
 
   /// The default mix, `caida2018`.
   SizeMix();
-  /// Builds a mix from (size, weight) pairs. Weights are normalised to sum to 1; equal sizes
-  /// are merged; zero-weight entries are dropped.
+  /// Builds a mix from (size, weight) pairs. Weights are normalised to sum to 1 (weights
+  /// within 1e-9 of that already are kept exactly, so a printed mix reads back unchanged);
+  /// equal sizes are merged; zero-weight entries are dropped.
   /// @throws core::ConfigError if `entries` is empty, a size is outside [20, 65535], a weight
   ///         is negative or not finite, or all weights are zero.
   explicit SizeMix(std::vector<Entry> entries, std::string name = "custom");

@@ -47,8 +47,8 @@ void validate(const SyntheticTrafficConfig& c) {
   require(c.rate.value > 0 && c.rate.value <= kMaxTrafficRateBps, "rate",
           fmt::format("{} b/s", c.rate.value),
           "a rate in (0, 1 Tb/s] (the warm-up alone would draw too many flows above that)");
-  require(c.duration >= kMinTrafficDuration, "duration", core::format_duration(c.duration),
-          "a duration >= 1 ns");
+  require(c.duration >= kMinTrafficDuration && c.duration <= kMaxTrafficDuration, "duration",
+          core::format_duration(c.duration), "a duration in [1 ns, 100 days]");
   // Constructing the distribution validates the flow_size.* keys.
   const FlowSizeDistribution sizes(c.flow_size);
   (void)sizes;

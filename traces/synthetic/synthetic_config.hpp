@@ -24,6 +24,9 @@ inline constexpr std::uint64_t kMaxTrafficRateBps = 1'000'000'000'000;
 /// Shortest accepted duration of synthetic and cross traffic: 1 ns, the resolution of trace
 /// time (a trace written to pcap and read back).
 inline constexpr core::Time kMinTrafficDuration{1'000};
+/// Longest accepted duration: 100 days. The warm-up (pacing.max_flow_duration, at most a day)
+/// plus the duration must stay within simulation time (int64 ps, about 106 days).
+inline constexpr core::Time kMaxTrafficDuration = core::seconds(100 * 86'400);
 /// Largest accepted expected number of flows a FlowGenerator draws (warm-up plus trace):
 /// each costs about 50 ns even when discarded (measured at 1 Tb/s), so this bounds the
 /// set-up to about a minute.
@@ -174,7 +177,7 @@ struct SyntheticTrafficConfig {
 /// Checks every field. A rate so low that the trace is empty is valid.
 /// @throws core::ConfigError naming the key as a traffic table spells it (e.g. "pacing.min")
 ///         and the accepted range: a rate of 0 or above kMaxTrafficRateBps, a duration below
-///         kMinTrafficDuration, bad flow-size parameters, pacing bounds out of order, a size
+///         kMinTrafficDuration or above kMaxTrafficDuration, bad flow-size parameters, pacing bounds out of order, a size
 ///         mix with packets smaller than the headers (TCP needs 40 B when tcp_fraction > 0, UDP
 ///         28 B when tcp_fraction < 1; see SizeMix::with_min_size), more than
 ///         kMaxExpectedFlows expected flows (saying which keys to change), and so on.

@@ -273,5 +273,31 @@ TEST(ProfileFitter, RefusesACaptureWithoutTcpOrUdp) {
   EXPECT_THROW((void)fitter.fit("icmp"), core::ConfigError);
 }
 
+TEST(ProfileFitter, TakesAGapOfMonthsBetweenSegmentsOfOneFlow) {
+  // The gap between two data segments is compared with train_gap without overflowing.
+  ProfileFitter fitter;
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(0x0a000001, 0xc0000201, 40000, 443, 6);
+  p.wire_bytes = 1000;
+  p.tcp = core::tcp_mark::kData;
+  fitter.add(p, core::TraceTime{0});
+  fitter.add(p, core::TraceTime{std::int64_t{200} * 86'400 * 1'000'000'000});
+  EXPECT_THROW((void)fitter.fit("months"), core::ConfigError);
+}
+
+TEST(ProfileFitter, RefusesASpanBeyondAGeneratedTraceAndNamesMaxGap) {
+  // 1kxun-dirty jumps 5.8 years between two records: its fitted duration and times would not
+  // fit simulation time (int64 ps).
+  const std::string dirty = std::string(RLISIM_SOURCE_DIR) + "/traces/samples/1kxun-dirty.pcap";
+  try {
+    (void)fit_capture(dirty);
+    ADD_FAILURE() << "a 5.8-year capture was fitted";
+  } catch (const core::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("max_gap"), std::string::npos) << e.what();
+  }
+  const ProfileFit fit = fit_capture(dirty, core::TraceTime{1'000'000'000});
+  EXPECT_LE(fit.config.duration, kMaxTrafficDuration);
+}
+
 }  // namespace
 }  // namespace rlisim::traces

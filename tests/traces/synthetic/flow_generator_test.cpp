@@ -269,8 +269,19 @@ TEST(FlowGenerator, DurationBelowOneNanosecondIsRejected) {
   SyntheticTrafficConfig c;
   c.duration = core::Time{999};
   EXPECT_THAT(validation_error(c), HasSubstr("duration"));
-  EXPECT_THAT(validation_error(c), HasSubstr(">= 1 ns"));
+  EXPECT_THAT(validation_error(c), HasSubstr("[1 ns, 100 days]"));
   c.duration = core::Time{1'000};
+  EXPECT_EQ(validation_error(c), "no exception");
+}
+
+TEST(FlowGenerator, DurationBeyondOneHundredDaysIsRejected) {
+  // With a one-day warm-up, 9.2e6 s would take the warm-up plus the trace past int64 ps.
+  SyntheticTrafficConfig c;
+  c.rate = core::BitsPerSecond{1};
+  c.pacing.max_flow_duration = core::seconds(86'400);
+  c.duration = core::seconds(9'200'000);
+  EXPECT_THAT(validation_error(c), HasSubstr("[1 ns, 100 days]"));
+  c.duration = kMaxTrafficDuration;
   EXPECT_EQ(validation_error(c), "no exception");
 }
 

@@ -110,6 +110,16 @@ TEST(SizeMix, EqualSizesAreMergedAndZeroWeightsDropped) {
   EXPECT_EQ(mix.probability(200), 0.0);
 }
 
+TEST(SizeMix, ANormalisedMixBuildsTheSameMixAgain) {
+  // 0.7 + 0.1 + 0.5 = 1.3: normalised, the weights no longer sum to exactly 1, and dividing by
+  // that sum again would move them by an ulp each time a printed mix is read back.
+  const SizeMix once({{40, 0.7}, {576, 0.1}, {1500, 0.5}});
+  const SizeMix twice(once.entries());
+  ASSERT_EQ(twice.entries().size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(twice.entries()[i].probability, once.entries()[i].probability) << i;
+}
+
 TEST(SizeMix, WithMinSizeRaisesSmallPackets) {
   const SizeMix mix = SizeMix::from_histogram({{28, 1}, {36, 1}, {1500, 2}});
   const SizeMix raised = mix.with_min_size(40);
