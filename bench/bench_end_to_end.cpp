@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 
+#include "sim/config/experiment_config.hpp"
 #include "sim/net/router.hpp"
-#include "sim/run/config.hpp"
 #include "sim/run/scenario.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
@@ -116,7 +116,7 @@ run::RunResult run_bench_config(benchmark::State& state, const std::string& extr
       "seed = 1\n[[source]]\nkind = \"pcap\"\npath = \"{}\"\n"
       "[[router.port]]\nrate = {:.0f}\nbuffer_packets = 1000\npropagation = \"1us\"\n{}",
       t.path, rate, extra);
-  const auto config = run::parse_config(text, "bench.toml");
+  const auto config = config::parse_config(text, "bench.toml");
   std::uint64_t packets = 0;
   run::RunResult result;
   for (auto _ : state) {

@@ -8,14 +8,14 @@
 namespace rlisim::run {
 namespace {
 
-bool has_estimator(const ExperimentConfig& config, std::string_view name) {
+bool has_estimator(const config::ExperimentConfig& config, std::string_view name) {
   return std::any_of(config.estimators.begin(), config.estimators.end(),
-                     [&](const EstimatorSpec& e) { return e.name == name; });
+                     [&](const config::EstimatorSpec& e) { return e.name == name; });
 }
 
 }  // namespace
 
-BudgetPlan plan_budget(const ExperimentConfig& config, const TrafficCensus& census) {
+BudgetPlan plan_budget(const config::ExperimentConfig& config, const TrafficCensus& census) {
   BudgetPlan plan;
   plan.budget = *config.compare.budget;
   plan.census = census;
@@ -59,11 +59,12 @@ BudgetPlan plan_budget(const ExperimentConfig& config, const TrafficCensus& cens
   return plan;
 }
 
-ExperimentConfig apply_budget(const ExperimentConfig& config, const BudgetPlan& plan) {
+config::ExperimentConfig apply_budget(const config::ExperimentConfig& config,
+                                      const BudgetPlan& plan) {
   std::vector<std::string> overrides;
   for (const auto& s : plan.settings)
     overrides.push_back(fmt::format("{}={}", s.key, s.value));
-  return with_derived_settings(config, overrides);
+  return config::with_derived_settings(config, overrides);
 }
 
 }  // namespace rlisim::run

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/run/config.hpp"
+#include "sim/config/experiment_config.hpp"
 
 namespace rlisim::run {
 
@@ -47,9 +47,10 @@ struct BudgetPlan {
 };
 
 /// The plan for `config.compare.budget` (which must be set) on `census`.
-BudgetPlan plan_budget(const ExperimentConfig& config, const TrafficCensus& census);
+BudgetPlan plan_budget(const config::ExperimentConfig& config, const TrafficCensus& census);
 
 /// `config` with the plan's settings applied.
-ExperimentConfig apply_budget(const ExperimentConfig& config, const BudgetPlan& plan);
+config::ExperimentConfig apply_budget(const config::ExperimentConfig& config,
+                                      const BudgetPlan& plan);
 
 }  // namespace rlisim::run

@@ -6,20 +6,21 @@
 
 #include <fmt/format.h>
 
+#include "sim/config/toml_section.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/int128.hpp"
 #include "sim/net/forwarding.hpp"
 #include "sim/run/packet_log.hpp"
 #include "sim/run/source_factory.hpp"
-#include "sim/run/toml_section.hpp"
 
 namespace rlisim::run {
 namespace {
 
 // Adds the cross traffic that lifts the default port from its offered load to the target
 // (kCrossTraffic mode). Cross traffic must reach that port, so only single forwarding applies.
-std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config, const LoadSurvey& survey,
-                                           std::vector<PortTargeting>& targeting) {
+std::vector<config::SourceSpec> plan_cross_traffic(const config::ExperimentConfig& config,
+                                                   const LoadSurvey& survey,
+                                                   std::vector<PortTargeting>& targeting) {
   const auto& fwd = config.router.forwarding;
   if (fwd.kind != net::ForwardingKind::kSingle) {
     throw core::ConfigError(fmt::format(
@@ -40,7 +41,7 @@ std::vector<SourceSpec> plan_cross_traffic(const ExperimentConfig& config, const
         core::format_rate(offered_bps)));
   }
   targeting[port].cross_rate_bps = cross_bps;
-  SourceSpec cross;
+  config::SourceSpec cross;
   cross.kind = config.utilization.cross_kind;
   cross.rate = core::BitsPerSecond{static_cast<std::uint64_t>(std::llround(cross_bps))};
   cross.start = survey.first_arrival;
@@ -58,15 +59,15 @@ core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packe
   return core::Time{static_cast<std::int64_t>(span * packets / (packets - 1))};
 }
 
-LoadSurvey survey_load(const ExperimentConfig& config) {
+LoadSurvey survey_load(const config::ExperimentConfig& config) {
   LoadSurvey survey;
   survey.ports.resize(config.router.egress.size());
   net::Forwarding forwarding(config.router.forwarding, config.router.egress.size());
   core::SourceMerger merger(make_sources(config));
   // Overlay bytes count toward the offered load ([topology]).
-  std::unique_ptr<TopologyTap> topology;
+  std::unique_ptr<topology::TopologyTap> topology;
   if (config.topology)
-    topology = std::make_unique<TopologyTap>(*config.topology, config.seed);
+    topology = std::make_unique<topology::TopologyTap>(*config.topology, config.seed);
   // Packets per flow for the budget's census (flows of one packet give one sample).
   absl::flat_hash_map<core::FlowKey, std::uint32_t, core::FlowKeyHasher> flow_packets;
   const bool census = config.compare.budget.has_value();
@@ -106,8 +107,9 @@ namespace {
 
 // Meets the utilization target, if any: scales port rates (kScaleRate) or returns the cross
 // traffic to add (kCrossTraffic), from a pre-pass over the sources.
-std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
-                                                 const LoadSurvey& survey, RunResult& result) {
+std::vector<config::SourceSpec> apply_utilization_target(const config::ExperimentConfig& config,
+                                                         const LoadSurvey& survey,
+                                                         RunResult& result) {
   const auto target = config.utilization.target;
   if (!target)
     return {};
@@ -117,7 +119,7 @@ std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
         "within one instant",
         config.file, survey.packets));
   }
-  if (config.utilization.mode == UtilizationMode::kCrossTraffic)
+  if (config.utilization.mode == config::UtilizationMode::kCrossTraffic)
     return plan_cross_traffic(config, survey, result.targeting);
   const double window_ps = static_cast<double>(survey.window().count());
   for (std::size_t i = 0; i < survey.ports.size(); ++i) {
@@ -125,7 +127,7 @@ std::vector<SourceSpec> apply_utilization_target(const ExperimentConfig& config,
       continue;  // no traffic: keep the configured rate
     const double bps =
         static_cast<double>(survey.ports[i].bytes) * 8.0 * 1e12 / window_ps / *target;
-    if (!(bps >= 1000.0 && bps <= static_cast<double>(TomlSection::kMaxRate))) {
+    if (!(bps >= 1000.0 && bps <= static_cast<double>(config::TomlSection::kMaxRate))) {
       throw core::ConfigError(fmt::format(
           "{}: utilization.target = {} would set port {} ('{}') to {}, outside [1 kb/s, "
           "8 Tb/s]; the input carries {} bytes in {}",
@@ -163,8 +165,9 @@ void process_paired(net::Router& twin, PairedRun& paired, const core::Packet& p,
 // before it (including the packets of the batch read before the defect) is kept. After a time
 // overflow the sources have read up to kBatch - 1 packets past the one that failed, and their
 // counters include those.
-void simulate(const ExperimentConfig& config, const RunOptions& options, core::SourceMerger& merger,
-              net::Router& router, net::Router* twin, RunResult& result) {
+void simulate(const config::ExperimentConfig& config, const RunOptions& options,
+              core::SourceMerger& merger, net::Router& router, net::Router* twin,
+              RunResult& result) {
   constexpr std::size_t kBatch = 256;
   std::array<core::Packet, kBatch> batch;
   bool more = true;
@@ -218,13 +221,13 @@ void simulate(const ExperimentConfig& config, const RunOptions& options, core::S
 }
 
 // The pre-pass over the sources that a utilization target or a budget needs, if any.
-std::optional<LoadSurvey> survey_if_needed(const ExperimentConfig& config) {
+std::optional<LoadSurvey> survey_if_needed(const config::ExperimentConfig& config) {
   const bool target = config.utilization.target.has_value();
   const bool budget = config.compare.budget.has_value();
   if (!target && !budget)
     return std::nullopt;
   for (const auto& spec : config.sources) {
-    if (spec.kind == SourceKind::kPcap && spec.path == "-") {
+    if (spec.kind == config::SourceKind::kPcap && spec.path == "-") {
       throw core::ConfigError(fmt::format(
           "{}: {} reads the input twice (once to survey it), which standard input cannot do; "
           "give a file path{}",
@@ -237,7 +240,7 @@ std::optional<LoadSurvey> survey_if_needed(const ExperimentConfig& config) {
 
 // utilization.mode = "scale_source": each synthetic source's rate set to target * C / k for
 // the k synthetic sources and the rate C of the port the traffic goes to.
-ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
+config::ExperimentConfig with_scaled_sources(const config::ExperimentConfig& config) {
   const auto& fwd = config.router.forwarding;
   if (fwd.kind != net::ForwardingKind::kSingle) {
     throw core::ConfigError(fmt::format(
@@ -247,7 +250,7 @@ ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
   }
   std::vector<std::size_t> synthetic;
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
-    if (config.sources[i].kind == SourceKind::kSynthetic)
+    if (config.sources[i].kind == config::SourceKind::kSynthetic)
       synthetic.push_back(i);
   }
   if (synthetic.empty()) {
@@ -261,30 +264,31 @@ ExperimentConfig with_scaled_sources(const ExperimentConfig& config) {
   std::vector<std::string> overrides;
   for (const auto i : synthetic)
     overrides.push_back(fmt::format("source.{}.rate={}", i, std::llround(each)));
-  return with_derived_settings(config, overrides);
+  return config::with_derived_settings(config, overrides);
 }
 
 }  // namespace
 
-RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& options) {
+RunResult run_experiment(const config::ExperimentConfig& configured, const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunResult result;
-  const bool scale_source =
-      configured.utilization.target && configured.utilization.mode == UtilizationMode::kScaleSource;
-  const ExperimentConfig given = scale_source ? with_scaled_sources(configured) : configured;
+  const bool scale_source = configured.utilization.target &&
+                            configured.utilization.mode == config::UtilizationMode::kScaleSource;
+  const config::ExperimentConfig given =
+      scale_source ? with_scaled_sources(configured) : configured;
   const auto survey = survey_if_needed(given);
   if (given.compare.budget)
     result.budget = plan_budget(given, survey->census);
   result.config = result.budget ? apply_budget(given, *result.budget) : given;
-  const ExperimentConfig& config = result.config;
+  const config::ExperimentConfig& config = result.config;
   result.router = config.router;
   result.targeting.resize(config.router.egress.size());
   for (std::size_t i = 0; i < config.router.egress.size(); ++i) {
     result.targeting[i].configured_rate = config.router.egress[i].rate;
     result.targeting[i].rate = config.router.egress[i].rate;
   }
-  const auto extra =
-      survey ? apply_utilization_target(config, *survey, result) : std::vector<SourceSpec>{};
+  const auto extra = survey ? apply_utilization_target(config, *survey, result)
+                            : std::vector<config::SourceSpec>{};
   // The rates in result.router are final from here on. A buffer given as time (buffer_time)
   // stays time in the configuration and is converted to bytes by each port at this rate
   // (net::buffer_byte_limit, also what summary.json reports), never at the configured rate.
@@ -352,7 +356,8 @@ RunResult run_experiment(const ExperimentConfig& configured, const RunOptions& o
     models::QuantileSketchConfig quantiles;
     quantiles.exact_capacity = config.truth.exact_packets;
     quantiles.relative_accuracy = config.truth.relative_accuracy;
-    result.topology = std::make_unique<TopologyTap>(*config.topology, config.seed, quantiles);
+    result.topology =
+        std::make_unique<topology::TopologyTap>(*config.topology, config.seed, quantiles);
     router.add_observer(*result.topology);
   }
   std::unique_ptr<PacketLog> log;

@@ -12,10 +12,10 @@
 #include "models/rli/reference_policy.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
+#include "sim/config/experiment_config.hpp"
 #include "sim/net/router.hpp"
 #include "sim/run/budget.hpp"
 #include "sim/run/comparison.hpp"
-#include "sim/run/config.hpp"
 #include "sim/run/port_diagnostics.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/rli_report.hpp"
@@ -78,7 +78,7 @@ struct PairedRun {
 
 /// Everything a run produced; written by the result printers.
 struct RunResult {
-  ExperimentConfig config;
+  config::ExperimentConfig config;
   /// The router as simulated (rates after utilization targeting).
   net::RouterConfig router;
   std::vector<std::string> source_descriptions;
@@ -111,7 +111,7 @@ struct RunResult {
   /// [compare] budget: how each estimator was set to spend it.
   std::optional<BudgetPlan> budget;
   /// [topology]: end-to-end delays around the router (absent without the table).
-  std::unique_ptr<TopologyTap> topology;
+  std::unique_ptr<topology::TopologyTap> topology;
   double wall_seconds = 0;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
@@ -124,7 +124,7 @@ struct RunResult {
 /// Runs `config`. A trace error part-way through ends the run early with `error` set (results
 /// so far are kept); errors before the first packet throw.
 /// @throws core::ConfigError / core::TraceError on bad configuration or unreadable input.
-RunResult run_experiment(const ExperimentConfig& config, const RunOptions& options = {});
+RunResult run_experiment(const config::ExperimentConfig& config, const RunOptions& options = {});
 
 /// The arrival window of `packets` packets whose arrivals span [first, last]: the span
 /// extended by one mean inter-arrival gap, span * n / (n - 1), so that n evenly spaced packets
@@ -142,6 +142,6 @@ struct LoadSurvey {
   core::Time last_arrival{};
   core::Time window() const { return arrival_window(first_arrival, last_arrival, packets); }
 };
-LoadSurvey survey_load(const ExperimentConfig& config);
+LoadSurvey survey_load(const config::ExperimentConfig& config);
 
 }  // namespace rlisim::run

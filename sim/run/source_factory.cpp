@@ -1,11 +1,10 @@
 #include "sim/run/source_factory.hpp"
 
-#include <map>
-
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
+#include "traces/analysis/size_mix_spec.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/synthetic/flow_generator.hpp"
 #include "traces/synthetic/on_off_source.hpp"
@@ -39,19 +38,19 @@ class DelayedSource final : public core::PacketSource {
   core::Time offset_;
 };
 
-traces::Reorder reorder_of(ReorderPolicy p) {
+traces::Reorder reorder_of(config::ReorderPolicy p) {
   switch (p) {
-    case ReorderPolicy::kSort:
+    case config::ReorderPolicy::kSort:
       return traces::Reorder::kSort;
-    case ReorderPolicy::kClamp:
+    case config::ReorderPolicy::kClamp:
       return traces::Reorder::kClamp;
-    case ReorderPolicy::kError:
+    case config::ReorderPolicy::kError:
       break;
   }
   return traces::Reorder::kError;
 }
 
-traces::CrossTrafficConfig cross_config(const SourceSpec& spec, std::uint64_t seed) {
+traces::CrossTrafficConfig cross_config(const config::SourceSpec& spec, std::uint64_t seed) {
   if (!spec.duration) {
     throw core::ConfigError(
         fmt::format("{} source: 'duration' is required (how long the cross traffic lasts)",
@@ -64,40 +63,20 @@ traces::CrossTrafficConfig cross_config(const SourceSpec& spec, std::uint64_t se
   c.start_offset = spec.start;
   c.flows = static_cast<std::uint32_t>(spec.flows);
   if (spec.size_mix)
-    c.size_mix = size_mix_from_spec(*spec.size_mix);
+    c.size_mix = traces::size_mix_from_spec(*spec.size_mix);
   return c;
 }
 
 }  // namespace
 
-traces::SizeMix size_mix_from_spec(const std::string& spec) {
-  constexpr std::string_view kTracePrefix = "trace:";
-  if (spec.rfind(kTracePrefix, 0) != 0)
-    return traces::SizeMix::named(spec);
-  const std::string path = spec.substr(kTracePrefix.size());
-  traces::PcapReaderOptions options;
-  options.reorder = traces::Reorder::kClamp;  // only sizes matter here, not timing
-  traces::PcapReader reader(path, options);
-  std::map<std::uint32_t, std::uint64_t> counts;
-  core::Packet p;
-  while (reader.next(p))
-    ++counts[p.wire_bytes];
-  if (counts.empty()) {
-    throw core::ConfigError(
-        fmt::format("size mix '{}': the capture holds no IP packet to take sizes from", spec));
-  }
-  // A TCP packet needs 40 B of headers; smaller captured frames (e.g. bare IPv4 ACK
-  // fragments) are raised to that minimum so the mix is valid for every protocol.
-  return traces::SizeMix::from_histogram(counts).with_min_size(40);
-}
-
 std::uint64_t source_seed(std::uint64_t experiment_seed, std::size_t index) {
   return core::mix64(core::mix64(experiment_seed) + 0x51ed270b27a4f1b3ULL * (index + 1));
 }
 
-std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uint64_t seed) {
+std::unique_ptr<core::PacketSource> make_source(const config::SourceSpec& spec,
+                                                std::uint64_t seed) {
   switch (spec.kind) {
-    case SourceKind::kPcap: {
+    case config::SourceKind::kPcap: {
       traces::PcapReaderOptions options;
       options.reorder = reorder_of(spec.reorder);
       options.sort_window = core::TraceTime{spec.reorder_window.count() / 1000};
@@ -105,7 +84,7 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
         options.max_gap = core::TraceTime{spec.max_gap->count() / 1000};
       return traces::open_trace(spec.path, options);
     }
-    case SourceKind::kSynthetic: {
+    case config::SourceKind::kSynthetic: {
       auto config = spec.traffic ? *spec.traffic : traces::profile(spec.profile);
       config.seed = seed;
       if (spec.rate)
@@ -113,16 +92,16 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
       if (spec.duration)
         config.duration = *spec.duration;
       if (spec.size_mix)
-        config.size_mix = size_mix_from_spec(*spec.size_mix);
+        config.size_mix = traces::size_mix_from_spec(*spec.size_mix);
       traces::validate(config);
       auto generator = std::make_unique<traces::FlowGenerator>(std::move(config));
       if (spec.start.count() == 0)
         return generator;
       return std::make_unique<DelayedSource>(std::move(generator), spec.start);
     }
-    case SourceKind::kPoisson:
+    case config::SourceKind::kPoisson:
       return std::make_unique<traces::PoissonSource>(cross_config(spec, seed));
-    case SourceKind::kOnOff: {
+    case config::SourceKind::kOnOff: {
       traces::OnOffConfig on_off;
       on_off.alpha_on = spec.on_alpha;
       on_off.alpha_off = spec.off_alpha;
@@ -135,7 +114,7 @@ std::unique_ptr<core::PacketSource> make_source(const SourceSpec& spec, std::uin
 }
 
 std::vector<std::unique_ptr<core::PacketSource>> make_sources(
-    const ExperimentConfig& config, const std::vector<SourceSpec>& extra) {
+    const config::ExperimentConfig& config, const std::vector<config::SourceSpec>& extra) {
   std::vector<std::unique_ptr<core::PacketSource>> sources;
   std::size_t index = 0;
   for (const auto* list : {&config.sources, &extra}) {

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/core/json_text.hpp"
 #include "sim/core/output_file.hpp"
-#include "sim/run/json_fields.hpp"
 #include "sim/sweep/summary_rows.hpp"
 
 namespace rlisim::sweep {
@@ -260,7 +260,7 @@ void ResultsStore::record_done(const std::string& sweep_hash, const Point& point
                                const json& run_timing) {
   Transaction tx(db_);
   write_point_row(sweep_hash, point, timing, "done", std::nullopt, 0,
-                  point_metrics(summary, run_timing), run::json_text(summary, -1));
+                  point_metrics(summary, run_timing), core::json_text(summary, -1));
   const auto& columns = estimator_metric_columns();
   Statement row(db_,
                 fmt::format("INSERT INTO results VALUES ({})", placeholders(columns.size() + 2)));

@@ -12,11 +12,11 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "sim/config/experiment_config.hpp"
+#include "sim/config/toml_section.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
-#include "sim/run/config.hpp"
-#include "sim/run/result_writer.hpp"
-#include "sim/run/toml_section.hpp"
+#include "sim/run/report/result_writer.hpp"
 
 namespace rlisim::sweep {
 namespace {
@@ -47,7 +47,7 @@ std::string toml_text(const toml::node& node) {
       return v > 0 ? "inf" : "-inf";
     return number_text(v, false);
   }
-  return run::toml_value_text(node);
+  return config::toml_value_text(node);
 }
 
 // How a value is reported: strings without their quotes, everything else as TOML.
@@ -73,7 +73,7 @@ AxisValue single(const std::string& key, const std::string& value, const std::st
   return AxisValue{.overrides = {Override{key, value}}, .params = {Param{key, label}}};
 }
 
-std::vector<AxisValue> range_values(run::TomlSection& range, const std::string& key) {
+std::vector<AxisValue> range_values(config::TomlSection& range, const std::string& key) {
   const toml::node* from_node = range.any("from");
   const toml::node* to_node = range.any("to");
   const auto from = range.number("from", -1e300, 1e300);
@@ -124,7 +124,7 @@ std::vector<AxisValue> range_values(run::TomlSection& range, const std::string& 
 // Two positions of one axis that set the same overrides would run the same points twice; two
 // with the same label would give different points one name (and one derived seed). `nodes`
 // locate the positions in the file.
-void reject_repeated_values(const run::TomlSection& a, std::string_view key, const Axis& axis,
+void reject_repeated_values(const config::TomlSection& a, std::string_view key, const Axis& axis,
                             const std::vector<const toml::node*>& nodes) {
   std::map<std::string, std::size_t> settings;
   std::map<std::string, std::size_t> labels;
@@ -150,7 +150,7 @@ void reject_repeated_values(const run::TomlSection& a, std::string_view key, con
   }
 }
 
-Axis read_axis(run::TomlSection& a) {
+Axis read_axis(config::TomlSection& a) {
   Axis axis;
   std::vector<const toml::node*> nodes;  // where each value is in the file
   const auto name = a.string("name");
@@ -259,13 +259,13 @@ Axis read_axis(run::TomlSection& a) {
 }
 
 // The key (or keys, or variants) that says what an axis sets: where its errors point.
-std::string_view axis_form(run::TomlSection& a) {
+std::string_view axis_form(config::TomlSection& a) {
   return a.any("key") ? "key" : a.any("keys") ? "keys" : "variants";
 }
 
 // Each axis as read, refusing a configuration key that two axes set: the later one would
 // override the earlier while both label the points.
-std::vector<Axis> read_axes(run::TomlSection& top) {
+std::vector<Axis> read_axes(config::TomlSection& top) {
   std::vector<Axis> axes;
   auto sections = top.tables("axis");
   std::map<std::string, std::size_t> axis_of_key;
@@ -317,11 +317,11 @@ std::uint64_t derive_seed(const std::string& point_key, std::int64_t repetition,
 
 SweepSpec parse_sweep(const std::string& text, const std::string& name,
                       const std::string& base_dir) {
-  toml::table root = run::parse_toml(text, name);
+  toml::table root = config::parse_toml(text, name);
   SweepSpec spec;
   spec.file = name;
   spec.text = text;
-  run::TomlSection top(root, "", name);
+  config::TomlSection top(root, "", name);
   const auto base = top.string("base");
   if (!base)
     top.fail("base", "a sweep needs 'base', the configuration file every point starts from");
@@ -412,9 +412,9 @@ void resolve(const SweepSpec& spec, std::vector<Point>& points) {
     std::vector<std::string> assignments;
     for (const auto& o : p.overrides)
       assignments.push_back(o.assignment());
-    run::ExperimentConfig config;
+    config::ExperimentConfig config;
     try {
-      config = run::load_config(spec.base, assignments);
+      config = config::load_config(spec.base, assignments);
     } catch (const core::ConfigError& e) {
       throw core::ConfigError(fmt::format("{}: point {} ({}{}): {}", spec.file, p.index,
                                           p.key.empty() ? "the base" : p.key,
@@ -427,7 +427,7 @@ void resolve(const SweepSpec& spec, std::vector<Point>& points) {
     // replaced file changes the hash (its content is not read twice per point).
     std::string identity = p.config_toml;
     for (const auto& source : config.sources) {
-      if (source.kind != run::SourceKind::kPcap || source.path == "-")
+      if (source.kind != config::SourceKind::kPcap || source.path == "-")
         continue;
       std::error_code ec;
       // Canonical, so the same trace named by a relative or an absolute path is one identity.

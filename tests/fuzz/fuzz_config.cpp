@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/run/config.hpp"
+#include "sim/config/experiment_config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -22,10 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   rlisim::fuzz::expect_input_errors([&] {
     // The example configurations' folder: their topology and capture paths resolve.
-    const auto config =
-        rlisim::run::parse_config(parts[0], "fuzz.toml", overrides, RLISIM_SOURCE_DIR "/configs");
+    const auto config = rlisim::config::parse_config(parts[0], "fuzz.toml", overrides,
+                                                     RLISIM_SOURCE_DIR "/configs");
     try {
-      rlisim::run::with_derived_settings(config, {});
+      rlisim::config::with_derived_settings(config, {});
     } catch (const rlisim::core::ConfigError& e) {
       finding(std::string("the resolved TOML of a valid configuration is rejected: ") + e.what() +
               "\n" + config.resolved_toml);

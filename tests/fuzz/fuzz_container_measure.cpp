@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sim/run/container_commands.hpp"
+#include "sim/container/commands.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static rlisim::fuzz::MemoryFile ping("ping");
   static rlisim::fuzz::MemoryFile path_file("path");
   const auto parts = rlisim::fuzz::split(rlisim::fuzz::as_text(data, size), '\0', 3);
-  rlisim::run::ContainerMeasureArgs args;
+  rlisim::container::ContainerMeasureArgs args;
   args.traces = {trace.write(parts[0])};
   if (parts.size() > 1)
     args.pings = {ping.write(parts[1])};
@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   args.json = size % 2 == 1;
   rlisim::fuzz::NullStream out;
-  rlisim::fuzz::expect_input_errors([&] { rlisim::run::container_measure_command(args, out); });
+  rlisim::fuzz::expect_input_errors(
+      [&] { rlisim::container::container_measure_command(args, out); });
   return 0;
 }

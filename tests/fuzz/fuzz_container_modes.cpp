@@ -5,21 +5,21 @@
 #include <sstream>
 #include <string>
 
-#include "sim/run/container_modes.hpp"
+#include "sim/config/container_modes.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   rlisim::fuzz::expect_input_errors([&] {
     const auto catalog =
-        rlisim::run::parse_container_modes(rlisim::fuzz::as_text(data, size), "fuzz.toml");
+        rlisim::config::parse_container_modes(rlisim::fuzz::as_text(data, size), "fuzz.toml");
     std::ostringstream written;
     for (const auto& entry : catalog.modes)
-      rlisim::run::write_container_mode(written, entry);
+      rlisim::config::write_container_mode(written, entry);
     try {
-      const auto again = rlisim::run::parse_container_modes(written.str(), "written.toml");
+      const auto again = rlisim::config::parse_container_modes(written.str(), "written.toml");
       std::ostringstream rewritten;
       for (const auto& entry : again.modes)
-        rlisim::run::write_container_mode(rewritten, entry);
+        rlisim::config::write_container_mode(rewritten, entry);
       if (rewritten.str() != written.str())
         rlisim::fuzz::finding("a written modes file reads back different:\n" + written.str() +
                               "\nthen\n" + rewritten.str());

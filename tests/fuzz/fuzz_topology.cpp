@@ -4,13 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sim/run/topology_config.hpp"
+#include "sim/config/topology_config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   rlisim::fuzz::expect_input_errors([&] {
-    rlisim::run::parse_topology(rlisim::fuzz::as_text(data, size), "fuzz.toml",
-                                RLISIM_SOURCE_DIR "/configs/topologies");
+    rlisim::config::parse_topology(rlisim::fuzz::as_text(data, size), "fuzz.toml",
+                                   RLISIM_SOURCE_DIR "/configs/topologies");
   });
   return 0;
 }

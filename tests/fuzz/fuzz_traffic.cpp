@@ -5,17 +5,17 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/run/traffic_config.hpp"
+#include "sim/config/traffic_config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   rlisim::fuzz::expect_input_errors([&] {
-    const auto config = rlisim::run::parse_traffic_file(rlisim::fuzz::as_text(data, size),
-                                                        "fuzz.toml", rlisim::fuzz::scratch_dir());
-    const std::string printed = rlisim::run::traffic_toml(config, "printed");
+    const auto config = rlisim::config::parse_traffic_file(
+        rlisim::fuzz::as_text(data, size), "fuzz.toml", rlisim::fuzz::scratch_dir());
+    const std::string printed = rlisim::config::traffic_toml(config, "printed");
     try {
-      const auto again = rlisim::run::parse_traffic_file(printed, "printed.toml", ".");
-      const std::string reprinted = rlisim::run::traffic_toml(again, "printed");
+      const auto again = rlisim::config::parse_traffic_file(printed, "printed.toml", ".");
+      const std::string reprinted = rlisim::config::traffic_toml(again, "printed");
       if (reprinted != printed)
         rlisim::fuzz::finding("a printed profile reads back different:\n" + printed + "\nthen\n" +
                               reprinted);

@@ -14,9 +14,9 @@
 #include <gtest/gtest.h>
 
 #include "models/truth/ground_truth.hpp"
+#include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
-#include "sim/run/config.hpp"
-#include "sim/run/result_writer.hpp"
+#include "sim/run/report/result_writer.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 
@@ -25,8 +25,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-ExperimentConfig config_with(const std::string& tables,
-                             const std::vector<std::string>& overrides = {}) {
+config::ExperimentConfig config_with(const std::string& tables,
+                                     const std::vector<std::string>& overrides = {}) {
   return test_support::small_run(tables, "sanj", 5, "baselines.toml", overrides);
 }
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "sim/config/experiment_config.hpp"
 #include "sim/net/output_port.hpp"
-#include "sim/run/config.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 

@@ -9,10 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
 #include "sim/run/budget.hpp"
-#include "sim/run/config.hpp"
-#include "sim/run/result_writer.hpp"
+#include "sim/run/report/result_writer.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 
@@ -24,8 +24,8 @@ using ::testing::HasSubstr;
 constexpr const char* kEstimators =
     "[rli]\ninterference = false\n[lda]\n[netflow]\n[multiflow]\n[trajectory]\n";
 
-ExperimentConfig config_with(const std::string& tables,
-                             const std::vector<std::string>& overrides = {}) {
+config::ExperimentConfig config_with(const std::string& tables,
+                                     const std::vector<std::string>& overrides = {}) {
   return test_support::small_run(tables, "chic", 3, "compare.toml", overrides);
 }
 

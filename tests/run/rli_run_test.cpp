@@ -11,9 +11,9 @@
 
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
+#include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
 #include "sim/net/router.hpp"
-#include "sim/run/config.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 
@@ -24,8 +24,8 @@ using ::testing::HasSubstr;
 
 namespace rli = models::rli;
 
-ExperimentConfig config_with(const std::string& rli_table,
-                             const std::vector<std::string>& overrides = {}) {
+config::ExperimentConfig config_with(const std::string& rli_table,
+                                     const std::vector<std::string>& overrides = {}) {
   return test_support::small_run(rli_table, "chic", 11, "rli.toml", overrides);
 }
 
@@ -297,7 +297,7 @@ std::vector<double> numbers_of(const RliReport& report) {
 
 TEST(RliRun, TheSameConfigGivesAnIdenticalReport) {
   // Periodic with jitter, so the seeded jitter stream is part of what must repeat.
-  const ExperimentConfig config =
+  const config::ExperimentConfig config =
       config_with("[rli]\npolicy = \"periodic\"\nperiod = \"200us\"\njitter = 0.3\n",
                   {"router.port.0.buffer_packets=10"});
   const RunResult a = run_experiment(config);
@@ -361,7 +361,7 @@ TEST(RliConfig, ErrorsNameTheKey) {
   EXPECT_THAT(rli_error("[rli]\npolicy = \"adaptive\"\njitter = 0.1\n"),
               HasSubstr("key 'rli.jitter'"));
   // And a valid table is accepted as given.
-  const ExperimentConfig ok = config_with(
+  const config::ExperimentConfig ok = config_with(
       "[rli]\npolicy = \"adaptive\"\nwindow = \"2ms\"\n"
       "table = [[0.0, 50], [0.6, 5]]\n");
   EXPECT_TRUE(ok.rli.enabled);

@@ -10,16 +10,16 @@
 
 #include <fmt/format.h>
 
+#include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
-#include "sim/run/config.hpp"
 
 namespace rlisim::run::test_support {
 
 /// The shared traffic with `tables` appended (a line number in a message counts from the
 /// first line of the traffic: `tables` starts on line 16).
-inline ExperimentConfig small_run(const std::string& tables, const std::string& profile,
-                                  std::uint64_t seed, const std::string& name,
-                                  const std::vector<std::string>& overrides = {}) {
+inline config::ExperimentConfig small_run(const std::string& tables, const std::string& profile,
+                                          std::uint64_t seed, const std::string& name,
+                                          const std::vector<std::string>& overrides = {}) {
   const auto traffic = fmt::format(R"(seed = {}
 [[source]]
 kind = "synthetic"
@@ -37,7 +37,7 @@ propagation = "1us"
 target = 0.9
 )",
                                    seed, profile);
-  return parse_config(traffic + tables, name, overrides);
+  return config::parse_config(traffic + tables, name, overrides);
 }
 
 /// The message of the configuration error `f` throws, or "(no error)".

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/run/config.hpp"
+#include "sim/config/experiment_config.hpp"
 #include "sim/run/scenario.hpp"
 
 namespace rlisim::run {
@@ -57,9 +57,9 @@ propagation = "2us"
 }
 
 TEST(TopologyRun, VxlanBytesReachTheRouterAndRaiseItsLoad) {
-  const auto plain = run_experiment(parse_config(kBase, "plain.toml"));
+  const auto plain = run_experiment(config::parse_config(kBase, "plain.toml"));
   const auto dir = topology_dir();
-  const auto with = run_experiment(parse_config(
+  const auto with = run_experiment(config::parse_config(
       kBase + "[topology]\nfile = \"pair.toml\"\nrouter = \"r\"\n", "t.toml", {}, dir));
   ASSERT_EQ(plain.ports[0].offered_packets, with.ports[0].offered_packets);
   // Every packet goes c1 -> c2 or c2 -> c1, both VXLAN: 50 more bytes each.
@@ -70,7 +70,7 @@ TEST(TopologyRun, VxlanBytesReachTheRouterAndRaiseItsLoad) {
 
 TEST(TopologyRun, PerFlowSharesSumToOneAndTheAggregateWeighsFlowsByPackets) {
   const auto dir = topology_dir();
-  const auto r = run_experiment(parse_config(
+  const auto r = run_experiment(config::parse_config(
       kBase + "[topology]\nfile = \"pair.toml\"\nrouter = \"r\"\n", "t.toml", {}, dir));
   ASSERT_NE(r.topology, nullptr);
   double e2e = 0, visible = 0;

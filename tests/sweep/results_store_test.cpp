@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "sim/run/result_writer.hpp"
+#include "sim/run/report/result_writer.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 #include "tests/sweep/sweep_test_support.hpp"

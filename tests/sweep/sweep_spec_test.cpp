@@ -10,8 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
-#include "sim/run/config.hpp"
 #include "tests/sweep/sweep_test_support.hpp"
 
 namespace rlisim::sweep {
@@ -153,7 +153,7 @@ values = ["tab\there", "del\u007f", "new\nline", "quote\"s"]
     std::vector<std::string> set;
     for (const auto& o : p.overrides)
       set.push_back(o.assignment());
-    names.push_back(run::load_config(kBase + "/quickstart.toml", set).router.egress[0].name);
+    names.push_back(config::load_config(kBase + "/quickstart.toml", set).router.egress[0].name);
   }
   EXPECT_THAT(names, ::testing::ElementsAre("tab\there", "del\x7f", "new\nline", "quote\"s"));
 }
@@ -179,7 +179,7 @@ TEST(SweepSpec, ALongArrayOfTablesIsOneOverride) {
 )");
   ASSERT_EQ(spec.fixed.size(), 1u);
   EXPECT_EQ(spec.fixed[0].value.find('\n'), std::string::npos) << spec.fixed[0].value;
-  const auto config = run::load_config(kBase + "/quickstart.toml", {spec.fixed[0].assignment()});
+  const auto config = config::load_config(kBase + "/quickstart.toml", {spec.fixed[0].assignment()});
   ASSERT_EQ(config.router.egress.size(), 3u);
   EXPECT_EQ(config.router.egress[2].name, "c");
 }
@@ -304,7 +304,7 @@ TEST(SweepSpec, EveryCommittedSweepFileResolves) {
     // Sweep files name their base; the others here are base configurations of sweeps.
     const auto text = test_support::read_file(entry.path().string());
     if (text.rfind("base", 0) != 0 && text.find("\nbase") == std::string::npos) {
-      EXPECT_NO_THROW(run::load_config(entry.path().string())) << entry.path();
+      EXPECT_NO_THROW(config::load_config(entry.path().string())) << entry.path();
       continue;
     }
     ++files;
@@ -330,7 +330,7 @@ TEST(SweepSpec, BufferAxisSetsPacketOrTimeLimitsPerPoint) {
     std::vector<std::string> assignments;
     for (const auto& o : p.overrides)
       assignments.push_back(o.assignment());
-    const auto config = run::load_config(spec.base, assignments);
+    const auto config = config::load_config(spec.base, assignments);
     const auto& buffer = config.router.egress.at(0).buffer;
     EXPECT_FALSE(buffer.bytes) << p.key;
     if (label == "100pkt" || label == "1000pkt") {
