@@ -163,7 +163,6 @@ class FlowGenerator final : public core::PacketSource {
   std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const SyntheticTrafficConfig& config() const { return config_; }
-  const FlowSizeDistribution& flow_sizes() const { return sizes_; }
   /// lambda, flows per second (including flows that start before 0).
   double flow_arrival_rate() const { return flows_per_second_; }
   /// E[K] * E[L], bytes.
@@ -173,8 +172,6 @@ class FlowGenerator final : public core::PacketSource {
   /// Flows that contributed at least one packet in [0, duration) so far.
   std::uint64_t flows_emitted() const { return flows_emitted_; }
   std::uint64_t packets_emitted() const { return packets_emitted_; }
-  /// Sum of the wire sizes of the packets emitted so far, bytes.
-  std::uint64_t wire_bytes_emitted() const { return wire_bytes_emitted_; }
   std::size_t active_flows() const { return heap_.size(); }
   std::size_t max_active_flows() const { return max_active_; }
 
