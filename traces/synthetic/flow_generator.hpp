@@ -38,9 +38,10 @@ namespace rlisim::traces {
 ///   QUIC's port 443 or ephemeral ports. Per-flow draws come from counter-based streams keyed
 ///   by the flow's index.
 /// - **paced**: every flow is paced at a log-normal rate, optionally in fixed trains
-///   (FlowPacingConfig). Kept for ablations: it produces the traces of earlier releases byte
-///   for byte. Per flow, its mean delay is the time-average of the queue over its life, which
-///   is what pooled estimators compute, so it flatters aggregate baselines.
+///   (FlowPacingConfig). Kept for ablations, and unchanged byte for byte so that results
+///   made with it can be reproduced. Per flow, its mean delay is the time-average of the queue
+///   over its life, which is what pooled estimators compute, so it flatters aggregate
+///   baselines.
 ///
 /// Packets are core::Packet{kind = kRegular}, IPv4 keys, protocol 6 or 17; TCP packets of the
 /// tcp model carry a core::tcp_mark so that PcapWriter numbers them as real connections.
