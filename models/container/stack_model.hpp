@@ -119,8 +119,6 @@ class ContainerStack {
   core::Time host_ingress(core::Time t, std::uint32_t rx_queue = 0);
 
   const ModeParams& params() const { return params_; }
-  std::uint32_t rx_queues() const { return static_cast<std::uint32_t>(ingress_.size()); }
-  std::uint32_t cpus() const { return static_cast<std::uint32_t>(egress_.size()); }
 
  private:
   /// Precomputed constants of one direction.

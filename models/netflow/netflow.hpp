@@ -120,8 +120,6 @@ class Multiflow final : public RecordEstimator {
   std::string_view name() const override { return "multiflow"; }
   /// The shared counters plus pooled_samples_mean.
   std::vector<NamedCounter> counters() const override;
-  /// Mean pool size over paired records (own samples included). Valid after finalize().
-  double pooled_samples_mean() const { return pooled_samples_mean_; }
 
  private:
   std::vector<FlowDelayEstimate> estimates_from_records() override;

@@ -7,7 +7,7 @@
 
 #include "models/lda/lda.hpp"
 #include "models/netflow/netflow.hpp"
-#include "models/sampling/trajectory.hpp"
+#include "models/trajectory/trajectory.hpp"
 #include "sim/config/estimator_registry.hpp"
 
 namespace rlisim::config {
@@ -161,12 +161,12 @@ std::vector<EstimatorSpec> read_sampled_netflow(TomlSection& s, std::uint64_t ex
 
 std::vector<EstimatorSpec> read_trajectory(TomlSection& s, std::uint64_t experiment_seed) {
   const bool enabled = s.boolean("enabled").value_or(true);
-  models::sampling::TrajectoryConfig c;
+  models::trajectory::TrajectoryConfig c;
   c.probability = s.number("probability", kMinProbability, 1.0).value_or(c.probability);
   c.consistent = s.boolean("consistent").value_or(c.consistent);
   c.seed = read_seed(s, experiment_seed);
-  return finish_reading<models::sampling::TrajectorySampling>(s, enabled, c, "probability",
-                                                              "trajectory");
+  return finish_reading<models::trajectory::TrajectorySampling>(s, enabled, c, "probability",
+                                                                "trajectory");
 }
 
 }  // namespace rlisim::config

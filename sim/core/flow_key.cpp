@@ -1,9 +1,9 @@
 #include "sim/core/flow_key.hpp"
 
+#include <tuple>
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
-
-#include <tuple>
 
 namespace rlisim::core {
 
@@ -33,8 +33,12 @@ std::string address_string(const std::array<std::uint8_t, 16>& a, std::uint8_t v
 }
 }  // namespace
 
-std::string FlowKey::src_string() const { return address_string(src, ip_version); }
-std::string FlowKey::dst_string() const { return address_string(dst, ip_version); }
+std::string FlowKey::src_string() const {
+  return address_string(src, ip_version);
+}
+std::string FlowKey::dst_string() const {
+  return address_string(dst, ip_version);
+}
 
 std::string FlowKey::to_string() const {
   // IPv6 addresses are bracketed (RFC 3986) so the port separator stays unambiguous.
@@ -42,8 +46,7 @@ std::string FlowKey::to_string() const {
     return fmt::format("[{}]:{}>[{}]:{}/{}", src_string(), src_port, dst_string(), dst_port,
                        protocol);
   }
-  return fmt::format("{}:{}>{}:{}/{}", src_string(), src_port, dst_string(), dst_port,
-                     protocol);
+  return fmt::format("{}:{}>{}:{}/{}", src_string(), src_port, dst_string(), dst_port, protocol);
 }
 
 bool operator<(const FlowKey& a, const FlowKey& b) {

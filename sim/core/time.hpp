@@ -14,15 +14,29 @@ using Time = std::chrono::duration<std::int64_t, std::pico>;
 /// overflow int64 picoseconds, so absolute time is only ever held in this type.
 using TraceTime = std::chrono::duration<std::int64_t, std::nano>;
 
-constexpr Time picoseconds(std::int64_t v) { return Time{v}; }
-constexpr Time nanoseconds(std::int64_t v) { return Time{v * 1000}; }
-constexpr Time microseconds(std::int64_t v) { return Time{v * 1'000'000}; }
-constexpr Time milliseconds(std::int64_t v) { return Time{v * 1'000'000'000}; }
-constexpr Time seconds(std::int64_t v) { return Time{v * 1'000'000'000'000}; }
+constexpr Time picoseconds(std::int64_t v) {
+  return Time{v};
+}
+constexpr Time nanoseconds(std::int64_t v) {
+  return Time{v * 1000};
+}
+constexpr Time microseconds(std::int64_t v) {
+  return Time{v * 1'000'000};
+}
+constexpr Time milliseconds(std::int64_t v) {
+  return Time{v * 1'000'000'000};
+}
+constexpr Time seconds(std::int64_t v) {
+  return Time{v * 1'000'000'000'000};
+}
 
 /// Converts to double seconds; for output only, never for simulation arithmetic.
-constexpr double to_seconds(Time t) { return static_cast<double>(t.count()) * 1e-12; }
+constexpr double to_seconds(Time t) {
+  return static_cast<double>(t.count()) * 1e-12;
+}
 /// Converts to double nanoseconds; for output only.
-constexpr double to_ns(Time t) { return static_cast<double>(t.count()) * 1e-3; }
+constexpr double to_ns(Time t) {
+  return static_cast<double>(t.count()) * 1e-3;
+}
 
 }  // namespace rlisim::core

@@ -83,7 +83,6 @@ class ContainerPathModel {
   /// @throws std::invalid_argument as Topology::path.
   std::size_t add_route(std::size_t src, std::size_t dst);
   const ContainerRoute& route(std::size_t id) const { return routes_.at(id); }
-  std::size_t route_count() const { return routes_.size(); }
 
   /// Source stack egress at `t` (zero for a host endpoint).
   models::container::StackDelay egress(std::size_t route, core::Time t, std::uint32_t cpu = 0);
@@ -104,7 +103,6 @@ class ContainerPathModel {
   PathDelay one_way(std::size_t route, core::Time t, std::uint64_t payload_bytes,
                     std::uint64_t flow_hash, core::Time measured_router_delay = {});
 
-  const Topology& topology() const { return *topology_; }
   std::size_t stack_count() const { return stacks_.size(); }
 
  private:

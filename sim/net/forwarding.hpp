@@ -57,7 +57,6 @@ class Forwarding {
   models::PortId port_for(const core::FlowKey& key) const;
 
   const ForwardingConfig& config() const { return config_; }
-  std::size_t port_count() const { return port_count_; }
 
  private:
   /// An address as a 128-bit big-endian integer; IPv4 occupies the top 32 bits.

@@ -80,7 +80,6 @@ class Router {
 
   const RouterConfig& config() const { return config_; }
   const std::vector<OutputPort>& ports() const { return ports_; }
-  const Forwarding& forwarding() const { return forwarding_; }
   /// Packets processed so far, injected references included.
   std::uint64_t packets() const { return packets_; }
 

@@ -1,7 +1,7 @@
 // Trajectory sampling: exact per-flow moments at p = 1, binomial bounds on the sampled
 // fraction, lost samples, and the p^2 matching rate of independent sampling.
 
-#include "models/sampling/trajectory.hpp"
+#include "models/trajectory/trajectory.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include "sim/core/rng.hpp"
 
-namespace rlisim::models::sampling {
+namespace rlisim::models::trajectory {
 namespace {
 
 using core::FlowKey;
@@ -180,4 +180,4 @@ TEST(TrajectoryConfig, ValidateNamesTheField) {
 }
 
 }  // namespace
-}  // namespace rlisim::models::sampling
+}  // namespace rlisim::models::trajectory

@@ -141,8 +141,6 @@ class PcapReader final : public core::PacketSource {
   const std::string& path() const { return path_; }
   /// The LINKTYPE_ number as stored in files (101 for raw IP, whatever the DLT).
   int link_type() const;
-  /// libpcap's DLT_ value (12 for raw IP on Linux).
-  int dlt() const { return dlt_; }
   /// libpcap's name for the link type: "EN10MB", "RAW", "LINUX_SLL2", ...
   std::string link_type_name() const;
   CaptureFormat format() const { return format_; }

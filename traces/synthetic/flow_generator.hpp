@@ -38,9 +38,10 @@ namespace rlisim::traces {
 ///   QUIC's port 443 or ephemeral ports. Per-flow draws come from counter-based streams keyed
 ///   by the flow's index.
 /// - **paced**: every flow is paced at a log-normal rate, optionally in fixed trains
-///   (FlowPacingConfig). Kept for ablations: it produces the traces of earlier releases byte
-///   for byte. Per flow, its mean delay is the time-average of the queue over its life, which
-///   is what pooled estimators compute, so it flatters aggregate baselines.
+///   (FlowPacingConfig). Kept for ablations, and unchanged byte for byte so that results
+///   made with it can be reproduced. Per flow, its mean delay is the time-average of the queue
+///   over its life, which is what pooled estimators compute, so it flatters aggregate
+///   baselines.
 ///
 /// Packets are core::Packet{kind = kRegular}, IPv4 keys, protocol 6 or 17; TCP packets of the
 /// tcp model carry a core::tcp_mark so that PcapWriter numbers them as real connections.
@@ -163,7 +164,6 @@ class FlowGenerator final : public core::PacketSource {
   std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const SyntheticTrafficConfig& config() const { return config_; }
-  const FlowSizeDistribution& flow_sizes() const { return sizes_; }
   /// lambda, flows per second (including flows that start before 0).
   double flow_arrival_rate() const { return flows_per_second_; }
   /// E[K] * E[L], bytes.
@@ -173,8 +173,6 @@ class FlowGenerator final : public core::PacketSource {
   /// Flows that contributed at least one packet in [0, duration) so far.
   std::uint64_t flows_emitted() const { return flows_emitted_; }
   std::uint64_t packets_emitted() const { return packets_emitted_; }
-  /// Sum of the wire sizes of the packets emitted so far, bytes.
-  std::uint64_t wire_bytes_emitted() const { return wire_bytes_emitted_; }
   std::size_t active_flows() const { return heap_.size(); }
   std::size_t max_active_flows() const { return max_active_; }
 

@@ -61,13 +61,9 @@ class OnOffSource final : public core::PacketSource {
   std::vector<std::pair<std::string, std::uint64_t>> summary_counters() const override;
 
   const CrossTrafficConfig& config() const { return config_; }
-  const OnOffConfig& on_off() const { return on_off_; }
   /// The rate while ON, bits per second.
   double peak_rate_bps() const { return peak_bps_; }
   const std::vector<core::FlowKey>& flow_keys() const { return keys_; }
-  std::uint64_t packets_emitted() const { return packets_; }
-  /// Sum of the wire sizes of the packets emitted so far, bytes.
-  std::uint64_t wire_bytes_emitted() const { return wire_bytes_; }
   /// ON periods begun so far.
   std::uint64_t on_periods() const { return on_periods_; }
 

@@ -35,9 +35,6 @@ class PoissonSource final : public core::PacketSource {
   /// lambda, packets per second.
   double packet_rate() const { return packets_per_second_; }
   const std::vector<core::FlowKey>& flow_keys() const { return keys_; }
-  std::uint64_t packets_emitted() const { return packets_; }
-  /// Sum of the wire sizes of the packets emitted so far, bytes.
-  std::uint64_t wire_bytes_emitted() const { return wire_bytes_; }
 
  private:
   CrossTrafficConfig config_;

@@ -163,8 +163,9 @@ struct SyntheticTrafficConfig {
   SizeSampling size_sampling = SizeSampling::kStratified;
   SizeMix size_mix{};
   FlowPacingConfig pacing{};
-  /// How flows space their packets. Profiles default to kTcp; kPaced reproduces the earlier
-  /// rate-paced traces byte for byte.
+  /// How flows space their packets. Profiles default to kTcp; kPaced gives the rate-paced
+  /// traces, byte for byte the same for a seed so that results made with them can be
+  /// reproduced.
   FlowModel flow_model = FlowModel::kTcp;
   TcpFlowConfig tcp{};
   UdpFlowConfig udp{};

@@ -15,7 +15,7 @@
 #include "models/flow_table.hpp"
 #include "models/metrics/delay_moments.hpp"
 
-namespace rlisim::models::sampling {
+namespace rlisim::models::trajectory {
 
 struct TrajectoryConfig {
   /// Packet sampling probability p in (0, 1].
@@ -99,4 +99,4 @@ class TrajectorySampling final : public FlowEstimator {
   std::uint64_t peak_in_flight_ = 0;
 };
 
-}  // namespace rlisim::models::sampling
+}  // namespace rlisim::models::trajectory

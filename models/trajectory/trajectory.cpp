@@ -1,4 +1,4 @@
-#include "models/sampling/trajectory.hpp"
+#include "models/trajectory/trajectory.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -8,7 +8,7 @@
 #include "models/packet_hash.hpp"
 #include "sim/core/rng.hpp"
 
-namespace rlisim::models::sampling {
+namespace rlisim::models::trajectory {
 namespace {
 
 constexpr std::uint64_t kIngressStream = 1;
@@ -142,4 +142,4 @@ std::vector<NamedCounter> TrajectorySampling::counters() const {
   };
 }
 
-}  // namespace rlisim::models::sampling
+}  // namespace rlisim::models::trajectory
