@@ -8,7 +8,6 @@
 #include "models/lda/lda.hpp"
 #include "models/netflow/netflow.hpp"
 #include "models/trajectory/trajectory.hpp"
-#include "sim/config/estimator_registry.hpp"
 
 namespace rlisim::config {
 namespace {

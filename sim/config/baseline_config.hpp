@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/config/experiment_config.hpp"
+#include "sim/config/estimator_spec.hpp"
 #include "sim/config/toml_section.hpp"
 
 namespace rlisim::config {

@@ -22,8 +22,4 @@ const std::vector<EstimatorPlugin>& estimator_plugins() {
   return plugins;
 }
 
-std::uint64_t default_sampling_seed(std::uint64_t experiment_seed) {
-  return core::mix64(experiment_seed ^ 0x73616d706c696e67ULL);  // "sampling"
-}
-
 }  // namespace rlisim::config

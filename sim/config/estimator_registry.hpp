@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/config/experiment_config.hpp"
+#include "sim/config/estimator_spec.hpp"
 #include "sim/config/toml_section.hpp"
 
 namespace rlisim::config {
@@ -31,9 +31,5 @@ struct EstimatorPlugin {
 
 /// Every registered plugin, in output order.
 const std::vector<EstimatorPlugin>& estimator_plugins();
-
-/// The default hash seed of the sampling estimators: one value derived from the experiment
-/// seed, shared by all of them, so that NetFlow and Multiflow sample the same flows in a run.
-std::uint64_t default_sampling_seed(std::uint64_t experiment_seed);
 
 }  // namespace rlisim::config

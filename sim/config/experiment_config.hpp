@@ -8,13 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "models/flow_estimator.hpp"
-#include "models/rli/reference_policy.hpp"
-#include "models/rli/rli_receiver.hpp"
+#include "sim/config/estimator_spec.hpp"
+#include "sim/config/rli_config.hpp"
+#include "sim/config/topology_config.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "sim/net/router.hpp"
-#include "sim/topology/tap.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
 
 namespace rlisim::config {
@@ -87,37 +86,11 @@ struct TruthSpec {
   double relative_accuracy = 0.005;
 };
 
-/// Reference Latency Interpolation on the router ([rli]): a reference generator and a receiver
-/// on each measured egress port.
-struct RliSpec {
-  bool enabled = false;
-  models::rli::ReferencePolicyConfig policy;
-  /// The adaptive preset the table came from ("" if given explicitly or not adaptive).
-  std::string preset;
-  /// Also names the measured egress ports (receiver.ports): each has a generator and a
-  /// receiver.
-  models::rli::ReceiverConfig receiver;
-  /// serialization_correction = "both": a second receiver, named "rli_corrected", applies the
-  /// correction to the same references (no extra packet on the wire) while "rli" does not.
-  bool corrected_twin = false;
-  /// Also simulate the same traffic without references (in lock step, on an identical
-  /// router) to measure interference and the loss-rate difference.
-  bool interference = true;
-};
-
 /// [compare]: every estimator that has a sampling knob spends the same measurement budget.
 struct CompareSpec {
   /// Exact per-packet delay samples per regular packet (sim/run/budget.hpp tells how each
   /// estimator is matched); absent: every estimator as configured.
   std::optional<double> budget;
-};
-
-/// A configured tap-only estimator (a table such as [lda]; see estimator_registry.hpp).
-struct EstimatorSpec {
-  /// Its name in the outputs: the table's name, or a variant's ("sampled_netflow_100").
-  std::string name;
-  /// Builds a fresh instance for one run.
-  std::function<std::unique_ptr<models::FlowEstimator>()> make;
 };
 
 struct ExperimentConfig {

@@ -19,6 +19,7 @@
 #include "sim/run/port_diagnostics.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/rli_report.hpp"
+#include "sim/topology/tap.hpp"
 
 namespace rlisim::run {
 

@@ -47,21 +47,6 @@ LAYERS = {
 # ("include", including file, included file) or ("units", every unit of the cycle, sorted).
 # Every entry must still happen; delete it once fixed.
 KNOWN_EXCEPTIONS = {
-    # experiment_config.hpp needs only config::TopologyRunSpec (sim/config/topology_config.hpp),
-    # but sim/run/scenario.hpp uses topology::TopologyTap and gets tap.hpp only through it.
-    # Fix: include sim/config/topology_config.hpp here and sim/topology/tap.hpp in scenario.hpp.
-    ("include", "sim/config/experiment_config.hpp", "sim/topology/tap.hpp"),
-    # experiment_config.hpp holds the plain types that rli_config, baseline_config and
-    # estimator_registry fill, and experiment_config.cpp the loader that calls them; besides,
-    # baseline_config.cpp calls default_sampling_seed (estimator_registry.hpp), whose plugins
-    # call the baseline readers. Fix: the loader in a unit of its own above the readers, and
-    # default_sampling_seed declared in baseline_config.hpp.
-    ("units", "sim/config/baseline_config", "sim/config/estimator_registry",
-     "sim/config/experiment_config", "sim/config/rli_config"),
-    # reproduce_mace (reproduction.cpp) calls the table builders declared in tables.hpp, which
-    # needs the ReproductionTable types of reproduction.hpp. Fix: move those types to a header
-    # of their own that both include.
-    ("units", "sim/container/mace/reproduction", "sim/container/mace/tables"),
     # run_estimators and compare_estimators (comparison.cpp) and evaluate_rli (rli_report.cpp)
     # read a RunResult (scenario.hpp), which holds a Comparison and an RliReport. Fix: move
     # those to a unit above scenario, or pass them the parts of the RunResult they read.

@@ -5,10 +5,6 @@
 namespace rlisim::container::mace {
 namespace mc = models::container;
 
-bool ReproductionRow::within() const {
-  return !calibration && band_low && band_high && simulated >= *band_low && simulated <= *band_high;
-}
-
 std::vector<ReproductionTable> reproduce_mace(const mc::ModeParams& bridge_nat,
                                               const mc::ModeParams& bridge,
                                               const config::MaceScenarios& scenarios,

@@ -4,47 +4,14 @@
 // verdict per row against a band fixed before running (never tuned to pass).
 
 #include <cstdint>
-#include <optional>
 #include <ostream>
-#include <string>
 #include <vector>
 
 #include "models/container/stack_model.hpp"
 #include "sim/config/mace_scenarios.hpp"
+#include "sim/container/mace/reproduction_table.hpp"
 
 namespace rlisim::container::mace {
-
-/// One compared quantity (µs unless the label says otherwise).
-struct ReproductionRow {
-  std::string label;
-  double simulated = 0;
-  std::string published;  ///< the published figure as the source states it
-  /// The band the simulated value must fall in, and where it comes from; none: shown only.
-  std::optional<double> band_low, band_high;
-  std::string band_basis;
-  /// A model parameter was set from this row's published figure: shown with its band, but
-  /// never counted as reproduced.
-  bool calibration = false;
-  /// True if there is a band, the value lies in it and the row is not a calibration row.
-  bool within() const;
-};
-
-struct ReproductionTable {
-  std::string id;  ///< "R1"... "Fig5"
-  std::string title;
-  std::vector<ReproductionRow> rows;
-  std::vector<std::string> notes;  ///< modelling assumptions of this table
-};
-
-struct ReproductionOptions {
-  std::uint64_t seed = 1;
-  /// Probes per open-loop scenario (R1, R2, R5, Fig. 5).
-  std::size_t probes = 100'000;
-  /// Probe RTTs per closed-loop point (R3, R4).
-  std::size_t loop_probes = 20'000;
-  /// The scenario constants' file; empty: the committed configs/container/mace-scenarios.toml.
-  std::string scenarios_file;
-};
 
 /// Runs every target with `bridge_nat` (the Docker default, container.md §2.2) and `bridge`
 /// (container-to-container on one host, §2.3) parameters. Deterministic for a given seed.

@@ -11,7 +11,7 @@
 
 #include "models/container/stack_model.hpp"
 #include "sim/config/mace_scenarios.hpp"
-#include "sim/container/mace/reproduction.hpp"
+#include "sim/container/mace/reproduction_table.hpp"
 #include "sim/core/time.hpp"
 
 namespace rlisim::container::mace {
