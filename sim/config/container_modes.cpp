@@ -218,8 +218,10 @@ ContainerModeCatalog load_container_modes(const std::string& path) {
 }
 
 ContainerModeCatalog default_container_modes() {
-  return parse_container_modes(embedded::kContainerModes,
-                               "configs/container/modes.toml (built in)");
+  // Every topology file starts from this catalog: parse the built-in text once per process.
+  static const ContainerModeCatalog catalog =
+      parse_container_modes(embedded::kContainerModes, "configs/container/modes.toml (built in)");
+  return catalog;
 }
 
 void write_container_mode(std::ostream& out, const ContainerModeEntry& entry) {
