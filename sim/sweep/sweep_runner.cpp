@@ -205,6 +205,41 @@ std::string failure_message(const fs::path& dir, int status) {
   return error;
 }
 
+// Records a finished run as done, or as failed with its error (unless the database holds the
+// point as done already), removes its folder and logs it.
+void record_finished_run(ResultsStore& store, const std::string& sweep_hash,
+                         const std::string& host, const Running& r, int status, SweepReport& report,
+                         ProgressLog& progress) {
+  PointTiming timing{.started_at = r.started_at,
+                     .finished_at = utc_now(),
+                     .wall_s = std::chrono::duration<double>(Clock::now() - r.start).count(),
+                     .host = host};
+  const bool exited = WIFEXITED(status);
+  const int code = exited ? WEXITSTATUS(status) : -1;
+  bool ok = exited && code == 0;
+  std::string error;
+  if (ok) {
+    if (auto unreadable = record_run_output(store, sweep_hash, r, timing)) {
+      ok = false;
+      error = std::move(*unreadable);
+    }
+  } else {
+    error = failure_message(r.dir, status);
+  }
+  bool kept = false;  // a failed run of a point the database holds as done
+  if (!ok) {
+    kept = !store.record_failed(sweep_hash, *r.point, timing, error,
+                                exited ? std::optional<int>(code) : std::nullopt);
+    if (!kept)
+      ++report.failed;
+  } else {
+    ++report.done;
+  }
+  std::error_code ec;
+  fs::remove_all(r.dir, ec);
+  progress.finished(*r.point, ok, timing.wall_s, error, kept);
+}
+
 }  // namespace
 
 std::string default_database(const SweepSpec& spec) {
@@ -264,34 +299,7 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
       continue;
     const Running r = it->second;
     running.erase(it);
-    PointTiming timing{.started_at = r.started_at,
-                       .finished_at = utc_now(),
-                       .wall_s = std::chrono::duration<double>(Clock::now() - r.start).count(),
-                       .host = host};
-    const bool exited = WIFEXITED(status);
-    const int code = exited ? WEXITSTATUS(status) : -1;
-    bool ok = exited && code == 0;
-    std::string error;
-    if (ok) {
-      if (auto unreadable = record_run_output(store, sweep_hash, r, timing)) {
-        ok = false;
-        error = std::move(*unreadable);
-      }
-    } else {
-      error = failure_message(r.dir, status);
-    }
-    bool kept = false;  // a failed run of a point the database holds as done
-    if (!ok) {
-      kept = !store.record_failed(sweep_hash, *r.point, timing, error,
-                                  exited ? std::optional<int>(code) : std::nullopt);
-      if (!kept)
-        ++report.failed;
-    } else {
-      ++report.done;
-    }
-    std::error_code ec;
-    fs::remove_all(r.dir, ec);
-    progress.finished(*r.point, ok, timing.wall_s, error, kept);
+    record_finished_run(store, sweep_hash, host, r, status, report, progress);
   }
   const auto done_now = store.finished();
   for (const auto& p : points)
