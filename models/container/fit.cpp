@@ -140,6 +140,191 @@ double robust_sd(const std::vector<double>& sorted) {
   return (quantile_sorted(sorted, 0.75) - quantile_sorted(sorted, 0.25)) / 1.3489795;
 }
 
+// The samples in arrival order, their latencies in µs less the tracing inflation, whether each
+// found its CPU cold, and the previous sample on the same CPU (the sample count if none).
+struct ArrivalSeries {
+  std::vector<LatencySample> s;
+  std::vector<double> x;
+  std::vector<char> cold;
+  std::vector<std::size_t> previous;
+};
+
+ArrivalSeries arrival_series(std::span<const LatencySample> input, const FitOptions& options) {
+  ArrivalSeries a;
+  a.s.assign(input.begin(), input.end());
+  auto& s = a.s;
+  std::stable_sort(s.begin(), s.end(),
+                   [](const auto& l, const auto& r) { return l.arrival < r.arrival; });
+  const std::size_t n = s.size();
+  a.x.resize(n);
+  a.cold.assign(n, 0);
+  a.previous.assign(n, n);
+  std::map<std::uint32_t, std::size_t> last_on_cpu;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s[i].latency.count() < 0) {
+      throw std::invalid_argument(
+          fmt::format("fit_direction: sample {} has a negative latency", i));
+    }
+    a.x[i] = to_us(s[i].latency) / options.tracing_inflation;
+    const auto it = last_on_cpu.find(s[i].cpu);
+    a.cold[i] = it == last_on_cpu.end() || s[i].arrival - s[it->second].arrival >= options.cold_gap;
+    if (it != last_on_cpu.end())
+      a.previous[i] = it->second;
+    last_on_cpu[s[i].cpu] = i;
+  }
+  return a;
+}
+
+struct Spread {
+  double median = 0, iqr = 0;
+};
+
+// The body's location and spread before any queue: hot packets after the longest gaps
+// (the top fifth), which are the least likely to have waited. Without any, the hot packets'.
+Spread quiet_body(const ArrivalSeries& a, Spread hot) {
+  const std::size_t n = a.s.size();
+  std::vector<double> gaps;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!a.cold[i] && a.previous[i] != n)
+      gaps.push_back(to_us(a.s[i].arrival - a.s[a.previous[i]].arrival));
+  }
+  const double gap_cut = quantile_sorted(sorted_copy(gaps), 0.8);
+  std::vector<double> isolated;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!a.cold[i] && a.previous[i] != n &&
+        to_us(a.s[i].arrival - a.s[a.previous[i]].arrival) >= gap_cut)
+      isolated.push_back(a.x[i]);
+  }
+  std::sort(isolated.begin(), isolated.end());
+  if (isolated.empty())
+    return hot;
+  return {quantile_sorted(isolated, 0.5),
+          quantile_sorted(isolated, 0.75) - quantile_sorted(isolated, 0.25)};
+}
+
+// A hot packet waited if it could not have left before its predecessor even with a body
+// cost of `body_median` plus `noise`.
+std::vector<char> queued_packets(const ArrivalSeries& a, double body_median, double noise) {
+  const std::size_t n = a.s.size();
+  std::vector<char> queued(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto p = a.previous[i];
+    if (a.cold[i] || p == n)
+      continue;
+    const double depart_prev = to_us(a.s[p].arrival) + a.x[p];
+    queued[i] = to_us(a.s[i].arrival) + body_median + noise < depart_prev;
+  }
+  return queued;
+}
+
+// Sets the fixed body cost from a shifted log-normal fit; a degenerate (constant) body, whose
+// median is at its floor, becomes a constant cost.
+void set_body(DirectionFit& fit, const BodyFit& bf) {
+  auto& p = fit.params;
+  p.fixed_floor = from_us(bf.floor);
+  p.fixed_median = from_us(bf.median);
+  p.fixed_sigma = std::max(0.0, bf.sigma);
+  fit.body_correlation = bf.correlation;
+  if (p.fixed_median <= p.fixed_floor) {
+    p.fixed_floor = core::Time{0};
+    p.fixed_sigma = 0;
+  }
+}
+
+// The body from the hot packets that neither waited nor fell in the tail, or from the cold
+// ones when the hot are too few; then the cold start's extra cost over that body.
+void fit_body_and_cold_start(DirectionFit& fit, std::vector<double>& body,
+                             std::vector<double>& cold_body) {
+  auto& p = fit.params;
+  std::sort(body.begin(), body.end());
+  fit.body_identified = body.size() >= kMinSamples;
+  if (fit.body_identified)
+    set_body(fit, fit_body(body));
+  std::sort(cold_body.begin(), cold_body.end());
+  if (!fit.body_identified && cold_body.size() >= kMinSamples) {
+    fit.body_identified = true;
+    fit.cold_folded_into_body = true;
+    set_body(fit, fit_body(cold_body));
+  }
+  const double body_median = quantile_sorted(body, 0.5);
+  fit.cold_identified = cold_body.size() >= 3 && fit.body_identified && !fit.cold_folded_into_body;
+  if (fit.cold_identified) {
+    p.cold_extra = from_us(quantile_sorted(cold_body, 0.5) - body_median);
+    const double extra_var = std::pow(robust_sd(cold_body), 2) - std::pow(robust_sd(body), 2);
+    p.cold_jitter_sd = from_us(std::sqrt(std::max(0.0, extra_var)));
+  }
+}
+
+// A log-normal tail from the excess of the tail packets over their median, in a share of all
+// `n` packets.
+void fit_tail(DirectionFit& fit, std::vector<double>& tail_excess, std::size_t n) {
+  auto& p = fit.params;
+  std::sort(tail_excess.begin(), tail_excess.end());
+  fit.tail_identified = tail_excess.size() >= 3;
+  if (fit.tail_identified && tail_excess.front() > 0.0) {
+    p.tail_probability = static_cast<double>(tail_excess.size()) / static_cast<double>(n);
+    p.tail_median = from_us(quantile_sorted(tail_excess, 0.5));
+    const double log_iqr =
+        std::log(quantile_sorted(tail_excess, 0.75)) - std::log(quantile_sorted(tail_excess, 0.25));
+    p.tail_sigma = log_iqr / 1.3489795;
+  } else {
+    fit.tail_identified = false;
+  }
+}
+
+// Service time from queued pairs: departure spacing = the predecessor's service (plus the
+// difference of two body costs).
+void fit_service(DirectionFit& fit, const ArrivalSeries& a, const std::vector<char>& queued,
+                 const std::vector<char>& is_tail, const FitOptions& options) {
+  auto& p = fit.params;
+  const std::size_t n = a.s.size();
+  std::vector<double> spacing;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto prev = a.previous[i];
+    if (!queued[i] || prev == n || is_tail[i] || is_tail[prev] || a.cold[prev])
+      continue;
+    spacing.push_back((to_us(a.s[i].arrival) + a.x[i]) - (to_us(a.s[prev].arrival) + a.x[prev]));
+  }
+  fit.service_pairs = spacing.size();
+  if (spacing.size() >= options.min_service_pairs &&
+      static_cast<double>(spacing.size()) >= kMinQueuedFraction * static_cast<double>(fit.hot)) {
+    double mean = 0, var = 0;
+    for (double v : spacing)
+      mean += v / static_cast<double>(spacing.size());
+    for (double v : spacing)
+      var += (v - mean) * (v - mean) / static_cast<double>(spacing.size() - 1);
+    // Var(F) of the shifted log-normal body.
+    const double body_scale = to_us(p.fixed_median - p.fixed_floor);
+    const double s2 = p.fixed_sigma * p.fixed_sigma;
+    const double body_var = body_scale * body_scale * std::exp(s2) * (std::exp(s2) - 1.0);
+    if (mean > 0.0) {
+      fit.service_identified = true;
+      p.service = from_us(mean);
+      p.service_cv = std::sqrt(std::max(0.0, var - 2.0 * body_var)) / mean;
+    }
+  }
+}
+
+// Goodness of fit: the fitted model driven by the data's own arrivals and CPUs.
+void compare_with_model(DirectionFit& fit, const ArrivalSeries& a, const FitOptions& options) {
+  const std::size_t n = a.s.size();
+  ModeParams mode;
+  mode.mode = NetworkMode::kBridgeNat;
+  mode.egress = fit.params;
+  mode.ingress = fit.params;
+  mode.cold_gap = options.cold_gap;
+  std::map<std::uint32_t, std::uint32_t> dense;
+  for (const auto& sample : a.s)
+    dense.emplace(sample.cpu, static_cast<std::uint32_t>(dense.size()));
+  ContainerStack stack(mode, options.seed, 1, static_cast<std::uint32_t>(dense.size()));
+  std::vector<double> model(n), data = a.x;
+  for (std::size_t i = 0; i < n; ++i)
+    model[i] = to_us(stack.egress(a.s[i].arrival, dense[a.s[i].cpu]).total());
+  fit.ks_distance = ks_distance(data, model);
+  fit.data_median = from_us(quantile_sorted(data, 0.5));
+  fit.model_median = from_us(quantile_sorted(model, 0.5));
+}
+
 }  // namespace
 
 double ks_distance(std::span<double> a, std::span<double> b) {
@@ -173,26 +358,10 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
   if (options.cold_gap.count() <= 0)
     throw std::invalid_argument("fit_direction: cold_gap must be positive");
 
-  std::vector<LatencySample> s(input.begin(), input.end());
-  std::stable_sort(s.begin(), s.end(),
-                   [](const auto& a, const auto& b) { return a.arrival < b.arrival; });
-  const std::size_t n = s.size();
-  std::vector<double> x(n);
-  std::vector<char> cold(n, 0);
-  std::vector<std::size_t> previous(n, n);  // previous sample on the same CPU
-  std::map<std::uint32_t, std::size_t> last_on_cpu;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (s[i].latency.count() < 0) {
-      throw std::invalid_argument(
-          fmt::format("fit_direction: sample {} has a negative latency", i));
-    }
-    x[i] = to_us(s[i].latency) / options.tracing_inflation;
-    const auto it = last_on_cpu.find(s[i].cpu);
-    cold[i] = it == last_on_cpu.end() || s[i].arrival - s[it->second].arrival >= options.cold_gap;
-    if (it != last_on_cpu.end())
-      previous[i] = it->second;
-    last_on_cpu[s[i].cpu] = i;
-  }
+  const ArrivalSeries a = arrival_series(input, options);
+  const auto& x = a.x;
+  const auto& cold = a.cold;
+  const std::size_t n = a.s.size();
 
   DirectionFit fit;
   fit.samples = n;
@@ -215,36 +384,10 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
           ? hot_threshold
           : cold_median + std::max(kTailIqrs * std::max(hot_iqr, cold_iqr), kMinTailGap);
 
-  // The body's location and spread before any queue: hot packets after the longest gaps
-  // (the top fifth), which are the least likely to have waited.
-  std::vector<double> gaps;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!cold[i] && previous[i] != n)
-      gaps.push_back(to_us(s[i].arrival - s[previous[i]].arrival));
-  }
-  const double gap_cut = quantile_sorted(sorted_copy(gaps), 0.8);
-  std::vector<double> isolated;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!cold[i] && previous[i] != n && to_us(s[i].arrival - s[previous[i]].arrival) >= gap_cut)
-      isolated.push_back(x[i]);
-  }
-  std::sort(isolated.begin(), isolated.end());
-  const double quiet_median = isolated.empty() ? hot_median : quantile_sorted(isolated, 0.5);
-  const double quiet_iqr = isolated.empty()
-                               ? hot_iqr
-                               : quantile_sorted(isolated, 0.75) - quantile_sorted(isolated, 0.25);
-
-  // A hot packet waited if it could not have left before its predecessor even with a body
-  // cost well above the median: the overlap exceeds the body's own noise.
-  std::vector<char> queued(n, 0);
-  const double noise = kQueuedIqrs * quiet_iqr;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto p = previous[i];
-    if (cold[i] || p == n)
-      continue;
-    const double depart_prev = to_us(s[p].arrival) + x[p];
-    queued[i] = to_us(s[i].arrival) + quiet_median + noise < depart_prev;
-  }
+  // A hot packet waited if the overlap with its predecessor exceeds the body's own noise.
+  const Spread quiet = quiet_body(a, {hot_median, hot_iqr});
+  const double noise = kQueuedIqrs * quiet.iqr;
+  const std::vector<char> queued = queued_packets(a, quiet.median, noise);
 
   std::vector<double> body, cold_body, tail_excess;
   std::vector<char> is_tail(n, 0);
@@ -259,101 +402,12 @@ DirectionFit fit_direction(std::span<const LatencySample> input, const FitOption
   }
   fit.tail = tail_excess.size();
 
-  auto& p = fit.params;
-  std::sort(body.begin(), body.end());
-  fit.body_identified = body.size() >= kMinSamples;
-  BodyFit bf;
-  if (fit.body_identified) {
-    bf = fit_body(body);
-    p.fixed_floor = from_us(bf.floor);
-    p.fixed_median = from_us(bf.median);
-    p.fixed_sigma = std::max(0.0, bf.sigma);
-    fit.body_correlation = bf.correlation;
-    if (p.fixed_median <= p.fixed_floor) {  // degenerate (constant) body
-      p.fixed_floor = core::Time{0};
-      p.fixed_sigma = 0;
-    }
-  }
-  std::sort(cold_body.begin(), cold_body.end());
-  if (!fit.body_identified && cold_body.size() >= kMinSamples) {
-    bf = fit_body(cold_body);
-    fit.body_identified = true;
-    fit.cold_folded_into_body = true;
-    p.fixed_floor = from_us(bf.floor);
-    p.fixed_median = from_us(bf.median);
-    p.fixed_sigma = std::max(0.0, bf.sigma);
-    fit.body_correlation = bf.correlation;
-    if (p.fixed_median <= p.fixed_floor) {
-      p.fixed_floor = core::Time{0};
-      p.fixed_sigma = 0;
-    }
-  }
-  const double body_median = quantile_sorted(body, 0.5);
-  fit.cold_identified = cold_body.size() >= 3 && fit.body_identified && !fit.cold_folded_into_body;
-  if (fit.cold_identified) {
-    p.cold_extra = from_us(quantile_sorted(cold_body, 0.5) - body_median);
-    const double extra_var = std::pow(robust_sd(cold_body), 2) - std::pow(robust_sd(body), 2);
-    p.cold_jitter_sd = from_us(std::sqrt(std::max(0.0, extra_var)));
-  }
-
-  std::sort(tail_excess.begin(), tail_excess.end());
-  fit.tail_identified = tail_excess.size() >= 3;
-  if (fit.tail_identified && tail_excess.front() > 0.0) {
-    p.tail_probability = static_cast<double>(tail_excess.size()) / static_cast<double>(n);
-    p.tail_median = from_us(quantile_sorted(tail_excess, 0.5));
-    const double log_iqr =
-        std::log(quantile_sorted(tail_excess, 0.75)) - std::log(quantile_sorted(tail_excess, 0.25));
-    p.tail_sigma = log_iqr / 1.3489795;
-  } else {
-    fit.tail_identified = false;
-  }
-
-  // Service time from queued pairs: departure spacing = the predecessor's service (plus the
-  // difference of two body costs).
-  std::vector<double> spacing;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto prev = previous[i];
-    if (!queued[i] || prev == n || is_tail[i] || is_tail[prev] || cold[prev])
-      continue;
-    spacing.push_back((to_us(s[i].arrival) + x[i]) - (to_us(s[prev].arrival) + x[prev]));
-  }
-  fit.service_pairs = spacing.size();
-  if (spacing.size() >= options.min_service_pairs &&
-      static_cast<double>(spacing.size()) >= kMinQueuedFraction * static_cast<double>(fit.hot)) {
-    double mean = 0, var = 0;
-    for (double v : spacing)
-      mean += v / static_cast<double>(spacing.size());
-    for (double v : spacing)
-      var += (v - mean) * (v - mean) / static_cast<double>(spacing.size() - 1);
-    // Var(F) of the shifted log-normal body.
-    const double body_scale = to_us(p.fixed_median - p.fixed_floor);
-    const double s2 = p.fixed_sigma * p.fixed_sigma;
-    const double body_var = body_scale * body_scale * std::exp(s2) * (std::exp(s2) - 1.0);
-    if (mean > 0.0) {
-      fit.service_identified = true;
-      p.service = from_us(mean);
-      p.service_cv = std::sqrt(std::max(0.0, var - 2.0 * body_var)) / mean;
-    }
-  }
+  fit_body_and_cold_start(fit, body, cold_body);
+  fit_tail(fit, tail_excess, n);
+  fit_service(fit, a, queued, is_tail, options);
   if (fit.service_identified)
-    refit_unqueued_body(s, x, cold, is_tail, previous, quiet_median + noise, fit);
-
-  // Goodness of fit: the fitted model driven by the data's own arrivals and CPUs.
-  ModeParams mode;
-  mode.mode = NetworkMode::kBridgeNat;
-  mode.egress = p;
-  mode.ingress = p;
-  mode.cold_gap = options.cold_gap;
-  std::map<std::uint32_t, std::uint32_t> dense;
-  for (const auto& sample : s)
-    dense.emplace(sample.cpu, static_cast<std::uint32_t>(dense.size()));
-  ContainerStack stack(mode, options.seed, 1, static_cast<std::uint32_t>(dense.size()));
-  std::vector<double> model(n), data = x;
-  for (std::size_t i = 0; i < n; ++i)
-    model[i] = to_us(stack.egress(s[i].arrival, dense[s[i].cpu]).total());
-  fit.ks_distance = ks_distance(data, model);
-  fit.data_median = from_us(quantile_sorted(data, 0.5));
-  fit.model_median = from_us(quantile_sorted(model, 0.5));
+    refit_unqueued_body(a.s, x, cold, is_tail, a.previous, quiet.median + noise, fit);
+  compare_with_model(fit, a, options);
   return fit;
 }
 

@@ -294,6 +294,12 @@ void Lda::pair(Slot& s, LdaInterval& out) {
     return;
   out.chosen_bank =
       config_.bank_choice == BankChoice::kCombine ? kAllBanks : static_cast<std::int32_t>(first);
+  delay_moments(s, first, last, diff, out);
+  usable_diff_ += diff;
+}
+
+void Lda::delay_moments(const Slot& s, std::size_t first, std::size_t last, core::Int128 diff,
+                        LdaInterval& out) const {
   const auto usable = static_cast<long double>(out.usable_packets);
   const long double mean = static_cast<long double>(diff) / usable;
   // For a usable bucket Y = sum s (t_r - t_s) = sum s d and Q = sum s. Given the packets in
@@ -318,7 +324,6 @@ void Lda::pair(Slot& s, LdaInterval& out) {
   out.mean_ps = static_cast<double>(mean);
   out.variance_ps2 = static_cast<double>(var);
   out.std_ps = std::sqrt(out.variance_ps2);
-  usable_diff_ += diff;
 }
 
 void Lda::settle(FlowRecord& r, std::int64_t k, std::uint64_t packets) {

@@ -239,6 +239,10 @@ class Lda final : public FlowEstimator {
   void close(Slot& s);
   void emit_empty(std::int64_t k);
   void pair(Slot& s, LdaInterval& out);
+  /// The mean and variance of the delay from the usable buckets of banks [first, last), whose
+  /// summed timestamp differences are `diff`.
+  void delay_moments(const Slot& s, std::size_t first, std::size_t last, core::Int128 diff,
+                     LdaInterval& out) const;
   void add(Bucket* bank, std::int64_t t, std::uint64_t bank_hash) const;
   void add_pending(FlowRecord& r, std::int64_t k);
   void settle(FlowRecord& r, std::int64_t k, std::uint64_t packets);

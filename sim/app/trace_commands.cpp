@@ -79,14 +79,8 @@ traces::TrafficStatisticsReport statistics_of(const std::string& path) {
     statistics.add(packet, ts);
   return statistics.report();
 }
-
-}  // namespace
-
-int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
-  const auto fit = fit_like(args);
-  auto config = fit                 ? fit->config
-                : args.profile_file ? config::read_traffic_file(*args.profile_file)
-                                    : traces::profile(args.profile);
+// The command line's overrides of the base profile (seed, flow model, rate, duration, sizes).
+void apply_options(const TraceGenArgs& args, traces::SyntheticTrafficConfig& config) {
   config.seed = args.seed;
   if (args.flow_model) {
     if (*args.flow_model != "tcp" && *args.flow_model != "paced") {
@@ -119,27 +113,43 @@ int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
   if (args.max_flow_packets) {
     config.flow_size.max_packets = static_cast<double>(*args.max_flow_packets);
   }
+}
+
+// The fitted profile as TOML, with how it was fitted, to --profile-out or else to `out`.
+void write_fitted_profile(const TraceGenArgs& args, const traces::ProfileFit& fit,
+                          const traces::SyntheticTrafficConfig& config, std::ostream& out) {
+  std::string comment = fit.comment(*args.like);
+  if (args.rate || args.duration || args.size_mix || args.pareto_alpha || args.max_flow_packets ||
+      args.flow_model) {
+    comment += fmt::format(
+        "Command-line options override the fit above; the capture itself ran at {} for {}.\n",
+        core::format_rate(static_cast<double>(fit.config.rate.value)),
+        core::format_duration(fit.config.duration));
+  }
+  comment += "Edit and reuse: rlisim trace gen --profile-file THIS_FILE -o OUT.pcap";
+  const std::string text = config::traffic_toml(config, comment);
+  if (args.profile_out) {
+    core::write_output_file(*args.profile_out, "fitted profile (--profile-out)", text);
+  } else if (args.out == "-") {
+    throw core::ConfigError(
+        "--like with --out -: the trace goes to stdout, so give --profile-out FILE for the "
+        "fitted profile");
+  } else {
+    out << text << "\n";
+  }
+}
+
+}  // namespace
+
+int trace_gen_command(const TraceGenArgs& args, std::ostream& out) {
+  const auto fit = fit_like(args);
+  auto config = fit                 ? fit->config
+                : args.profile_file ? config::read_traffic_file(*args.profile_file)
+                                    : traces::profile(args.profile);
+  apply_options(args, config);
   traces::validate(config);
   if (fit) {
-    std::string comment = fit->comment(*args.like);
-    if (args.rate || args.duration || args.size_mix || args.pareto_alpha || args.max_flow_packets ||
-        args.flow_model) {
-      comment += fmt::format(
-          "Command-line options override the fit above; the capture itself ran at {} for {}.\n",
-          core::format_rate(static_cast<double>(fit->config.rate.value)),
-          core::format_duration(fit->config.duration));
-    }
-    comment += "Edit and reuse: rlisim trace gen --profile-file THIS_FILE -o OUT.pcap";
-    const std::string text = config::traffic_toml(config, comment);
-    if (args.profile_out) {
-      core::write_output_file(*args.profile_out, "fitted profile (--profile-out)", text);
-    } else if (args.out == "-") {
-      throw core::ConfigError(
-          "--like with --out -: the trace goes to stdout, so give --profile-out FILE for the "
-          "fitted profile");
-    } else {
-      out << text << "\n";
-    }
+    write_fitted_profile(args, *fit, config, out);
     if (args.out.empty())
       return 0;
   } else if (args.print_profile) {

@@ -148,6 +148,105 @@ SourceKind parse_source_kind(const std::string& s) {
     return SourceKind::kOnOff;
   return SourceKind::kSynthetic;
 }
+// A path relative to the config file's folder `base_dir`, or `path` if absolute.
+std::string relative_to(const std::string& base_dir, const std::string& path) {
+  return std::filesystem::path(path).is_absolute()
+             ? path
+             : (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+void read_pcap_source(TomlSection& s, const std::string& base_dir, SourceSpec& spec) {
+  auto path = s.string("path");
+  if (!path || path->empty())
+    s.fail("path", "is required for a pcap source");
+  spec.path = *path == "-" ? *path : relative_to(base_dir, *path);
+  if (auto r = s.choice("reorder", {"error", "sort", "clamp"}))
+    spec.reorder = parse_reorder(*r);
+  if (auto w = s.duration("reorder_window"))
+    spec.reorder_window = *w;
+  spec.max_gap = s.duration("max_gap");
+  if (spec.max_gap && spec.max_gap->count() == 0)
+    s.fail("max_gap", "expected a positive gap");
+}
+
+// The synthetic source's base profile: fitted to a capture (`like`), read from a profile file,
+// or built in by name.
+traces::SyntheticTrafficConfig base_profile(TomlSection& s, const std::string& base_dir,
+                                            const std::optional<std::string>& profile,
+                                            const std::string& profile_name) {
+  const auto like = s.string("like");
+  const auto profile_file = s.string("profile_file");
+  if (like) {
+    // The profile fitted to a capture is the base; the table's other keys override it.
+    if (profile_file || profile)
+      s.fail("like",
+             "cannot be combined with profile_file or profile: each gives the base "
+             "profile (save a fitted profile with `rlisim trace gen --like CAPTURE "
+             "--profile-out FILE` to edit it)");
+    const std::string resolved = relative_to(base_dir, *like);
+    std::optional<core::TraceTime> gap;
+    if (auto g = s.duration("max_gap")) {
+      if (g->count() < 1000)
+        s.fail("max_gap", "expected a gap of at least 1ns");
+      gap = core::TraceTime{g->count() / 1000};
+    }
+    try {
+      return traces::fit_capture(resolved, gap).config;
+    } catch (const std::exception& e) {
+      s.fail("like", e.what());
+    }
+  }
+  if (auto file = profile_file) {
+    if (profile)
+      s.fail("profile_file", "cannot be combined with profile (the file names its own base)");
+    return read_traffic_file(relative_to(base_dir, *file));
+  }
+  try {
+    return traces::profile(profile_name);
+  } catch (const core::ConfigError& e) {
+    s.fail("profile", e.what());
+  }
+}
+
+void read_synthetic_source(TomlSection& s, const std::string& base_dir, SourceSpec& spec) {
+  const auto profile = s.string("profile");
+  if (profile)
+    spec.profile = *profile;
+  spec.traffic = base_profile(s, base_dir, profile, spec.profile);
+  spec.size_mix = read_traffic_keys(s, *spec.traffic);
+  // Checked here, where the message can name this file and table; the source is checked
+  // again once a named or trace: size_mix is resolved.
+  traces::SyntheticTrafficConfig checked = *spec.traffic;
+  if (spec.rate)
+    checked.rate = *spec.rate;
+  if (spec.duration)
+    checked.duration = *spec.duration;
+  try {
+    traces::validate(checked);
+  } catch (const core::ConfigError& e) {
+    throw core::ConfigError(
+        fmt::format("{}: table '{}': {}", s.where(s.any("kind")), s.path(), e.what()));
+  }
+}
+
+// Poisson or on-off cross traffic.
+void read_cross_traffic(TomlSection& s, SourceSpec& spec) {
+  spec.size_mix = s.string("size_mix");
+  if (!spec.rate)
+    s.fail("rate", "is required for cross traffic");
+  if (auto f = s.integer("flows", 1, 1'000'000))
+    spec.flows = *f;
+  if (spec.kind == SourceKind::kOnOff) {
+    if (auto v = s.duration("on_mean"))
+      spec.on_mean = *v;
+    if (auto v = s.duration("off_mean"))
+      spec.off_mean = *v;
+    if (auto v = s.number("on_alpha", 1.0001, 10.0))
+      spec.on_alpha = *v;
+    if (auto v = s.number("off_alpha", 1.0001, 10.0))
+      spec.off_alpha = *v;
+  }
+}
 
 SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
   SourceSpec spec;
@@ -156,99 +255,16 @@ SourceSpec read_source(TomlSection& s, const std::string& base_dir) {
     s.fail("kind", "is required: one of \"pcap\", \"synthetic\", \"poisson\", \"onoff\"");
   spec.kind = parse_source_kind(*kind);
   if (spec.kind == SourceKind::kPcap) {
-    auto path = s.string("path");
-    if (!path || path->empty())
-      s.fail("path", "is required for a pcap source");
-    spec.path = (*path == "-" || std::filesystem::path(*path).is_absolute())
-                    ? *path
-                    : (std::filesystem::path(base_dir) / *path).lexically_normal().string();
-    if (auto r = s.choice("reorder", {"error", "sort", "clamp"}))
-      spec.reorder = parse_reorder(*r);
-    if (auto w = s.duration("reorder_window"))
-      spec.reorder_window = *w;
-    spec.max_gap = s.duration("max_gap");
-    if (spec.max_gap && spec.max_gap->count() == 0)
-      s.fail("max_gap", "expected a positive gap");
+    read_pcap_source(s, base_dir, spec);
   } else {
     spec.rate = s.rate("rate");
     spec.duration = s.duration("duration");
     if (auto st = s.duration("start"))
       spec.start = *st;
-    if (spec.kind == SourceKind::kSynthetic) {
-      const auto profile = s.string("profile");
-      if (profile)
-        spec.profile = *profile;
-      const auto like = s.string("like");
-      const auto profile_file = s.string("profile_file");
-      if (like) {
-        // The profile fitted to a capture is the base; the table's other keys override it.
-        if (profile_file || profile)
-          s.fail("like",
-                 "cannot be combined with profile_file or profile: each gives the base "
-                 "profile (save a fitted profile with `rlisim trace gen --like CAPTURE "
-                 "--profile-out FILE` to edit it)");
-        const std::filesystem::path path(*like);
-        const std::string resolved =
-            path.is_absolute()
-                ? *like
-                : (std::filesystem::path(base_dir) / path).lexically_normal().string();
-        std::optional<core::TraceTime> gap;
-        if (auto g = s.duration("max_gap")) {
-          if (g->count() < 1000)
-            s.fail("max_gap", "expected a gap of at least 1ns");
-          gap = core::TraceTime{g->count() / 1000};
-        }
-        try {
-          spec.traffic = traces::fit_capture(resolved, gap).config;
-        } catch (const std::exception& e) {
-          s.fail("like", e.what());
-        }
-      } else if (auto file = profile_file) {
-        if (profile)
-          s.fail("profile_file", "cannot be combined with profile (the file names its own base)");
-        const std::filesystem::path path(*file);
-        spec.traffic = read_traffic_file(
-            path.is_absolute()
-                ? *file
-                : (std::filesystem::path(base_dir) / path).lexically_normal().string());
-      } else {
-        try {
-          spec.traffic = traces::profile(spec.profile);
-        } catch (const core::ConfigError& e) {
-          s.fail("profile", e.what());
-        }
-      }
-      spec.size_mix = read_traffic_keys(s, *spec.traffic);
-      // Checked here, where the message can name this file and table; the source is checked
-      // again once a named or trace: size_mix is resolved.
-      traces::SyntheticTrafficConfig checked = *spec.traffic;
-      if (spec.rate)
-        checked.rate = *spec.rate;
-      if (spec.duration)
-        checked.duration = *spec.duration;
-      try {
-        traces::validate(checked);
-      } catch (const core::ConfigError& e) {
-        throw core::ConfigError(
-            fmt::format("{}: table '{}': {}", s.where(s.any("kind")), s.path(), e.what()));
-      }
-    } else {
-      spec.size_mix = s.string("size_mix");
-      if (!spec.rate)
-        s.fail("rate", "is required for cross traffic");
-      if (auto f = s.integer("flows", 1, 1'000'000))
-        spec.flows = *f;
-      if (spec.kind == SourceKind::kOnOff) {
-        if (auto v = s.duration("on_mean"))
-          spec.on_mean = *v;
-        if (auto v = s.duration("off_mean"))
-          spec.off_mean = *v;
-        if (auto v = s.number("on_alpha", 1.0001, 10.0))
-          spec.on_alpha = *v;
-        if (auto v = s.number("off_alpha", 1.0001, 10.0))
-          spec.off_alpha = *v;
-      }
-    }
+    if (spec.kind == SourceKind::kSynthetic)
+      read_synthetic_source(s, base_dir, spec);
+    else
+      read_cross_traffic(s, spec);
   }
   s.finish();
   return spec;

@@ -88,6 +88,38 @@ class Section {
   MaceScenarios* out_ = nullptr;
   std::vector<std::string> read_;
 };
+// [neighbours]: contention and the tail probabilities, by N neighbours for ingress.
+void read_neighbours(TomlSection& top, MaceScenarios& m) {
+  Section s(top, "neighbours", m);
+  s.number("contention_traced_us", 0, 1e3, m.contention_traced_us);
+  s.integer("contention_max_neighbours", 0, 1'000'000, m.contention_max_neighbours);
+  s.number("egress_tail_single", 0, 1, m.egress_tail_single);
+  s.number("egress_tail_many", 0, 1, m.egress_tail_many);
+  m.ingress_tail.clear();
+  for (const auto& r : s.rows("ingress_tail", 2)) {
+    if (r[0] < 0 || r[0] != std::floor(r[0]) || r[1] < 0 || r[1] > 1)
+      s.fail("ingress_tail", "expected rows [largest N (an integer >= 0), p_tail in [0, 1]]");
+    if (!m.ingress_tail.empty() && r[0] <= m.ingress_tail.back().first)
+      s.fail("ingress_tail", "expected rows in increasing N");
+    m.ingress_tail.emplace_back(static_cast<int>(r[0]), r[1]);
+  }
+  s.finish();
+}
+
+// [r5]: GRO and the background loads with their slow fractions.
+void read_r5(TomlSection& top, MaceScenarios& m) {
+  Section s(top, "r5", m);
+  s.integer("gro_max_bytes", 1, 1 << 24, m.gro_max_bytes);
+  s.integer("gro_mss_bytes", 1, m.gro_max_bytes, m.gro_mss_bytes);
+  s.number("background_wire_bytes", 1, 1e6, m.background_wire_bytes);
+  m.background_loads.clear();
+  for (const auto& r : s.rows("loads", 3)) {
+    if (r[0] <= 0 || r[1] < 0 || r[1] > 1 || r[2] < 0 || r[2] > 1)
+      s.fail("loads", "expected rows [bit/s > 0, native slow fraction, container slow fraction]");
+    m.background_loads.push_back({r[0], r[1], r[2]});
+  }
+  s.finish();
+}
 
 }  // namespace
 
@@ -130,22 +162,7 @@ MaceScenarios parse_mace_scenarios(std::string_view text, const std::string& nam
     s.number("trace_pipe_high_us", m.trace_pipe_low_us, 1e5, m.trace_pipe_high_us);
     s.finish();
   }
-  {
-    Section s(top, "neighbours", m);
-    s.number("contention_traced_us", 0, 1e3, m.contention_traced_us);
-    s.integer("contention_max_neighbours", 0, 1'000'000, m.contention_max_neighbours);
-    s.number("egress_tail_single", 0, 1, m.egress_tail_single);
-    s.number("egress_tail_many", 0, 1, m.egress_tail_many);
-    m.ingress_tail.clear();
-    for (const auto& r : s.rows("ingress_tail", 2)) {
-      if (r[0] < 0 || r[0] != std::floor(r[0]) || r[1] < 0 || r[1] > 1)
-        s.fail("ingress_tail", "expected rows [largest N (an integer >= 0), p_tail in [0, 1]]");
-      if (!m.ingress_tail.empty() && r[0] <= m.ingress_tail.back().first)
-        s.fail("ingress_tail", "expected rows in increasing N");
-      m.ingress_tail.emplace_back(static_cast<int>(r[0]), r[1]);
-    }
-    s.finish();
-  }
+  read_neighbours(top, m);
   {
     Section s(top, "r2", m);
     s.number("veth_egress_us", 0, 1e4, m.veth_egress_us);
@@ -159,19 +176,7 @@ MaceScenarios parse_mace_scenarios(std::string_view text, const std::string& nam
     s.number("hot_shift_us", 0, m.r3_calibration_shift_us, m.r3_hot_shift_us);
     s.finish();
   }
-  {
-    Section s(top, "r5", m);
-    s.integer("gro_max_bytes", 1, 1 << 24, m.gro_max_bytes);
-    s.integer("gro_mss_bytes", 1, m.gro_max_bytes, m.gro_mss_bytes);
-    s.number("background_wire_bytes", 1, 1e6, m.background_wire_bytes);
-    m.background_loads.clear();
-    for (const auto& r : s.rows("loads", 3)) {
-      if (r[0] <= 0 || r[1] < 0 || r[1] > 1 || r[2] < 0 || r[2] > 1)
-        s.fail("loads", "expected rows [bit/s > 0, native slow fraction, container slow fraction]");
-      m.background_loads.push_back({r[0], r[1], r[2]});
-    }
-    s.finish();
-  }
+  read_r5(top, m);
   {
     Section s(top, "fig5", m);
     s.number("ftrace_low_us", 0, 1e4, m.ftrace_low_us);

@@ -27,44 +27,10 @@ core::Time signed_duration(TomlSection& s, std::string_view key) {
   return negative ? -*value : *value;
 }
 
-}  // namespace
-
-RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
-  RliSpec spec;
-  spec.enabled = s.boolean("enabled").value_or(true);
+// The adaptive policy's utilization-to-n table: a preset by name or explicit rows, by default
+// the preset "fewer-at-high-load".
+void read_adaptive_table(TomlSection& s, RliSpec& spec) {
   rli::ReferencePolicyConfig& policy = spec.policy;
-  policy.seed = seed;
-  const auto kind = s.choice("policy", {"static", "periodic", "adaptive"}).value_or("static");
-  policy.kind = kind == "static"     ? rli::PolicyKind::kStatic
-                : kind == "periodic" ? rli::PolicyKind::kPeriodic
-                                     : rli::PolicyKind::kAdaptive;
-  // A key of another policy would be ignored silently: reject it instead.
-  const auto only_for = [&](std::string_view key, rli::PolicyKind k, std::string_view name) {
-    if (policy.kind != k)
-      s.fail(key, fmt::format("applies only to policy = \"{}\"", name));
-  };
-  if (auto n = s.integer("n", 1, 1'000'000'000)) {
-    only_for("n", rli::PolicyKind::kStatic, "static");
-    policy.n = static_cast<std::uint32_t>(*n);
-  }
-  if (auto p = s.duration("period")) {
-    only_for("period", rli::PolicyKind::kPeriodic, "periodic");
-    if (p->count() <= 0)
-      s.fail("period", "expected a positive duration");
-    // Every period costs a reference on every port, whatever the traffic: below 100 ns the
-    // references alone are tens of millions of packets per second of simulated time.
-    constexpr std::int64_t kMinPeriodPs = 100'000;
-    if (p->count() < kMinPeriodPs)
-      s.fail("period",
-             fmt::format("expected at least 100ns, got {}: {:.3g} references per second "
-                         "on each port",
-                         core::format_duration(*p), 1e12 / static_cast<double>(p->count())));
-    policy.period = *p;
-  }
-  if (auto j = s.number("jitter", 0, 0.999999)) {
-    only_for("jitter", rli::PolicyKind::kPeriodic, "periodic");
-    policy.jitter = *j;
-  }
   const auto preset = s.string("preset");
   const auto table = s.number_rows("table", 2);
   if (preset && table)
@@ -91,6 +57,44 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   }
   if (policy.kind != rli::PolicyKind::kAdaptive && (preset || table))
     s.fail(preset ? "preset" : "table", "applies only to policy = \"adaptive\"");
+}
+
+// The reference policy: which one, the keys of that policy (a key of another would be ignored
+// silently, so it is rejected), and the limits shared by all.
+void read_policy(TomlSection& s, RliSpec& spec, std::uint64_t seed) {
+  rli::ReferencePolicyConfig& policy = spec.policy;
+  policy.seed = seed;
+  const auto kind = s.choice("policy", {"static", "periodic", "adaptive"}).value_or("static");
+  policy.kind = kind == "static"     ? rli::PolicyKind::kStatic
+                : kind == "periodic" ? rli::PolicyKind::kPeriodic
+                                     : rli::PolicyKind::kAdaptive;
+  const auto only_for = [&](std::string_view key, rli::PolicyKind k, std::string_view name) {
+    if (policy.kind != k)
+      s.fail(key, fmt::format("applies only to policy = \"{}\"", name));
+  };
+  if (auto n = s.integer("n", 1, 1'000'000'000)) {
+    only_for("n", rli::PolicyKind::kStatic, "static");
+    policy.n = static_cast<std::uint32_t>(*n);
+  }
+  if (auto p = s.duration("period")) {
+    only_for("period", rli::PolicyKind::kPeriodic, "periodic");
+    if (p->count() <= 0)
+      s.fail("period", "expected a positive duration");
+    // Every period costs a reference on every port, whatever the traffic: below 100 ns the
+    // references alone are tens of millions of packets per second of simulated time.
+    constexpr std::int64_t kMinPeriodPs = 100'000;
+    if (p->count() < kMinPeriodPs)
+      s.fail("period",
+             fmt::format("expected at least 100ns, got {}: {:.3g} references per second "
+                         "on each port",
+                         core::format_duration(*p), 1e12 / static_cast<double>(p->count())));
+    policy.period = *p;
+  }
+  if (auto j = s.number("jitter", 0, 0.999999)) {
+    only_for("jitter", rli::PolicyKind::kPeriodic, "periodic");
+    policy.jitter = *j;
+  }
+  read_adaptive_table(s, spec);
 
   if (auto i = s.boolean("interpolate_table")) {
     only_for("interpolate_table", rli::PolicyKind::kAdaptive, "adaptive");
@@ -118,7 +122,9 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
   } catch (const std::invalid_argument& e) {
     s.fail(policy.kind == rli::PolicyKind::kAdaptive ? "table" : "policy", e.what());
   }
+}
 
+void read_receiver(TomlSection& s, RliSpec& spec, std::size_t port_count) {
   rli::ReceiverConfig& receiver = spec.receiver;
   if (auto m = s.choice("interpolation", {"linear", "left", "nearest", "mean"})) {
     receiver.interpolation = *m == "linear"    ? rli::Interpolation::kLinear
@@ -152,6 +158,15 @@ RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
     for (const auto p : *ports)
       receiver.ports.push_back(static_cast<models::PortId>(p));
   }
+}
+
+}  // namespace
+
+RliSpec read_rli(TomlSection& s, std::size_t port_count, std::uint64_t seed) {
+  RliSpec spec;
+  spec.enabled = s.boolean("enabled").value_or(true);
+  read_policy(s, spec, seed);
+  read_receiver(s, spec, port_count);
   if (auto i = s.boolean("interference"))
     spec.interference = *i;
   s.finish();

@@ -182,6 +182,32 @@ nlohmann::json direction_json(const mc::DirectionParams& p) {
           {"tail_sigma", p.tail_sigma}};
 }
 
+// The fitted parameters of each direction with what the fit could identify.
+nlohmann::json fit_json(const ContainerFitArgs& args, const std::vector<DirectionOutcome>& dirs,
+                        const config::ContainerModeEntry& entry) {
+  nlohmann::json j;
+  j["mode"] = args.mode;
+  j["path"] = args.path;
+  j["traces"] = args.traces;
+  j["tracing_inflation"] = args.tracing_inflation;
+  for (const auto& d : dirs) {
+    const auto& p = d.name == "egress" ? entry.params.egress : entry.params.ingress;
+    nlohmann::json jd = direction_json(p);
+    jd["samples"] = d.samples;
+    if (d.fit) {
+      jd["cold"] = d.fit->cold;
+      jd["tail"] = d.fit->tail;
+      jd["ks_distance"] = d.fit->ks_distance;
+      jd["identified"] = {{"body", d.fit->body_identified},
+                          {"cold", d.fit->cold_identified},
+                          {"tail", d.fit->tail_identified},
+                          {"service", d.fit->service_identified}};
+    }
+    j[d.name] = jd;
+  }
+  return j;
+}
+
 }  // namespace
 
 int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
@@ -237,27 +263,7 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
     core::write_output_file(args.out, "fitted container mode (--out)", text.str());
   }
   if (args.json) {
-    nlohmann::json j;
-    j["mode"] = args.mode;
-    j["path"] = args.path;
-    j["traces"] = args.traces;
-    j["tracing_inflation"] = args.tracing_inflation;
-    for (const auto& d : dirs) {
-      const auto& p = d.name == "egress" ? entry.params.egress : entry.params.ingress;
-      nlohmann::json jd = direction_json(p);
-      jd["samples"] = d.samples;
-      if (d.fit) {
-        jd["cold"] = d.fit->cold;
-        jd["tail"] = d.fit->tail;
-        jd["ks_distance"] = d.fit->ks_distance;
-        jd["identified"] = {{"body", d.fit->body_identified},
-                            {"cold", d.fit->cold_identified},
-                            {"tail", d.fit->tail_identified},
-                            {"service", d.fit->service_identified}};
-      }
-      j[d.name] = jd;
-    }
-    out << core::json_text(j) << '\n';
+    out << core::json_text(fit_json(args, dirs, entry)) << '\n';
   } else {
     print_fit_text(dirs, entry, args, out);
     if (!args.out.empty())

@@ -305,6 +305,159 @@ LatencyStats latency_stats(std::vector<std::int64_t>& v) {
   return s;
 }
 
+namespace {
+
+core::TraceError no_events_error(const TraceFileReport& file) {
+  std::string where;
+  for (std::size_t r = 0; r < traces::kMalformedReasonCount; ++r)
+    for (const auto line : file.parse.malformed_lines[r])
+      where += fmt::format("{}line {} ({})", where.empty() ? "" : ", ", line,
+                           traces::to_string(static_cast<traces::MalformedReason>(r)));
+  return core::TraceError(
+      file.parse.lines == file.parse.header_lines
+          ? fmt::format("{}: empty trace: no kernel events in {} lines", file.path,
+                        file.parse.lines)
+          : fmt::format("{}: not a tracefs text trace: none of its {} lines parsed as an "
+                        "event; first malformed: {}",
+                        file.path, file.parse.lines, where));
+}
+
+// Reads trace file `f` through the matcher: its packets go to `kept` (and the CSV), its
+// sendto-to-receive windows to `windows`, its matcher counters into `matching`.
+// @throws core::TraceError if none of its lines parsed as a kernel event.
+TraceFileReport read_trace_file(const std::string& trace, std::uint16_t f,
+                                const MeasureOptions& options, core::OutputFile* csv,
+                                std::vector<Kept>& kept, std::vector<Window>& windows,
+                                mc::MatcherCounters& matching) {
+  const mc::EventPath& path = options.path;
+  TraceFileReport file;
+  file.path = trace;
+  traces::TracefsReader reader(trace);
+  KeepingSink sink(kept, csv, options.packets, file.path, f);
+  mc::LatencyMatcher matcher(path, options.matcher, sink);
+  absl::flat_hash_map<std::int32_t, std::int64_t> sendto_by_pid;
+  traces::KernelEvent e;
+  std::string last_device;
+  while (reader.next(e)) {
+    const auto event = path_event_of(e.kind, path);
+    if (!event)
+      continue;
+    mc::PathObservation o;
+    o.time_ns = e.time_ns;
+    o.event = *event;
+    o.skbaddr = e.skbaddr;
+    o.len = e.len;
+    o.pid = e.pid;
+    o.cpu = e.cpu;
+    o.ret = e.ret;
+    if (!e.device.empty()) {
+      if (e.device != last_device) {
+        last_device.assign(e.device);
+        if (file.devices_seen.size() < kMaxDevicesSeen &&
+            std::find(file.devices_seen.begin(), file.devices_seen.end(), last_device) ==
+                file.devices_seen.end())
+          file.devices_seen.push_back(last_device);
+      }
+      if (e.device == path.container_device)
+        o.device = mc::DeviceRole::kContainer;
+      else if (e.device == path.outer_device)
+        o.device = mc::DeviceRole::kOuter;
+      else
+        continue;
+    } else if (*event == mc::PathEvent::kSysEnterSendto) {
+      sendto_by_pid[e.pid] = e.time_ns;
+    } else if (*event == mc::PathEvent::kSysExitRecv && e.ret > 0) {
+      if (const auto it = sendto_by_pid.find(e.pid); it != sendto_by_pid.end()) {
+        windows.push_back({it->second, e.time_ns, f});
+        sendto_by_pid.erase(it);
+      }
+    }
+    ++file.path_events;
+    matcher.observe(o);
+  }
+  matcher.finish();
+  file.parse = reader.counters();
+  if (file.parse.events == 0)
+    throw no_events_error(file);
+  for (std::size_t d = 0; d < 2; ++d)
+    matching.direction[d] += matcher.counters().direction[d];
+  matching.observations += matcher.counters().observations;
+  matching.out_of_order += matcher.counters().out_of_order;
+  matching.syscall_errors += matcher.counters().syscall_errors;
+  return file;
+}
+
+// The ping log of trace file `f`: the one given for it, else one found beside it.
+std::optional<PingLog> ping_log_of(const std::vector<std::string>& traces, std::size_t f,
+                                   const MeasureOptions& options) {
+  std::optional<std::string> ping_path;
+  if (f < options.ping_logs.size() && !options.ping_logs[f].empty())
+    ping_path = options.ping_logs[f];
+  else
+    ping_path = find_ping_log(traces[f]);
+  return ping_path ? std::optional<PingLog>(read_ping_log(*ping_path)) : std::nullopt;
+}
+
+// Raw RTTs with the stack overhead of their probes (egress plus ingress latency).
+struct RttSamples {
+  std::vector<std::int64_t> raw, overhead, adjusted;
+
+  void add(std::int64_t rtt, const Probe& p) {
+    if (!p.ingress)
+      return;
+    const std::int64_t o =
+        (p.egress->end_ns - p.egress->start_ns) + (p.ingress->end_ns - p.ingress->start_ns);
+    raw.push_back(rtt);
+    overhead.push_back(o);
+    adjusted.push_back(rtt - o);
+  }
+};
+
+// Pairs file `fi`'s probes with its raw RTTs: from its ping log by ICMP sequence when the log's
+// transmitted count matches the probes, else in time order; without a log, from the sendto to
+// receive windows that hold a whole probe.
+void pair_rtts(std::uint16_t fi, const std::optional<PingLog>& ping,
+               const std::vector<Probe>& probes, const std::vector<Window>& windows,
+               RttAdjustment& rtt, RttSamples& samples) {
+  if (ping) {
+    rtt.rtts += ping->replies.size();
+    const bool by_seq =
+        ping->transmitted && *ping->transmitted == static_cast<std::int64_t>(probes.size());
+    const ProbeMatching m = by_seq ? ProbeMatching::kIcmpSequence : ProbeMatching::kTimeOrder;
+    if (rtt.matching == ProbeMatching::kNone || m == ProbeMatching::kTimeOrder)
+      rtt.matching = m;
+    if (by_seq) {
+      for (const PingReply& r : ping->replies)
+        if (r.seq >= 1 && r.seq <= static_cast<std::int64_t>(probes.size()))
+          samples.add(r.rtt_ns, probes[static_cast<std::size_t>(r.seq - 1)]);
+    } else {
+      std::vector<PingReply> replies = ping->replies;
+      std::sort(replies.begin(), replies.end(),
+                [](const PingReply& a, const PingReply& b) { return a.seq < b.seq; });
+      std::size_t i = 0;
+      for (const Probe& p : probes)
+        if (p.ingress && i < replies.size())
+          samples.add(replies[i++].rtt_ns, p);
+    }
+    return;
+  }
+  std::size_t j = 0;
+  for (const Window& w : windows) {
+    if (w.file != fi)
+      continue;
+    ++rtt.rtts;
+    if (rtt.matching == ProbeMatching::kNone)
+      rtt.matching = ProbeMatching::kSyscallWindow;
+    while (j < probes.size() && probes[j].egress->start_ns < w.send_ns)
+      ++j;
+    if (j < probes.size() && probes[j].egress->start_ns <= w.recv_ns && probes[j].ingress &&
+        probes[j].ingress->end_ns <= w.recv_ns)
+      samples.add(w.recv_ns - w.send_ns, probes[j]);
+  }
+}
+
+}  // namespace
+
 MeasureReport measure_container_traces(const std::vector<std::string>& traces,
                                        const MeasureOptions& options) {
   mc::validate_event_path(options.path);
@@ -318,84 +471,10 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
   std::vector<Kept> kept;
   std::vector<Window> windows;
   std::vector<std::optional<PingLog>> pings;
-  const mc::EventPath& path = options.path;
-
   for (std::size_t f = 0; f < traces.size(); ++f) {
-    TraceFileReport file;
-    file.path = traces[f];
-    traces::TracefsReader reader(traces[f]);
-    KeepingSink sink(kept, csv ? &*csv : nullptr, options.packets, file.path,
-                     static_cast<std::uint16_t>(f));
-    mc::LatencyMatcher matcher(path, options.matcher, sink);
-    absl::flat_hash_map<std::int32_t, std::int64_t> sendto_by_pid;
-    traces::KernelEvent e;
-    std::string last_device;
-    while (reader.next(e)) {
-      const auto event = path_event_of(e.kind, path);
-      if (!event)
-        continue;
-      mc::PathObservation o;
-      o.time_ns = e.time_ns;
-      o.event = *event;
-      o.skbaddr = e.skbaddr;
-      o.len = e.len;
-      o.pid = e.pid;
-      o.cpu = e.cpu;
-      o.ret = e.ret;
-      if (!e.device.empty()) {
-        if (e.device != last_device) {
-          last_device.assign(e.device);
-          if (file.devices_seen.size() < kMaxDevicesSeen &&
-              std::find(file.devices_seen.begin(), file.devices_seen.end(), last_device) ==
-                  file.devices_seen.end())
-            file.devices_seen.push_back(last_device);
-        }
-        if (e.device == path.container_device)
-          o.device = mc::DeviceRole::kContainer;
-        else if (e.device == path.outer_device)
-          o.device = mc::DeviceRole::kOuter;
-        else
-          continue;
-      } else if (*event == mc::PathEvent::kSysEnterSendto) {
-        sendto_by_pid[e.pid] = e.time_ns;
-      } else if (*event == mc::PathEvent::kSysExitRecv && e.ret > 0) {
-        if (const auto it = sendto_by_pid.find(e.pid); it != sendto_by_pid.end()) {
-          windows.push_back({it->second, e.time_ns, static_cast<std::uint16_t>(f)});
-          sendto_by_pid.erase(it);
-        }
-      }
-      ++file.path_events;
-      matcher.observe(o);
-    }
-    matcher.finish();
-    file.parse = reader.counters();
-    if (file.parse.events == 0) {
-      std::string where;
-      for (std::size_t r = 0; r < traces::kMalformedReasonCount; ++r)
-        for (const auto line : file.parse.malformed_lines[r])
-          where += fmt::format("{}line {} ({})", where.empty() ? "" : ", ", line,
-                               traces::to_string(static_cast<traces::MalformedReason>(r)));
-      throw core::TraceError(
-          file.parse.lines == file.parse.header_lines
-              ? fmt::format("{}: empty trace: no kernel events in {} lines", file.path,
-                            file.parse.lines)
-              : fmt::format("{}: not a tracefs text trace: none of its {} lines parsed as an "
-                            "event; first malformed: {}",
-                            file.path, file.parse.lines, where));
-    }
-    for (std::size_t d = 0; d < 2; ++d)
-      report.matching.direction[d] += matcher.counters().direction[d];
-    report.matching.observations += matcher.counters().observations;
-    report.matching.out_of_order += matcher.counters().out_of_order;
-    report.matching.syscall_errors += matcher.counters().syscall_errors;
-    report.files.push_back(std::move(file));
-
-    std::optional<std::string> ping_path;
-    if (f < options.ping_logs.size() && !options.ping_logs[f].empty())
-      ping_path = options.ping_logs[f];
-    else
-      ping_path = find_ping_log(traces[f]);
-    pings.push_back(ping_path ? std::optional<PingLog>(read_ping_log(*ping_path)) : std::nullopt);
+    report.files.push_back(read_trace_file(traces[f], static_cast<std::uint16_t>(f), options,
+                                           csv ? &*csv : nullptr, kept, windows, report.matching));
+    pings.push_back(ping_log_of(traces, f, options));
   }
 
   if (csv) {
@@ -413,16 +492,7 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
 
   // RTT adjustment, file by file.
   report.probe_ip_bytes = options.probe_ip_bytes.value_or(84);
-  std::vector<std::int64_t> raw, overhead, adjusted;
-  const auto add = [&](std::int64_t rtt, const Probe& p) {
-    if (!p.ingress)
-      return;
-    const std::int64_t o =
-        (p.egress->end_ns - p.egress->start_ns) + (p.ingress->end_ns - p.ingress->start_ns);
-    raw.push_back(rtt);
-    overhead.push_back(o);
-    adjusted.push_back(rtt - o);
-  };
+  RttSamples samples;
   for (std::size_t f = 0; f < traces.size(); ++f) {
     const auto& ping = pings[f];
     std::int64_t ip_bytes = report.probe_ip_bytes;
@@ -431,46 +501,12 @@ MeasureReport measure_container_traces(const std::vector<std::string>& traces,
     const auto fi = static_cast<std::uint16_t>(f);
     const std::vector<Probe> probes = pair_probes(kept, fi, ip_bytes);
     report.rtt.trace_probes += probes.size();
-    if (ping) {
-      report.rtt.rtts += ping->replies.size();
-      const bool by_seq =
-          ping->transmitted && *ping->transmitted == static_cast<std::int64_t>(probes.size());
-      const ProbeMatching m = by_seq ? ProbeMatching::kIcmpSequence : ProbeMatching::kTimeOrder;
-      if (report.rtt.matching == ProbeMatching::kNone || m == ProbeMatching::kTimeOrder)
-        report.rtt.matching = m;
-      if (by_seq) {
-        for (const PingReply& r : ping->replies)
-          if (r.seq >= 1 && r.seq <= static_cast<std::int64_t>(probes.size()))
-            add(r.rtt_ns, probes[static_cast<std::size_t>(r.seq - 1)]);
-      } else {
-        std::vector<PingReply> replies = ping->replies;
-        std::sort(replies.begin(), replies.end(),
-                  [](const PingReply& a, const PingReply& b) { return a.seq < b.seq; });
-        std::size_t i = 0;
-        for (const Probe& p : probes)
-          if (p.ingress && i < replies.size())
-            add(replies[i++].rtt_ns, p);
-      }
-    } else {
-      std::size_t j = 0;
-      for (const Window& w : windows) {
-        if (w.file != fi)
-          continue;
-        ++report.rtt.rtts;
-        if (report.rtt.matching == ProbeMatching::kNone)
-          report.rtt.matching = ProbeMatching::kSyscallWindow;
-        while (j < probes.size() && probes[j].egress->start_ns < w.send_ns)
-          ++j;
-        if (j < probes.size() && probes[j].egress->start_ns <= w.recv_ns && probes[j].ingress &&
-            probes[j].ingress->end_ns <= w.recv_ns)
-          add(w.recv_ns - w.send_ns, probes[j]);
-      }
-    }
+    pair_rtts(fi, ping, probes, windows, report.rtt, samples);
   }
-  report.rtt.adjusted = adjusted.size();
-  report.rtt.raw = latency_stats(raw);
-  report.rtt.overhead = latency_stats(overhead);
-  report.rtt.adjusted_rtt = latency_stats(adjusted);
+  report.rtt.adjusted = samples.adjusted.size();
+  report.rtt.raw = latency_stats(samples.raw);
+  report.rtt.overhead = latency_stats(samples.overhead);
+  report.rtt.adjusted_rtt = latency_stats(samples.adjusted);
   return report;
 }
 

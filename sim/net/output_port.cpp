@@ -143,6 +143,40 @@ void OutputPort::release_departed(std::int64_t now_ps) {
   }
 }
 
+DropReason OutputPort::admission(std::int64_t now, std::uint32_t bytes) {
+  DropReason reason = DropReason::kNone;
+  if (ring_enabled_) {
+    release_departed(now);
+    // After the release the head (if any) is the packet in service (see the class comment).
+    // A packet that finds the port idle is always admitted when the in-service packet does not
+    // count: it goes straight to the transmitter.
+    const bool idle = ring_count_ == 0;
+    const bool skip_head = !count_in_service_;
+    if (!(skip_head && idle)) {
+      const std::uint64_t queued = ring_count_ - (skip_head ? 1 : 0);
+      if (queued >= packet_limit_) {
+        reason = DropReason::kBufferPackets;
+      } else if (!unfinished_work_bytes_ && byte_limit_ != kNoLimit) {
+        const std::uint64_t queued_bytes =
+            bytes_in_system_ - (skip_head ? ring_[ring_head_].bytes : 0);
+        if (queued_bytes + bytes > byte_limit_)
+          reason = DropReason::kBufferBytes;
+      }
+    }
+  }
+  if (unfinished_work_bytes_ && reason == DropReason::kNone) {
+    // ceil(W * rate / 8e12) + L <= B  <=>  W * rate <= (B - L) * 8e12 for integer B - L >= 0,
+    // which needs no division.
+    const std::int64_t work_ps = std::max<std::int64_t>(0, dep_prev_.count() - now);
+    if (bytes > byte_limit_ ||
+        static_cast<core::UInt128>(work_ps) * config_.rate.value >
+            static_cast<core::UInt128>(byte_limit_ - bytes) * kPsPerSecondTimesBits) {
+      reason = DropReason::kBufferBytes;
+    }
+  }
+  return reason;
+}
+
 PortVerdict OutputPort::offer(core::Time arrival, std::uint32_t bytes) {
   if (arrival < last_arrival_ && counters_.offered_packets > 0) {
     throw std::invalid_argument(fmt::format(
@@ -156,37 +190,8 @@ PortVerdict OutputPort::offer(core::Time arrival, std::uint32_t bytes) {
   ++counters_.offered_packets;
   counters_.offered_bytes += bytes;
 
-  const std::int64_t now = arrival.count();
   PortVerdict verdict;
-  if (ring_enabled_) {
-    release_departed(now);
-    // After the release the head (if any) is the packet in service (see the class comment).
-    // A packet that finds the port idle is always admitted when the in-service packet does not
-    // count: it goes straight to the transmitter.
-    const bool idle = ring_count_ == 0;
-    const bool skip_head = !count_in_service_;
-    if (!(skip_head && idle)) {
-      const std::uint64_t queued = ring_count_ - (skip_head ? 1 : 0);
-      if (queued >= packet_limit_) {
-        verdict.reason = DropReason::kBufferPackets;
-      } else if (!unfinished_work_bytes_ && byte_limit_ != kNoLimit) {
-        const std::uint64_t queued_bytes =
-            bytes_in_system_ - (skip_head ? ring_[ring_head_].bytes : 0);
-        if (queued_bytes + bytes > byte_limit_)
-          verdict.reason = DropReason::kBufferBytes;
-      }
-    }
-  }
-  if (unfinished_work_bytes_ && verdict.reason == DropReason::kNone) {
-    // ceil(W * rate / 8e12) + L <= B  <=>  W * rate <= (B - L) * 8e12 for integer B - L >= 0,
-    // which needs no division.
-    const std::int64_t work_ps = std::max<std::int64_t>(0, dep_prev_.count() - now);
-    if (bytes > byte_limit_ ||
-        static_cast<core::UInt128>(work_ps) * config_.rate.value >
-            static_cast<core::UInt128>(byte_limit_ - bytes) * kPsPerSecondTimesBits) {
-      verdict.reason = DropReason::kBufferBytes;
-    }
-  }
+  verdict.reason = admission(arrival.count(), bytes);
   if (verdict.reason != DropReason::kNone) {
     // Dropped packets leave dep_prev unchanged.
     ++counters_.dropped_packets;

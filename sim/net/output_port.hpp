@@ -175,6 +175,9 @@ class OutputPort {
     std::uint32_t bytes;
   };
   void release_departed(std::int64_t now_ps);
+  /// Why the buffer refuses `bytes` arriving at `now` ps (kNone: it takes them), after
+  /// releasing the space of the packets that departed by then.
+  DropReason admission(std::int64_t now, std::uint32_t bytes);
   core::Time rounded_serialization(std::uint64_t bytes) const;
   void ring_push(std::int64_t departure_ps, std::uint32_t bytes);
   void ring_grow();

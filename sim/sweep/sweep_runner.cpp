@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fcntl.h>
@@ -113,6 +114,132 @@ pid_t start_point(const SweepSpec& spec, const Point& p, const fs::path& dir,
   return pid;
 }
 
+// The points of the shard still to run, each distinct run once; counts the others in `report`.
+std::deque<const Point*> points_to_run(const std::vector<Point>& points, const Shard& shard,
+                                       const std::set<std::string>& finished, SweepReport& report) {
+  std::deque<const Point*> queue;
+  std::set<std::string> queued;
+  for (const auto& p : points) {
+    if (!shard.contains(p))
+      continue;
+    ++report.in_shard;
+    if (finished.count(p.hash))
+      ++report.skipped;
+    else if (!queued.insert(p.hash).second)
+      ++report.duplicates;  // the same run as an earlier point: one row, one run
+    else
+      queue.push_back(&p);
+  }
+  return queue;
+}
+
+// Records a run that exited 0 as done, from its summary.json (and timing.json if any); returns
+// why not when its output is unreadable.
+std::optional<std::string> record_run_output(ResultsStore& store, const std::string& sweep_hash,
+                                             const Running& r, const PointTiming& timing) {
+  const fs::path out = r.dir / "out";
+  try {
+    const auto summary = nlohmann::json::parse(
+        core::read_text_file((out / "summary.json").string(), "run summary", kMaxRunOutputBytes));
+    const auto run_timing =
+        fs::exists(out / "timing.json")
+            ? nlohmann::json::parse(core::read_text_file((out / "timing.json").string(),
+                                                         "run timing", kMaxRunOutputBytes))
+            : nlohmann::json();
+    store.record_done(sweep_hash, *r.point, timing, summary, run_timing);
+  } catch (const nlohmann::json::exception& e) {
+    return fmt::format("the run's summary.json is unreadable: {}", e.what());
+  } catch (const core::ConfigError& e) {
+    return fmt::format("the run's output is unreadable: {}", e.what());
+  }
+  return std::nullopt;
+}
+
+// Starts point `p` in a folder of its own under `scratch`.
+std::pair<pid_t, Running> launch(const SweepSpec& spec, const Point& p, const fs::path& scratch,
+                                 const std::string& rlisim) {
+  const fs::path dir = scratch / p.hash;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw core::ConfigError(
+        fmt::format("sweep: cannot create scratch folder {}: {}", dir.string(), ec.message()));
+  }
+  const pid_t pid = start_point(spec, p, dir, rlisim);
+  return {pid, Running{&p, dir, Clock::now(), utc_now()}};
+}
+
+// One line per finished run, with the time left at the pace so far.
+struct ProgressLog {
+  std::FILE* out;
+  Clock::time_point sweep_start;
+  std::size_t to_run;
+  std::size_t completed = 0;
+
+  void finished(const Point& p, bool ok, double wall_s, const std::string& error, bool kept) {
+    ++completed;
+    if (!out)
+      return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+    const double eta =
+        elapsed / static_cast<double>(completed) * static_cast<double>(to_run - completed);
+    fmt::print(out, "[{}/{}] {} in {:.1f} s: {} (rep {}){}\n", completed, to_run,
+               ok ? "done" : "FAILED", wall_s, p.key.empty() ? "base" : p.key, p.repetition,
+               completed < to_run ? fmt::format(", ETA {:.0f} s", eta) : "");
+    if (!ok)
+      fmt::print(out, "  {}\n", error);
+    if (kept)
+      fmt::print(out, "  the database holds this point as done: kept\n");
+  }
+};
+
+// Why a run failed: the end of its error output, and the signal that killed it.
+std::string failure_message(const fs::path& dir, int status) {
+  const bool exited = WIFEXITED(status);
+  const int code = exited ? WEXITSTATUS(status) : -1;
+  std::string error = tail(read_end(dir / "stderr.txt", 64 << 10), 20);
+  if (!exited)
+    error += fmt::format("{}killed by signal {}", error.empty() ? "" : "\n", WTERMSIG(status));
+  if (error.empty())
+    error = fmt::format("exit code {} without a message", code);
+  return error;
+}
+
+// Records a finished run as done, or as failed with its error (unless the database holds the
+// point as done already), removes its folder and logs it.
+void record_finished_run(ResultsStore& store, const std::string& sweep_hash,
+                         const std::string& host, const Running& r, int status, SweepReport& report,
+                         ProgressLog& progress) {
+  PointTiming timing{.started_at = r.started_at,
+                     .finished_at = utc_now(),
+                     .wall_s = std::chrono::duration<double>(Clock::now() - r.start).count(),
+                     .host = host};
+  const bool exited = WIFEXITED(status);
+  const int code = exited ? WEXITSTATUS(status) : -1;
+  bool ok = exited && code == 0;
+  std::string error;
+  if (ok) {
+    if (auto unreadable = record_run_output(store, sweep_hash, r, timing)) {
+      ok = false;
+      error = std::move(*unreadable);
+    }
+  } else {
+    error = failure_message(r.dir, status);
+  }
+  bool kept = false;  // a failed run of a point the database holds as done
+  if (!ok) {
+    kept = !store.record_failed(sweep_hash, *r.point, timing, error,
+                                exited ? std::optional<int>(code) : std::nullopt);
+    if (!kept)
+      ++report.failed;
+  } else {
+    ++report.done;
+  }
+  std::error_code ec;
+  fs::remove_all(r.dir, ec);
+  progress.finished(*r.point, ok, timing.wall_s, error, kept);
+}
+
 }  // namespace
 
 std::string default_database(const SweepSpec& spec) {
@@ -140,19 +267,7 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
 
   SweepReport report;
   report.points = points.size();
-  std::deque<const Point*> queue;
-  std::set<std::string> queued;
-  for (const auto& p : points) {
-    if (!options.shard.contains(p))
-      continue;
-    ++report.in_shard;
-    if (finished.count(p.hash))
-      ++report.skipped;
-    else if (!queued.insert(p.hash).second)
-      ++report.duplicates;  // the same run as an earlier point: one row, one run
-    else
-      queue.push_back(&p);
-  }
+  std::deque<const Point*> queue = points_to_run(points, options.shard, finished, report);
   const std::size_t to_run = queue.size();
   if (options.progress) {
     fmt::print(
@@ -165,20 +280,12 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
   }
   const ScratchFolder scratch(options.database);
   std::map<pid_t, Running> running;
-  std::size_t completed = 0;
+  ProgressLog progress{options.progress, sweep_start, to_run};
   while (!queue.empty() || !running.empty()) {
     while (!queue.empty() && running.size() < std::max<std::size_t>(options.jobs, 1)) {
       const Point* p = queue.front();
       queue.pop_front();
-      const fs::path dir = scratch.path() / p->hash;
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      if (ec) {
-        throw core::ConfigError(
-            fmt::format("sweep: cannot create scratch folder {}: {}", dir.string(), ec.message()));
-      }
-      const pid_t pid = start_point(spec, *p, dir, options.rlisim);
-      running.emplace(pid, Running{p, dir, Clock::now(), utc_now()});
+      running.insert(launch(spec, *p, scratch.path(), options.rlisim));
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, 0);
@@ -192,64 +299,7 @@ SweepReport run_sweep(const SweepSpec& spec, const std::vector<Point>& points,
       continue;
     const Running r = it->second;
     running.erase(it);
-    PointTiming timing{.started_at = r.started_at,
-                       .finished_at = utc_now(),
-                       .wall_s = std::chrono::duration<double>(Clock::now() - r.start).count(),
-                       .host = host};
-    const bool exited = WIFEXITED(status);
-    const int code = exited ? WEXITSTATUS(status) : -1;
-    const fs::path out = r.dir / "out";
-    bool ok = exited && code == 0;
-    std::string error;
-    if (ok) {
-      try {
-        const auto summary = nlohmann::json::parse(core::read_text_file(
-            (out / "summary.json").string(), "run summary", kMaxRunOutputBytes));
-        const auto run_timing =
-            fs::exists(out / "timing.json")
-                ? nlohmann::json::parse(core::read_text_file((out / "timing.json").string(),
-                                                             "run timing", kMaxRunOutputBytes))
-                : nlohmann::json();
-        store.record_done(sweep_hash, *r.point, timing, summary, run_timing);
-      } catch (const nlohmann::json::exception& e) {
-        ok = false;
-        error = fmt::format("the run's summary.json is unreadable: {}", e.what());
-      } catch (const core::ConfigError& e) {
-        ok = false;
-        error = fmt::format("the run's output is unreadable: {}", e.what());
-      }
-    } else {
-      error = tail(read_end(r.dir / "stderr.txt", 64 << 10), 20);
-      if (!exited)
-        error += fmt::format("{}killed by signal {}", error.empty() ? "" : "\n", WTERMSIG(status));
-      if (error.empty())
-        error = fmt::format("exit code {} without a message", code);
-    }
-    bool kept = false;  // a failed run of a point the database holds as done
-    if (!ok) {
-      kept = !store.record_failed(sweep_hash, *r.point, timing, error,
-                                  exited ? std::optional<int>(code) : std::nullopt);
-      if (!kept)
-        ++report.failed;
-    } else {
-      ++report.done;
-    }
-    std::error_code ec;
-    fs::remove_all(r.dir, ec);
-    ++completed;
-    if (options.progress) {
-      const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
-      const double eta =
-          elapsed / static_cast<double>(completed) * static_cast<double>(to_run - completed);
-      fmt::print(options.progress, "[{}/{}] {} in {:.1f} s: {} (rep {}){}\n", completed, to_run,
-                 ok ? "done" : "FAILED", timing.wall_s,
-                 r.point->key.empty() ? "base" : r.point->key, r.point->repetition,
-                 completed < to_run ? fmt::format(", ETA {:.0f} s", eta) : "");
-      if (!ok)
-        fmt::print(options.progress, "  {}\n", error);
-      if (kept)
-        fmt::print(options.progress, "  the database holds this point as done: kept\n");
-    }
+    record_finished_run(store, sweep_hash, host, r, status, report, progress);
   }
   const auto done_now = store.finished();
   for (const auto& p : points)

@@ -149,10 +149,108 @@ void reject_repeated_values(const config::TomlSection& a, std::string_view key, 
     }
   }
 }
+// key + values or key + range: the one key set to each value.
+void read_key_axis(config::TomlSection& a, const std::string& key, const toml::node* values,
+                   std::optional<config::TomlSection>& range, Axis& axis) {
+  std::vector<const toml::node*> nodes;  // where each value is in the file
+  if (range) {
+    axis.values = range_values(*range, key);
+    nodes.assign(axis.values.size(), a.any("range"));
+  } else {
+    const auto* array = values->as_array();
+    if (!array || array->empty())
+      a.fail("values", "expected a non-empty array of values");
+    for (const auto& v : *array) {
+      axis.values.push_back(single(key, toml_text(v), label_of(v)));
+      nodes.push_back(&v);
+    }
+  }
+  reject_repeated_values(a, range ? "range" : "values", axis, nodes);
+}
+
+// keys + values: rows of values, one per key, set together.
+void read_zipped_axis(config::TomlSection& a, const toml::node* keys_node, const toml::node* values,
+                      const std::optional<std::string>& name, Axis& axis) {
+  std::vector<const toml::node*> nodes;  // where each value is in the file
+  const auto* key_array = keys_node->as_array();
+  std::vector<std::string> zipped;
+  if (key_array) {
+    for (const auto& k : *key_array) {
+      if (!k.is_string())
+        a.fail("keys", "expected an array of configuration keys (strings)");
+      zipped.push_back(k.as_string()->get());
+    }
+  }
+  if (zipped.empty())
+    a.fail("keys", "expected a non-empty array of configuration keys");
+  std::set<std::string> distinct;
+  for (const auto& k : zipped) {
+    if (!distinct.insert(k).second)
+      a.fail("keys", fmt::format("'{}' is listed twice", k));
+  }
+  axis.name = name.value_or(fmt::format("{}", fmt::join(zipped, "+")));
+  const auto* rows = values ? values->as_array() : nullptr;
+  if (!rows || rows->empty())
+    a.fail("values", "expected rows of values, one value per key: [[0.5, \"5Gbps\"], ...]");
+  for (std::size_t r = 0; r < rows->size(); ++r) {
+    const auto* row = rows->get(r)->as_array();
+    if (!row || row->size() != zipped.size()) {
+      a.fail("values",
+             fmt::format("row {}: expected an array of {} values (one per key)", r, zipped.size()));
+    }
+    AxisValue value;
+    for (std::size_t k = 0; k < zipped.size(); ++k) {
+      value.overrides.push_back(Override{zipped[k], toml_text(*row->get(k))});
+      value.params.push_back(Param{zipped[k], label_of(*row->get(k))});
+    }
+    axis.values.push_back(std::move(value));
+    nodes.push_back(rows->get(r));
+  }
+  reject_repeated_values(a, "values", axis, nodes);
+}
+
+// variants: tables of overrides, each labelled by its overrides or by 'labels'.
+void read_variants_axis(config::TomlSection& a, const toml::node* variants,
+                        const toml::node* labels, const std::optional<std::string>& name,
+                        Axis& axis) {
+  std::vector<const toml::node*> nodes;  // where each value is in the file
+  if (!name)
+    a.fail("variants", "a variants axis needs a 'name' to report its labels under");
+  axis.name = *name;
+  const auto* array = variants->as_array();
+  if (!array || array->empty())
+    a.fail("variants", "expected a non-empty array of tables of overrides");
+  const auto* label_array = labels ? labels->as_array() : nullptr;
+  if (labels && (!label_array || label_array->size() != array->size()))
+    a.fail("labels", fmt::format("expected {} labels, one per variant", array->size()));
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* t = array->get(i)->as_table();
+    if (!t || t->empty())
+      a.fail("variants", fmt::format("variant {}: expected a table of key = value overrides", i));
+    AxisValue value;
+    std::vector<std::string> parts;
+    for (const auto& [k, v] : *t) {
+      if (is_dotted_key_table(v))
+        a.fail("variants", fmt::format("variant {}: key '{}': {}", i, k.str(), kQuoteDottedKeys));
+      value.overrides.push_back(Override{std::string(k.str()), toml_text(v)});
+      parts.push_back(fmt::format("{}={}", k.str(), label_of(v)));
+    }
+    std::string label = fmt::format("{}", fmt::join(parts, " "));
+    if (label_array) {
+      const auto* l = label_array->get(i)->as_string();
+      if (!l)
+        a.fail("labels", fmt::format("label {}: expected a string", i));
+      label = l->get();
+    }
+    value.params.push_back(Param{axis.name, label});
+    axis.values.push_back(std::move(value));
+    nodes.push_back(array->get(i));
+  }
+  reject_repeated_values(a, "variants", axis, nodes);
+}
 
 Axis read_axis(config::TomlSection& a) {
   Axis axis;
-  std::vector<const toml::node*> nodes;  // where each value is in the file
   const auto name = a.string("name");
   const auto key = a.string("key");
   const toml::node* keys_node = a.any("keys");
@@ -171,89 +269,11 @@ Axis read_axis(config::TomlSection& a) {
     a.fail("labels", "labels name the entries of 'variants'");
   if (key) {
     axis.name = name.value_or(*key);
-    if (range) {
-      axis.values = range_values(*range, *key);
-      nodes.assign(axis.values.size(), a.any("range"));
-    } else {
-      const auto* array = values->as_array();
-      if (!array || array->empty())
-        a.fail("values", "expected a non-empty array of values");
-      for (const auto& v : *array) {
-        axis.values.push_back(single(*key, toml_text(v), label_of(v)));
-        nodes.push_back(&v);
-      }
-    }
-    reject_repeated_values(a, range ? "range" : "values", axis, nodes);
+    read_key_axis(a, *key, values, range, axis);
   } else if (keys_node) {
-    const auto* key_array = keys_node->as_array();
-    std::vector<std::string> zipped;
-    if (key_array) {
-      for (const auto& k : *key_array) {
-        if (!k.is_string())
-          a.fail("keys", "expected an array of configuration keys (strings)");
-        zipped.push_back(k.as_string()->get());
-      }
-    }
-    if (zipped.empty())
-      a.fail("keys", "expected a non-empty array of configuration keys");
-    std::set<std::string> distinct;
-    for (const auto& k : zipped) {
-      if (!distinct.insert(k).second)
-        a.fail("keys", fmt::format("'{}' is listed twice", k));
-    }
-    axis.name = name.value_or(fmt::format("{}", fmt::join(zipped, "+")));
-    const auto* rows = values ? values->as_array() : nullptr;
-    if (!rows || rows->empty())
-      a.fail("values", "expected rows of values, one value per key: [[0.5, \"5Gbps\"], ...]");
-    for (std::size_t r = 0; r < rows->size(); ++r) {
-      const auto* row = rows->get(r)->as_array();
-      if (!row || row->size() != zipped.size()) {
-        a.fail("values", fmt::format("row {}: expected an array of {} values (one per key)", r,
-                                     zipped.size()));
-      }
-      AxisValue value;
-      for (std::size_t k = 0; k < zipped.size(); ++k) {
-        value.overrides.push_back(Override{zipped[k], toml_text(*row->get(k))});
-        value.params.push_back(Param{zipped[k], label_of(*row->get(k))});
-      }
-      axis.values.push_back(std::move(value));
-      nodes.push_back(rows->get(r));
-    }
-    reject_repeated_values(a, "values", axis, nodes);
+    read_zipped_axis(a, keys_node, values, name, axis);
   } else {
-    if (!name)
-      a.fail("variants", "a variants axis needs a 'name' to report its labels under");
-    axis.name = *name;
-    const auto* array = variants->as_array();
-    if (!array || array->empty())
-      a.fail("variants", "expected a non-empty array of tables of overrides");
-    const auto* label_array = labels ? labels->as_array() : nullptr;
-    if (labels && (!label_array || label_array->size() != array->size()))
-      a.fail("labels", fmt::format("expected {} labels, one per variant", array->size()));
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const auto* t = array->get(i)->as_table();
-      if (!t || t->empty())
-        a.fail("variants", fmt::format("variant {}: expected a table of key = value overrides", i));
-      AxisValue value;
-      std::vector<std::string> parts;
-      for (const auto& [k, v] : *t) {
-        if (is_dotted_key_table(v))
-          a.fail("variants", fmt::format("variant {}: key '{}': {}", i, k.str(), kQuoteDottedKeys));
-        value.overrides.push_back(Override{std::string(k.str()), toml_text(v)});
-        parts.push_back(fmt::format("{}={}", k.str(), label_of(v)));
-      }
-      std::string label = fmt::format("{}", fmt::join(parts, " "));
-      if (label_array) {
-        const auto* l = label_array->get(i)->as_string();
-        if (!l)
-          a.fail("labels", fmt::format("label {}: expected a string", i));
-        label = l->get();
-      }
-      value.params.push_back(Param{axis.name, label});
-      axis.values.push_back(std::move(value));
-      nodes.push_back(array->get(i));
-    }
-    reject_repeated_values(a, "variants", axis, nodes);
+    read_variants_axis(a, variants, labels, name, axis);
   }
   return axis;
 }

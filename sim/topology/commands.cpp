@@ -221,20 +221,11 @@ int topology_paths_command(const TopologyPathsArgs& args, std::ostream& out) {
   return 0;
 }
 
-int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
-  const auto config = config::load_topology(args.config);
+namespace {
+
+// The circuits calibrated from their measured round trip: appends their lines to `text`.
+ordered_json circuit_rows(const config::TopologyConfig& config, std::string& text) {
   const auto& t = config.topology;
-  const auto pairs = endpoint_pairs(t);
-  std::vector<RttStats> stats;
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    stats.push_back(simulate_rtt(config, pairs[i].first, pairs[i].second, args.probes,
-                                 core::mix64(args.seed ^ core::mix64(i + 1)), args.probe_bytes));
-  }
-  Tally tally;
-  ordered_json rows = ordered_json::array();
-  std::string text = fmt::format(
-      "{}: {} request/response probes per pair (one in flight, back to back), seed {}\n",
-      config.file, args.probes, args.seed);
   ordered_json circuits = ordered_json::array();
   if (!config.circuits.empty()) {
     text += fmt::format(
@@ -258,6 +249,16 @@ int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
                                     {"jitter_mean_ms", ms(link.jitter.mean)},
                                     {"jitter_shape", link.jitter.shape}});
   }
+  return circuits;
+}
+
+// Each pair's simulated RTT beside the published one, with a verdict: appends the table to
+// `text` and counts the matches in `tally`.
+ordered_json pair_rows(const config::TopologyConfig& config,
+                       const std::vector<std::pair<std::size_t, std::size_t>>& pairs,
+                       const std::vector<RttStats>& stats, Tally& tally, std::string& text) {
+  const auto& t = config.topology;
+  ordered_json rows = ordered_json::array();
   text +=
       "RTT in ms, ours | published; verdict: each of min, mean, p99 within the tables' 0.1 ms "
       "resolution (vm rows check the circuit calibration)\n";
@@ -298,6 +299,12 @@ int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
         kind, s.min_ms, s.mean_ms, s.p99_ms, s.stack_mean_ms, pub_field(pub ? pub->min_ms : 0),
         pub_field(pub ? pub->mean_ms : 0), pub_field(pub ? pub->p99_ms : 0), v);
   }
+  return rows;
+}
+
+// Docker minus VM per circuit, ours beside the published: appends its lines to `text`.
+ordered_json difference_rows(const config::TopologyConfig& config,
+                             const std::vector<RttStats>& stats, std::string& text) {
   const auto diffs = docker_minus_vm(config, stats);
   ordered_json diff_rows = ordered_json::array();
   if (!diffs.empty()) {
@@ -319,6 +326,26 @@ int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
       j["published_ms"] = *d.published;
     diff_rows.push_back(j);
   }
+  return diff_rows;
+}
+
+}  // namespace
+
+int topology_rtt_command(const TopologyRttArgs& args, std::ostream& out) {
+  const auto config = config::load_topology(args.config);
+  const auto pairs = endpoint_pairs(config.topology);
+  std::vector<RttStats> stats;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    stats.push_back(simulate_rtt(config, pairs[i].first, pairs[i].second, args.probes,
+                                 core::mix64(args.seed ^ core::mix64(i + 1)), args.probe_bytes));
+  }
+  Tally tally;
+  std::string text = fmt::format(
+      "{}: {} request/response probes per pair (one in flight, back to back), seed {}\n",
+      config.file, args.probes, args.seed);
+  const ordered_json circuits = circuit_rows(config, text);
+  const ordered_json rows = pair_rows(config, pairs, stats, tally, text);
+  const ordered_json diff_rows = difference_rows(config, stats, text);
   std::vector<std::string> notes;
   if (!tally.docker_misses.empty())
     notes.emplace_back(kMissNote);

@@ -45,11 +45,63 @@ struct FlowRecord {
   Handshake handshake = kNone;
 };
 
+using FlowTable = std::unordered_map<core::FlowKey, FlowRecord, core::FlowKeyHasher>;
+
 core::FlowKey reversed(const core::FlowKey& k) {
   core::FlowKey r = k;
   std::swap(r.src, r.dst);
   std::swap(r.src_port, r.dst_port);
   return r;
+}
+
+// Counts the gap since the flow's previous data segment on the pause scale and, when short
+// enough to be back to back, as an access-rate sample.
+void add_tcp_data_segment(FlowRecord& f, std::uint32_t wire_bytes, std::int64_t t,
+                          const ProfileFitOptions& options) {
+  const std::int64_t gap_ns = f.last_data_ns >= 0 ? t - f.last_data_ns : -1;
+  if (gap_ns > 0) {
+    std::int64_t threshold_ns = options.idle_gap.count() / 1000;
+    for (std::size_t k = 0; k < f.pauses.size() && gap_ns > threshold_ns; ++k) {
+      f.pauses[k] = static_cast<std::uint16_t>(std::min(f.pauses[k] + 1, 0xffff));
+      threshold_ns *= 2;
+    }
+  }
+  f.data_bytes += wire_bytes;
+  // Compared in ns: a gap of months in ps would overflow int64.
+  if (gap_ns > 0 && gap_ns <= options.train_gap.count() / 1000) {
+    f.access_log_sum += std::log(8.0 * wire_bytes / (static_cast<double>(gap_ns) * 1e-9));
+    ++f.access_samples;
+  }
+  f.last_data_ns = t;
+}
+
+// Handshakes: SYN, SYN-ACK in the reverse direction, then the SYN side's next packet; the time
+// from the SYN to that packet is a round trip.
+void track_handshake(FlowTable& flows, FlowRecord& f, const core::Packet& packet, std::int64_t t,
+                     std::vector<double>& handshake_rtt_s) {
+  const std::uint8_t mark = packet.tcp;
+  const bool syn = (mark & core::tcp_mark::kSyn) != 0;
+  const bool syn_ack = syn && (mark & core::tcp_mark::kPureAck) != 0;
+  if (syn && !syn_ack) {
+    if (f.handshake == kNone) {
+      f.handshake = kSynSent;
+      f.syn_ns = t;
+    }
+  } else if (syn_ack) {
+    if (f.handshake == kNone) {
+      auto r = flows.find(reversed(packet.flow));
+      if (r != flows.end() && r->second.handshake == kSynSent) {
+        f.handshake = kSynAckSent;
+        f.syn_ns = t;
+        r->second.handshake = kAwaitAck;
+      }
+    }
+  } else if (f.handshake == kAwaitAck) {
+    auto r = flows.find(reversed(packet.flow));
+    if (r != flows.end() && r->second.handshake == kSynAckSent && t > f.syn_ns)
+      handshake_rtt_s.push_back(static_cast<double>(t - f.syn_ns) * 1e-9);
+    f.handshake = kDone;
+  }
 }
 
 std::string rate_text(double bps) {
@@ -68,7 +120,7 @@ core::Time seconds_to_time(double s) {
 }  // namespace
 
 struct ProfileFitter::State {
-  std::unordered_map<core::FlowKey, FlowRecord, core::FlowKeyHasher> flows;
+  FlowTable flows;
   std::map<std::uint32_t, std::uint64_t> sizes;
   std::vector<double> handshake_rtt_s;
   TrafficStatistics statistics;
@@ -136,50 +188,11 @@ void ProfileFitter::add(const core::Packet& packet, core::TraceTime timestamp) {
   const bool data = !tcp || mark == 0 || (mark & core::tcp_mark::kData) != 0;
   if (data) {
     ++f.data_packets;
-    if (tcp) {
-      const std::int64_t gap_ns = f.last_data_ns >= 0 ? t - f.last_data_ns : -1;
-      if (gap_ns > 0) {
-        std::int64_t threshold_ns = options_.idle_gap.count() / 1000;
-        for (std::size_t k = 0; k < f.pauses.size() && gap_ns > threshold_ns; ++k) {
-          f.pauses[k] = static_cast<std::uint16_t>(std::min(f.pauses[k] + 1, 0xffff));
-          threshold_ns *= 2;
-        }
-      }
-      f.data_bytes += packet.wire_bytes;
-      // Compared in ns: a gap of months in ps would overflow int64.
-      if (gap_ns > 0 && gap_ns <= options_.train_gap.count() / 1000) {
-        f.access_log_sum +=
-            std::log(8.0 * packet.wire_bytes / (static_cast<double>(gap_ns) * 1e-9));
-        ++f.access_samples;
-      }
-      f.last_data_ns = t;
-    }
+    if (tcp)
+      add_tcp_data_segment(f, packet.wire_bytes, t, options_);
   }
-  if (!tcp)
-    return;
-  // Handshakes: SYN, SYN-ACK in the reverse direction, then the SYN side's next packet.
-  const bool syn = (mark & core::tcp_mark::kSyn) != 0;
-  const bool syn_ack = syn && (mark & core::tcp_mark::kPureAck) != 0;
-  if (syn && !syn_ack) {
-    if (f.handshake == kNone) {
-      f.handshake = kSynSent;
-      f.syn_ns = t;
-    }
-  } else if (syn_ack) {
-    if (f.handshake == kNone) {
-      auto r = s.flows.find(reversed(packet.flow));
-      if (r != s.flows.end() && r->second.handshake == kSynSent) {
-        f.handshake = kSynAckSent;
-        f.syn_ns = t;
-        r->second.handshake = kAwaitAck;
-      }
-    }
-  } else if (f.handshake == kAwaitAck) {
-    auto r = s.flows.find(reversed(packet.flow));
-    if (r != s.flows.end() && r->second.handshake == kSynAckSent && t > f.syn_ns)
-      s.handshake_rtt_s.push_back(static_cast<double>(t - f.syn_ns) * 1e-9);
-    f.handshake = kDone;
-  }
+  if (tcp)
+    track_handshake(s.flows, f, packet, t, s.handshake_rtt_s);
 }
 
 std::optional<LogNormalFit> fit_log_normal(std::span<const double> values) {
@@ -314,20 +327,41 @@ std::string ProfileFit::comment(std::string_view source) const {
   return out;
 }
 
-ProfileFit ProfileFitter::fit(std::string name) const {
-  const State& s = *state_;
-  ProfileFit result;
-  SyntheticTrafficConfig c = profile("default");
-  c.name = std::move(name);
-  c.flow_model = FlowModel::kTcp;
-  result.statistics = s.statistics.report();
-  result.packets = s.packets;
-  result.flows = s.flows.size();
-  auto note = [&](std::string key, bool fitted, std::string how) {
-    result.notes.push_back({std::move(key), fitted, std::move(how)});
-  };
+namespace {
 
-  // Flow-level samples (one pass over the flow table).
+// Appends how each key of the fitted profile was obtained.
+class FitNotes {
+ public:
+  explicit FitNotes(std::vector<FitNote>& notes) : notes_(notes) {}
+  void operator()(std::string key, bool fitted, std::string how) {
+    notes_.push_back({std::move(key), fitted, std::move(how)});
+  }
+
+ private:
+  std::vector<FitNote>& notes_;
+};
+
+// The level k on the pause scale (gaps longer than idle_gap x 2^k, as counted per flow) that
+// marks an application-limited sender: the first at least as long as idle_gap and as two round
+// trips (a bulk sender waits one round trip between windows).
+std::size_t application_pause_level(const std::vector<double>& handshake_rtt_s,
+                                    core::Time idle_gap) {
+  double pause_s = core::to_seconds(idle_gap);
+  if (handshake_rtt_s.size() >= 2) {
+    std::vector<double> rtts = handshake_rtt_s;
+    std::nth_element(rtts.begin(), rtts.begin() + static_cast<std::ptrdiff_t>(rtts.size() / 2),
+                     rtts.end());
+    pause_s = std::max(pause_s, 2 * rtts[rtts.size() / 2]);
+  }
+  std::size_t pause_level = 0;
+  while (pause_level + 1 < FlowRecord{}.pauses.size() &&
+         core::to_seconds(idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level)) < pause_s)
+    ++pause_level;
+  return pause_level;
+}
+
+// Flow-level samples, gathered in one pass over the flow table.
+struct FlowSamples {
   std::uint64_t tcp_data = 0;
   std::uint64_t tcp_no_payload = 0;
   std::uint64_t udp = 0;
@@ -335,69 +369,56 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   std::uint64_t other_packets = 0;
   double min_k = std::numeric_limits<double>::infinity();
   double max_k = 0;
-  std::uint64_t sized = 0;
+  std::uint64_t sized = 0;  // TCP and UDP flows
   double longest_s = 0;
   std::vector<double> flow_rates;
   std::vector<double> access;
-  // Application-limit pauses: longer than idle_gap and than two round trips (a bulk sender
-  // waits one round trip between windows), on the scale of pauses counted per flow.
-  double pause_s = core::to_seconds(options_.idle_gap);
-  if (s.handshake_rtt_s.size() >= 2) {
-    std::vector<double> rtts = s.handshake_rtt_s;
-    std::nth_element(rtts.begin(), rtts.begin() + static_cast<std::ptrdiff_t>(rtts.size() / 2),
-                     rtts.end());
-    pause_s = std::max(pause_s, 2 * rtts[rtts.size() / 2]);
-  }
-  std::size_t pause_level = 0;
-  while (pause_level + 1 < FlowRecord{}.pauses.size() &&
-         core::to_seconds(options_.idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level)) <
-             pause_s)
-    ++pause_level;
-  pause_s = core::to_seconds(options_.idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level));
   std::uint64_t classified = 0;  // TCP data flows long enough to classify
   std::uint64_t app_limited = 0;
   double app_bytes = 0;
   double app_bursts = 0;
-  for (const auto& [key, f] : s.flows) {
+};
+
+FlowSamples sample_flows(const FlowTable& flows, const ProfileFitOptions& options,
+                         std::size_t pause_level) {
+  FlowSamples out;
+  for (const auto& [key, f] : flows) {
     if (f.protocol != 6 && f.protocol != 17) {
-      ++other;
-      other_packets += f.packets;
+      ++out.other;
+      out.other_packets += f.packets;
       continue;
     }
     if (f.protocol == 6) {
-      (f.data_packets > 0 ? tcp_data : tcp_no_payload) += 1;
+      (f.data_packets > 0 ? out.tcp_data : out.tcp_no_payload) += 1;
       if (f.access_samples > 0)
-        access.push_back(std::exp(f.access_log_sum / f.access_samples));
-      if (f.data_packets >= options_.rate_min_packets) {
-        ++classified;
+        out.access.push_back(std::exp(f.access_log_sum / f.access_samples));
+      if (f.data_packets >= options.rate_min_packets) {
+        ++out.classified;
         if (const std::uint16_t pauses = f.pauses[pause_level]; pauses > 0) {
-          ++app_limited;
-          app_bytes += static_cast<double>(f.data_bytes);
-          app_bursts += pauses + 1.0;
+          ++out.app_limited;
+          out.app_bytes += static_cast<double>(f.data_bytes);
+          out.app_bursts += pauses + 1.0;
         }
       }
     } else {
-      ++udp;
+      ++out.udp;
     }
-    ++sized;
+    ++out.sized;
     const auto k = static_cast<double>(f.packets);
-    min_k = std::min(min_k, k);
-    max_k = std::max(max_k, k);
+    out.min_k = std::min(out.min_k, k);
+    out.max_k = std::max(out.max_k, k);
     const double duration_s = static_cast<double>(f.last_ns - f.first_ns) * 1e-9;
-    longest_s = std::max(longest_s, duration_s);
-    if (f.packets >= options_.rate_min_packets && duration_s > 0)
-      flow_rates.push_back(8.0 * static_cast<double>(f.bytes) / duration_s);
+    out.longest_s = std::max(out.longest_s, duration_s);
+    if (f.packets >= options.rate_min_packets && duration_s > 0)
+      out.flow_rates.push_back(8.0 * static_cast<double>(f.bytes) / duration_s);
   }
-  if (sized == 0) {
-    throw core::ConfigError(fmt::format(
-        "profile fit: the capture holds no TCP or UDP packet ({} packets of other protocols); "
-        "nothing to fit the flow model to",
-        s.packets));
-  }
+  return out;
+}
 
-  // Rate and duration. Every fitted time (RTTs, flow durations, pauses) lies within the span,
-  // so bounding the span keeps them all within simulation time.
-  const double span_s = static_cast<double>(s.last_ns - s.first_ns) * 1e-9;
+// Rate and duration. Every fitted time (RTTs, flow durations, pauses) lies within the span,
+// so bounding the span keeps them all within simulation time.
+void fit_rate_and_duration(SyntheticTrafficConfig& c, std::uint64_t bits, double span_s,
+                           FitNotes& note) {
   if (span_s > core::to_seconds(kMaxTrafficDuration)) {
     throw core::ConfigError(fmt::format(
         "profile fit: the capture spans {:.6g} s from the first to the last packet, longer than "
@@ -407,47 +428,40 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   }
   if (span_s > 0) {
     c.duration = std::max(seconds_to_time(span_s), kMinTrafficDuration);
-    const double bps = static_cast<double>(s.bits) / span_s;
+    const double bps = static_cast<double>(bits) / span_s;
     c.rate = core::BitsPerSecond{std::clamp<std::uint64_t>(
         static_cast<std::uint64_t>(std::llround(bps)), 1, kMaxTrafficRateBps)};
     note("rate", true,
-         fmt::format("{} wire bits over the {:.6g} s between the first and last packet", s.bits,
+         fmt::format("{} wire bits over the {:.6g} s between the first and last packet", bits,
                      span_s));
     note("duration", true, "the capture's span (first to last packet)");
   } else {
     note("rate", false, "the capture spans no time (one packet or one instant)");
     note("duration", false, "the capture spans no time");
   }
+}
 
-  // Size mix.
-  const auto entries = compact_size_histogram(s.sizes, options_.size_min_share);
-  c.size_mix = SizeMix(entries, c.name);
-  note("size_mix", true,
-       fmt::format("wire-size histogram of {} packets ({} distinct sizes; {} header-only TCP "
-                   "packets counted at 40 B, {} others below 40 B raised to 40), sizes with "
-                   "< {:g} % of packets folded into the nearest kept size: {} sizes kept",
-                   s.packets, s.sizes.size(), s.header_only, s.raised,
-                   100 * options_.size_min_share, entries.size()));
-
-  // Flow sizes. x_m is the smallest size that at least kMinSizeShare of the flows have (or
-  // exceed): a few stragglers below it (flows cut by the capture's ends) would otherwise set
-  // the lower bound and bias alpha low. Flows below it are left out of the fit.
+// Flow sizes. x_m is the smallest size that at least kMinSizeShare of the flows have (or
+// exceed): a few stragglers below it (flows cut by the capture's ends) would otherwise set
+// the lower bound and bias alpha low. Flows below it are left out of the fit.
+void fit_flow_sizes(SyntheticTrafficConfig& c, const FlowTable& flows, const FlowSamples& fs,
+                    const ProfileFitOptions& options, FitNotes& note) {
   std::map<std::uint64_t, std::uint64_t> size_counts;
-  for (const auto& [key, f] : s.flows) {
+  for (const auto& [key, f] : flows) {
     if (f.protocol == 6 || f.protocol == 17)
       ++size_counts[f.packets];
   }
   double low = 0;
   std::uint64_t below = 0;
   for (const auto& [k, n] : size_counts) {
-    if (static_cast<double>(n) >= options_.min_size_share * static_cast<double>(sized)) {
+    if (static_cast<double>(n) >= options.min_size_share * static_cast<double>(fs.sized)) {
       low = static_cast<double>(k);
       break;
     }
     below += n;
   }
   if (low == 0) {  // no size is that common: take the smallest
-    low = min_k;
+    low = fs.min_k;
     below = 0;
   }
   double sum_log = 0;
@@ -458,6 +472,7 @@ ProfileFit ProfileFitter::fit(std::string name) const {
       tail += n;
     }
   }
+  const double max_k = fs.max_k;
   c.flow_size.model = FlowSizeModel::kPareto;
   c.flow_size.min_packets = low;
   c.flow_size.max_packets = max_k;
@@ -466,7 +481,8 @@ ProfileFit ProfileFitter::fit(std::string name) const {
   note("pareto_min_packets", true,
        fmt::format("smallest flow size (TCP/UDP, directional 5-tuples) held by >= {:g} % of the "
                    "{} flows; {} smaller flows (the smallest has {} packets) left out of the fit",
-                   100 * options_.min_size_share, sized, below, static_cast<std::uint64_t>(min_k)));
+                   100 * options.min_size_share, fs.sized, below,
+                   static_cast<std::uint64_t>(fs.min_k)));
   note("max_flow_packets", true, "largest flow (the MLE of a truncated Pareto's upper bound)");
   if (alpha) {
     c.flow_size.alpha = std::clamp(*alpha, kMinAlpha, kMaxAlpha);
@@ -481,26 +497,32 @@ ProfileFit ProfileFitter::fit(std::string name) const {
     note("pareto_alpha", false,
          "every flow has the same size (or fewer than 2 flows): no tail to fit");
   }
+}
 
-  // Protocol split and ACK streams.
-  if (tcp_data + udp > 0) {
-    c.tcp_fraction = static_cast<double>(tcp_data) / static_cast<double>(tcp_data + udp);
+// Protocol split and ACK streams.
+void fit_protocol_split(SyntheticTrafficConfig& c, const FlowSamples& fs, std::uint64_t header_only,
+                        std::uint64_t pure_acks, FitNotes& note) {
+  if (fs.tcp_data + fs.udp > 0) {
+    c.tcp_fraction = static_cast<double>(fs.tcp_data) / static_cast<double>(fs.tcp_data + fs.udp);
     note("tcp_fraction", true,
          fmt::format("{} TCP flows with payload / ({} + {} UDP flows); {} TCP flows without "
                      "payload are ACK streams, {} flows ({} packets) of other protocols ignored",
-                     tcp_data, tcp_data, udp, tcp_no_payload, other, other_packets));
+                     fs.tcp_data, fs.tcp_data, fs.udp, fs.tcp_no_payload, fs.other,
+                     fs.other_packets));
   } else {
     note("tcp_fraction", false, "no data flow (only TCP flows without payload)");
   }
-  c.tcp.ack_streams = s.pure_acks > s.header_only - s.pure_acks;
+  c.tcp.ack_streams = pure_acks > header_only - pure_acks;
   note("tcp.ack_streams", true,
-       fmt::format("{} of {} header-only packets are pure ACKs (no SYN, FIN or RST): {}",
-                   s.pure_acks, s.header_only,
+       fmt::format("{} of {} header-only packets are pure ACKs (no SYN, FIN or RST): {}", pure_acks,
+                   header_only,
                    c.tcp.ack_streams ? "they look like ACK streams, kept on"
                                      : "mostly connection control, off"));
+}
 
-  // RTT.
-  if (const auto rtt = fit_log_normal(s.handshake_rtt_s)) {
+void fit_rtt(SyntheticTrafficConfig& c, const std::vector<double>& handshake_rtt_s,
+             FitNotes& note) {
+  if (const auto rtt = fit_log_normal(handshake_rtt_s)) {
     c.tcp.rtt_median = seconds_to_time(rtt->median);
     c.tcp.rtt_sigma = std::min(rtt->sigma, 10.0);
     c.tcp.rtt_min = std::max(seconds_to_time(rtt->min), core::microseconds(1));
@@ -515,11 +537,13 @@ ProfileFit ProfileFitter::fit(std::string name) const {
     const std::string why = fmt::format(
         "{} complete handshake(s) seen in both directions; at least 2 needed (window spacing is "
         "not used: application idle periods make it ambiguous)",
-        s.handshake_rtt_s.size());
+        handshake_rtt_s.size());
     note("tcp.rtt_median / rtt_sigma / rtt_min / rtt_max", false, why);
   }
+}
 
-  // Access rate.
+void fit_access_rate(SyntheticTrafficConfig& c, const std::vector<double>& access,
+                     const ProfileFitOptions& options, FitNotes& note) {
   if (const auto a = fit_log_normal(access)) {
     // Whole bits per second, as a profile file writes them, so that the printed profile
     // generates the same trace as the fit.
@@ -531,17 +555,19 @@ ProfileFit ProfileFitter::fit(std::string name) const {
     const std::string how = fmt::format(
         "log-normal fit over {} TCP flows of their mean ln(8 x bytes / gap) over consecutive "
         "data segments <= {} apart: median {}, sigma {:.3g}, range {} .. {}",
-        a->n, core::format_duration(options_.train_gap), rate_text(a->median), a->sigma,
+        a->n, core::format_duration(options.train_gap), rate_text(a->median), a->sigma,
         rate_text(a->min), rate_text(a->max));
     note("tcp.access_median / access_sigma / access_min / access_max", true, how);
   } else {
     const std::string why = fmt::format(
         "{} TCP flow(s) with back-to-back data segments (gap in (0, {}]); at least 2 needed",
-        access.size(), core::format_duration(options_.train_gap));
+        access.size(), core::format_duration(options.train_gap));
     note("tcp.access_median / access_sigma / access_min / access_max", false, why);
   }
+}
 
-  // Per-flow rate.
+void fit_flow_rate(SyntheticTrafficConfig& c, const std::vector<double>& flow_rates,
+                   const ProfileFitOptions& options, FitNotes& note) {
   if (const auto r = fit_log_normal(flow_rates)) {
     c.pacing.min_bps = std::max(1.0, std::round(r->min));
     c.pacing.max_bps = std::max(c.pacing.min_bps, std::round(r->max));
@@ -550,29 +576,34 @@ ProfileFit ProfileFitter::fit(std::string name) const {
     const std::string how = fmt::format(
         "log-normal fit of 8 x bytes / duration over {} TCP/UDP flows of >= {} packets: median "
         "{}, sigma {:.3g}, range {} .. {}",
-        r->n, options_.rate_min_packets, rate_text(r->median), r->sigma, rate_text(r->min),
+        r->n, options.rate_min_packets, rate_text(r->median), r->sigma, rate_text(r->min),
         rate_text(r->max));
     note("pacing.median / sigma / min / max", true, how);
   } else {
     const std::string why = fmt::format(
         "{} flow(s) of >= {} packets with a duration > 0; at "
         "least 2 needed",
-        flow_rates.size(), options_.rate_min_packets);
+        flow_rates.size(), options.rate_min_packets);
     note("pacing.median / sigma / min / max", false, why);
   }
-  // Application limit: a connection whose data pause for longer than pause_s (Linux's
-  // minimum RTO, the pause a sender notices, and two round trips) between segments is sending
-  // what its application hands over, in bursts between the pauses.
-  if (classified >= 2) {
-    c.tcp.app_limited_fraction = static_cast<double>(app_limited) / static_cast<double>(classified);
+}
+
+// Application limit: a connection whose data pause for longer than pause_s (Linux's
+// minimum RTO, the pause a sender notices, and two round trips) between segments is sending
+// what its application hands over, in bursts between the pauses.
+void fit_application_limit(SyntheticTrafficConfig& c, const FlowSamples& fs, double pause_s,
+                           const ProfileFitOptions& options, FitNotes& note) {
+  if (fs.classified >= 2) {
+    c.tcp.app_limited_fraction =
+        static_cast<double>(fs.app_limited) / static_cast<double>(fs.classified);
     note("tcp.app_limited_fraction", true,
          fmt::format("{} of {} TCP data flows of >= {} data packets pause for more than {} "
                      "(max of {} and twice the median handshake RTT, on a doubling scale) "
                      "between data segments",
-                     app_limited, classified, options_.rate_min_packets,
+                     fs.app_limited, fs.classified, options.rate_min_packets,
                      core::format_duration(seconds_to_time(pause_s)),
-                     core::format_duration(options_.idle_gap)));
-    if (app_bursts > 0) {
+                     core::format_duration(options.idle_gap)));
+    if (fs.app_bursts > 0) {
       // At least one data segment: a burst is what the application hands over at once.
       double data_weight = 0;
       double data_bytes = 0;
@@ -583,20 +614,24 @@ ProfileFit ProfileFitter::fit(std::string name) const {
         }
       }
       const double segment = data_weight > 0 ? data_bytes / data_weight : 1.0;
-      c.tcp.app_burst_bytes = std::max(std::round(app_bytes / app_bursts), std::ceil(segment));
+      c.tcp.app_burst_bytes =
+          std::max(std::round(fs.app_bytes / fs.app_bursts), std::ceil(segment));
       note("tcp.app_burst", true,
            fmt::format("mean data bytes between those pauses ({:.0f} B over {:.0f} bursts)",
-                       app_bytes, app_bursts));
+                       fs.app_bytes, fs.app_bursts));
     } else {
       note("tcp.app_burst", false, "no flow pauses, so no burst to measure");
     }
   } else {
     const std::string why =
-        fmt::format("{} TCP data flow(s) of >= {} data packets; at least 2 needed", classified,
-                    options_.rate_min_packets);
+        fmt::format("{} TCP data flow(s) of >= {} data packets; at least 2 needed", fs.classified,
+                    options.rate_min_packets);
     note("tcp.app_limited_fraction", false, why);
     note("tcp.app_burst", false, why);
   }
+}
+
+void fit_max_flow_duration(SyntheticTrafficConfig& c, double longest_s, FitNotes& note) {
   const core::Time longest = seconds_to_time(std::ceil(longest_s * 1e3) * 1e-3);
   if (longest > c.pacing.max_flow_duration && longest <= core::seconds(86'400)) {
     c.pacing.max_flow_duration = longest;
@@ -605,6 +640,49 @@ ProfileFit ProfileFitter::fit(std::string name) const {
     note("pacing.max_flow_duration", false,
          fmt::format("the longest flow ({:.3g} s) is within the default cap", longest_s));
   }
+}
+
+}  // namespace
+
+ProfileFit ProfileFitter::fit(std::string name) const {
+  const State& s = *state_;
+  ProfileFit result;
+  SyntheticTrafficConfig c = profile("default");
+  c.name = std::move(name);
+  c.flow_model = FlowModel::kTcp;
+  result.statistics = s.statistics.report();
+  result.packets = s.packets;
+  result.flows = s.flows.size();
+  FitNotes note(result.notes);
+
+  const std::size_t pause_level = application_pause_level(s.handshake_rtt_s, options_.idle_gap);
+  const double pause_s =
+      core::to_seconds(options_.idle_gap) * std::ldexp(1.0, static_cast<int>(pause_level));
+  const FlowSamples fs = sample_flows(s.flows, options_, pause_level);
+  if (fs.sized == 0) {
+    throw core::ConfigError(fmt::format(
+        "profile fit: the capture holds no TCP or UDP packet ({} packets of other protocols); "
+        "nothing to fit the flow model to",
+        s.packets));
+  }
+  fit_rate_and_duration(c, s.bits, static_cast<double>(s.last_ns - s.first_ns) * 1e-9, note);
+
+  const auto entries = compact_size_histogram(s.sizes, options_.size_min_share);
+  c.size_mix = SizeMix(entries, c.name);
+  note("size_mix", true,
+       fmt::format("wire-size histogram of {} packets ({} distinct sizes; {} header-only TCP "
+                   "packets counted at 40 B, {} others below 40 B raised to 40), sizes with "
+                   "< {:g} % of packets folded into the nearest kept size: {} sizes kept",
+                   s.packets, s.sizes.size(), s.header_only, s.raised,
+                   100 * options_.size_min_share, entries.size()));
+
+  fit_flow_sizes(c, s.flows, fs, options_, note);
+  fit_protocol_split(c, fs, s.header_only, s.pure_acks, note);
+  fit_rtt(c, s.handshake_rtt_s, note);
+  fit_access_rate(c, fs.access, options_, note);
+  fit_flow_rate(c, fs.flow_rates, options_, note);
+  fit_application_limit(c, fs, pause_s, options_, note);
+  fit_max_flow_duration(c, fs.longest_s, note);
 
   const char* const kKept[][2] = {
       {"tcp.initial_window", "not identifiable without per-connection sequence analysis"},

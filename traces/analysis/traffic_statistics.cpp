@@ -125,6 +125,116 @@ std::string class_label(std::uint64_t min_packets) {
   return fmt::format("ge{}", min_packets);
 }
 
+using FlowTable = absl::flat_hash_map<core::FlowKey, FlowState, core::FlowKeyHasher>;
+
+BurstinessAtScale burstiness_at(const BinSeries& series, core::Time bin) {
+  BurstinessAtScale b;
+  b.bin = bin;
+  b.bins = series.complete_bins();
+  b.packets_mean = series.packets().mean;
+  b.bytes_mean = series.bytes().mean;
+  if (b.bins >= 2) {
+    const double pv = series.packets().variance();
+    const double bv = series.bytes().variance();
+    b.packets_idc = ratio(pv, b.packets_mean);
+    b.packets_cov = ratio(std::sqrt(pv), b.packets_mean);
+    b.bytes_idc = ratio(bv, b.bytes_mean);
+    b.bytes_cov = ratio(std::sqrt(bv), b.bytes_mean);
+  }
+  return b;
+}
+
+// Aggregated variance: fit ln Var(X^(m)) = c + beta ln m over the usable levels.
+void fit_hurst(const std::vector<BinSeries>& levels, HurstEstimate& hurst) {
+  std::vector<std::pair<double, double>> points;
+  for (int j = 0; j < kHurstLevels; ++j) {
+    const BinSeries& level = levels[static_cast<std::size_t>(j)];
+    if (level.complete_bins() < HurstEstimate::kMinBlocks)
+      break;
+    const double m = std::ldexp(1.0, j);
+    const double variance = level.packets().variance() / (m * m);  // of block means
+    if (!(variance > 0))
+      continue;
+    if (points.empty())
+      hurst.min_scale_ms = m;
+    hurst.max_scale_ms = m;
+    points.emplace_back(std::log(m), std::log(variance));
+  }
+  hurst.levels = points.size();
+  if (points.size() >= 3) {
+    double mx = 0;
+    double my = 0;
+    for (const auto& [x, y] : points) {
+      mx += x;
+      my += y;
+    }
+    mx /= static_cast<double>(points.size());
+    my /= static_cast<double>(points.size());
+    double sxy = 0;
+    double sxx = 0;
+    for (const auto& [x, y] : points) {
+      sxy += (x - mx) * (y - my);
+      sxx += (x - mx) * (x - mx);
+    }
+    hurst.beta = sxy / sxx;
+    hurst.h = 1.0 + *hurst.beta / 2.0;
+  }
+}
+
+// The statistics of the flows of at least `min_packets` packets.
+FlowClassStatistics flow_class(const FlowTable& flows, std::uint64_t min_packets,
+                               core::Time train_gap) {
+  FlowClassStatistics c;
+  c.min_packets = min_packets;
+  c.train_gap = train_gap;
+  std::uint64_t in_train = 0;
+  std::vector<double> covs;
+  std::vector<double> durations;
+  std::vector<double> rates;
+  for (const auto& [key, f] : flows) {
+    if (f.packets < min_packets)
+      continue;
+    ++c.flows;
+    c.packets += f.packets;
+    in_train += f.in_train;
+    if (f.gaps.n > 0 && f.gaps.mean > 0)
+      covs.push_back(std::sqrt(f.gaps.variance()) / f.gaps.mean);
+    const double duration = static_cast<double>(f.last - f.first) * kSecondsPerPs;
+    durations.push_back(duration);
+    if (duration > 0)
+      rates.push_back(8.0 * static_cast<double>(f.bytes) / duration);
+  }
+  c.flows_with_gap_cov = covs.size();
+  c.flows_with_duration = rates.size();
+  if (!covs.empty()) {
+    std::sort(covs.begin(), covs.end());
+    c.median_gap_cov = linear_quantile(covs, 0.5);
+  }
+  if (c.packets > 0)
+    c.train_share = static_cast<double>(in_train) / static_cast<double>(c.packets);
+  if (!durations.empty())
+    c.duration_s = quantiles_of(durations);
+  if (!rates.empty())
+    c.rate_bps = quantiles_of(rates);
+  return c;
+}
+
+// The share of all bytes carried by the largest 1 % of flows (at least one).
+void top_flow_share(const FlowTable& flows, std::uint64_t bytes, TrafficStatisticsReport& r) {
+  std::vector<std::uint64_t> flow_bytes;
+  flow_bytes.reserve(flows.size());
+  for (const auto& [key, f] : flows)
+    flow_bytes.push_back(f.bytes);
+  r.top_flows = std::max<std::uint64_t>(1, (flow_bytes.size() + 99) / 100);
+  const auto top = flow_bytes.begin() + static_cast<std::ptrdiff_t>(r.top_flows);
+  std::nth_element(flow_bytes.begin(), top - 1, flow_bytes.end(), std::greater<>());
+  std::uint64_t top_bytes = 0;
+  for (auto it = flow_bytes.begin(); it != top; ++it)
+    top_bytes += *it;
+  if (bytes > 0)
+    r.top1pct_byte_share = static_cast<double>(top_bytes) / static_cast<double>(bytes);
+}
+
 }  // namespace
 
 struct TrafficStatistics::State {
@@ -178,7 +288,7 @@ struct TrafficStatistics::State {
   std::uint64_t bytes = 0;
   std::vector<BinSeries> scales;
   std::vector<BinSeries> levels;  // 1, 2, 4, ... ms for the Hurst fit
-  absl::flat_hash_map<core::FlowKey, FlowState, core::FlowKeyHasher> flows;
+  FlowTable flows;
 };
 
 TrafficStatistics::TrafficStatistics(TrafficStatisticsOptions options)
@@ -220,110 +330,13 @@ TrafficStatisticsReport TrafficStatistics::report() const {
   r.wire_bytes = s.bytes;
   r.flows = s.flows.size();
   r.duration_s = static_cast<double>(s.last - s.first) * kSecondsPerPs;
-
-  for (std::size_t i = 0; i < s.scales.size(); ++i) {
-    const BinSeries& series = s.scales[i];
-    BurstinessAtScale b;
-    b.bin = options_.burstiness_bins[i];
-    b.bins = series.complete_bins();
-    b.packets_mean = series.packets().mean;
-    b.bytes_mean = series.bytes().mean;
-    if (b.bins >= 2) {
-      const double pv = series.packets().variance();
-      const double bv = series.bytes().variance();
-      b.packets_idc = ratio(pv, b.packets_mean);
-      b.packets_cov = ratio(std::sqrt(pv), b.packets_mean);
-      b.bytes_idc = ratio(bv, b.bytes_mean);
-      b.bytes_cov = ratio(std::sqrt(bv), b.bytes_mean);
-    }
-    r.burstiness.push_back(b);
-  }
-
-  // Aggregated variance: fit ln Var(X^(m)) = c + beta ln m over the usable levels.
-  std::vector<std::pair<double, double>> points;
-  for (int j = 0; j < kHurstLevels; ++j) {
-    const BinSeries& level = s.levels[static_cast<std::size_t>(j)];
-    if (level.complete_bins() < HurstEstimate::kMinBlocks)
-      break;
-    const double m = std::ldexp(1.0, j);
-    const double variance = level.packets().variance() / (m * m);  // of block means
-    if (!(variance > 0))
-      continue;
-    if (points.empty())
-      r.hurst.min_scale_ms = m;
-    r.hurst.max_scale_ms = m;
-    points.emplace_back(std::log(m), std::log(variance));
-  }
-  r.hurst.levels = points.size();
-  if (points.size() >= 3) {
-    double mx = 0;
-    double my = 0;
-    for (const auto& [x, y] : points) {
-      mx += x;
-      my += y;
-    }
-    mx /= static_cast<double>(points.size());
-    my /= static_cast<double>(points.size());
-    double sxy = 0;
-    double sxx = 0;
-    for (const auto& [x, y] : points) {
-      sxy += (x - mx) * (y - my);
-      sxx += (x - mx) * (x - mx);
-    }
-    r.hurst.beta = sxy / sxx;
-    r.hurst.h = 1.0 + *r.hurst.beta / 2.0;
-  }
-
-  for (const std::uint64_t min_packets : options_.flow_classes) {
-    FlowClassStatistics c;
-    c.min_packets = min_packets;
-    c.train_gap = options_.train_gap;
-    std::uint64_t in_train = 0;
-    std::vector<double> covs;
-    std::vector<double> durations;
-    std::vector<double> rates;
-    for (const auto& [key, f] : s.flows) {
-      if (f.packets < min_packets)
-        continue;
-      ++c.flows;
-      c.packets += f.packets;
-      in_train += f.in_train;
-      if (f.gaps.n > 0 && f.gaps.mean > 0)
-        covs.push_back(std::sqrt(f.gaps.variance()) / f.gaps.mean);
-      const double duration = static_cast<double>(f.last - f.first) * kSecondsPerPs;
-      durations.push_back(duration);
-      if (duration > 0)
-        rates.push_back(8.0 * static_cast<double>(f.bytes) / duration);
-    }
-    c.flows_with_gap_cov = covs.size();
-    c.flows_with_duration = rates.size();
-    if (!covs.empty()) {
-      std::sort(covs.begin(), covs.end());
-      c.median_gap_cov = linear_quantile(covs, 0.5);
-    }
-    if (c.packets > 0)
-      c.train_share = static_cast<double>(in_train) / static_cast<double>(c.packets);
-    if (!durations.empty())
-      c.duration_s = quantiles_of(durations);
-    if (!rates.empty())
-      c.rate_bps = quantiles_of(rates);
-    r.flow_classes.push_back(c);
-  }
-
-  if (!s.flows.empty()) {
-    std::vector<std::uint64_t> flow_bytes;
-    flow_bytes.reserve(s.flows.size());
-    for (const auto& [key, f] : s.flows)
-      flow_bytes.push_back(f.bytes);
-    r.top_flows = std::max<std::uint64_t>(1, (flow_bytes.size() + 99) / 100);
-    const auto top = flow_bytes.begin() + static_cast<std::ptrdiff_t>(r.top_flows);
-    std::nth_element(flow_bytes.begin(), top - 1, flow_bytes.end(), std::greater<>());
-    std::uint64_t top_bytes = 0;
-    for (auto it = flow_bytes.begin(); it != top; ++it)
-      top_bytes += *it;
-    if (s.bytes > 0)
-      r.top1pct_byte_share = static_cast<double>(top_bytes) / static_cast<double>(s.bytes);
-  }
+  for (std::size_t i = 0; i < s.scales.size(); ++i)
+    r.burstiness.push_back(burstiness_at(s.scales[i], options_.burstiness_bins[i]));
+  fit_hurst(s.levels, r.hurst);
+  for (const std::uint64_t min_packets : options_.flow_classes)
+    r.flow_classes.push_back(flow_class(s.flows, min_packets, options_.train_gap));
+  if (!s.flows.empty())
+    top_flow_share(s.flows, s.bytes, r);
   return r;
 }
 

@@ -206,6 +206,22 @@ void PcapReader::check_end() {
   }
 }
 
+void PcapReader::throw_length_error(std::uint64_t record, std::uint32_t caplen,
+                                    std::uint32_t len) const {
+  if (len == 0) {
+    throw_record_error(
+        record, fmt::format("wire length (len) is 0; expected 1 to {} bytes", kMaxWireBytes));
+  }
+  if (len > kMaxWireBytes) {
+    throw_record_error(record, fmt::format("wire length (len) {} bytes is absurd; expected "
+                                           "at most {}",
+                                           len, kMaxWireBytes));
+  }
+  throw_record_error(record, fmt::format("captured length (caplen) {} exceeds the wire "
+                                         "length (len) {}; expected caplen <= len",
+                                         caplen, len));
+}
+
 bool PcapReader::read_record(core::Packet& out, std::int64_t& ts, std::uint64_t& record) {
   if (end_)
     return false;
@@ -228,20 +244,8 @@ bool PcapReader::read_record(core::Packet& out, std::int64_t& ts, std::uint64_t&
     }
     const std::uint32_t caplen = header->caplen;
     const std::uint32_t len = header->len;
-    if (len == 0 || len > kMaxWireBytes || caplen > len) [[unlikely]] {
-      if (len == 0) {
-        throw_record_error(
-            record, fmt::format("wire length (len) is 0; expected 1 to {} bytes", kMaxWireBytes));
-      }
-      if (len > kMaxWireBytes) {
-        throw_record_error(record, fmt::format("wire length (len) {} bytes is absurd; expected "
-                                               "at most {}",
-                                               len, kMaxWireBytes));
-      }
-      throw_record_error(record, fmt::format("captured length (caplen) {} exceeds the wire "
-                                             "length (len) {}; expected caplen <= len",
-                                             caplen, len));
-    }
+    if (len == 0 || len > kMaxWireBytes || caplen > len) [[unlikely]]
+      throw_length_error(record, caplen, len);
     if (caplen < len)
       ++counters_.short_records;
     if (record == 1 || caplen < counters_.min_caplen)

@@ -172,6 +172,9 @@ class PcapReader final : public core::PacketSource {
   void check_end();
   core::TraceError record_error(std::uint64_t record, const std::string& what) const;
   [[noreturn]] void throw_record_error(std::uint64_t record, const std::string& what) const;
+  /// For a record whose wire length is 0 or absurd, or below its captured length.
+  [[noreturn]] void throw_length_error(std::uint64_t record, std::uint32_t caplen,
+                                       std::uint32_t len) const;
 
   std::string path_;
   std::string name_;  // for messages: the path, or "standard input"

@@ -79,6 +79,87 @@ double percent(std::uint64_t part, std::uint64_t whole) {
   return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
 }
 
+void count_protocol(TraceStats& s, std::uint8_t protocol) {
+  switch (protocol) {
+    case 6:
+      ++s.tcp_packets;
+      break;
+    case 17:
+      ++s.udp_packets;
+      break;
+    case 1:
+    case 58:
+      ++s.icmp_packets;
+      break;
+    default:
+      ++s.other_packets;
+  }
+}
+
+// Range, mean, percentiles and histogram of `seen` packets' wire sizes, from a count per size.
+void add_size_statistics(TraceStats& s, const std::vector<std::uint64_t>& size_counts,
+                         std::uint64_t seen) {
+  if (seen > 0) {
+    const auto first = std::find_if(size_counts.begin(), size_counts.end(),
+                                    [](std::uint64_t n) { return n != 0; });
+    const auto last = std::find_if(size_counts.rbegin(), size_counts.rend(),
+                                   [](std::uint64_t n) { return n != 0; });
+    s.size_min = static_cast<std::uint32_t>(first - size_counts.begin());
+    s.size_max = static_cast<std::uint32_t>(size_counts.rend() - last - 1);
+    std::uint64_t sum = 0;
+    for (std::size_t size = 0; size < size_counts.size(); ++size)
+      sum += size * size_counts[size];
+    s.size_mean = static_cast<double>(sum) / static_cast<double>(seen);
+  }
+  s.size_percentiles = percentiles(size_counts, seen);
+  for (const BucketBound& b : kBuckets) {
+    SizeBucket bucket{b.min_bytes, b.max_bytes, 0};
+    const std::size_t end = std::min(
+        b.max_bytes ? *b.max_bytes + std::size_t{1} : size_counts.size(), size_counts.size());
+    for (std::size_t size = b.min_bytes; size < end; ++size)
+      bucket.packets += size_counts[size];
+    s.size_histogram.push_back(bucket);
+  }
+}
+
+// What the reader saw of the capture and how it read it: its format, counters and options.
+void add_reader_details(TraceStats& s, PcapReader& reader) {
+  const PcapReaderCounters& c = reader.counters();
+  s.source = reader.describe();
+  s.format = reader.format() == CaptureFormat::kPcapNg ? "pcapng" : "pcap";
+  s.gzip = reader.gzip();
+  s.nanosecond_file = reader.nanosecond_file();
+  s.link_type_name = reader.link_type_name();
+  s.link_type = reader.link_type();
+  s.snaplen = reader.snaplen();
+  s.records = c.records;
+  s.packets = c.packets;
+  s.wire_bytes = c.wire_bytes;
+  s.ipv4_packets = c.ipv4;
+  s.ipv6_packets = c.ipv6;
+  s.oversized = c.oversized;
+  s.oversize_bytes = reader.options().oversize_bytes;
+
+  s.short_records = c.short_records;
+  s.min_caplen = c.min_caplen;
+  s.max_caplen = c.max_caplen;
+  s.mean_caplen =
+      c.records == 0 ? 0.0 : static_cast<double>(c.caplen_bytes) / static_cast<double>(c.records);
+  s.truncated_l4 = c.truncated_l4;
+  s.skipped = c.skipped;
+  s.skipped_total = c.skipped_total();
+  s.first_fragments = c.first_fragments;
+  s.later_fragments = c.later_fragments;
+
+  s.reorder = reader.options().reorder;
+  s.sort_window = reader.options().sort_window;
+  s.clamped = c.clamped;
+  s.reordered = c.reordered;
+  s.max_gap = reader.options().max_gap;
+  s.gaps_shortened = c.gaps_shortened;
+  s.gap_time_removed = c.gap_time_removed;
+}
+
 }  // namespace
 
 std::string_view reorder_name(Reorder reorder) {
@@ -111,37 +192,12 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
       size_counts.resize(packet.wire_bytes + std::size_t{1}, 0);
     ++size_counts[packet.wire_bytes];
     ++seen;
-    switch (packet.flow.protocol) {
-      case 6:
-        ++s.tcp_packets;
-        break;
-      case 17:
-        ++s.udp_packets;
-        break;
-      case 1:
-      case 58:
-        ++s.icmp_packets;
-        break;
-      default:
-        ++s.other_packets;
-    }
+    count_protocol(s, packet.flow.protocol);
     if (progress && progress_interval > 0 && seen % progress_interval == 0)
       progress(reader);
   }
 
-  const PcapReaderCounters& c = reader.counters();
-  s.source = reader.describe();
-  s.format = reader.format() == CaptureFormat::kPcapNg ? "pcapng" : "pcap";
-  s.gzip = reader.gzip();
-  s.nanosecond_file = reader.nanosecond_file();
-  s.link_type_name = reader.link_type_name();
-  s.link_type = reader.link_type();
-  s.snaplen = reader.snaplen();
-  s.records = c.records;
-  s.packets = c.packets;
-  s.wire_bytes = c.wire_bytes;
-  s.ipv4_packets = c.ipv4;
-  s.ipv6_packets = c.ipv6;
+  add_reader_details(s, reader);
   s.flows = flows.size();
 
   s.first_timestamp = reader.first_timestamp();
@@ -154,48 +210,7 @@ TraceStats compute_trace_stats(PcapReader& reader, const StatsProgress& progress
     s.bit_rate = 8.0 * static_cast<double>(s.wire_bytes) / seconds(s.duration);
   }
 
-  if (seen > 0) {
-    const auto first = std::find_if(size_counts.begin(), size_counts.end(),
-                                    [](std::uint64_t n) { return n != 0; });
-    const auto last = std::find_if(size_counts.rbegin(), size_counts.rend(),
-                                   [](std::uint64_t n) { return n != 0; });
-    s.size_min = static_cast<std::uint32_t>(first - size_counts.begin());
-    s.size_max = static_cast<std::uint32_t>(size_counts.rend() - last - 1);
-    std::uint64_t sum = 0;
-    for (std::size_t size = 0; size < size_counts.size(); ++size)
-      sum += size * size_counts[size];
-    s.size_mean = static_cast<double>(sum) / static_cast<double>(seen);
-  }
-  s.size_percentiles = percentiles(size_counts, seen);
-  for (const BucketBound& b : kBuckets) {
-    SizeBucket bucket{b.min_bytes, b.max_bytes, 0};
-    const std::size_t end = std::min(
-        b.max_bytes ? *b.max_bytes + std::size_t{1} : size_counts.size(), size_counts.size());
-    for (std::size_t size = b.min_bytes; size < end; ++size)
-      bucket.packets += size_counts[size];
-    s.size_histogram.push_back(bucket);
-  }
-  s.oversized = c.oversized;
-  s.oversize_bytes = reader.options().oversize_bytes;
-
-  s.short_records = c.short_records;
-  s.min_caplen = c.min_caplen;
-  s.max_caplen = c.max_caplen;
-  s.mean_caplen =
-      c.records == 0 ? 0.0 : static_cast<double>(c.caplen_bytes) / static_cast<double>(c.records);
-  s.truncated_l4 = c.truncated_l4;
-  s.skipped = c.skipped;
-  s.skipped_total = c.skipped_total();
-  s.first_fragments = c.first_fragments;
-  s.later_fragments = c.later_fragments;
-
-  s.reorder = reader.options().reorder;
-  s.sort_window = reader.options().sort_window;
-  s.clamped = c.clamped;
-  s.reordered = c.reordered;
-  s.max_gap = reader.options().max_gap;
-  s.gaps_shortened = c.gaps_shortened;
-  s.gap_time_removed = c.gap_time_removed;
+  add_size_statistics(s, size_counts, seen);
   s.traffic = traffic.report();
   return s;
 }

@@ -204,6 +204,41 @@ double FlowGenerator::bulk_duration_bound(std::uint64_t packets, double rtt_ps,
   return ((open + rounds) * rtt_ps + (units + 1) * unit_gap_ps) * (1 + 1e-9) + 1;
 }
 
+TcpScheduleParams FlowGenerator::tcp_schedule_params(std::uint64_t index, double rtt_ps,
+                                                     double floor_bps, double data_segments,
+                                                     bool ack_stream, bool app_limited) const {
+  const TcpFlowConfig& c = config_.tcp;
+  const double access_bps = std::max(
+      std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
+                 c.access_min_bps, c.access_max_bps),
+      floor_bps);
+  const double segment_bytes = data_mix_.mean_bytes();
+  const double rwnd_bytes =
+      std::max(c.rwnd_min_bytes * std::exp(rwnd_log_ratio_ * flow_uniform(index, kDrawRwnd)),
+               floor_bps / 8 * rtt_ps / kPsPerSecond);
+  const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
+  TcpScheduleParams p;
+  p.rtt_ps = rtt_ps;
+  p.segment_gap_ps = data_mean_bits_ / access_bps * kPsPerSecond;
+  p.initial_window = c.initial_window;
+  p.receive_window =
+      static_cast<std::uint32_t>(std::clamp(std::floor(rwnd_bytes / segment_bytes), 1.0, 4e9));
+  p.ssthresh = static_cast<std::uint32_t>(std::clamp(std::floor(c.ssthresh_bdp * bdp_segments),
+                                                     static_cast<double>(c.initial_window), 4e9));
+  p.ack_every = ack_stream ? c.ack_every : 0;
+  p.rto_ps = std::max(static_cast<double>(c.rto_min.count()), 2 * rtt_ps);
+  p.random_key = core::mix64(key_salt_ ^ core::mix64(index + kDrawSchedule));
+  if (app_limited) {
+    // The application produces app_burst_bytes on average every burst / rate: the flow's
+    // data (for an ACK stream, the opposite direction's data) at the drawn flow rate.
+    const double rate = app_rate_bps(index, kDrawAppRate, static_cast<std::uint64_t>(data_segments),
+                                     data_mean_bits_);
+    p.burst_segments_mean = std::max(1.0, c.app_burst_bytes / segment_bytes);
+    p.idle_mean_ps = p.burst_segments_mean * data_mean_bits_ / rate * kPsPerSecond;
+  }
+  return p;
+}
+
 void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t index) {
   const double u = config_.size_sampling == SizeSampling::kStratified
                        ? rotate01(van_der_corput(index), shift_)
@@ -237,36 +272,10 @@ void FlowGenerator::admit_modelled_flow(std::int64_t start_ps, std::uint64_t ind
       // are keyed by the flow's index, so skipping them changes no other flow).
       return;
     }
-    const double access_bps = std::max(
-        std::clamp(c.access_median_bps * std::exp(c.access_sigma * flow_normal(index, kDrawAccess)),
-                   c.access_min_bps, c.access_max_bps),
-        floor_bps);
-    const double segment_bytes = data_mix_.mean_bytes();
-    const double rwnd_bytes =
-        std::max(c.rwnd_min_bytes * std::exp(rwnd_log_ratio_ * flow_uniform(index, kDrawRwnd)),
-                 floor_bps / 8 * rtt_ps / kPsPerSecond);
-    const double bdp_segments = access_bps * rtt_ps / kPsPerSecond / data_mean_bits_;
-    TcpScheduleParams p;
-    p.rtt_ps = rtt_ps;
-    p.segment_gap_ps = data_mean_bits_ / access_bps * kPsPerSecond;
-    p.initial_window = c.initial_window;
-    p.receive_window =
-        static_cast<std::uint32_t>(std::clamp(std::floor(rwnd_bytes / segment_bytes), 1.0, 4e9));
-    p.ssthresh = static_cast<std::uint32_t>(std::clamp(std::floor(c.ssthresh_bdp * bdp_segments),
-                                                       static_cast<double>(c.initial_window), 4e9));
-    p.ack_every = ack_stream ? c.ack_every : 0;
-    p.rto_ps = std::max(static_cast<double>(c.rto_min.count()), 2 * rtt_ps);
-    p.random_key = core::mix64(key_salt_ ^ core::mix64(index + kDrawSchedule));
-    if (app_limited) {
-      // The application produces app_burst_bytes on average every burst / rate: the flow's
-      // data (for an ACK stream, the opposite direction's data) at the drawn flow rate.
-      const double rate = app_rate_bps(index, kDrawAppRate,
-                                       static_cast<std::uint64_t>(data_segments), data_mean_bits_);
-      p.burst_segments_mean = std::max(1.0, c.app_burst_bytes / segment_bytes);
-      p.idle_mean_ps = p.burst_segments_mean * data_mean_bits_ / rate * kPsPerSecond;
-    }
     f.windowed = true;
-    f.schedule = TcpSchedule(p, packets, static_cast<double>(start_ps));
+    f.schedule = TcpSchedule(
+        tcp_schedule_params(index, rtt_ps, floor_bps, data_segments, ack_stream, app_limited),
+        packets, static_cast<double>(start_ps));
     if (start_ps < 0)
       f.schedule.skip_to(0);
     if (f.schedule.done() ||

@@ -203,6 +203,11 @@ class FlowGenerator final : public core::PacketSource {
   std::uint64_t first_index_at_or_after_zero(const Flow& f) const;
   void admit_flow(std::int64_t start_ps);
   void admit_modelled_flow(std::int64_t start_ps, std::uint64_t index);
+  /// A TCP connection's schedule parameters from its draws: access rate, receive window and
+  /// slow-start threshold at least what `floor_bps` needs, and the application's bursts.
+  TcpScheduleParams tcp_schedule_params(std::uint64_t index, double rtt_ps, double floor_bps,
+                                        double data_segments, bool ack_stream,
+                                        bool app_limited) const;
   void set_up_tcp_model();
   double flow_uniform(std::uint64_t index, std::uint64_t draw) const;
   double flow_normal(std::uint64_t index, std::uint64_t draw) const;

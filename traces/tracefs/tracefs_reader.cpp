@@ -197,6 +197,125 @@ bool is_preamble(std::string_view s) {
          (s.substr(0, 3) == "CPU" && s.find("data recorded") != std::string_view::npos);
 }
 
+// The count of a trace-cmd "CPU:N [LOST M EVENTS]" line.
+std::optional<std::uint64_t> lost_events(std::string_view t) {
+  if (t.substr(0, 4) != "CPU:" || t.find("[LOST ") == std::string_view::npos)
+    return std::nullopt;
+  const auto p = t.find("[LOST ") + 6;
+  std::uint64_t n = 0;
+  const auto end = t.find(' ', p);
+  if (end != std::string_view::npos && parse_decimal(t.substr(p, end - p), n))
+    return n;
+  return std::nullopt;
+}
+
+// The CPU column: the first " [digits] ", since COMM may contain anything but that. Sets
+// `open` and `close` to its brackets' positions.
+MalformedReason parse_cpu_column(std::string_view line, std::size_t& open, std::size_t& close,
+                                 KernelEvent& e) {
+  open = std::string_view::npos;
+  close = 0;
+  for (std::size_t p = line.find('['); p != std::string_view::npos; p = line.find('[', p + 1)) {
+    std::size_t q = p + 1;
+    while (q < line.size() && is_digit(line[q]))
+      ++q;
+    if (q > p + 1 && q < line.size() && line[q] == ']' && p > 0 && is_space(line[p - 1]) &&
+        (q + 1 == line.size() || is_space(line[q + 1]))) {
+      open = p;
+      close = q;
+      break;
+    }
+  }
+  if (open == std::string_view::npos)
+    return MalformedReason::kNoCpu;
+  std::uint64_t cpu = 0;
+  if (!parse_decimal(line.substr(open + 1, close - open - 1), cpu) || cpu > 0xffffffffULL)
+    return MalformedReason::kNoCpu;
+  e.cpu = static_cast<std::uint32_t>(cpu);
+  return MalformedReason::kNone;
+}
+
+// TASK-PID, then an optional (TGID) column before the CPU column.
+MalformedReason parse_task(std::string_view task, KernelEvent& e) {
+  e.tgid = -1;
+  if (!task.empty() && task.back() == ')') {
+    const auto lp = task.rfind('(');
+    if (lp == std::string_view::npos)
+      return MalformedReason::kBadTask;
+    const std::string_view tg = trim(task.substr(lp + 1, task.size() - lp - 2));
+    std::uint64_t tgid = 0;
+    if (parse_decimal(tg, tgid))
+      e.tgid = static_cast<std::int32_t>(tgid);
+    else if (tg.empty() || tg.find_first_not_of('-') != std::string_view::npos)
+      return MalformedReason::kBadTask;
+    task = trim(task.substr(0, lp));
+  }
+  const auto dash = task.rfind('-');
+  std::uint64_t pid = 0;
+  if (dash == std::string_view::npos || !parse_decimal(task.substr(dash + 1), pid) ||
+      pid > 0x7fffffffULL)
+    return MalformedReason::kBadTask;
+  e.pid = static_cast<std::int32_t>(pid);
+  e.comm = task.substr(0, dash);
+  return MalformedReason::kNone;
+}
+
+// FLAGS (optional in trace-cmd output) then SECONDS.FRACTION:, leaving `rest` after them.
+MalformedReason parse_flags_and_time(std::string_view& rest, KernelEvent& e) {
+  auto token_end = rest.find_first_of(" \t");
+  std::string_view token = rest.substr(0, token_end);
+  e.flags = {};
+  if (token.empty() || token.back() != ':') {
+    if (!valid_flags(token))
+      return MalformedReason::kBadFlags;
+    e.flags = token;
+    rest = token_end == std::string_view::npos ? std::string_view{} : trim(rest.substr(token_end));
+    token_end = rest.find_first_of(" \t");
+    token = rest.substr(0, token_end);
+  }
+  if (token.size() < 2 || token.back() != ':' ||
+      !parse_timestamp(token.substr(0, token.size() - 1), e.time_ns))
+    return MalformedReason::kBadTimestamp;
+  rest = token_end == std::string_view::npos ? std::string_view{} : trim(rest.substr(token_end));
+  return MalformedReason::kNone;
+}
+
+// EVENT label, then ':' (tracepoint), '(' (syscall entry) or ' -> ' (syscall exit), then the
+// fields that the event's kind needs.
+MalformedReason parse_event(std::string_view rest, KernelEvent& e) {
+  std::size_t n = 0;
+  while (n < rest.size() && is_label_char(rest[n]))
+    ++n;
+  char form = 0;
+  std::string_view fields;
+  if (n > 0 && n < rest.size() && rest[n] == ':') {
+    form = ':';
+    fields = trim(rest.substr(n + 1));
+  } else if (n > 0 && n < rest.size() && rest[n] == '(') {
+    form = '(';
+    fields = rest.substr(n + 1);
+    if (!fields.empty() && fields.back() == ')')
+      fields.remove_suffix(1);
+  } else if (n > 0 && trim(rest.substr(n)).substr(0, 2) == "->") {
+    form = '>';
+    fields = trim(trim(rest.substr(n)).substr(2));
+  } else {
+    return MalformedReason::kNoEvent;
+  }
+  e.event_name = rest.substr(0, n);
+  e.fields = fields;
+  e.kind = classify(e.event_name, form);
+  e.device = {};
+  e.skbaddr = 0;
+  e.has_skbaddr = false;
+  e.len = -1;
+  e.rc = 0;
+  e.ret = 0;
+  e.has_ret = false;
+  e.fd = -1;
+  return fill_fields(e) ? MalformedReason::kNone : MalformedReason::kBadField;
+}
+
 }  // namespace
 
 std::string_view to_string(KernelEventKind kind) {
@@ -252,130 +371,27 @@ LineResult parse_tracefs_line(std::string_view line, KernelEvent& e) {
   const std::string_view t = trim(line);
   if (t.empty() || t.front() == '#' || is_preamble(t))
     return r;
-  if (t.substr(0, 4) == "CPU:" && t.find("[LOST ") != std::string_view::npos) {
-    const auto p = t.find("[LOST ") + 6;
-    std::uint64_t n = 0;
-    const auto end = t.find(' ', p);
-    if (end != std::string_view::npos && parse_decimal(t.substr(p, end - p), n)) {
-      r.kind = LineKind::kLost;
-      r.lost_events = n;
-      return r;
-    }
+  if (const auto lost = lost_events(t)) {
+    r.kind = LineKind::kLost;
+    r.lost_events = *lost;
+    return r;
   }
   r.kind = LineKind::kMalformed;
-
-  // Anchor on the first " [digits] " column: COMM may contain anything but that.
-  std::size_t open = std::string_view::npos;
+  std::size_t open = 0;
   std::size_t close = 0;
-  for (std::size_t p = line.find('['); p != std::string_view::npos; p = line.find('[', p + 1)) {
-    std::size_t q = p + 1;
-    while (q < line.size() && is_digit(line[q]))
-      ++q;
-    if (q > p + 1 && q < line.size() && line[q] == ']' && p > 0 && is_space(line[p - 1]) &&
-        (q + 1 == line.size() || is_space(line[q + 1]))) {
-      open = p;
-      close = q;
-      break;
-    }
-  }
-  if (open == std::string_view::npos) {
-    r.reason = MalformedReason::kNoCpu;
+  r.reason = parse_cpu_column(line, open, close, e);
+  if (r.reason != MalformedReason::kNone)
     return r;
-  }
-  std::uint64_t cpu = 0;
-  if (!parse_decimal(line.substr(open + 1, close - open - 1), cpu) || cpu > 0xffffffffULL) {
-    r.reason = MalformedReason::kNoCpu;
+  r.reason = parse_task(trim(line.substr(0, open)), e);
+  if (r.reason != MalformedReason::kNone)
     return r;
-  }
-  e.cpu = static_cast<std::uint32_t>(cpu);
-
-  std::string_view task = trim(line.substr(0, open));
-  e.tgid = -1;
-  if (!task.empty() && task.back() == ')') {
-    const auto lp = task.rfind('(');
-    if (lp == std::string_view::npos) {
-      r.reason = MalformedReason::kBadTask;
-      return r;
-    }
-    const std::string_view tg = trim(task.substr(lp + 1, task.size() - lp - 2));
-    std::uint64_t tgid = 0;
-    if (parse_decimal(tg, tgid))
-      e.tgid = static_cast<std::int32_t>(tgid);
-    else if (tg.empty() || tg.find_first_not_of('-') != std::string_view::npos) {
-      r.reason = MalformedReason::kBadTask;
-      return r;
-    }
-    task = trim(task.substr(0, lp));
-  }
-  const auto dash = task.rfind('-');
-  std::uint64_t pid = 0;
-  if (dash == std::string_view::npos || !parse_decimal(task.substr(dash + 1), pid) ||
-      pid > 0x7fffffffULL) {
-    r.reason = MalformedReason::kBadTask;
-    return r;
-  }
-  e.pid = static_cast<std::int32_t>(pid);
-  e.comm = task.substr(0, dash);
-
-  // FLAGS (optional in trace-cmd output) then SECONDS.FRACTION:
   std::string_view rest = trim(line.substr(close + 1));
-  auto token_end = rest.find_first_of(" \t");
-  std::string_view token = rest.substr(0, token_end);
-  e.flags = {};
-  if (token.empty() || token.back() != ':') {
-    if (!valid_flags(token)) {
-      r.reason = MalformedReason::kBadFlags;
-      return r;
-    }
-    e.flags = token;
-    rest = token_end == std::string_view::npos ? std::string_view{} : trim(rest.substr(token_end));
-    token_end = rest.find_first_of(" \t");
-    token = rest.substr(0, token_end);
-  }
-  if (token.size() < 2 || token.back() != ':' ||
-      !parse_timestamp(token.substr(0, token.size() - 1), e.time_ns)) {
-    r.reason = MalformedReason::kBadTimestamp;
+  r.reason = parse_flags_and_time(rest, e);
+  if (r.reason != MalformedReason::kNone)
     return r;
-  }
-  rest = token_end == std::string_view::npos ? std::string_view{} : trim(rest.substr(token_end));
-
-  // EVENT label, then ':' (tracepoint), '(' (syscall entry) or ' -> ' (syscall exit).
-  std::size_t n = 0;
-  while (n < rest.size() && is_label_char(rest[n]))
-    ++n;
-  char form = 0;
-  std::string_view fields;
-  if (n > 0 && n < rest.size() && rest[n] == ':') {
-    form = ':';
-    fields = trim(rest.substr(n + 1));
-  } else if (n > 0 && n < rest.size() && rest[n] == '(') {
-    form = '(';
-    fields = rest.substr(n + 1);
-    if (!fields.empty() && fields.back() == ')')
-      fields.remove_suffix(1);
-  } else if (n > 0 && trim(rest.substr(n)).substr(0, 2) == "->") {
-    form = '>';
-    fields = trim(trim(rest.substr(n)).substr(2));
-  } else {
-    r.reason = MalformedReason::kNoEvent;
-    return r;
-  }
-  e.event_name = rest.substr(0, n);
-  e.fields = fields;
-  e.kind = classify(e.event_name, form);
-  e.device = {};
-  e.skbaddr = 0;
-  e.has_skbaddr = false;
-  e.len = -1;
-  e.rc = 0;
-  e.ret = 0;
-  e.has_ret = false;
-  e.fd = -1;
-  if (!fill_fields(e)) {
-    r.reason = MalformedReason::kBadField;
-    return r;
-  }
-  r.kind = LineKind::kEvent;
+  r.reason = parse_event(rest, e);
+  if (r.reason == MalformedReason::kNone)
+    r.kind = LineKind::kEvent;
   return r;
 }
 

@@ -118,6 +118,41 @@ ReproductionTable r2_hot(const mc::ModeParams& bn, const mc::ModeParams& bridge,
   return t;
 }
 
+namespace {
+
+// Wire packets merged by GRO into skbs.
+struct GroCounts {
+  std::size_t skbs = 0;
+  std::size_t segments = 0;
+};
+
+// Feeds the stack's host ingress the background that arrives before `arrive`, Poisson with a
+// mean gap of `gap_ps`. 10 ms of background before the probe's reply lets the queue reach its
+// steady state. GRO: segments arriving within one ingress service (`window_ps`) of a batch's
+// first segment merge into its skb (at most gro_max); the skb reaches the queue with its last.
+void feed_background(mc::ContainerStack& stack, std::mt19937_64& rng, Time arrive, double gap_ps,
+                     double window_ps, int gro_max, GroCounts& gro) {
+  const double end = static_cast<double>(arrive.count());
+  double next = static_cast<double>((arrive - core::milliseconds(10)).count()) +
+                core::exponential(rng, gap_ps);
+  while (next < end) {
+    const double open = next;
+    double last_segment = next;
+    int merged = 1;
+    next += core::exponential(rng, gap_ps);
+    while (merged < gro_max && next < end && next - open <= window_ps) {
+      last_segment = next;
+      ++merged;
+      next += core::exponential(rng, gap_ps);
+    }
+    stack.host_ingress(Time{std::llround(last_segment)}, 0);
+    ++gro.skbs;
+    gro.segments += static_cast<std::size_t>(merged);
+  }
+}
+
+}  // namespace
+
 ReproductionTable r5_background(const mc::ModeParams& bn, const config::MaceScenarios& s,
                                 const ReproductionOptions& o) {
   const auto native = fig5_native(s);
@@ -133,36 +168,17 @@ ReproductionTable r5_background(const mc::ModeParams& bn, const config::MaceScen
     // Background: full-size wire packets spread by RSS over every queue; the probe's gets 1/cpus.
     const double gap_ps = s.background_wire_bytes * 8 / load.bps * 1e12 * s.cpus;
     std::vector<double> nat, con;
-    std::size_t nat_slow = 0, con_slow = 0, skbs = 0, segments = 0;
+    std::size_t con_slow = 0;
+    GroCounts gro;
     const double slow_threshold = native.floor + native.scale + 150.0;
     for (std::size_t i = 0; i < probes; ++i) {
       const auto t0 = core::milliseconds(200) * static_cast<std::int64_t>(i);
       const double n = native.sample(rng, load.native_slow);
       nat.push_back(n);
-      nat_slow += n > slow_threshold;
       const double base = native.sample(rng, load.native_slow);
       const auto de = stack.egress(t0, 0).total();
       const Time arrive = t0 + de + from_us(base);
-      // 10 ms of background before the probe's reply lets the queue reach its steady state.
-      // GRO: segments arriving within one ingress service of a batch's first segment merge
-      // into its skb (at most gro_max); the skb reaches the queue with its last.
-      const double end = static_cast<double>(arrive.count());
-      double next = static_cast<double>((arrive - core::milliseconds(10)).count()) +
-                    core::exponential(rng, gap_ps);
-      while (next < end) {
-        const double open = next;
-        double last_segment = next;
-        int merged = 1;
-        next += core::exponential(rng, gap_ps);
-        while (merged < gro_max && next < end && next - open <= window_ps) {
-          last_segment = next;
-          ++merged;
-          next += core::exponential(rng, gap_ps);
-        }
-        stack.host_ingress(Time{std::llround(last_segment)}, 0);
-        ++skbs;
-        segments += static_cast<std::size_t>(merged);
-      }
+      feed_background(stack, rng, arrive, gap_ps, window_ps, gro_max, gro);
       const auto di = stack.ingress(arrive, 0);
       const double rtt = base + to_us(de + di.total());
       con.push_back(rtt);
@@ -184,9 +200,9 @@ ReproductionTable r5_background(const mc::ModeParams& bn, const config::MaceScen
         row(fmt::format("{} slow-mode fraction, container (%)", name),
             100.0 * static_cast<double>(con_slow) / static_cast<double>(probes),
             fmt::format("{:.1f} / {:.1f}", 100 * load.native_slow, 100 * load.container_slow)));
-    t.rows.push_back(row(fmt::format("{} wire packets per GRO skb", name),
-                         skbs ? static_cast<double>(segments) / static_cast<double>(skbs) : 0.0,
-                         ""));
+    t.rows.push_back(row(
+        fmt::format("{} wire packets per GRO skb", name),
+        gro.skbs ? static_cast<double>(gro.segments) / static_cast<double>(gro.skbs) : 0.0, ""));
   }
   t.notes.push_back(fmt::format(
       "Background TCP ({:g}-B wire packets, Poisson, RSS over {} queues) occupies the probe's "
