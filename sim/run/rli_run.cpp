@@ -76,7 +76,6 @@ RliRun::RliRun(const config::RliSpec& spec, net::Router& router,
     : EstimatorRun(make_receiver(spec, router)),
       spec_(spec),
       receiver_(static_cast<models::rli::RliReceiver*>(&estimator())) {
-  router.add_observer(*receiver_);
   for (std::size_t port = 0; port < router.config().egress.size(); ++port) {
     const auto id = static_cast<models::PortId>(port);
     if (spec.receiver.measures(id))

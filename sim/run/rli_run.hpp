@@ -92,9 +92,9 @@ struct RliScore {
 /// RLI's record in a run ([rli] enabled).
 class RliRun final : public EstimatorRun {
  public:
-  /// Sets RLI up on `router`: a receiver observing it, a reference sender on each measured
-  /// port and, with interference, the paired run (its truth configured as `truth_config`
-  /// without quantiles). The receiver's link rates are the router's.
+  /// Sets RLI up on `router`: a reference sender on each measured port and, with interference,
+  /// the paired run (its truth configured as `truth_config` without quantiles). The receiver
+  /// (estimator()), with the router's link rates, is for the caller to add as an observer.
   RliRun(const config::RliSpec& spec, net::Router& router,
          const models::GroundTruthConfig& truth_config);
 

@@ -303,13 +303,12 @@ RliRun* attach_estimators(const config::ExperimentConfig& config,
       // It sees the same references at the ingress, so it reports the same injected cost.
       result.estimators.push_back(std::make_unique<EstimatorRun>(
           std::make_unique<models::rli::RliReceiver>(twin_receiver)));
-      router.add_observer(result.estimators.back()->estimator());
     }
   }
-  for (const auto& spec : config.estimators) {
+  for (const auto& spec : config.estimators)
     result.estimators.push_back(std::make_unique<EstimatorRun>(spec.make()));
-    router.add_observer(result.estimators.back()->estimator());
-  }
+  for (const auto& e : result.estimators)
+    router.add_observer(e->estimator());
   return rli;
 }
 
