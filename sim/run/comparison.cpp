@@ -2,8 +2,6 @@
 
 #include <vector>
 
-#include "sim/run/scenario.hpp"
-
 namespace rlisim::run {
 
 models::Comparison compare_run_estimators(const RunResult& r) {

@@ -12,6 +12,7 @@
 #include "models/metrics/estimator_score.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/config/experiment_config.hpp"
+#include "sim/core/time.hpp"
 #include "sim/net/router.hpp"
 #include "sim/run/budget.hpp"
 #include "sim/run/estimator_run.hpp"
@@ -19,6 +20,12 @@
 #include "sim/topology/tap.hpp"
 
 namespace rlisim::run {
+
+/// The arrival window of `packets` packets whose arrivals span [first, last]: the span
+/// extended by one mean inter-arrival gap, span * n / (n - 1), so that n evenly spaced packets
+/// cover n gaps. Offered load, the utilization target and the achieved utilization all use it.
+/// Zero for fewer than two packets.
+core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets);
 
 /// How the utilization target was met for one port.
 struct PortTargeting {

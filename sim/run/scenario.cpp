@@ -8,7 +8,6 @@
 
 #include "sim/config/toml_section.hpp"
 #include "sim/core/error.hpp"
-#include "sim/core/int128.hpp"
 #include "sim/net/forwarding.hpp"
 #include "sim/run/comparison.hpp"
 #include "sim/run/packet_log.hpp"
@@ -53,13 +52,6 @@ std::vector<config::SourceSpec> plan_cross_traffic(const config::ExperimentConfi
 }
 
 }  // namespace
-
-core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets) {
-  if (packets < 2)
-    return core::Time{0};
-  const auto span = static_cast<core::Int128>((last - first).count());
-  return core::Time{static_cast<std::int64_t>(span * packets / (packets - 1))};
-}
 
 LoadSurvey survey_load(const config::ExperimentConfig& config) {
   LoadSurvey survey;

@@ -31,12 +31,6 @@ struct OfferedLoad {
 /// @throws core::ConfigError / core::TraceError on bad configuration or unreadable input.
 RunResult run_experiment(const config::ExperimentConfig& config, const RunOptions& options = {});
 
-/// The arrival window of `packets` packets whose arrivals span [first, last]: the span
-/// extended by one mean inter-arrival gap, span * n / (n - 1), so that n evenly spaced packets
-/// cover n gaps. Offered load, the utilization target and the achieved utilization all use it.
-/// Zero for fewer than two packets.
-core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets);
-
 /// Offered load per egress port and the arrival span of all sources, from a pre-pass.
 struct LoadSurvey {
   std::vector<OfferedLoad> ports;

@@ -13,7 +13,6 @@
 #include "sim/core/output_file.hpp"
 #include "sim/run/report/comparison_json.hpp"
 #include "sim/run/report/text_fields.hpp"
-#include "sim/run/scenario.hpp"
 
 namespace rlisim::run {
 namespace {
