@@ -13,6 +13,7 @@
 
 #include "sim/config/experiment_config.hpp"
 #include "sim/net/router.hpp"
+#include "sim/run/rli_run.hpp"
 #include "sim/run/scenario.hpp"
 #include "traces/pcap/pcap_reader.hpp"
 #include "traces/synthetic/synthetic_config.hpp"
@@ -144,8 +145,8 @@ void BM_EndToEndRli(benchmark::State& state) {
   const bool interference = state.range(0) != 0;
   const auto result = run_bench_config(
       state, fmt::format("[rli]\npolicy = \"static\"\nn = 100\ninterference = {}\n", interference));
-  state.counters["references"] =
-      static_cast<double>(result.rli_report ? result.rli_report->overhead.references : 0);
+  const auto* rli = run::find_rli(result);
+  state.counters["references"] = static_cast<double>(rli ? rli->score().overhead.references : 0);
   state.SetLabel(interference ? "rli + run without references" : "rli");
 }
 BENCHMARK(BM_EndToEndRli)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);

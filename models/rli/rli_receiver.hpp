@@ -143,7 +143,15 @@ class RliReceiver final : public FlowEstimator {
   explicit RliReceiver(const ReceiverConfig& config = {});
 
   std::string_view name() const override { return config_.name; }
-  void on_ingress(const core::Packet& p) override { (void)p; }
+  /// Counts the references entering the router: they are what RLI adds to the traffic. The
+  /// router injects references only for the ports RLI measures, so every one counts, dropped
+  /// or not.
+  void on_ingress(const core::Packet& p) override {
+    if (p.kind == core::PacketKind::kReference) {
+      ++injected_packets_;
+      injected_bytes_ += p.wire_bytes;
+    }
+  }
   void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, PortId port) override {
     (void)p;
@@ -165,15 +173,9 @@ class RliReceiver final : public FlowEstimator {
   std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
   bool estimates_std() const override { return true; }
   /// State as state_bytes(); export is one record per flow (a 48 B NetFlow v5 record plus the
-  /// two 8 B delay sums); injected references as set by set_injected().
+  /// two 8 B delay sums); injected: the references seen at the ingress tap.
   EstimatorCost cost() const override;
   std::vector<NamedCounter> counters() const override;
-  /// The references the senders injected (the run tells the receiver after the fact, as a
-  /// collector would learn it from the line cards).
-  void set_injected(std::uint64_t packets, std::uint64_t bytes) {
-    injected_packets_ = packets;
-    injected_bytes_ = bytes;
-  }
 
   /// The receiver's timestamp of true time t (clock model applied).
   core::Time receiver_clock(core::Time t) const;

@@ -1,100 +1,14 @@
 #pragma once
-// Scoring estimators against the ground truth of the same run, flow by flow, and comparing
-// them on the same flows.
+// The comparison of a run's estimators (models::compare_estimators) on its truth, its traffic
+// and its ports' load classes.
 
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include "models/flow_estimator.hpp"
-#include "models/metrics/error_distribution.hpp"
-#include "models/truth/ground_truth.hpp"
+#include "models/metrics/estimator_score.hpp"
+#include "sim/run/run_result.hpp"
 
 namespace rlisim::run {
 
-struct RunResult;
-
-/// What an estimator spends, normalised by the regular traffic it measures, so that estimators
-/// of different kinds can be compared at equal cost (estimators.md §9 "Budget").
-struct MeasurementBudget {
-  /// Exact per-packet delay samples per regular packet offered at the ingress: RLI's delivered
-  /// references, trajectory sampling's packets seen at both taps, NetFlow's and Multiflow's
-  /// first/last samples of the record pairs used; 0 for an aggregate such as LDA.
-  double samples_per_packet = 0;
-  /// Packets and bytes added to the measured traffic, per regular packet.
-  double injected_packets_per_packet = 0;
-  double injected_bytes_per_packet = 0;
-  /// Peak measurement state over the regular flows of the run.
-  double state_bytes_per_flow = 0;
-  /// Bytes shipped from the taps per second of traffic (the arrival window).
-  double export_bytes_per_second = 0;
-};
-
-/// The budget of `cost` over a run of `regular_packets` packets in `regular_flows` flows
-/// spanning `seconds`; a ratio with a zero denominator is NaN.
-MeasurementBudget measurement_budget(const models::EstimatorCost& cost,
-                                     std::uint64_t regular_packets, std::uint64_t regular_flows,
-                                     double seconds);
-
-/// One estimator's per-flow errors, coverage and cost.
-struct EstimatorScore {
-  std::string name;
-  /// Relative error of each flow's estimated mean against the true mean over the same
-  /// delivered packets, by cumulative size class.
-  models::ErrorSummary mean_error;
-  /// The same for the standard deviation (flows with >= 2 delivered packets), when the
-  /// estimator gives one.
-  std::optional<models::ErrorSummary> std_error;
-  /// Eligible flows (regular, >= 1 delivered packet, accepted by the filter) and those with an
-  /// estimate; the same in delivered packets.
-  std::uint64_t flows_measured = 0;
-  std::uint64_t flows_estimated = 0;
-  std::uint64_t packets_measured = 0;
-  std::uint64_t packets_estimated = 0;
-  models::EstimatorCost cost;
-  /// Set by compare_estimators() (score_estimator leaves it zero: it knows no run totals).
-  MeasurementBudget budget;
-  /// Error of the mean by the load class (PortDiagnostics) of the period in which each flow
-  /// started, parallel to kLoadClassBounds; filled when score_estimator() is given classes
-  /// (compare_estimators() does when the run kept port diagnostics).
-  std::vector<models::ErrorSummary> mean_error_by_load;
-  std::vector<models::NamedCounter> counters;
-};
-
-/// Which truth flows an estimator is scored on (all eligible flows when empty).
-using FlowFilter = std::function<bool(const models::FlowRecord&)>;
-
-/// Which of `classes` classes a flow belongs to (an index below `classes`).
-struct FlowClasses {
-  std::size_t classes = 0;
-  std::function<std::size_t(const models::FlowRecord&)> of;
-};
-
-/// Scores `estimator` (finalized) on every regular flow of `truth` with at least one delivered
-/// packet that `include` accepts. With `load_classes`, the same pass also fills
-/// mean_error_by_load, one summary per class.
-EstimatorScore score_estimator(const models::GroundTruth& truth,
-                               const models::FlowEstimator& estimator,
-                               const FlowFilter& include = {},
-                               const FlowClasses& load_classes = {});
-
-/// Every estimator of a run side by side.
-struct Comparison {
-  /// RLI first (if enabled), then the tap-only estimators in registry order.
-  std::vector<EstimatorScore> scores;
-  /// Eligible flows that every estimator estimated, and each estimator's error of the mean on
-  /// exactly those flows (parallel to `scores`): the like-for-like comparison when sampling
-  /// estimators cover only part of the flows.
-  std::uint64_t common_flows = 0;
-  std::vector<models::ErrorSummary> common_mean_error;
-};
-
-/// The estimators of a run (RLI and the tap-only ones), in comparison order.
-std::vector<const models::FlowEstimator*> run_estimators(const RunResult& result);
-
-/// Compares every estimator of a finished run on regular flows with >= 1 delivered packet.
-Comparison compare_estimators(const RunResult& result);
+/// Compares every estimator of a finished run, in the run's order, on regular flows with >= 1
+/// delivered packet; by load class when the run kept port diagnostics.
+models::Comparison compare_run_estimators(const RunResult& result);
 
 }  // namespace rlisim::run

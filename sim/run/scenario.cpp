@@ -8,9 +8,10 @@
 
 #include "sim/config/toml_section.hpp"
 #include "sim/core/error.hpp"
-#include "sim/core/int128.hpp"
 #include "sim/net/forwarding.hpp"
+#include "sim/run/comparison.hpp"
 #include "sim/run/packet_log.hpp"
+#include "sim/run/rli_run.hpp"
 #include "sim/run/source_factory.hpp"
 
 namespace rlisim::run {
@@ -51,13 +52,6 @@ std::vector<config::SourceSpec> plan_cross_traffic(const config::ExperimentConfi
 }
 
 }  // namespace
-
-core::Time arrival_window(core::Time first, core::Time last, std::uint64_t packets) {
-  if (packets < 2)
-    return core::Time{0};
-  const auto span = static_cast<core::Int128>((last - first).count());
-  return core::Time{static_cast<std::int64_t>(span * packets / (packets - 1))};
-}
 
 LoadSurvey survey_load(const config::ExperimentConfig& config) {
   LoadSurvey survey;
@@ -140,21 +134,6 @@ std::vector<config::SourceSpec> apply_utilization_target(const config::Experimen
   return {};
 }
 
-// The paired run: the same packet through the router without references, and its fate
-// compared with the main run's.
-void process_paired(net::Router& twin, PairedRun& paired, const core::Packet& p,
-                    const net::PacketFate& fate) {
-  const net::PacketFate other = twin.process(p);
-  ++paired.packets;
-  if (other.dropped != fate.dropped) {
-    FateChanges& c = paired.fate_changes[p.flow];
-    if (fate.dropped)
-      ++c.delivered_to_dropped;
-    else
-      ++c.dropped_to_delivered;
-  }
-}
-
 // Feeds every packet of `merger` to `router`, in batches: read kBatch packets, then process
 // them. Alternating the reader (libpcap, stdio, decoding) and the router with its observers
 // packet by packet made the two code paths evict each other from the instruction cache and
@@ -166,7 +145,7 @@ void process_paired(net::Router& twin, PairedRun& paired, const core::Packet& p,
 // overflow the sources have read up to kBatch - 1 packets past the one that failed, and their
 // counters include those.
 void simulate(const config::ExperimentConfig& config, const RunOptions& options,
-              core::SourceMerger& merger, net::Router& router, net::Router* twin,
+              core::SourceMerger& merger, net::Router& router, PairedRun* paired,
               RunResult& result) {
   constexpr std::size_t kBatch = 256;
   std::array<core::Packet, kBatch> batch;
@@ -199,8 +178,8 @@ void simulate(const config::ExperimentConfig& config, const RunOptions& options,
       const core::Packet& p = batch[i];
       try {
         const net::PacketFate fate = router.process(p);
-        if (twin)
-          process_paired(*twin, *result.without_references, p, fate);
+        if (paired)
+          paired->process(p, fate);
       } catch (const std::overflow_error& e) {
         result.error = e.what();
         stopped = true;
@@ -267,11 +246,10 @@ config::ExperimentConfig with_scaled_sources(const config::ExperimentConfig& con
   return config::with_derived_settings(config, overrides);
 }
 
-}  // namespace
-
-RunResult run_experiment(const config::ExperimentConfig& configured, const RunOptions& options) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  RunResult result;
+// The configuration as run: sources scaled to the target (scale_source), the budget's settings
+// applied; the router's rates after utilization targeting. Returns the cross traffic to add.
+std::vector<config::SourceSpec> resolve_run(const config::ExperimentConfig& configured,
+                                            RunResult& result) {
   const bool scale_source = configured.utilization.target &&
                             configured.utilization.mode == config::UtilizationMode::kScaleSource;
   const config::ExperimentConfig given =
@@ -287,62 +265,58 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
     result.targeting[i].configured_rate = config.router.egress[i].rate;
     result.targeting[i].rate = config.router.egress[i].rate;
   }
-  const auto extra = survey ? apply_utilization_target(config, *survey, result)
-                            : std::vector<config::SourceSpec>{};
   // The rates in result.router are final from here on. A buffer given as time (buffer_time)
   // stays time in the configuration and is converted to bytes by each port at this rate
   // (net::buffer_byte_limit, also what summary.json reports), never at the configured rate.
+  return survey ? apply_utilization_target(config, *survey, result)
+                : std::vector<config::SourceSpec>{};
+}
 
-  auto sources = make_sources(config, extra);
-  for (const auto& s : sources)
-    result.source_descriptions.push_back(s->describe());
-  core::SourceMerger merger(std::move(sources));
-  net::Router router(result.router);
+// What watches the router besides the truth, for the end of the run.
+struct Observers {
+  RliRun* rli = nullptr;
+  std::unique_ptr<PacketLog> log;
+};
+
+// Puts the estimators on `router`, in comparison order: RLI and its corrected twin, then the
+// tap-only ones.
+RliRun* attach_estimators(const config::ExperimentConfig& config,
+                          const models::GroundTruthConfig& truth_config, net::Router& router,
+                          RunResult& result) {
+  RliRun* rli = nullptr;
+  if (config.rli.enabled) {
+    auto run = std::make_unique<RliRun>(config.rli, router, truth_config);
+    rli = run.get();
+    result.estimators.push_back(std::move(run));
+    if (config.rli.corrected_twin) {
+      auto twin_receiver = rli->receiver().config();
+      twin_receiver.name = "rli_corrected";
+      twin_receiver.serialization_correction = true;
+      // It sees the same references at the ingress, so it reports the same injected cost.
+      result.estimators.push_back(std::make_unique<EstimatorRun>(
+          std::make_unique<models::rli::RliReceiver>(twin_receiver)));
+    }
+  }
+  for (const auto& spec : config.estimators)
+    result.estimators.push_back(std::make_unique<EstimatorRun>(spec.make()));
+  for (const auto& e : result.estimators)
+    router.add_observer(e->estimator());
+  return rli;
+}
+
+// Puts every observer on `router`: the truth, the estimators, the port diagnostics that
+// explain them, the [topology] tap and the packet log.
+Observers attach_observers(const config::ExperimentConfig& config, const RunOptions& options,
+                           net::Router& router, RunResult& result) {
   models::GroundTruthConfig truth_config;
   truth_config.quantiles.exact_capacity = config.truth.exact_packets;
   truth_config.quantiles.relative_accuracy = config.truth.relative_accuracy;
   truth_config.track_quantiles = config.truth.quantiles;
   result.truth = std::make_unique<models::GroundTruth>(truth_config);
   router.add_observer(*result.truth);
-  std::unique_ptr<net::Router> twin;
-  if (config.rli.enabled) {
-    auto receiver = config.rli.receiver;
-    for (const auto& port : result.router.egress)
-      receiver.link_rates_bps.push_back(port.rate.value);
-    receiver.references_follow_trigger =
-        config.rli.policy.kind != models::rli::PolicyKind::kPeriodic;
-    result.rli = std::make_unique<models::rli::RliReceiver>(receiver);
-    router.add_observer(*result.rli);
-    for (std::size_t port = 0; port < result.router.egress.size(); ++port) {
-      const auto id = static_cast<models::PortId>(port);
-      if (config.rli.receiver.measures(id))
-        router.add_reference_sender(id, config.rli.policy);
-    }
-    if (config.rli.interference) {
-      result.without_references = std::make_unique<PairedRun>();
-      // Only per-flow means and drops are compared: no quantiles for the twin.
-      auto twin_truth = truth_config;
-      twin_truth.track_quantiles = false;
-      result.without_references->truth = std::make_unique<models::GroundTruth>(twin_truth);
-      twin = std::make_unique<net::Router>(result.router);
-      twin->add_observer(*result.without_references->truth);
-    }
-  }
-  models::rli::RliReceiver* corrected_rli = nullptr;
-  if (config.rli.enabled && config.rli.corrected_twin) {
-    auto twin_receiver = result.rli->config();
-    twin_receiver.name = "rli_corrected";
-    twin_receiver.serialization_correction = true;
-    auto receiver = std::make_unique<models::rli::RliReceiver>(twin_receiver);
-    corrected_rli = receiver.get();
-    router.add_observer(*receiver);
-    result.estimators.push_back(std::move(receiver));
-  }
-  for (const auto& spec : config.estimators) {
-    result.estimators.push_back(spec.make());
-    router.add_observer(*result.estimators.back());
-  }
-  if (config.rli.enabled || !config.estimators.empty()) {
+  Observers observers;
+  observers.rli = attach_estimators(config, truth_config, router, result);
+  if (!result.estimators.empty()) {
     std::vector<std::uint64_t> rates;
     for (const auto& port : result.router.egress)
       rates.push_back(port.rate.value);
@@ -360,65 +334,61 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
         std::make_unique<topology::TopologyTap>(*config.topology, config.seed, quantiles);
     router.add_observer(*result.topology);
   }
-  std::unique_ptr<PacketLog> log;
   if (!options.packets_out.empty()) {
-    log = std::make_unique<PacketLog>(options.packets_out);
-    router.add_observer(*log);
+    observers.log = std::make_unique<PacketLog>(options.packets_out);
+    router.add_observer(*observers.log);
   }
+  return observers;
+}
 
-  simulate(config, options, merger, router, twin.get(), result);
-
+// After the simulation: counters, finalized observers, RLI's score and the comparison.
+void finish_run(const core::SourceMerger& merger, const net::Router& router, Observers& observers,
+                RunResult& result) {
   for (std::size_t i = 0; i < merger.size(); ++i)
     result.source_counters.push_back(merger.source(i).summary_counters());
   result.truth->finalize();
   result.truth_all = result.truth->summary();
   result.truth_regular = result.truth->summary(core::PacketKind::kRegular);
   result.truth_cross = result.truth->summary(core::PacketKind::kCross);
-  if (log) {
+  if (observers.log) {
     try {
-      log->finalize();
+      observers.log->finalize();
     } catch (const core::OutputError& e) {
       result.packet_log_error = e.what();
     }
   }
   for (const auto& port : router.ports())
     result.ports.push_back(port.counters());
-  if (result.rli) {
-    result.rli->finalize();
-    for (std::size_t port = 0; port < router.ports().size(); ++port) {
-      const auto id = static_cast<models::PortId>(port);
-      if (const auto* sender = router.reference_sender(id)) {
-        result.rli_senders.push_back(RliSenderResult{.port = id,
-                                                     .counters = sender->counters(),
-                                                     .final_n = sender->current_n(),
-                                                     .last_utilization = sender->utilization()});
-      }
-    }
-  }
-  if (twin) {
-    auto& paired = *result.without_references;
-    paired.truth->finalize();
-    for (const auto& port : twin->ports())
-      paired.ports.push_back(port.counters());
-    // Both routers saw every packet of the run, in the same order.
-    RLISIM_CHECK(paired.packets == result.packets);
-  }
   for (auto& e : result.estimators)
-    e->finalize();
+    e->estimator().finalize();
+  if (observers.rli) {
+    observers.rli->finish(router, *result.truth);
+    // Both routers saw every packet of the run, in the same order.
+    if (const auto* paired = observers.rli->paired())
+      RLISIM_CHECK(paired->packets == result.packets);
+  }
   if (result.topology)
     result.topology->finalize();
-  if (result.rli) {
-    result.rli_report = evaluate_rli(result);
-    result.rli->set_injected(result.rli_report->overhead.references,
-                             result.rli_report->overhead.reference_bytes);
-    // The corrected receiver rests on the same references.
-    if (corrected_rli) {
-      corrected_rli->set_injected(result.rli_report->overhead.references,
-                                  result.rli_report->overhead.reference_bytes);
-    }
-  }
-  if (result.rli || !result.estimators.empty())
-    result.comparison = compare_estimators(result);
+  if (!result.estimators.empty())
+    result.comparison = compare_run_estimators(result);
+}
+
+}  // namespace
+
+RunResult run_experiment(const config::ExperimentConfig& configured, const RunOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  RunResult result;
+  const auto extra = resolve_run(configured, result);
+  const config::ExperimentConfig& config = result.config;
+  auto sources = make_sources(config, extra);
+  for (const auto& s : sources)
+    result.source_descriptions.push_back(s->describe());
+  core::SourceMerger merger(std::move(sources));
+  net::Router router(result.router);
+  Observers observers = attach_observers(config, options, router, result);
+  PairedRun* paired = observers.rli ? observers.rli->paired() : nullptr;
+  simulate(config, options, merger, router, paired, result);
+  finish_run(merger, router, observers, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

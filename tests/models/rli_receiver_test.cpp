@@ -49,6 +49,24 @@ class Driver {
   RliReceiver rx;
 };
 
+TEST(RliReceiver, InjectedCostIsTheReferencesSeenAtTheIngress) {
+  RliReceiver rx;
+  Packet regular;
+  regular.flow = flow(1);
+  regular.wire_bytes = 500;
+  Packet reference;
+  reference.kind = PacketKind::kReference;
+  reference.wire_bytes = 64;
+  rx.on_ingress(regular);
+  rx.on_ingress(reference);
+  rx.on_ingress(reference);
+  // A reference dropped at the port was still injected: only the ingress counts.
+  rx.on_drop(reference, 0);
+  rx.finalize();
+  EXPECT_EQ(rx.cost().injected_packets, 2u);
+  EXPECT_EQ(rx.cost().injected_bytes, 128u);
+}
+
 TEST(RliReceiver, ConstantDelayIsEstimatedExactly) {
   Driver d;
   const std::int64_t delay = 7'000'000;

@@ -32,8 +32,8 @@ config::ExperimentConfig config_with(const std::string& tables,
 
 const models::FlowEstimator& estimator(const RunResult& r, std::string_view name) {
   for (const auto& e : r.estimators) {
-    if (e->name() == name)
-      return *e;
+    if (e->estimator().name() == name)
+      return e->estimator();
   }
   throw std::logic_error("no estimator " + std::string(name));
 }

@@ -13,6 +13,7 @@
 #include "sim/core/error.hpp"
 #include "sim/run/budget.hpp"
 #include "sim/run/report/result_writer.hpp"
+#include "sim/run/rli_run.hpp"
 #include "sim/run/scenario.hpp"
 #include "tests/run/small_run.hpp"
 
@@ -29,7 +30,7 @@ config::ExperimentConfig config_with(const std::string& tables,
   return test_support::small_run(tables, "chic", 3, "compare.toml", overrides);
 }
 
-const EstimatorScore& score(const RunResult& r, std::string_view name) {
+const models::EstimatorScore& score(const RunResult& r, std::string_view name) {
   for (const auto& s : r.comparison->scores) {
     if (s.name == name)
       return s;
@@ -111,9 +112,10 @@ TEST(CompareBudget, RejectsAKeyItWouldSet) {
 
 TEST(RliTwin, BothReceiversShareTheReferences) {
   const auto r = run_experiment(config_with("[rli]\ninterference = false\n"));
-  ASSERT_TRUE(r.rli);
-  ASSERT_EQ(r.estimators.size(), 1u);
-  EXPECT_EQ(r.estimators[0]->name(), "rli_corrected");
+  ASSERT_TRUE(find_rli(r));
+  ASSERT_EQ(r.estimators.size(), 2u);
+  EXPECT_EQ(r.estimators[0]->estimator().name(), "rli");
+  EXPECT_EQ(r.estimators[1]->estimator().name(), "rli_corrected");
   const auto& plain = score(r, "rli");
   const auto& corrected = score(r, "rli_corrected");
   EXPECT_EQ(plain.cost.injected_packets, corrected.cost.injected_packets);
@@ -122,7 +124,7 @@ TEST(RliTwin, BothReceiversShareTheReferences) {
   // The corrected receiver is the one a run with serialization_correction = true has.
   const auto alone =
       run_experiment(config_with("[rli]\ninterference = false\nserialization_correction = true\n"));
-  EXPECT_TRUE(alone.estimators.empty());
+  EXPECT_EQ(alone.estimators.size(), 1u);
   const auto& e = score(alone, "rli").mean_error.classes.front();
   EXPECT_DOUBLE_EQ(corrected.mean_error.classes.front().median, e.median);
   // A single uncorrected receiver is the "rli" of the default.
@@ -138,7 +140,8 @@ TEST(Diagnostics, ExplainTheRunPerPortAndPerLoadClass) {
   const auto r = run_experiment(config_with("[rli]\ninterference = false\nn = 50\n[multiflow]\n"));
   ASSERT_TRUE(r.diagnostics);
   const auto& a = r.diagnostics->autocorrelation(0);
-  EXPECT_EQ(a.packets(), r.truth_all.delivered_packets() - r.rli_senders[0].counters.references);
+  EXPECT_EQ(a.packets(),
+            r.truth_all.delivered_packets() - find_rli(r)->senders()[0].counters.references);
   // Lag 50 (RLI's n) is among the packet lags; delays one packet apart are strongly alike.
   bool has_n = false;
   for (std::size_t k = 0; k < a.packet_lags().size(); ++k) {

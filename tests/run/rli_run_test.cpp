@@ -1,6 +1,8 @@
 // RLI end to end: [rli] configuration, the lock-step run without references, overhead and
 // determinism of the report, and exact estimates where the delay is constant.
 
+#include "sim/run/rli_run.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "models/metrics/interference.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/config/experiment_config.hpp"
@@ -31,13 +34,22 @@ config::ExperimentConfig config_with(const std::string& rli_table,
 
 constexpr const char* kStatic20 = "[rli]\npolicy = \"static\"\nn = 20\n";
 
+// RLI's record in `r`, which must have one.
+const RliRun& rli_of(const RunResult& r) {
+  const RliRun* rli = find_rli(r);
+  if (rli == nullptr)
+    throw std::logic_error("the run has no RLI");
+  return *rli;
+}
+
 TEST(RliRun, PairedRunSeesExactlyTheSameRegularArrivals) {
   // A short buffer, so that references also change which packets are dropped.
   const RunResult r = run_experiment(config_with(kStatic20, {"router.port.0.buffer_packets=8"}));
   ASSERT_FALSE(r.error);
-  ASSERT_TRUE(r.without_references);
+  const RliRun& rli = rli_of(r);
+  ASSERT_TRUE(rli.paired());
   const models::GroundTruth& with = *r.truth;
-  const models::GroundTruth& without = *r.without_references->truth;
+  const models::GroundTruth& without = *rli.paired()->truth;
   ASSERT_GT(r.truth_regular.offered_packets, 1000u);
   EXPECT_GT(r.truth_regular.dropped_packets, 0u);  // the buffer matters
 
@@ -63,22 +75,23 @@ TEST(RliRun, PairedRunSeesExactlyTheSameRegularArrivals) {
   EXPECT_EQ(r.truth_regular.offered_bytes, twin.offered_bytes);
   EXPECT_EQ(without.summary(core::PacketKind::kReference).offered_packets, 0u);
   EXPECT_EQ(with.summary(core::PacketKind::kReference).offered_packets,
-            r.rli_senders.at(0).counters.references);
+            rli.senders().at(0).counters.references);
   // The twin processed every packet the main run did, references excepted.
-  EXPECT_EQ(r.without_references->packets, r.packets);
-  EXPECT_EQ(
-      r.without_references->ports.at(0).offered_packets + r.rli_senders[0].counters.references,
-      r.ports.at(0).offered_packets);
-  ASSERT_TRUE(r.rli_report);
+  EXPECT_EQ(rli.paired()->packets, r.packets);
+  EXPECT_EQ(rli.paired()->ports.at(0).offered_packets + rli.senders()[0].counters.references,
+            r.ports.at(0).offered_packets);
   // Every reference sent was either received or dropped at the port; the receiver detects the
   // drops as sequence gaps (all but those after the last surviving reference).
-  const RliOverhead& o = r.rli_report->overhead;
-  EXPECT_EQ(o.references, r.rli->receiver_counters().references + o.reference_drops);
-  EXPECT_LE(r.rli->receiver_counters().references_lost, o.reference_drops);
+  const RliOverhead& o = rli.score().overhead;
+  EXPECT_EQ(o.references, rli.receiver().receiver_counters().references + o.reference_drops);
+  EXPECT_LE(rli.receiver().receiver_counters().references_lost, o.reference_drops);
   EXPECT_GT(o.reference_drops, 0u);  // references take buffer space too
-  // Loss accounting in the report is over the same offered packets.
-  ASSERT_TRUE(r.rli_report && r.rli_report->interference);
-  const models::InterferenceStats& i = *r.rli_report->interference;
+  // The receiver's injected cost counts the dropped references too.
+  EXPECT_EQ(rli.receiver().cost().injected_packets, o.references);
+  EXPECT_EQ(rli.receiver().cost().injected_bytes, o.reference_bytes);
+  // Loss accounting in the score is over the same offered packets.
+  ASSERT_TRUE(rli.score().interference);
+  const models::InterferenceStats& i = *rli.score().interference;
   EXPECT_EQ(i.offered_with, i.offered_without);
   EXPECT_EQ(i.dropped_with, r.truth_regular.dropped_packets);
   EXPECT_EQ(i.dropped_without, twin.dropped_packets);
@@ -89,20 +102,21 @@ TEST(RliRun, ReferencesNeverMakeAFlowFasterWhenNothingIsDropped) {
   const RunResult r = run_experiment(config_with("[rli]\npolicy = \"static\"\nn = 5\n"));
   ASSERT_FALSE(r.error);
   ASSERT_EQ(r.truth_all.dropped_packets, 0u);
-  ASSERT_TRUE(r.without_references);
+  const RliRun& rli = rli_of(r);
+  ASSERT_TRUE(rli.paired());
   std::uint64_t slower = 0;
   for (const models::FlowEntry& f : r.truth->flows()) {
     if (f.record->kind != core::PacketKind::kRegular)
       continue;
-    const models::FlowRecord* other = r.without_references->truth->find(*f.key);
+    const models::FlowRecord* other = rli.paired()->truth->find(*f.key);
     ASSERT_NE(other, nullptr);
     ASSERT_EQ(f.record->delivered_packets(), other->delivered_packets());
     EXPECT_TRUE(f.record->delay.sum_ps() >= other->delay.sum_ps()) << f.key->to_string();
     slower += f.record->delay.sum_ps() > other->delay.sum_ps() ? 1 : 0;
   }
   EXPECT_GT(slower, 0u);  // 1-in-5 references at 90 % load do delay someone
-  ASSERT_TRUE(r.rli_report && r.rli_report->interference);
-  const models::InterferenceStats& i = *r.rli_report->interference;
+  ASSERT_TRUE(rli.score().interference);
+  const models::InterferenceStats& i = *rli.score().interference;
   EXPECT_EQ(i.negative, 0u);
   EXPECT_EQ(i.positive, slower);
   EXPECT_EQ(i.not_comparable, 0u);
@@ -230,10 +244,10 @@ TEST(RliRun, StaticReferencesWaitBehindThePacketThatTriggersThem) {
 TEST(RliRun, ReportedOverheadEqualsTheSenderCounters) {
   const RunResult r = run_experiment(config_with(kStatic20));
   ASSERT_FALSE(r.error);
-  ASSERT_EQ(r.rli_senders.size(), 1u);
-  ASSERT_TRUE(r.rli_report);
-  const rli::SenderCounters& s = r.rli_senders[0].counters;
-  const RliOverhead& o = r.rli_report->overhead;
+  const RliRun& rli = rli_of(r);
+  ASSERT_EQ(rli.senders().size(), 1u);
+  const rli::SenderCounters& s = rli.senders()[0].counters;
+  const RliOverhead& o = rli.score().overhead;
   EXPECT_EQ(o.references, s.references);
   EXPECT_EQ(o.reference_bytes, s.reference_bytes);
   EXPECT_EQ(o.reference_bytes, 64 * o.references);
@@ -248,7 +262,9 @@ TEST(RliRun, ReportedOverheadEqualsTheSenderCounters) {
   EXPECT_EQ(o.egress_packets, o.regular_packets + o.references);
   EXPECT_EQ(o.egress_packets, r.ports.at(0).offered_packets);
   EXPECT_EQ(o.egress_bytes, r.ports.at(0).offered_bytes);
-  EXPECT_EQ(o.references, r.rli->receiver_counters().references);
+  EXPECT_EQ(o.references, rli.receiver().receiver_counters().references);
+  EXPECT_EQ(rli.receiver().cost().injected_packets, o.references);
+  EXPECT_EQ(rli.receiver().cost().injected_bytes, o.reference_bytes);
   EXPECT_DOUBLE_EQ(o.packet_share,
                    static_cast<double>(o.references) / static_cast<double>(o.egress_packets));
   EXPECT_DOUBLE_EQ(o.byte_share,
@@ -256,13 +272,13 @@ TEST(RliRun, ReportedOverheadEqualsTheSenderCounters) {
   EXPECT_DOUBLE_EQ(o.references_per_regular_packet,
                    static_cast<double>(o.references) / static_cast<double>(o.regular_packets));
   // Every delivered regular packet got an estimate (boundary "nearest", no buffer overflow).
-  EXPECT_EQ(r.rli->receiver_counters().estimated, r.truth_regular.delivered_packets());
-  EXPECT_EQ(r.rli_report->flows_estimated, r.rli_report->flows_measured);
-  EXPECT_EQ(r.rli_report->flows_measured, r.truth_regular.flows);
+  EXPECT_EQ(rli.receiver().receiver_counters().estimated, r.truth_regular.delivered_packets());
+  EXPECT_EQ(rli.score().flows_estimated, rli.score().flows_measured);
+  EXPECT_EQ(rli.score().flows_measured, r.truth_regular.flows);
 }
 
-// Every number of a report, in a fixed order (NaN compared as equal to NaN below).
-std::vector<double> numbers_of(const RliReport& report) {
+// Every number of a score, in a fixed order (NaN compared as equal to NaN below).
+std::vector<double> numbers_of(const RliScore& report) {
   std::vector<double> v;
   const auto add_errors = [&](const models::ErrorSummary& e) {
     v.push_back(static_cast<double>(e.flows_added));
@@ -302,21 +318,20 @@ TEST(RliRun, TheSameConfigGivesAnIdenticalReport) {
                   {"router.port.0.buffer_packets=10"});
   const RunResult a = run_experiment(config);
   const RunResult b = run_experiment(config);
-  ASSERT_TRUE(a.rli_report && b.rli_report);
-  const std::vector<double> x = numbers_of(*a.rli_report);
-  const std::vector<double> y = numbers_of(*b.rli_report);
+  const std::vector<double> x = numbers_of(rli_of(a).score());
+  const std::vector<double> y = numbers_of(rli_of(b).score());
   ASSERT_EQ(x.size(), y.size());
   for (std::size_t k = 0; k < x.size(); ++k) {
     const bool both_nan = std::isnan(x[k]) && std::isnan(y[k]);
     EXPECT_TRUE(both_nan || x[k] == y[k]) << "number " << k << ": " << x[k] << " vs " << y[k];
   }
-  EXPECT_GT(a.rli_report->overhead.references, 100u);
-  EXPECT_GT(a.rli_report->mean_error.flows_added, 0u);
+  EXPECT_GT(rli_of(a).score().overhead.references, 100u);
+  EXPECT_GT(rli_of(a).score().mean_error.flows_added, 0u);
   // A different seed changes the traffic, and with it the report.
   const RunResult c =
       run_experiment(config_with("[rli]\npolicy = \"periodic\"\nperiod = \"200us\"\njitter = 0.3\n",
                                  {"router.port.0.buffer_packets=10", "seed=12"}));
-  EXPECT_NE(numbers_of(*c.rli_report), x);
+  EXPECT_NE(numbers_of(rli_of(c).score()), x);
 }
 
 std::string rli_error(const std::string& rli_table) {
@@ -381,16 +396,16 @@ TEST(RliRun, FewerAtHighLoadInjectsFewerReferencesThanMoreAtHighLoadAtNinetyPerc
   const RunResult b = run("more-at-high-load");
   ASSERT_EQ(a.config.rli.preset, "fewer-at-high-load");
   ASSERT_EQ(b.config.rli.preset, "more-at-high-load");
-  ASSERT_EQ(a.rli_senders.size(), 1u);
-  ASSERT_EQ(b.rli_senders.size(), 1u);
-  const rli::SenderCounters& ca = a.rli_senders[0].counters;
-  const rli::SenderCounters& cb = b.rli_senders[0].counters;
+  ASSERT_EQ(rli_of(a).senders().size(), 1u);
+  ASSERT_EQ(rli_of(b).senders().size(), 1u);
+  const rli::SenderCounters& ca = rli_of(a).senders()[0].counters;
+  const rli::SenderCounters& cb = rli_of(b).senders()[0].counters;
   EXPECT_EQ(ca.regular_packets, cb.regular_packets);  // the same traffic
   EXPECT_GT(ca.windows, 100u);
   EXPECT_GT(ca.references, 0u);
   // At 90 % load most windows are above 70 %: 1 in 300 against 1 in 10.
   EXPECT_LT(3 * ca.references, cb.references);
-  EXPECT_FALSE(a.without_references);
+  EXPECT_FALSE(rli_of(a).paired());
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ ordered_json cost_json(const models::EstimatorCost& c) {
   return j;
 }
 
-ordered_json budget_json(const MeasurementBudget& b) {
+ordered_json budget_json(const models::MeasurementBudget& b) {
   ordered_json j;
   j["samples_per_packet"] = core::json_number(b.samples_per_packet);
   j["injected_packets_per_packet"] = core::json_number(b.injected_packets_per_packet);
@@ -51,7 +51,7 @@ ordered_json quantiles_by_class(const models::ErrorSummary& s) {
 
 }  // namespace
 
-ordered_json estimator_json(const EstimatorScore& score) {
+ordered_json estimator_json(const models::EstimatorScore& score) {
   ordered_json j;
   ordered_json counters = ordered_json::object();
   for (const auto& c : score.counters)
@@ -67,7 +67,7 @@ ordered_json estimator_json(const EstimatorScore& score) {
   return j;
 }
 
-ordered_json comparison_json(const Comparison& c) {
+ordered_json comparison_json(const models::Comparison& c) {
   ordered_json j;
   j["definition"] =
       "every estimator on the same run: per regular flow with >= 1 delivered packet (std: >= 2), "

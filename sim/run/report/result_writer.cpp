@@ -12,7 +12,7 @@
 #include "sim/core/json_text.hpp"
 #include "sim/core/output_file.hpp"
 #include "sim/run/report/comparison_json.hpp"
-#include "sim/run/report/rli_json.hpp"
+#include "sim/run/report/text_fields.hpp"
 
 namespace rlisim::run {
 namespace {
@@ -84,35 +84,9 @@ double utilization(const RunResult& r, std::size_t port) {
   return window > 0 ? core::to_seconds(c.busy_time) / window : 0.0;
 }
 
-// The delay autocorrelation of a port at its references' mean spacing, in packets and in time.
-struct ReferenceSpacing {
-  double packets = 0;
-  double seconds = 0;
-  double r_packets = 0;
-  double r_time = 0;
-};
-
-// Absent when the port had no references or no diagnostics.
-std::optional<ReferenceSpacing> reference_spacing(const RunResult& r, std::size_t port) {
-  if (!r.diagnostics || port >= r.diagnostics->ports())
-    return std::nullopt;
-  for (const auto& sender : r.rli_senders) {
-    if (sender.port != port || sender.counters.references == 0)
-      continue;
-    const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(port));
-    const auto refs = static_cast<double>(sender.counters.references);
-    ReferenceSpacing s;
-    s.packets = static_cast<double>(sender.counters.egress_packets) / refs;
-    s.seconds = window_seconds(r) / refs;
-    s.r_packets = a.at_packets(s.packets);
-    s.r_time = a.at_time(s.seconds);
-    return s;
-  }
-  return std::nullopt;
-}
-
-// Why RLI (and Multiflow) did well or badly on this port: how alike delays are one reference
-// spacing apart, and how the port's load periods fall into classes.
+// Why the estimators did well or badly on this port: how alike delays are some packets or some
+// time apart (each estimator may add its own view), and how the port's load periods fall into
+// classes.
 ordered_json diagnostics_json(const RunResult& r, std::size_t i) {
   const auto& a = r.diagnostics->autocorrelation(static_cast<models::PortId>(i));
   ordered_json j;
@@ -133,14 +107,9 @@ ordered_json diagnostics_json(const RunResult& r, std::size_t i) {
     by_time.push_back(point);
   }
   j["time_lags"] = by_time;
-  if (const auto spacing = reference_spacing(r, i)) {
-    ordered_json at;
-    at["packets"] = spacing->packets;
-    at["r_packets"] = core::json_number(spacing->r_packets);
-    at["seconds"] = spacing->seconds;
-    at["r_time"] = core::json_number(spacing->r_time);
-    j["at_reference_spacing"] = at;
-  }
+  const PortView port{.port = i, .autocorrelation = a, .window_seconds = window_seconds(r)};
+  for (const auto& e : r.estimators)
+    e->add_port_diagnostics(port, j);
   ordered_json periods = ordered_json::object();
   const auto counts = r.diagnostics->periods_per_class(static_cast<models::PortId>(i));
   for (std::size_t k = 0; k < counts.size(); ++k)
@@ -273,12 +242,12 @@ std::string summary_text(const RunResult& r) {
   truth["quantiles"] = quantiles;
   j["truth"] = truth;
   ordered_json estimators = ordered_json::object();
-  if (r.rli && r.rli_report)
-    estimators["rli"] = rli_json(r, *r.rli_report);
   if (r.comparison) {
-    for (const auto& score : r.comparison->scores) {
+    // Scores are parallel to the estimators; of two with the same name the first is shown.
+    for (std::size_t i = 0; i < r.estimators.size(); ++i) {
+      const auto& score = r.comparison->scores[i];
       if (!estimators.contains(score.name))
-        estimators[score.name] = estimator_json(score);
+        r.estimators[i]->summary_entry(score, estimators[score.name]);
     }
   }
   j["estimators"] = estimators;
@@ -289,51 +258,6 @@ std::string summary_text(const RunResult& r) {
   if (r.topology)
     j["topology"] = topology_json(*r.topology);
   return core::json_text(j) + "\n";
-}
-
-// Nanoseconds with picosecond resolution; empty when undefined (no delivered packet).
-std::string ns_field(double ps) {
-  return std::isfinite(ps) ? fmt::format("{:.3f}", ps * 1e-3) : std::string();
-}
-
-// |estimate - truth| / truth; empty when either is undefined or the truth is 0.
-std::string relative_error_field(double estimate, double truth) {
-  if (!std::isfinite(estimate) || !std::isfinite(truth) || truth == 0)
-    return {};
-  return fmt::format("{:.6g}", std::abs(estimate - truth) / truth);
-}
-
-// The RLI columns of one flow: its estimates, their errors, and the paired run's truth.
-void append_rli_fields(std::string& out, const RunResult& r, const core::FlowKey& key,
-                       const models::FlowRecord& rec) {
-  auto it = std::back_inserter(out);
-  const auto* est = r.rli->find(key);
-  const bool any = est != nullptr && est->packets > 0;
-  const double mean = any ? est->mean() : NAN;
-  const double sd = any && rec.delay.count() >= 2 ? est->stddev() : NAN;
-  fmt::format_to(it, ",{},{},{},{},{}", any ? est->packets : 0, ns_field(mean), ns_field(sd),
-                 relative_error_field(mean, rec.delay.mean_ps()),
-                 rec.delay.count() >= 2 ? relative_error_field(sd, rec.delay.stddev_ps()) : "");
-  if (!r.without_references)
-    return;
-  const auto* other = r.without_references->truth->find(key);
-  const double without = other ? other->delay.mean_ps() : NAN;
-  const double with = rec.delay.mean_ps();
-  fmt::format_to(it, ",{},{},{},{}", other ? other->dropped_packets : 0, ns_field(without),
-                 std::isfinite(with) && std::isfinite(without) ? ns_field(with - without) : "",
-                 r.without_references->fate_changes_of(key));
-}
-
-// A tap-only estimator's columns for one flow: samples, mean, std (if it gives one), error.
-void append_estimator_fields(std::string& out, const models::FlowEstimator& e,
-                             const core::FlowKey& key, const models::FlowRecord& rec) {
-  auto it = std::back_inserter(out);
-  const auto est = e.estimate(key);
-  const double mean = est ? est->mean_ps : NAN;
-  fmt::format_to(it, ",{},{}", est ? est->samples : 0, ns_field(mean));
-  if (e.estimates_std())
-    fmt::format_to(it, ",{}", ns_field(est && rec.delay.count() >= 2 ? est->std_ps : NAN));
-  fmt::format_to(it, ",{}", relative_error_field(mean, rec.delay.mean_ps()));
 }
 
 // [topology] columns of one flow: its containers, end-to-end delay and the shares of it.
@@ -392,18 +316,8 @@ std::string flows_csv(const RunResult& r) {
   std::string out =
       "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
       "delay_mean_ns,delay_std_ns,delay_min_ns,delay_max_ns,delay_p50_ns,delay_p99_ns";
-  if (r.rli) {
-    out += ",rli_packets,rli_mean_ns,rli_std_ns,rli_mean_rel_err,rli_std_rel_err";
-    if (r.without_references)
-      out += ",drops_without_refs,delay_mean_without_refs_ns,interference_ns,fate_changes";
-  }
-  for (const auto& e : r.estimators) {
-    const auto n = e->name();
-    fmt::format_to(std::back_inserter(out), ",{}_samples,{}_mean_ns", n, n);
-    if (e->estimates_std())
-      fmt::format_to(std::back_inserter(out), ",{}_std_ns", n);
-    fmt::format_to(std::back_inserter(out), ",{}_mean_rel_err", n);
-  }
+  for (const auto& e : r.estimators)
+    e->append_flow_columns(out);
   if (r.topology) {
     out +=
         ",src_container,dst_container,e2e_mean_ns,e2e_p99_ns,stack_share,router_share,"
@@ -422,10 +336,8 @@ std::string flows_csv(const RunResult& r) {
                    any ? ns_field(static_cast<double>(d.min().count())) : "",
                    any ? ns_field(static_cast<double>(d.max().count())) : "",
                    ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
-    if (r.rli)
-      append_rli_fields(out, r, *key, *rec);
     for (const auto& e : r.estimators)
-      append_estimator_fields(out, *e, *key, *rec);
+      e->append_flow_fields(out, *key, *rec);
     if (r.topology)
       append_topology_fields(out, *r.topology, *key);
     out += '\n';
@@ -435,7 +347,7 @@ std::string flows_csv(const RunResult& r) {
 
 // The estimators side by side: coverage, median and p90 error of the mean (all flows and
 // flows of >= 100 packets), median error of the std, and the budget each spent.
-std::string comparison_table(const Comparison& c) {
+std::string comparison_table(const models::Comparison& c) {
   std::string s;
   auto it = std::back_inserter(s);
   const auto pct = [](double x) {
@@ -496,8 +408,35 @@ std::string budget_text(const BudgetPlan& plan) {
   return s;
 }
 
-std::string format_ps(double ps) {
-  return std::isfinite(ps) ? core::format_duration(core::Time{std::llround(ps)}) : "-";
+// The `top_flows` largest flows by packets, with their true delay.
+void append_largest_flows(std::string& s, const models::GroundTruth& truth, std::size_t top_flows) {
+  auto it = std::back_inserter(s);
+  auto flows = truth.flows();
+  const auto total_flows = flows.size();
+  // References are the measurement's own packets, not traffic a user asks about.
+  std::erase_if(flows, [](const models::FlowEntry& f) {
+    return f.record->kind == core::PacketKind::kReference;
+  });
+  fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows,
+                 std::min(top_flows, flows.size()),
+                 flows.size() < total_flows ? " (reference packets not listed)" : "");
+  // Largest first; ties keep first-seen order so the listing is deterministic.
+  const auto shown = std::min(top_flows, flows.size());
+  std::partial_sort(flows.begin(), flows.begin() + static_cast<std::ptrdiff_t>(shown), flows.end(),
+                    [](const auto& a, const auto& b) {
+                      if (a.record->offered_packets != b.record->offered_packets) {
+                        return a.record->offered_packets > b.record->offered_packets;
+                      }
+                      return a.record->first_seen < b.record->first_seen;
+                    });
+  fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
+                 "mean", "p50", "p99");
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& rec = *flows[i].record;
+    fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flows[i].key->to_string(),
+                   rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
+                   format_ps(rec.p50_ps()), format_ps(rec.p99_ps()));
+  }
 }
 
 }  // namespace
@@ -545,12 +484,13 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    core::format_rate(static_cast<double>(r.router.egress[i].rate.value)),
                    offered_load(r, i), utilization(r, i), c.offered_packets, c.dropped_packets,
                    drop_pct, c.max_occupancy_packets);
-    if (const auto spacing = reference_spacing(r, i)) {
-      fmt::format_to(it,
-                     "  delay autocorrelation one reference spacing apart: {:.2f} at {:.0f} "
-                     "packets, {:.2f} at {}\n",
-                     spacing->r_packets, spacing->packets, spacing->r_time,
-                     format_ps(spacing->seconds * 1e12));
+    if (r.diagnostics && i < r.diagnostics->ports()) {
+      const PortView port{
+          .port = i,
+          .autocorrelation = r.diagnostics->autocorrelation(static_cast<models::PortId>(i)),
+          .window_seconds = window_seconds(r)};
+      for (const auto& e : r.estimators)
+        e->append_port_text(port, s);
     }
   }
   const auto& all = r.truth_all;
@@ -559,27 +499,8 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
       all.delivered_packets(), format_ps(all.delay.mean_ps()), format_ps(all.delay.stddev_ps()),
       format_ps(all.p50_ps()), format_ps(all.p99_ps()),
       all.delivered_packets() ? format_ps(static_cast<double>(all.delay.max().count())) : "-");
-  if (r.rli_report) {
-    const auto& rep = *r.rli_report;
-    const auto headline = [](const models::ErrorSummary& e) {
-      return e.classes.empty() ? std::string("-")
-                               : fmt::format("{:.2f} %", 100 * e.classes.front().median);
-    };
-    fmt::format_to(it,
-                   "rli: {} references ({:.4f} % of packets, {:.4f} % of bytes); per-flow median "
-                   "relative error of the mean {}, of the std {} ({} flows)\n",
-                   rep.overhead.references, 100 * rep.overhead.packet_share,
-                   100 * rep.overhead.byte_share, headline(rep.mean_error), headline(rep.std_error),
-                   rep.flows_measured);
-    if (rep.interference) {
-      const auto& i = *rep.interference;
-      fmt::format_to(it,
-                     "rli interference: {} flows later, {} earlier, {} unchanged (max |delta| "
-                     "{}); loss rate {:.3g} with references, {:.3g} without\n",
-                     i.positive, i.negative, i.zero, format_ps(i.max_abs_delta_ps),
-                     i.loss_rate_with, i.loss_rate_without);
-    }
-  }
+  for (const auto& e : r.estimators)
+    e->append_text_summary(s);
   if (r.budget)
     s += budget_text(*r.budget);
   if (r.comparison && r.comparison->scores.size() > 1)
@@ -597,32 +518,7 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    pct(t.measured_router_ps + t.other_routers_ps), pct(t.links_ps),
                    pct(t.measured_router_ps), 100 * t.median_flow_rli_visible_share);
   }
-  auto flows = r.truth->flows();
-  const auto total_flows = flows.size();
-  // References are the measurement's own packets, not traffic a user asks about.
-  std::erase_if(flows, [](const models::FlowEntry& f) {
-    return f.record->kind == core::PacketKind::kReference;
-  });
-  fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows,
-                 std::min(top_flows, flows.size()),
-                 flows.size() < total_flows ? " (reference packets not listed)" : "");
-  // Largest first; ties keep first-seen order so the listing is deterministic.
-  const auto shown = std::min(top_flows, flows.size());
-  std::partial_sort(flows.begin(), flows.begin() + static_cast<std::ptrdiff_t>(shown), flows.end(),
-                    [](const auto& a, const auto& b) {
-                      if (a.record->offered_packets != b.record->offered_packets) {
-                        return a.record->offered_packets > b.record->offered_packets;
-                      }
-                      return a.record->first_seen < b.record->first_seen;
-                    });
-  fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
-                 "mean", "p50", "p99");
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto& rec = *flows[i].record;
-    fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flows[i].key->to_string(),
-                   rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
-                   format_ps(rec.p50_ps()), format_ps(rec.p99_ps()));
-  }
+  append_largest_flows(s, *r.truth, top_flows);
   return s;
 }
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sim/run/scenario.hpp"
+#include "sim/run/run_result.hpp"
 
 namespace rlisim::run {
 
