@@ -64,6 +64,10 @@ void add_fit(CLI::App& container, CommandSet& commands) {
                   "Overlay bytes on the outer device (syscalls path; VXLAN over IPv4: 50)")
       ->check(CLI::Range(0, 1024));
   fit->add_option("--out", a.out, "Write the fitted mode as a modes.toml-format file");
+  fit->add_option("--modes", a.modes,
+                  "Modes file whose entries replace the built-in ones of the same name "
+                  "(default: the built-in configs/container/modes.toml)")
+      ->check(CLI::ExistingFile);
   fit->add_option("--tracing-inflation", a.tracing_inflation,
                   "Divide traced latencies by this (tracing inflates them about 2x)")
       ->capture_default_str()
@@ -86,6 +90,12 @@ void add_reproduce(CLI::App& container, CommandSet& commands) {
       ->add_option("--scenarios", args->scenarios,
                    "MACE scenario constants file (default: the built-in copy of "
                    "configs/container/mace-scenarios.toml)")
+      ->check(CLI::ExistingFile);
+  reproduce
+      ->add_option("--modes", args->modes,
+                   "Modes file whose entries replace the built-in ones of the same name, e.g. "
+                   "one written by container fit --out (default: the built-in "
+                   "configs/container/modes.toml)")
       ->check(CLI::ExistingFile);
   commands.add(reproduce,
                [args] { return container::container_reproduce_command(*args, std::cout); });

@@ -224,6 +224,17 @@ ContainerModeCatalog default_container_modes() {
   return catalog;
 }
 
+ContainerModeCatalog container_modes_with(const std::string& path) {
+  if (path.empty())
+    return default_container_modes();
+  auto catalog = load_container_modes(path);
+  for (const auto& entry : default_container_modes().modes) {
+    if (!catalog.find(entry.name))
+      catalog.modes.push_back(entry);
+  }
+  return catalog;
+}
+
 void write_container_mode(std::ostream& out, const ContainerModeEntry& entry) {
   const auto table = fmt::format("modes.{}", entry.name);
   out << fmt::format("[{}]\n", table);

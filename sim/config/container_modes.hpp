@@ -51,6 +51,12 @@ ContainerModeCatalog parse_container_modes(std::string_view text, const std::str
 /// @throws core::ConfigError if the file cannot be read, or as parse_container_modes.
 ContainerModeCatalog load_container_modes(const std::string& path);
 
+/// The built-in catalog with the entries of the modes file `path` in front, replacing built-in
+/// entries of the same name (so a file holding one fitted mode is enough); empty `path`: the
+/// built-in catalog alone. What the commands' --modes option gives them.
+/// @throws core::ConfigError as load_container_modes.
+ContainerModeCatalog container_modes_with(const std::string& path);
+
 /// The committed configs/container/modes.toml of this source tree.
 /// @throws core::ConfigError as load_container_modes.
 ContainerModeCatalog default_container_modes();

@@ -49,6 +49,9 @@ struct ContainerFitArgs {
   std::int64_t encap_bytes = 0;
   /// Write the fitted mode as a modes.toml-format file; empty: none.
   std::string out;
+  /// Modes file whose entries replace the built-in ones of the same name (the starting point
+  /// of the fit); empty: the built-in configs/container/modes.toml.
+  std::string modes;
   /// Traced latencies are divided by this (container.md: tracing inflates about 2x).
   double tracing_inflation = 1.0;
   /// Idle gap after which a CPU's path is cold (µs).
@@ -60,6 +63,9 @@ struct ContainerReproduceArgs {
   bool json = false;
   /// MACE scenario constants file; empty: the committed configs/container/mace-scenarios.toml.
   std::string scenarios;
+  /// Modes file whose entries replace the built-in ones of the same name (bridge-nat and
+  /// bridge are simulated); empty: the built-in configs/container/modes.toml.
+  std::string modes;
 };
 
 /// Per-packet egress/ingress latencies of kernel traces along one event path. Returns the exit

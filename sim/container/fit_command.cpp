@@ -219,7 +219,7 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
         "routed, vxlan or userspace-overlay)",
         args.mode));
   }
-  const auto catalog = config::default_container_modes();
+  const auto catalog = config::container_modes_with(args.modes);
   const auto* defaults = catalog.find(args.mode);
   if (!defaults)
     throw core::ConfigError(fmt::format("{}: no mode \"{}\"", catalog.file, args.mode));
@@ -267,13 +267,14 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
   } else {
     print_fit_text(dirs, entry, args, out);
     if (!args.out.empty())
-      out << fmt::format("wrote {} (load it with load_container_modes)\n", args.out);
+      out << fmt::format("wrote {} (use it with --modes, or as a topology's modes_file)\n",
+                         args.out);
   }
   return dirs[0].fit || dirs[1].fit ? 0 : 1;
 }
 
 int container_reproduce_command(const ContainerReproduceArgs& args, std::ostream& out) {
-  const auto catalog = config::default_container_modes();
+  const auto catalog = config::container_modes_with(args.modes);
   mace::ReproductionOptions options;
   options.seed = args.seed;
   options.scenarios_file = args.scenarios;

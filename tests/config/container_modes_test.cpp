@@ -2,6 +2,8 @@
 
 #include "sim/config/container_modes.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -155,6 +157,33 @@ TEST(ContainerModes, SyntaxErrorHasLineAndColumn) {
 
 TEST(ContainerModes, MissingFileIsAConfigError) {
   EXPECT_THROW(load_container_modes("/nonexistent/modes.toml"), core::ConfigError);
+}
+
+TEST(ContainerModes, AFileGivenToACommandReplacesBuiltInEntriesOfTheSameName) {
+  const auto built_in = default_container_modes();
+  EXPECT_EQ(container_modes_with("").modes.size(), built_in.modes.size());
+
+  // One fitted mode, as `container fit --out` writes it.
+  auto fitted = *built_in.find("bridge-nat");
+  fitted.params.egress.fixed_median += core::microseconds(7);
+  const auto path = std::filesystem::temp_directory_path() / "rlisim_one_mode.toml";
+  {
+    std::ofstream out(path);
+    write_container_mode(out, fitted);
+  }
+  const auto merged = container_modes_with(path.string());
+  ASSERT_EQ(merged.modes.size(), built_in.modes.size());
+  EXPECT_EQ(merged.modes.front().name, "bridge-nat");
+  EXPECT_EQ(merged.at(models::container::NetworkMode::kBridgeNat).egress.fixed_median,
+            fitted.params.egress.fixed_median);
+  for (const auto& entry : built_in.modes) {
+    ASSERT_NE(merged.find(entry.name), nullptr) << entry.name;
+    if (entry.name != "bridge-nat") {
+      EXPECT_EQ(merged.at(entry.name).egress.fixed_median, entry.params.egress.fixed_median);
+    }
+  }
+  std::filesystem::remove(path);
+  EXPECT_THROW(container_modes_with("/nonexistent/modes.toml"), core::ConfigError);
 }
 
 TEST(ContainerModes, WrittenEntryReadsBackIdentically) {

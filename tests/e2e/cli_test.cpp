@@ -378,6 +378,32 @@ TEST(Cli, ContainerMeasureDurationsOutOfRangeAreUsageErrors) {
   }
 }
 
+TEST(Cli, ContainerReproduceTakesAModesFile) {
+  const auto built_in = rlisim("container reproduce --json");
+  ASSERT_EQ(built_in.exit_code, 0) << built_in.output;
+  // The committed file is what the binary has built in.
+  const auto same = rlisim("container reproduce --json --modes configs/container/modes.toml");
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_EQ(same.output, built_in.output);
+
+  // A file with a slower bridge-nat egress changes the simulated figures.
+  const auto dir = scratch("modes_override");
+  std::string text =
+      read_file(std::filesystem::path(RLISIM_SOURCE_DIR) / "configs/container/modes.toml");
+  const std::string from = "fixed_median = \"5.05us\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "fixed_median = \"9us\"");
+  std::ofstream(dir / "modes.toml") << text;
+  const auto slower =
+      rlisim(fmt::format("container reproduce --json --modes '{}'", (dir / "modes.toml").string()));
+  ASSERT_EQ(slower.exit_code, 0) << slower.output;
+  EXPECT_NE(slower.output, built_in.output);
+
+  const auto missing = rlisim("container reproduce --modes /nonexistent/modes.toml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("/nonexistent/modes.toml"));
+}
+
 TEST(Trace, GenRejectsABadRate) {
   const auto r = rlisim("trace gen --rate lots -o /dev/null");
   EXPECT_EQ(r.exit_code, 1);
