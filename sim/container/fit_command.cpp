@@ -1,5 +1,4 @@
-// `rlisim container fit` (stack-model parameters from kernel traces) and
-// `rlisim container reproduce` (the MACE targets with the published parameters).
+// `rlisim container fit`: stack-model parameters of one network mode from kernel traces.
 
 #include <algorithm>
 #include <cstdio>
@@ -15,7 +14,6 @@
 #include "models/container/fit.hpp"
 #include "sim/config/container_modes.hpp"
 #include "sim/container/commands.hpp"
-#include "sim/container/mace/reproduction.hpp"
 #include "sim/container/measure.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/json_text.hpp"
@@ -271,20 +269,6 @@ int container_fit_command(const ContainerFitArgs& args, std::ostream& out) {
                          args.out);
   }
   return dirs[0].fit || dirs[1].fit ? 0 : 1;
-}
-
-int container_reproduce_command(const ContainerReproduceArgs& args, std::ostream& out) {
-  const auto catalog = config::container_modes_with(args.modes);
-  mace::ReproductionOptions options;
-  options.seed = args.seed;
-  options.scenarios_file = args.scenarios;
-  const auto tables = mace::reproduce_mace(catalog.at(mc::NetworkMode::kBridgeNat),
-                                           catalog.at(mc::NetworkMode::kBridge), options);
-  if (args.json)
-    mace::print_reproduction_json(tables, args.seed, out);
-  else
-    mace::print_reproduction(tables, out);
-  return 0;
 }
 
 }  // namespace rlisim::container
