@@ -36,6 +36,13 @@ std::string number_text(double v, bool integral) {
   return s;
 }
 
+std::string grid_too_large(double values, double max_values) {
+  return fmt::format(
+      "the range has {:.0f} values; the grid has room for {:.0f} more (at most {} "
+      "points in all)",
+      values, std::floor(max_values), kMaxPoints);
+}
+
 // A TOML value as an override takes it ("0.5", "\"chic\"", "[ 1, 2 ]").
 std::string toml_text(const toml::node& node) {
   if (const auto* f = node.as_floating_point()) {
@@ -73,7 +80,10 @@ AxisValue single(const std::string& key, const std::string& value, const std::st
   return AxisValue{.overrides = {Override{key, value}}, .params = {Param{key, label}}};
 }
 
-std::vector<AxisValue> range_values(config::TomlSection& range, const std::string& key) {
+// `max_values` is what the grid has room for beside the axes read before, so that a file of
+// several huge ranges is refused before any of them is generated.
+std::vector<AxisValue> range_values(config::TomlSection& range, const std::string& key,
+                                    double max_values) {
   const toml::node* from_node = range.any("from");
   const toml::node* to_node = range.any("to");
   const auto from = range.number("from", -1e300, 1e300);
@@ -97,13 +107,15 @@ std::vector<AxisValue> range_values(config::TomlSection& range, const std::strin
     integral = integral && range.any("step")->is_integer();
     // Inclusive of `to` up to rounding: 0.2 to 0.9 by 0.1 gives 8 values.
     const double n = std::floor((*to - *from) / *step + 1e-9);
-    if (n + 1 > static_cast<double>(kMaxPoints))
-      range.fail("step", fmt::format("the range has more than {} values", kMaxPoints));
+    if (n + 1 > max_values)
+      range.fail("step", grid_too_large(n + 1, max_values));
     for (std::int64_t i = 0; i <= static_cast<std::int64_t>(n); ++i)
       values.push_back(*from + static_cast<double>(i) * *step);
   } else {
     if (scale == "log" && (*from <= 0 || *to <= 0))
       range.fail("scale", "a log range needs 'from' and 'to' above 0");
+    if (static_cast<double>(*count) > max_values)
+      range.fail("count", grid_too_large(static_cast<double>(*count), max_values));
     for (std::int64_t i = 0; i < *count; ++i) {
       const double t = *count == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(*count - 1);
       values.push_back(scale == "log" ? *from * std::pow(*to / *from, t)
@@ -114,6 +126,7 @@ std::vector<AxisValue> range_values(config::TomlSection& range, const std::strin
       integral = integral && std::abs(v - std::round(v)) < 1e-9;
   }
   std::vector<AxisValue> out;
+  out.reserve(values.size());
   for (const double v : values) {
     const auto text = number_text(v, integral);
     out.push_back(single(key, text, text));
@@ -149,14 +162,30 @@ void reject_repeated_values(const config::TomlSection& a, std::string_view key, 
     }
   }
 }
+// A range runs one way, so two of its values that print alike are neighbours: comparing each
+// with the one before finds every repeat without a set of up to a million strings.
+void reject_repeated_range_values(config::TomlSection& a, const Axis& axis) {
+  for (std::size_t i = 1; i < axis.values.size(); ++i) {
+    const auto& text = axis.values[i].overrides.front().assignment();
+    if (text == axis.values[i - 1].overrides.front().assignment()) {
+      throw core::ConfigError(fmt::format(
+          "{}: key '{}.range': {} is on this axis twice (positions {} and {}); list each value "
+          "once",
+          a.where(a.any("range")), a.path(), text, i - 1, i));
+    }
+  }
+}
+
 // key + values or key + range: the one key set to each value.
 void read_key_axis(config::TomlSection& a, const std::string& key, const toml::node* values,
-                   std::optional<config::TomlSection>& range, Axis& axis) {
-  std::vector<const toml::node*> nodes;  // where each value is in the file
+                   std::optional<config::TomlSection>& range, double max_values, Axis& axis) {
   if (range) {
-    axis.values = range_values(*range, key);
-    nodes.assign(axis.values.size(), a.any("range"));
-  } else {
+    axis.values = range_values(*range, key, max_values);
+    reject_repeated_range_values(a, axis);
+    return;
+  }
+  std::vector<const toml::node*> nodes;  // where each value is in the file
+  {
     const auto* array = values->as_array();
     if (!array || array->empty())
       a.fail("values", "expected a non-empty array of values");
@@ -165,7 +194,7 @@ void read_key_axis(config::TomlSection& a, const std::string& key, const toml::n
       nodes.push_back(&v);
     }
   }
-  reject_repeated_values(a, range ? "range" : "values", axis, nodes);
+  reject_repeated_values(a, "values", axis, nodes);
 }
 
 // keys + values: rows of values, one per key, set together.
@@ -249,7 +278,7 @@ void read_variants_axis(config::TomlSection& a, const toml::node* variants,
   reject_repeated_values(a, "variants", axis, nodes);
 }
 
-Axis read_axis(config::TomlSection& a) {
+Axis read_axis(config::TomlSection& a, double max_values) {
   Axis axis;
   const auto name = a.string("name");
   const auto key = a.string("key");
@@ -269,7 +298,7 @@ Axis read_axis(config::TomlSection& a) {
     a.fail("labels", "labels name the entries of 'variants'");
   if (key) {
     axis.name = name.value_or(*key);
-    read_key_axis(a, *key, values, range, axis);
+    read_key_axis(a, *key, values, range, max_values, axis);
   } else if (keys_node) {
     read_zipped_axis(a, keys_node, values, name, axis);
   } else {
@@ -285,13 +314,15 @@ std::string_view axis_form(config::TomlSection& a) {
 
 // Each axis as read, refusing a configuration key that two axes set: the later one would
 // override the earlier while both label the points.
-std::vector<Axis> read_axes(config::TomlSection& top) {
+std::vector<Axis> read_axes(config::TomlSection& top, std::int64_t repetitions) {
   std::vector<Axis> axes;
+  double points = static_cast<double>(repetitions);
   auto sections = top.tables("axis");
   std::map<std::string, std::size_t> axis_of_key;
   for (std::size_t i = 0; i < sections.size(); ++i) {
     auto& a = sections[i];
-    axes.push_back(read_axis(a));
+    axes.push_back(read_axis(a, static_cast<double>(kMaxPoints) / points));
+    points *= static_cast<double>(axes.back().values.size());
     std::set<std::string> keys;
     for (const auto& v : axes.back().values) {
       for (const auto& o : v.overrides)
@@ -358,7 +389,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& name,
       spec.fixed.push_back(Override{key, toml_text(*set->any(key))});
     }
   }
-  spec.axes = read_axes(top);
+  spec.axes = read_axes(top, spec.repetitions);
   top.finish();
 
   const auto sets_seed = [](const std::vector<Override>& overrides) {

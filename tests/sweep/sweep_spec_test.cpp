@@ -265,6 +265,24 @@ TEST(SweepSpec, AValueTwiceOnAnAxisIsRefusedNamingItsLine) {
               HasSubstr("test.toml:4: key 'axis[0].range': rli.n=1.0 is on this axis twice"));
 }
 
+// A grid over the limit is refused at the range that overflows it, before its values exist: a
+// file of several ranges of a million values each would otherwise build them all first.
+TEST(SweepSpec, ARangeLargerThanTheGridHasRoomForIsRefusedBeforeItIsBuilt) {
+  EXPECT_THAT(error_of("repetitions = 10\n[[axis]]\nkey = \"a\"\nrange = { from = 1, to = 2, "
+                       "count = 1000 }\n[[axis]]\nkey = \"b\"\nrange = { from = 1, to = "
+                       "1e9, count = 1000000 }\n"),
+              HasSubstr("key 'axis[1].range.count': the range has 1000000 values; the grid has "
+                        "room for 100 more (at most 1000000 points in all)"));
+  EXPECT_THAT(error_of("[[axis]]\nkey = \"a\"\nrange = { from = 0, to = 1e7, step = 1 }\n"),
+              HasSubstr("key 'axis[0].range.step': the range has 10000001 values"));
+  // Exactly at the limit is allowed.
+  EXPECT_EQ(parse("repetitions = 10\n[[axis]]\nkey = \"a\"\nrange = { from = 1, to = 1e5, "
+                  "count = 100000 }\n")
+                .axes.front()
+                .values.size(),
+            100000u);
+}
+
 TEST(SweepSpec, ResolveRejectsABadPointBeforeAnythingRuns) {
   auto spec = parse("[[axis]]\nkey = \"utilization.target\"\nvalues = [0.5, 7.0]\n");
   auto points = expand(spec);
