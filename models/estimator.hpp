@@ -2,8 +2,12 @@
 // The observer contract shared by ground truth and every latency estimator.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string_view>
+#include <utility>
 
+#include "models/flow_index.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
 
@@ -23,20 +27,42 @@ using PortId = std::uint16_t;
 ///    comes right after the packet that triggered it;
 ///  - each packet then gets exactly one of on_egress or on_drop, before the next on_ingress;
 ///  - for one port, on_egress calls come in departure order (FIFO: the arrival order).
+///
+/// Every call carries the packet's FlowId from the run's one FlowIndex (ObserverSet looks the
+/// key up once per packet, at the ingress tap), so an observer keeps its per-flow state in a
+/// FlowArray instead of a hash table of its own. Ids come in first-seen order at the ingress:
+/// an id is new exactly when it equals the number of flows seen before.
 class Estimator {
  public:
   virtual ~Estimator() = default;
   /// Short stable name used in output columns ("truth", "rli", ...).
   virtual std::string_view name() const = 0;
   /// Sender tap: the packet enters the router at p.arrival.
-  virtual void on_ingress(const core::Packet& p) = 0;
+  virtual void on_ingress(const core::Packet& p, FlowId flow) = 0;
   /// Receiver tap: the packet leaves port `port` at `egress_time` (end of transmission plus
   /// propagation). Its true delay is egress_time - p.arrival.
-  virtual void on_egress(const core::Packet& p, PortId port, core::Time egress_time) = 0;
+  virtual void on_egress(const core::Packet& p, FlowId flow, PortId port,
+                         core::Time egress_time) = 0;
   /// The packet was dropped at port `port` (drop-tail buffer full).
-  virtual void on_drop(const core::Packet& p, PortId port) = 0;
+  virtual void on_drop(const core::Packet& p, FlowId flow, PortId port) = 0;
   /// No more observations follow.
   virtual void finalize() {}
+
+  /// Called by the ObserverSet the observer joins: the index whose ids it will be given, so
+  /// that it can also answer questions asked by flow key. Shared, so the observer's results
+  /// outlive the router that fed it.
+  void bind(std::shared_ptr<const FlowIndex> index) { flow_index_ = std::move(index); }
+
+ protected:
+  /// The id of `key` in the bound index; nullopt if the flow was never seen (or unbound).
+  std::optional<FlowId> id_of(const core::FlowKey& key) const {
+    return flow_index_ ? flow_index_->find(key) : std::nullopt;
+  }
+  /// The bound index, or null.
+  const FlowIndex* flow_index() const { return flow_index_.get(); }
+
+ private:
+  std::shared_ptr<const FlowIndex> flow_index_;
 };
 
 }  // namespace rlisim::models

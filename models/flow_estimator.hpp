@@ -57,8 +57,14 @@ struct NamedCounter {
 /// estimator: implementations ignore packets of kind kReference.
 class FlowEstimator : public Estimator {
  public:
-  /// The estimate for `flow`, or nullopt when the estimator has none. Valid after finalize().
-  virtual std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const = 0;
+  /// The estimate for `flow`, or nullopt when the estimator has none (or never saw the id).
+  /// Valid after finalize().
+  virtual std::optional<FlowDelayEstimate> estimate(FlowId flow) const = 0;
+  /// The same, by flow key (through the bound FlowIndex).
+  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const {
+    const auto id = id_of(flow);
+    return id ? estimate(*id) : std::nullopt;
+  }
   /// Whether estimate() gives a standard deviation (for flows with >= 2 samples).
   virtual bool estimates_std() const = 0;
   /// Cost over the run. Valid after finalize().

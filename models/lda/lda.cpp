@@ -162,7 +162,8 @@ Lda::Slot& Lda::slot_for_ingress(std::int64_t k) {
   return slots_[k & 1];
 }
 
-void Lda::on_ingress(const core::Packet& p) {
+void Lda::on_ingress(const core::Packet& p, FlowId flow) {
+  (void)flow;
   if (p.kind == core::PacketKind::kReference)
     return;
   RLISIM_CHECK(!finalized_);
@@ -183,7 +184,7 @@ void Lda::on_ingress(const core::Packet& p) {
   s.sampled_any += sampled ? 1 : 0;
 }
 
-void Lda::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void Lda::on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) {
   (void)port;
   if (p.kind == core::PacketKind::kReference)
     return;
@@ -200,7 +201,7 @@ void Lda::on_egress(const core::Packet& p, PortId port, core::Time egress_time) 
     if (hash_selects(h, s.p[b]))
       add(&s.receiver[b * m_], t, h);
   }
-  FlowRecord& r = flows_[flows_.find_or_insert(p.flow, [] { return FlowRecord{}; }).index];
+  FlowRecord& r = flows_.ensure(flow, [] { return FlowRecord{}; });
   add_pending(r, k);
 }
 
@@ -398,7 +399,7 @@ void Lda::finalize() {
   }
   finalized_ = true;
   compute_aggregate();
-  for (std::size_t f = 0; f < flows_.size(); ++f) {
+  for (FlowId f = 0; f < flows_.size(); ++f) {
     FlowRecord& r = flows_[f];
     const int older = r.pending_interval[1] < r.pending_interval[0] ? 1 : 0;
     for (const int i : {older, 1 - older}) {
@@ -409,12 +410,11 @@ void Lda::finalize() {
   }
 }
 
-std::optional<FlowDelayEstimate> Lda::estimate(const core::FlowKey& flow) const {
+std::optional<FlowDelayEstimate> Lda::estimate(FlowId flow) const {
   RLISIM_CHECK(finalized_);
-  const std::int64_t i = flows_.find(flow);
-  if (i < 0)
+  if (flow >= flows_.size())
     return std::nullopt;
-  const FlowRecord& r = flows_[static_cast<std::size_t>(i)];
+  const FlowRecord& r = flows_[flow];
   std::uint64_t n = r.settled;
   double mean = r.mean;
   double squared_deviations = r.squared_deviations;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/flow_estimator.hpp"
-#include "models/flow_table.hpp"
+#include "models/flow_index.hpp"
 #include "sim/core/int128.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
@@ -171,10 +171,11 @@ class Lda final : public FlowEstimator {
                               std::uint64_t packets);
 
   std::string_view name() const override { return "lda"; }
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override {
+  void on_ingress(const core::Packet& p, FlowId flow) override;
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, FlowId flow, PortId port) override {
     (void)p;
+    (void)flow;
     (void)port;
   }
   /// Closes the live intervals and settles every flow. Further observations are an error.
@@ -182,7 +183,8 @@ class Lda final : public FlowEstimator {
 
   /// The flow's delivered packets with the aggregate applied; nullopt if none of its packets
   /// was delivered or no interval of the run had a usable bucket.
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  using FlowEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return true; }
   /// state_bytes: 2 taps x banks x m x kBucketStateBytes x kLiveIntervals (the per-flow
   /// counters are the evaluation's, not LDA's, and are not counted); export_bytes: one sender
@@ -270,7 +272,7 @@ class Lda final : public FlowEstimator {
   std::uint64_t sampled_any_ = 0;
   std::uint64_t fallback_packets_ = 0;
   LdaAggregate aggregate_;
-  FlowTable<FlowRecord> flows_;
+  FlowArray<FlowRecord> flows_;  // every id up to the largest delivered
 };
 
 }  // namespace rlisim::models::lda

@@ -18,12 +18,12 @@ void compare_on_common_flows(const GroundTruth& truth,
                              std::span<const FlowEstimator* const> estimators, Comparison& c) {
   std::vector<ErrorDistribution> common(estimators.size());
   std::vector<std::optional<FlowDelayEstimate>> row(estimators.size());
-  for (const auto& [key, rec] : truth.flows()) {
+  for (const auto& [key, rec, id] : truth.flows()) {
     if (!eligible(*rec))
       continue;
     bool all = true;
     for (std::size_t i = 0; i < estimators.size() && all; ++i) {
-      row[i] = estimators[i]->estimate(*key);
+      row[i] = estimators[i]->estimate(id);
       all = row[i].has_value();
     }
     if (!all)
@@ -58,13 +58,13 @@ EstimatorScore score_estimator(const GroundTruth& truth, const FlowEstimator& es
   ErrorDistribution std_error;
   std::vector<ErrorDistribution> by_load(load_classes.classes);
   const bool gives_std = estimator.estimates_std();
-  for (const auto& [key, rec] : truth.flows()) {
+  for (const auto& [key, rec, id] : truth.flows()) {
     if (!eligible(*rec) || (include && !include(*rec)))
       continue;
     const std::uint64_t delivered = rec->delay.count();
     ++score.flows_measured;
     score.packets_measured += delivered;
-    const auto est = estimator.estimate(*key);
+    const auto est = estimator.estimate(id);
     if (est) {
       ++score.flows_estimated;
       score.packets_estimated += delivered;

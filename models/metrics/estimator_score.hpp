@@ -75,7 +75,8 @@ struct FlowClasses {
   std::function<std::size_t(const FlowRecord&)> of;
 };
 
-/// Scores `estimator` (finalized) on every regular flow of `truth` with at least one delivered
+/// Scores `estimator` (finalized, observing the same ObserverSet as `truth`, so that flow ids
+/// agree) on every regular flow of `truth` with at least one delivered
 /// packet that `include` accepts. With `load_classes`, the same pass also fills
 /// mean_error_by_load, one summary per class.
 EstimatorScore score_estimator(const GroundTruth& truth, const FlowEstimator& estimator,

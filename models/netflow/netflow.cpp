@@ -56,7 +56,7 @@ double own_mean(const RecordPair& pair) {
 
 // Each flow's packet-weighted mean of its record pairs' own estimates.
 std::vector<FlowDelayEstimate> naive_estimates(const NetflowRecords& records) {
-  std::vector<WeightedMean> flows(records.flows().size());
+  std::vector<WeightedMean> flows(records.flow_slots());
   for (const RecordPair& pair : records.pairs())
     flows[pair.flow].add(own_mean(pair), pair.packets_out, pair.one_sample() ? 1 : 2);
   return results(flows);
@@ -181,19 +181,21 @@ class SamplePool {
 
 }  // namespace
 
-void RecordEstimator::on_ingress(const core::Packet& p) {
+void RecordEstimator::on_ingress(const core::Packet& p, FlowId flow) {
   if (!is_reference(p))
-    records_.on_ingress(p);
+    records_.on_ingress(p, flow);
 }
 
-void RecordEstimator::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void RecordEstimator::on_egress(const core::Packet& p, FlowId flow, PortId port,
+                                core::Time egress_time) {
   (void)port;
   if (!is_reference(p))
-    records_.on_egress(p, egress_time);
+    records_.on_egress(p, flow, egress_time);
 }
 
-void RecordEstimator::on_drop(const core::Packet& p, PortId port) {
+void RecordEstimator::on_drop(const core::Packet& p, FlowId flow, PortId port) {
   (void)p;
+  (void)flow;
   (void)port;
 }
 
@@ -202,11 +204,10 @@ void RecordEstimator::finalize() {
   estimates_ = estimates_from_records();
 }
 
-std::optional<FlowDelayEstimate> RecordEstimator::estimate(const core::FlowKey& flow) const {
-  const std::int64_t i = records_.flows().find(flow);
-  if (i < 0 || static_cast<std::size_t>(i) >= estimates_.size() || estimates_[i].samples == 0)
+std::optional<FlowDelayEstimate> RecordEstimator::estimate(FlowId flow) const {
+  if (flow >= estimates_.size() || estimates_[flow].samples == 0)
     return std::nullopt;
-  return estimates_[i];
+  return estimates_[flow];
 }
 
 EstimatorCost RecordEstimator::cost() const {
@@ -224,7 +225,7 @@ std::vector<NamedCounter> RecordEstimator::counters() const {
                           ? static_cast<double>(c.samples) / static_cast<double>(c.ingress_packets)
                           : 0.0;
   return {
-      {"sampled_flows", static_cast<double>(records_.flows().size())},
+      {"sampled_flows", static_cast<double>(records_.sampled_flows())},
       {"sampled_packets_in", static_cast<double>(c.sampled_packets_in)},
       {"sampled_packets_out", static_cast<double>(c.sampled_packets_out)},
       {"records", static_cast<double>(c.records_in)},
@@ -258,7 +259,7 @@ std::vector<FlowDelayEstimate> Multiflow::estimates_from_records() {
   const MultiflowPool mode = records().config().pool;
   const std::vector<RecordPair>& pairs = records().pairs();
   const SamplePool pool(pairs, mode == MultiflowPool::kInterpolate);
-  std::vector<WeightedMean> flows(records().flows().size());
+  std::vector<WeightedMean> flows(records().flow_slots());
   std::uint64_t pooled = 0;
   for (const RecordPair& pair : pairs) {
     const auto [lo, hi] = pool.range(pair.first_out, pair.last_out);

@@ -15,19 +15,21 @@ namespace rlisim::models::netflow {
 
 /// What the NetFlow estimators share: the records kept at both taps (reference packets are
 /// ignored), lookup of the per-flow estimates, cost and counters. A subclass only turns the
-/// paired records into per-flow estimates (indexed like records().flows()) at finalize().
+/// paired records into per-flow estimates (indexed by FlowId, records().flow_slots() of them)
+/// at finalize().
 ///
 /// By default (NetflowConfig::lossy_pairs = kDiscard) a pair whose packet counts differ gives
 /// nothing: neither its own flow's estimate nor any Multiflow pool sees its samples, and a flow
 /// whose every pair is discarded has no estimate. kUse keeps them, as the papers describe.
 class RecordEstimator : public FlowEstimator {
  public:
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override;
+  void on_ingress(const core::Packet& p, FlowId flow) override;
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() final;
 
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  using FlowEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return false; }
   /// State = peak open records at both taps x 48 B (a NetFlow v5 record); export = records
   /// exported at both taps x 48 B; delay samples = the first/last samples of the pairs used,

@@ -61,29 +61,36 @@ bool NetflowRecords::samples_flow(const core::FlowKey& key) const {
   return hash_selects(flow_hash(key, config_.seed), config_.flow_sampling);
 }
 
-void NetflowRecords::on_ingress(const core::Packet& p) {
+bool NetflowRecords::samples(FlowId flow, const core::FlowKey& key) {
+  std::uint8_t& state = flow_state_.ensure(flow, [] { return std::uint8_t{0}; });
+  if (state == 0)
+    state = samples_flow(key) ? kSampled : kNotSampled;
+  return (state & kSampled) != 0;
+}
+
+void NetflowRecords::on_ingress(const core::Packet& p, FlowId flow) {
   RLISIM_CHECK(!finalized_);
   ++counters_.ingress_packets;
   const std::int64_t at = p.arrival.count();
   watermark_ = std::max(watermark_, at);
   if (++packets_since_sweep_ >= sweep_after_)
     sweep(watermark_);
-  if (samples_flow(p.flow) && keeps_packet(ingress_rng_)) {
+  if (samples(flow, p.flow) && keeps_packet(ingress_rng_)) {
     ++counters_.sampled_packets_in;
-    observe(ingress_, p, at);
+    observe(ingress_, p, flow, at);
   }
 }
 
-void NetflowRecords::on_egress(const core::Packet& p, core::Time egress_time) {
+void NetflowRecords::on_egress(const core::Packet& p, FlowId flow, core::Time egress_time) {
   RLISIM_CHECK(!finalized_);
-  if (samples_flow(p.flow) && keeps_packet(egress_rng_)) {
+  if (samples(flow, p.flow) && keeps_packet(egress_rng_)) {
     ++counters_.sampled_packets_out;
-    observe(egress_, p, egress_time.count());
+    observe(egress_, p, flow, egress_time.count());
   }
 }
 
-void NetflowRecords::observe(Tap& tap, const core::Packet& p, std::int64_t at) {
-  auto [it, inserted] = tap.open.try_emplace(p.flow);
+void NetflowRecords::observe(Tap& tap, const core::Packet& p, FlowId flow, std::int64_t at) {
+  auto [it, inserted] = tap.open.try_emplace(flow);
   TapRecord& r = it->second;
   if (!inserted && expired(r, at)) {
     tap.exported.push_back(r);
@@ -91,7 +98,13 @@ void NetflowRecords::observe(Tap& tap, const core::Packet& p, std::int64_t at) {
   }
   if (inserted) {
     r = TapRecord{};
-    r.flow = flows_.find_or_insert(p.flow, [] { return std::uint8_t{0}; }).index;
+    r.flow = flow;
+    std::uint8_t& state = flow_state_[flow];
+    if ((state & kRecorded) == 0) {
+      state |= kRecorded;
+      ++sampled_flows_;
+      flow_slots_ = std::max<std::size_t>(flow_slots_, std::size_t{flow} + 1);
+    }
     r.first = r.last = at;
     r.first_seq = r.last_seq = p.seq;
     r.first_source = r.last_source = p.source;

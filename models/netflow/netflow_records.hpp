@@ -9,7 +9,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "models/flow_table.hpp"
+#include "models/flow_index.hpp"
 #include "sim/core/flow_key.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
@@ -62,7 +62,7 @@ inline constexpr std::uint64_t kRecordBytes = 48;
 /// (source, seq), which a real collector does not have: only the simulation uses them, to
 /// count pairs whose first or last packet differs between the taps.
 struct TapRecord {
-  std::uint32_t flow = 0;  ///< dense index of the sampled flow (NetflowRecords::flows())
+  FlowId flow = 0;         ///< the flow's id in the run's FlowIndex
   std::int64_t first = 0;  ///< tap timestamp of the first packet, ps
   std::int64_t last = 0;   ///< tap timestamp of the last packet, ps
   std::uint64_t packets = 0;
@@ -75,7 +75,7 @@ struct TapRecord {
 
 /// The k-th ingress record of a flow with its k-th egress record.
 struct RecordPair {
-  std::uint32_t flow = 0;
+  FlowId flow = 0;
   std::int64_t first_in = 0;
   std::int64_t last_in = 0;
   std::int64_t first_out = 0;
@@ -143,8 +143,8 @@ class NetflowRecords {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit NetflowRecords(const NetflowConfig& config);
 
-  void on_ingress(const core::Packet& p);
-  void on_egress(const core::Packet& p, core::Time egress_time);
+  void on_ingress(const core::Packet& p, FlowId flow);
+  void on_egress(const core::Packet& p, FlowId flow, core::Time egress_time);
   /// Exports every open record and pairs the records of each flow (k-th with k-th).
   /// Further observations are an error.
   void finalize();
@@ -152,8 +152,11 @@ class NetflowRecords {
   const NetflowConfig& config() const { return config_; }
   /// Whether `key` is sampled (the same decision at both taps).
   bool samples_flow(const core::FlowKey& key) const;
-  /// The sampled flows that opened a record, in first-record order; the values are unused.
-  const FlowTable<std::uint8_t>& flows() const { return flows_; }
+  /// One more than the largest id of a flow that opened a record (0 if none did): the size
+  /// of an array of per-flow results.
+  std::size_t flow_slots() const { return flow_slots_; }
+  /// Sampled flows that opened a record.
+  std::uint64_t sampled_flows() const { return sampled_flows_; }
   /// Open records now, both taps together.
   std::uint64_t open_records() const { return ingress_.open.size() + egress_.open.size(); }
   /// The pairs the estimators use (without the discarded ones), grouped by flow index, in
@@ -165,13 +168,15 @@ class NetflowRecords {
 
  private:
   struct Tap {
-    absl::flat_hash_map<core::FlowKey, TapRecord, core::FlowKeyHasher> open;
+    absl::flat_hash_map<FlowId, TapRecord> open;
     std::vector<TapRecord> exported;
   };
 
   /// Whether a tap keeps a packet of a sampled flow, drawing from that tap's stream.
   bool keeps_packet(std::mt19937_64& tap_rng);
-  void observe(Tap& tap, const core::Packet& p, std::int64_t at);
+  /// Whether flow `flow` (key `key`) is sampled, decided on its first packet and remembered.
+  bool samples(FlowId flow, const core::FlowKey& key);
+  void observe(Tap& tap, const core::Packet& p, FlowId flow, std::int64_t at);
   void sweep(std::int64_t now);
   void sweep_tap(Tap& tap, std::int64_t now);
   bool expired(const TapRecord& r, std::int64_t now) const {
@@ -187,7 +192,14 @@ class NetflowRecords {
   std::mt19937_64 egress_rng_;
   Tap ingress_;
   Tap egress_;
-  FlowTable<std::uint8_t> flows_;
+  // Per flow id: 0 not decided yet, kSampled or kNotSampled, with kRecorded added once the flow
+  // opened a record.
+  static constexpr std::uint8_t kNotSampled = 1;
+  static constexpr std::uint8_t kSampled = 2;
+  static constexpr std::uint8_t kRecorded = 4;
+  FlowArray<std::uint8_t> flow_state_;
+  std::size_t flow_slots_ = 0;
+  std::uint64_t sampled_flows_ = 0;
   std::int64_t watermark_ = 0;  // latest ingress arrival, ps
   std::uint64_t packets_since_sweep_ = 0;
   std::uint64_t sweep_after_ = kMinSweepPackets;

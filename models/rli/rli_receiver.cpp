@@ -65,8 +65,8 @@ RliReceiver::PortState* RliReceiver::port_state(PortId port) {
   return s.measured ? &s : nullptr;
 }
 
-void RliReceiver::add_estimate(std::uint32_t flow, double delay) {
-  flows_[flow].add(delay);
+void RliReceiver::add_estimate(FlowId flow, double delay) {
+  flows_[flow].estimate.add(delay);
   ++counters_.estimated;
 }
 
@@ -135,7 +135,8 @@ void RliReceiver::on_reference(PortState& s, const core::Packet& p, core::Time e
   s.has_left = true;
 }
 
-void RliReceiver::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void RliReceiver::on_egress(const core::Packet& p, FlowId flow, PortId port,
+                            core::Time egress_time) {
   RLISIM_CHECK(!finalized_);
   PortState* s = port_state(port);
   if (s == nullptr)
@@ -146,7 +147,11 @@ void RliReceiver::on_egress(const core::Packet& p, PortId port, core::Time egres
   }
   ++counters_.packets;
   s->previous_bytes = p.wire_bytes;
-  const std::uint32_t flow = flows_.find_or_insert(p.flow, [] { return FlowEstimate{}; }).index;
+  Slot& slot = flows_.ensure(flow, [] { return Slot{}; });
+  if (!slot.seen) {
+    slot.seen = true;
+    ++seen_flows_;
+  }
   const std::int64_t at = receiver_clock(egress_time).count();
   if (s->has_left && (config_.interpolation == Interpolation::kLeft ||
                       s->waiting.size() >= config_.buffer_limit)) {
@@ -185,17 +190,22 @@ void RliReceiver::finalize() {
   }
 }
 
+const FlowEstimate* RliReceiver::find(FlowId flow) const {
+  return flow < flows_.size() && flows_[flow].seen ? &flows_[flow].estimate : nullptr;
+}
+
 const FlowEstimate* RliReceiver::find(const core::FlowKey& key) const {
-  const std::int64_t i = flows_.find(key);
-  return i < 0 ? nullptr : &flows_[static_cast<std::size_t>(i)];
+  const auto id = id_of(key);
+  return id ? find(*id) : nullptr;
 }
 
 std::uint64_t RliReceiver::state_bytes() const {
-  return flows_.size() * (sizeof(FlowEstimate) + sizeof(core::FlowKey) + sizeof(std::uint32_t)) +
+  // What a receiver of its own holds: per flow the counters, the key and a hash slot.
+  return seen_flows_ * (sizeof(FlowEstimate) + sizeof(core::FlowKey) + sizeof(std::uint32_t)) +
          counters_.peak_buffer * sizeof(Waiting);
 }
 
-std::optional<FlowDelayEstimate> RliReceiver::estimate(const core::FlowKey& flow) const {
+std::optional<FlowDelayEstimate> RliReceiver::estimate(FlowId flow) const {
   const auto* est = find(flow);
   if (est == nullptr || est->packets == 0)
     return std::nullopt;
@@ -207,8 +217,8 @@ EstimatorCost RliReceiver::cost() const {
   // A NetFlow v5 record (48 B) carries the key and N; S and Q add two 8 B sums.
   constexpr std::uint64_t kExportRecordBytes = 48 + 2 * 8;
   std::uint64_t estimated_flows = 0;
-  for (std::size_t i = 0; i < flows_.size(); ++i)
-    estimated_flows += flows_[i].packets > 0 ? 1 : 0;
+  for (FlowId i = 0; i < flows_.size(); ++i)
+    estimated_flows += flows_[i].estimate.packets > 0 ? 1 : 0;
   return EstimatorCost{.state_bytes = state_bytes(),
                        .export_bytes = estimated_flows * kExportRecordBytes,
                        .injected_packets = injected_packets_,

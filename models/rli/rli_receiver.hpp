@@ -10,7 +10,7 @@
 
 #include "models/estimator.hpp"
 #include "models/flow_estimator.hpp"
-#include "models/flow_table.hpp"
+#include "models/flow_index.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
 
@@ -146,15 +146,17 @@ class RliReceiver final : public FlowEstimator {
   /// Counts the references entering the router: they are what RLI adds to the traffic. The
   /// router injects references only for the ports RLI measures, so every one counts, dropped
   /// or not.
-  void on_ingress(const core::Packet& p) override {
+  void on_ingress(const core::Packet& p, FlowId flow) override {
+    (void)flow;
     if (p.kind == core::PacketKind::kReference) {
       ++injected_packets_;
       injected_bytes_ += p.wire_bytes;
     }
   }
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override {
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, FlowId flow, PortId port) override {
     (void)p;
+    (void)flow;
     (void)port;
   }
   /// Settles the packets after the last reference (boundary policy). Further observations
@@ -163,14 +165,15 @@ class RliReceiver final : public FlowEstimator {
 
   const ReceiverConfig& config() const { return config_; }
   const ReceiverCounters& receiver_counters() const { return counters_; }
-  const FlowTable<FlowEstimate>& flows() const { return flows_; }
   /// The flow's estimate, or null if none of its packets reached a measured port.
+  const FlowEstimate* find(FlowId flow) const;
   const FlowEstimate* find(const core::FlowKey& key) const;
   /// Bytes of receiver state: per-flow counters and keys, plus the peak buffer.
   std::uint64_t state_bytes() const;
 
   // FlowEstimator: the counters' mean and std of every flow with an estimate.
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  using FlowEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return true; }
   /// State as state_bytes(); export is one record per flow (a 48 B NetFlow v5 record plus the
   /// two 8 B delay sums); injected: the references seen at the ingress tap.
@@ -184,7 +187,7 @@ class RliReceiver final : public FlowEstimator {
 
  private:
   struct Waiting {
-    std::uint32_t flow;
+    FlowId flow;
     std::uint32_t wire_bytes;
     std::int64_t at;  // receiver timestamp, ps
   };
@@ -208,7 +211,7 @@ class RliReceiver final : public FlowEstimator {
   void on_reference(PortState& s, const core::Packet& p, core::Time egress_time);
   void settle_between(PortState& s, const Reference& right);
   void settle_single(PortState& s, double delay);
-  void add_estimate(std::uint32_t flow, double delay);
+  void add_estimate(FlowId flow, double delay);
   // The packet's own transmission time minus the reference's (0 unless corrected).
   static double own_time_correction(const PortState& s, std::uint32_t wire_bytes) {
     return s.ps_per_byte * (static_cast<double>(wire_bytes) - s.reference_bytes);
@@ -217,7 +220,14 @@ class RliReceiver final : public FlowEstimator {
 
   ReceiverConfig config_;
   std::vector<PortState> ports_;
-  FlowTable<FlowEstimate> flows_;
+  // Every id up to the largest seen; `seen` marks the flows a measured port carried (the state
+  // a real receiver would hold).
+  struct Slot {
+    FlowEstimate estimate;
+    bool seen = false;
+  };
+  FlowArray<Slot> flows_;
+  std::uint64_t seen_flows_ = 0;
   ReceiverCounters counters_;
   std::uint64_t injected_packets_ = 0;
   std::uint64_t injected_bytes_ = 0;

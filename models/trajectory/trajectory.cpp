@@ -51,7 +51,8 @@ bool TrajectorySampling::sampled_at_egress(const core::Packet& p) {
   return core::uniform01(egress_rng_) < config_.probability;
 }
 
-void TrajectorySampling::on_ingress(const core::Packet& p) {
+void TrajectorySampling::on_ingress(const core::Packet& p, FlowId flow) {
+  (void)flow;
   if (is_reference(p) || !sampled_at_ingress(p))
     return;
   ++sampled_in_;
@@ -65,7 +66,8 @@ void TrajectorySampling::on_ingress(const core::Packet& p) {
       std::max<std::uint64_t>(peak_in_flight_, in_flight_.size() + departures_.size());
 }
 
-void TrajectorySampling::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void TrajectorySampling::on_egress(const core::Packet& p, FlowId flow, PortId port,
+                                   core::Time egress_time) {
   (void)port;
   if (is_reference(p))
     return;
@@ -86,15 +88,17 @@ void TrajectorySampling::on_egress(const core::Packet& p, PortId port, core::Tim
     return;
   }
   const std::int64_t out = egress_time.count();
-  const auto found = flows_.find_or_insert(p.flow, [] { return DelayMoments{}; });
-  flows_[found.index].add(core::Time{out - it->second});
+  DelayMoments& moments = flows_.ensure(flow, [] { return DelayMoments{}; });
+  flows_with_samples_ += moments.count() == 0 ? 1 : 0;
+  moments.add(core::Time{out - it->second});
   ++matched_;
   in_flight_.erase(it);
   if (out > latest_ingress_)
     departures_.push(out);
 }
 
-void TrajectorySampling::on_drop(const core::Packet& p, PortId port) {
+void TrajectorySampling::on_drop(const core::Packet& p, FlowId flow, PortId port) {
+  (void)flow;
   (void)port;
   if (is_reference(p))
     return;
@@ -111,11 +115,10 @@ void TrajectorySampling::finalize() {
   departures_ = {};
 }
 
-std::optional<FlowDelayEstimate> TrajectorySampling::estimate(const core::FlowKey& flow) const {
-  const std::int64_t i = flows_.find(flow);
-  if (i < 0)
+std::optional<FlowDelayEstimate> TrajectorySampling::estimate(FlowId flow) const {
+  if (flow >= flows_.size() || flows_[flow].count() == 0)
     return std::nullopt;
-  const DelayMoments& m = flows_[static_cast<std::size_t>(i)];
+  const DelayMoments& m = flows_[flow];
   FlowDelayEstimate e;
   e.samples = m.count();
   e.mean_ps = m.mean_ps();
@@ -137,7 +140,7 @@ std::vector<NamedCounter> TrajectorySampling::counters() const {
       {"sampled_packets", static_cast<double>(sampled_in_)},
       {"matched", static_cast<double>(matched_)},
       {"sampled_lost", static_cast<double>(sampled_lost_)},
-      {"flows_with_samples", static_cast<double>(flows_.size())},
+      {"flows_with_samples", static_cast<double>(flows_with_samples_)},
       {"unmatched", static_cast<double>(unmatched_)},
   };
 }

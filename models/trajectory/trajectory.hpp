@@ -12,7 +12,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "models/flow_estimator.hpp"
-#include "models/flow_table.hpp"
+#include "models/flow_index.hpp"
 #include "models/metrics/delay_moments.hpp"
 
 namespace rlisim::models::trajectory {
@@ -58,12 +58,13 @@ class TrajectorySampling final : public FlowEstimator {
   explicit TrajectorySampling(const TrajectoryConfig& config = {});
 
   std::string_view name() const override { return "trajectory"; }
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override;
+  void on_ingress(const core::Packet& p, FlowId flow) override;
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() override;
 
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& flow) const override;
+  using FlowEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return true; }
   EstimatorCost cost() const override;
   std::vector<NamedCounter> counters() const override;
@@ -90,7 +91,8 @@ class TrajectorySampling final : public FlowEstimator {
   // label, so the in-flight count in time needs these.
   std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> departures_;
   std::int64_t latest_ingress_ = 0;
-  FlowTable<DelayMoments> flows_;
+  FlowArray<DelayMoments> flows_;  // every id up to the largest with a matched sample
+  std::uint64_t flows_with_samples_ = 0;
   std::uint64_t sampled_in_ = 0;
   std::uint64_t sampled_out_ = 0;
   std::uint64_t matched_ = 0;

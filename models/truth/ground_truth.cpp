@@ -19,33 +19,27 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
   track_quantiles_ = config.track_quantiles;
 }
 
-void GroundTruth::on_ingress(const core::Packet& p) {
-  const auto found = flows_.find_or_insert(p.flow, [&] {
+void GroundTruth::on_ingress(const core::Packet& p, FlowId flow) {
+  if (flow < flows_.size())
+    return;
+  // A new flow (ids come in first-seen order). The offered packet is counted (and cached
+  // totals dropped) by its egress or drop update, which always follows: one buffered update
+  // per packet instead of two.
+  flows_.ensure(flow, [&] {
     FlowRecord rec = prototype_;
     rec.first_seen = static_cast<std::uint32_t>(flows_.size());
     rec.kind = p.kind;
     rec.first_arrival = p.arrival;
     return rec;
   });
-  last_key_ = found.slot_key;
-  last_index_ = found.index;
-  // The offered packet is counted (and cached totals dropped) by its egress or drop update,
-  // which always follows: one buffered update per packet instead of two.
 }
 
-std::uint32_t GroundTruth::index_for(const core::Packet& p) {
-  if (last_key_ != nullptr && *last_key_ == p.flow)
-    return last_index_;
-  // Only reached if a caller breaks the on_ingress -> on_egress/on_drop order.
-  const std::int64_t i = flows_.find(p.flow);
-  RLISIM_CHECK(i >= 0);
-  return static_cast<std::uint32_t>(i);
-}
-
-void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egress_time) {
+void GroundTruth::on_egress(const core::Packet& p, FlowId flow, PortId port,
+                            core::Time egress_time) {
   // Checked here, where the caller can still be named, rather than when the batch is applied.
   RLISIM_CHECK(egress_time >= p.arrival);
-  push(Update{.flow = index_for(p),
+  RLISIM_CHECK(flow < flows_.size());
+  push(Update{.flow = flow,
               .bytes = p.wire_bytes,
               .delay_ps = (egress_time - p.arrival).count(),
               .port = port,
@@ -53,8 +47,9 @@ void GroundTruth::on_egress(const core::Packet& p, PortId port, core::Time egres
               .reserved = {}});
 }
 
-void GroundTruth::on_drop(const core::Packet& p, PortId port) {
-  push(Update{.flow = index_for(p),
+void GroundTruth::on_drop(const core::Packet& p, FlowId flow, PortId port) {
+  RLISIM_CHECK(flow < flows_.size());
+  push(Update{.flow = flow,
               .bytes = p.wire_bytes,
               .delay_ps = 0,
               .port = port,
@@ -141,19 +136,24 @@ void GroundTruth::flush() const {
   }
 }
 
-const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
+const FlowRecord* GroundTruth::find(FlowId flow) const {
   flush();
-  const std::int64_t i = flows_.find(key);
-  return i < 0 ? nullptr : &flows_[static_cast<std::size_t>(i)];
+  return flow < flows_.size() ? &flows_[flow] : nullptr;
+}
+
+const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
+  const auto id = id_of(key);
+  return id ? find(*id) : nullptr;
 }
 
 std::vector<FlowEntry> GroundTruth::flows() const {
   flush();
   std::vector<FlowEntry> out;
   out.reserve(flows_.size());
-  for (std::size_t i = 0; i < flows_.size(); ++i) {
+  RLISIM_CHECK(flows_.size() == 0 || flow_index() != nullptr);
+  for (FlowId i = 0; i < flows_.size(); ++i) {
     if (flows_[i].offered_packets > 0)
-      out.push_back(FlowEntry{&flows_.key(i), &flows_[i]});
+      out.push_back(FlowEntry{&flow_index()->key(i), &flows_[i], i});
   }
   return out;
 }
@@ -165,7 +165,7 @@ GroundTruth::Totals GroundTruth::totals() const {
   // One pass in first-seen order (deterministic: independent of the hash seed) for the counts
   // and moments; the quantiles were kept per kind as the updates were applied. The total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.
-  for (std::size_t i = 0; i < flows_.size(); ++i) {
+  for (FlowId i = 0; i < flows_.size(); ++i) {
     const FlowRecord& r = flows_[i];
     if (r.offered_packets == 0)
       continue;  // only an ingress observation (a run cut short)

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "models/estimator.hpp"
-#include "models/flow_table.hpp"
+#include "models/flow_index.hpp"
 #include "models/metrics/delay_moments.hpp"
 #include "models/metrics/quantile_sketch.hpp"
 #include "sim/core/flow_key.hpp"
@@ -79,10 +79,12 @@ struct FlowRecord : DelayTally {
   bool multiple_ports = false;
 };
 
-/// One flow in deterministic order: its key and record (valid until the next observation).
+/// One flow in deterministic order: its key and record (valid until the next observation),
+/// and its id in the run's FlowIndex.
 struct FlowEntry {
   const core::FlowKey* key;
   const FlowRecord* record;
+  FlowId id;
 };
 
 /// Totals over a set of flows (all, or one kind) for summaries; the quantiles (same definition
@@ -97,17 +99,13 @@ struct TruthSummary : DelayTally {
 /// drops, delivered packets, delay min/max, exact mean and population standard deviation
 /// (DelayMoments), and p50/p99 (QuantileSketch).
 ///
-/// Storage: records live in fixed-size chunks in first-seen order, and a flat hash map holds only
-/// key -> index. Traces have millions of flows but a few thousand active at once; keeping the
-/// large records out of the hash table means a lookup touches one small slot, the records of
-/// active flows sit together near the end (cache-warm), growth never moves a
-/// record, and first-seen order costs nothing.
-/// Cost: one hash lookup per packet. on_ingress finds or inserts the flow and remembers its
-/// index; the on_egress/on_drop that follows it (estimator.hpp guarantees it comes before the
-/// next on_ingress) reuses it after a key comparison. Record updates are buffered and applied
-/// in batches of kBatch grouped by flow-index range (one stable counting-sort pass, so each
-/// flow sees its packets in arrival order); every accessor sees them applied. A packet is
-/// counted as offered by its on_egress/on_drop update.
+/// Storage: records in a FlowArray addressed by the run's FlowId (first-seen order), so
+/// growth never moves a record, the records of active flows sit together near the end
+/// (cache-warm), and first-seen order costs nothing. The flow key is looked up once per packet,
+/// by the ObserverSet, not here.
+/// Record updates are buffered and applied in batches of kBatch grouped by flow-id range (one
+/// stable counting-sort pass, so each flow sees its packets in arrival order); every accessor
+/// sees them applied. A packet is counted as offered by its on_egress/on_drop update.
 /// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
 /// up to `exact_capacity`, then 4 B per delay bucket spanned), plus a fixed 12 MiB of update
 /// buffers.
@@ -127,19 +125,16 @@ class GroundTruth final : public Estimator {
   GroundTruth& operator=(const GroundTruth&) = delete;
 
   std::string_view name() const override { return "truth"; }
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, PortId port) override;
+  void on_ingress(const core::Packet& p, FlowId flow) override;
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   /// Computes the totals once (summary() then returns them without another pass).
   void finalize() override;
 
-  /// Pre-sizes the flow table for `flows` flows (avoids rehashing during the run).
-  void reserve(std::size_t flows) {
-    flows_.reserve(flows);
-    last_key_ = nullptr;  // a rehash moves the slots
-  }
   std::size_t flow_count() const { return flows_.size(); }
   /// The record of one flow, or nullptr if it was never seen.
+  const FlowRecord* find(FlowId flow) const;
+  /// The same, by key (through the bound FlowIndex).
   const FlowRecord* find(const core::FlowKey& key) const;
   /// Every flow in first-seen order, O(F). A flow appears once a packet of it has left or
   /// been dropped (a run cut short can leave a flow with only an ingress observation).
@@ -159,7 +154,7 @@ class GroundTruth final : public Estimator {
   };
   /// One packet's buffered update of its flow's record (offered, then delivered or dropped).
   struct Update {
-    std::uint32_t flow;     // first-seen index
+    FlowId flow;
     std::uint32_t bytes;    // wire bytes
     std::int64_t delay_ps;  // kEgress: the delay
     PortId port;
@@ -172,7 +167,6 @@ class GroundTruth final : public Estimator {
   static constexpr std::uint8_t kDrop = 2;
   static constexpr std::size_t kBatch = std::size_t{1} << 18;
 
-  std::uint32_t index_for(const core::Packet& p);
   static constexpr std::size_t kUpdateWords = sizeof(Update) / sizeof(long long);
   void push(const Update& u) {
     finalized_.reset();
@@ -187,13 +181,9 @@ class GroundTruth final : public Estimator {
   Totals totals() const;
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
-  // Records by first-seen index. Mutable because applying buffered updates (flush) is
-  // logically const: it only brings the records up to date with what was observed.
-  mutable FlowTable<FlowRecord> flows_;
-  // The flow of the last on_ingress and its key in the hash slot (still cached, and stable
-  // because no insertion happens before the matching on_egress/on_drop).
-  std::uint32_t last_index_ = 0;
-  const core::FlowKey* last_key_ = nullptr;
+  // Records by FlowId. Mutable because applying buffered updates (flush) is logically const:
+  // it only brings the records up to date with what was observed.
+  mutable FlowArray<FlowRecord> flows_;
   // Record updates wait here and are applied in batches grouped by flow: a trace interleaves
   // thousands of active flows, so applying each update at once would miss the cache on the
   // record (and its sketch) for nearly every packet, while a batch touches each active

@@ -46,8 +46,7 @@ PacketFate Router::process(const core::Packet& p) {
     }
   }
   last_arrival_ = p.arrival;
-  for (models::Estimator* o : observers_)
-    o->on_ingress(p);
+  observers_.ingress(p);
   const models::PortId port = forwarding_.port_for(p.flow);
   const PacketFate fate = deliver(p, port);
   if (!senders_.empty() && senders_[port]) {
@@ -82,13 +81,11 @@ PacketFate Router::deliver(const core::Packet& p, models::PortId port_id) {
           p.seq, p.source, port.config().name));
     }
     fate.egress_time = core::Time{egress};
-    for (models::Estimator* o : observers_)
-      o->on_egress(p, fate.port, fate.egress_time);
+    observers_.egress(p, fate.port, fate.egress_time);
   } else {
     fate.dropped = true;
     fate.reason = verdict.reason;
-    for (models::Estimator* o : observers_)
-      o->on_drop(p, fate.port);
+    observers_.drop(p, fate.port);
   }
   return fate;
 }
@@ -130,8 +127,7 @@ void Router::inject_reference(models::PortId port, core::Time at) {
   ref.kind = core::PacketKind::kReference;
   ref.seq = sender.counters().references;
   sender.on_reference(at);
-  for (models::Estimator* o : observers_)
-    o->on_ingress(ref);
+  observers_.ingress(ref);
   deliver(ref, port);
 }
 

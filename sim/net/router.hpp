@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/estimator.hpp"
+#include "models/observer_set.hpp"
 #include "models/rli/reference_policy.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/net/forwarding.hpp"
@@ -76,7 +77,9 @@ class Router {
 
   /// Observers are not owned and must outlive the router's use. They are called in the order
   /// they were added.
-  void add_observer(models::Estimator& observer) { observers_.push_back(&observer); }
+  void add_observer(models::Estimator& observer) { observers_.add(observer); }
+  /// The flow index that gives the observers' flow ids.
+  const models::FlowIndex& flow_index() const { return observers_.index(); }
 
   const RouterConfig& config() const { return config_; }
   const std::vector<OutputPort>& ports() const { return ports_; }
@@ -93,7 +96,7 @@ class Router {
   std::vector<std::optional<models::rli::ReferenceSender>> senders_;
   std::vector<models::PortId> senders_active_;
   std::vector<OutputPort> ports_;
-  std::vector<models::Estimator*> observers_;
+  models::ObserverSet observers_;
   core::Time last_arrival_{};
   std::uint64_t packets_ = 0;
 };

@@ -45,8 +45,7 @@ class EstimatorRun {
   /// Its flows.csv columns, each with a leading comma: the names, and one flow's fields.
   /// Default: samples, mean, std (when it gives one), relative error of the mean.
   virtual void append_flow_columns(std::string& header) const;
-  virtual void append_flow_fields(std::string& row, const core::FlowKey& key,
-                                  const models::FlowRecord& truth) const;
+  virtual void append_flow_fields(std::string& row, const models::FlowEntry& flow) const;
   /// Lines for the text summary, after the true delay. Default: none.
   virtual void append_text_summary(std::string& text) const;
   /// Keys for a port's "diagnostics" object in summary.json and lines after the port's line in

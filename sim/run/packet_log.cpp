@@ -23,11 +23,12 @@ void PacketLog::write_row(const core::Packet& p, models::PortId port, bool dropp
   }
 }
 
-void PacketLog::on_egress(const core::Packet& p, models::PortId port, core::Time egress_time) {
+void PacketLog::on_egress(const core::Packet& p, models::FlowId, models::PortId port,
+                          core::Time egress_time) {
   write_row(p, port, false, egress_time);
 }
 
-void PacketLog::on_drop(const core::Packet& p, models::PortId port) {
+void PacketLog::on_drop(const core::Packet& p, models::FlowId, models::PortId port) {
   write_row(p, port, true, {});
 }
 

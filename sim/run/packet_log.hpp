@@ -16,9 +16,10 @@ class PacketLog final : public models::Estimator {
   explicit PacketLog(const std::string& path);
 
   std::string_view name() const override { return "packet_log"; }
-  void on_ingress(const core::Packet&) override {}
-  void on_egress(const core::Packet& p, models::PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, models::PortId port) override;
+  void on_ingress(const core::Packet&, models::FlowId) override {}
+  void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
+                 core::Time egress_time) override;
+  void on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) override;
   /// Closes the file; @throws core::OutputError on any failed write (e.g. disk full), after the
   /// run has gone to its end, so the run's other results are still written.
   void finalize() override;

@@ -21,7 +21,7 @@ PortDiagnostics::PortDiagnostics(std::vector<std::uint64_t> rates_bps,
     ports_.push_back(Port{models::DelayAutocorrelation(packet_lags, time_lags), rate, {}});
 }
 
-void PortDiagnostics::on_egress(const core::Packet& p, models::PortId port,
+void PortDiagnostics::on_egress(const core::Packet& p, models::FlowId, models::PortId port,
                                 core::Time egress_time) {
   if (p.kind == core::PacketKind::kReference || port >= ports_.size())
     return;

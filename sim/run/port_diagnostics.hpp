@@ -33,9 +33,10 @@ class PortDiagnostics final : public models::Estimator {
   PortDiagnostics(std::vector<std::uint64_t> rates_bps, std::uint32_t extra_packet_lag);
 
   std::string_view name() const override { return "port_diagnostics"; }
-  void on_ingress(const core::Packet&) override {}
-  void on_egress(const core::Packet& p, models::PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet&, models::PortId) override {}
+  void on_ingress(const core::Packet&, models::FlowId) override {}
+  void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
+                 core::Time egress_time) override;
+  void on_drop(const core::Packet&, models::FlowId, models::PortId) override {}
 
   std::size_t ports() const { return ports_.size(); }
   const models::DelayAutocorrelation& autocorrelation(models::PortId port) const {

@@ -43,7 +43,8 @@ RliOverhead overhead_of(const std::vector<RliSenderResult>& senders,
 models::InterferenceStats interference_of(const PairedRun& paired, const models::GroundTruth& truth,
                                           const models::rli::ReceiverConfig& receiver) {
   models::InterferenceSummary interference;
-  for (const auto& [key, rec] : truth.flows()) {
+  for (const auto& [key, rec, id] : truth.flows()) {
+    (void)id;
     if (rec->kind != core::PacketKind::kRegular || !receiver.measures(rec->port))
       continue;
     const auto* other = paired.truth->find(*key);

@@ -115,8 +115,7 @@ class RliRun final : public EstimatorRun {
   void summary_entry(const models::EstimatorScore& score,
                      nlohmann::ordered_json& entry) const override;
   void append_flow_columns(std::string& header) const override;
-  void append_flow_fields(std::string& row, const core::FlowKey& key,
-                          const models::FlowRecord& truth) const override;
+  void append_flow_fields(std::string& row, const models::FlowEntry& flow) const override;
   void append_text_summary(std::string& text) const override;
   void add_port_diagnostics(const PortView& port,
                             nlohmann::ordered_json& diagnostics) const override;

@@ -86,22 +86,24 @@ void TopologyTap::release(core::Time up_to) {
   }
 }
 
-void TopologyTap::on_ingress(const core::Packet& p) {
+void TopologyTap::on_ingress(const core::Packet& p, models::FlowId flow) {
   current_valid_ = false;
   if (p.kind == core::PacketKind::kReference)
     return;
   // Every later departure leaves the router at or after this arrival.
   release(p.arrival);
   const auto hash = hash_of(p.flow);
-  const auto [it, inserted] = index_.try_emplace(p.flow, static_cast<std::uint32_t>(flows_.size()));
-  if (inserted) {
+  std::uint32_t& slot = index_.ensure(flow, [] { return std::uint32_t{0}; });
+  if (slot == 0) {
     flows_.push_back(
         FlowPathDelay{.route = route_of(hash), .e2e = models::QuantileSketch(quantiles_)});
+    slot = static_cast<std::uint32_t>(flows_.size());
   }
-  const auto route = flows_[it->second].route;
+  const std::uint32_t local = slot - 1;
+  const auto route = flows_[local].route;
   const auto& r = model_.route(route);
   current_ = Pending{};
-  current_.flow = it->second;
+  current_.flow = local;
   current_.route = route;
   current_.flow_hash = hash;
   if (r.src_stack) {
@@ -113,7 +115,8 @@ void TopologyTap::on_ingress(const core::Packet& p) {
   current_valid_ = true;
 }
 
-void TopologyTap::on_egress(const core::Packet& p, models::PortId, core::Time egress_time) {
+void TopologyTap::on_egress(const core::Packet& p, models::FlowId, models::PortId,
+                            core::Time egress_time) {
   if (!current_valid_ || p.kind == core::PacketKind::kReference)
     return;
   current_valid_ = false;
@@ -131,7 +134,7 @@ void TopologyTap::on_egress(const core::Packet& p, models::PortId, core::Time eg
   max_in_flight_ = std::max(max_in_flight_, pending_.size());
 }
 
-void TopologyTap::on_drop(const core::Packet&, models::PortId) {
+void TopologyTap::on_drop(const core::Packet&, models::FlowId, models::PortId) {
   current_valid_ = false;
 }
 
@@ -157,8 +160,10 @@ void TopologyTap::finalize() {
 }
 
 const FlowPathDelay* TopologyTap::find(const core::FlowKey& flow) const {
-  const auto it = index_.find(flow);
-  return it == index_.end() ? nullptr : &flows_[it->second];
+  const auto id = id_of(flow);
+  if (!id || *id >= index_.size() || index_[*id] == 0)
+    return nullptr;
+  return &flows_[index_[*id] - 1];
 }
 
 std::pair<std::string, std::string> TopologyTap::endpoints(std::uint32_t route) const {

@@ -69,9 +69,10 @@ class TopologyTap : public models::Estimator {
   std::string_view name() const override { return "topology"; }
   /// Adds the source mode's wire overhead (VXLAN: 50 B) to a packet before the router.
   void inflate(core::Packet& p) const;
-  void on_ingress(const core::Packet& p) override;
-  void on_egress(const core::Packet& p, models::PortId port, core::Time egress_time) override;
-  void on_drop(const core::Packet& p, models::PortId port) override;
+  void on_ingress(const core::Packet& p, models::FlowId flow) override;
+  void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
+                 core::Time egress_time) override;
+  void on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) override;
   void finalize() override;
 
   /// The flow's record, or null (never seen, or a reference packet's flow).
@@ -105,7 +106,8 @@ class TopologyTap : public models::Estimator {
   models::QuantileSketchConfig quantiles_;
   std::vector<std::uint32_t> routes_;
   std::vector<core::Time> last_egress_;  // per source stack
-  absl::flat_hash_map<core::FlowKey, std::uint32_t, core::FlowKeyHasher> index_;
+  // Flow id -> 1 + the flow's index in flows_ (0: not a flow of this tap yet).
+  models::FlowArray<std::uint32_t> index_;
   std::vector<FlowPathDelay> flows_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   // The packet between on_ingress and its on_egress/on_drop.

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/models/taps.hpp"
+
 namespace rlisim::models {
 namespace {
 
@@ -20,29 +22,31 @@ core::FlowKey flow(std::uint32_t id) {
 }
 
 // One packet of `id` at `arrival_ps`: delivered after `delay_ps`, or dropped when negative.
-void observe(GroundTruth& t, std::uint32_t id, std::int64_t arrival_ps, std::int64_t delay_ps,
+void observe(test::Taps& t, std::uint32_t id, std::int64_t arrival_ps, std::int64_t delay_ps,
              core::PacketKind kind = core::PacketKind::kRegular) {
   core::Packet p;
   p.flow = flow(id);
   p.arrival = Time{arrival_ps};
   p.wire_bytes = 100;
   p.kind = kind;
-  t.on_ingress(p);
-  if (delay_ps < 0)
-    t.on_drop(p, 0);
-  else
-    t.on_egress(p, 0, p.arrival + Time{delay_ps});
+  t.pass(p, 0, p.arrival + Time{std::max<std::int64_t>(delay_ps, 0)}, delay_ps < 0);
+}
+
+// small_truth() sees flow n n-th, so its FlowId is n - 1.
+FlowId id_of_flow(std::uint32_t n) {
+  return n - 1;
 }
 
 // Flow 1: delays 1000 and 3000 ps (mean 2000, std 1000). Flow 2: one packet, 4000 ps. Flow 3:
 // one packet, dropped (not eligible). Flow 4: cross traffic (not eligible).
 std::unique_ptr<GroundTruth> small_truth() {
   auto t = std::make_unique<GroundTruth>();
-  observe(*t, 1, 0, 1000);
-  observe(*t, 2, 10, 4000);
-  observe(*t, 3, 20, -1);
-  observe(*t, 4, 30, 500, core::PacketKind::kCross);
-  observe(*t, 1, 40, 3000);
+  test::Taps taps(*t);
+  observe(taps, 1, 0, 1000);
+  observe(taps, 2, 10, 4000);
+  observe(taps, 3, 20, -1);
+  observe(taps, 4, 30, 500, core::PacketKind::kCross);
+  observe(taps, 1, 40, 3000);
   t->finalize();
   return t;
 }
@@ -51,7 +55,7 @@ std::unique_ptr<GroundTruth> small_truth() {
 class StubEstimator final : public FlowEstimator {
  public:
   StubEstimator(std::string name, bool gives_std,
-                std::vector<std::pair<core::FlowKey, FlowDelayEstimate>> estimates,
+                std::vector<std::pair<FlowId, FlowDelayEstimate>> estimates,
                 EstimatorCost cost = {})
       : name_(std::move(name)),
         gives_std_(gives_std),
@@ -59,12 +63,13 @@ class StubEstimator final : public FlowEstimator {
         cost_(cost) {}
 
   std::string_view name() const override { return name_; }
-  void on_ingress(const core::Packet&) override {}
-  void on_egress(const core::Packet&, PortId, core::Time) override {}
-  void on_drop(const core::Packet&, PortId) override {}
-  std::optional<FlowDelayEstimate> estimate(const core::FlowKey& key) const override {
+  void on_ingress(const core::Packet&, FlowId) override {}
+  void on_egress(const core::Packet&, FlowId, PortId, core::Time) override {}
+  void on_drop(const core::Packet&, FlowId, PortId) override {}
+  using FlowEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId id) const override {
     for (const auto& [k, e] : estimates_) {
-      if (k == key)
+      if (k == id)
         return e;
     }
     return std::nullopt;
@@ -76,16 +81,16 @@ class StubEstimator final : public FlowEstimator {
  private:
   std::string name_;
   bool gives_std_;
-  std::vector<std::pair<core::FlowKey, FlowDelayEstimate>> estimates_;
+  std::vector<std::pair<FlowId, FlowDelayEstimate>> estimates_;
   EstimatorCost cost_;
 };
 
 // Flow 1: mean 2200 (error 0.1), std 1500 (error 0.5); flow 2: mean 3000 (error 0.25).
 StubEstimator both_flows() {
   return StubEstimator("both", true,
-                       {{flow(1), {.samples = 2, .mean_ps = 2200, .std_ps = 1500}},
-                        {flow(2), {.samples = 1, .mean_ps = 3000}},
-                        {flow(3), {.samples = 1, .mean_ps = 1}}},
+                       {{id_of_flow(1), {.samples = 2, .mean_ps = 2200, .std_ps = 1500}},
+                        {id_of_flow(2), {.samples = 1, .mean_ps = 3000}},
+                        {id_of_flow(3), {.samples = 1, .mean_ps = 1}}},
                        EstimatorCost{.state_bytes = 40,
                                      .export_bytes = 100,
                                      .injected_packets = 2,
@@ -95,7 +100,7 @@ StubEstimator both_flows() {
 
 // Flow 2 only: mean 4400 (error 0.1); no std.
 StubEstimator flow_two_only() {
-  return StubEstimator("flow2", false, {{flow(2), {.samples = 1, .mean_ps = 4400}}});
+  return StubEstimator("flow2", false, {{id_of_flow(2), {.samples = 1, .mean_ps = 4400}}});
 }
 
 TEST(ScoreEstimator, ErrorsCoverageAndCostOfEachEligibleFlow) {

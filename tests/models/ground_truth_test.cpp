@@ -15,6 +15,7 @@
 #include "models/metrics/empirical_cdf.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
+#include "tests/models/taps.hpp"
 
 namespace rlisim::models {
 namespace {
@@ -32,21 +33,17 @@ core::Packet packet(std::uint32_t flow, std::int64_t arrival_ps, std::uint32_t b
 }
 
 // Feeds one packet: ingress, then egress after `delay_ps` (or a drop when negative).
-void observe(GroundTruth& t, const core::Packet& p, std::int64_t delay_ps, PortId port = 0) {
-  t.on_ingress(p);
-  if (delay_ps < 0) {
-    t.on_drop(p, port);
-  } else {
-    t.on_egress(p, port, p.arrival + Time{delay_ps});
-  }
+void observe(test::Taps& t, const core::Packet& p, std::int64_t delay_ps, PortId port = 0) {
+  t.pass(p, port, p.arrival + Time{std::max<std::int64_t>(delay_ps, 0)}, delay_ps < 0);
 }
 
 TEST(GroundTruth, ComputesExactStatisticsForASmallFlow) {
   GroundTruth truth;
+  test::Taps taps(truth);
   EXPECT_EQ(truth.name(), "truth");
   const std::vector<std::int64_t> delays = {3000, 1000, -1, 10'000, 2000};
   for (std::size_t i = 0; i < delays.size(); ++i) {
-    observe(truth, packet(1, static_cast<std::int64_t>(i) * 500, 100 + i), delays[i], 2);
+    observe(taps, packet(1, static_cast<std::int64_t>(i) * 500, 100 + i), delays[i], 2);
   }
   const FlowRecord* r = truth.find(packet(1, 0).flow);
   ASSERT_NE(r, nullptr);
@@ -69,12 +66,13 @@ TEST(GroundTruth, ComputesExactStatisticsForASmallFlow) {
 
 TEST(GroundTruth, LargeFlowQuantilesStayWithinTheSketchAccuracy) {
   GroundTruth truth;
+  test::Taps taps(truth);
   std::vector<double> delays;
   auto rng = core::make_rng(3, 0);
   for (int i = 0; i < 5000; ++i) {
     const auto d = static_cast<std::int64_t>(1e6 + core::exponential(rng, 4e6));
     delays.push_back(static_cast<double>(d));
-    observe(truth, packet(9, i * 1000), d);
+    observe(taps, packet(9, i * 1000), d);
   }
   std::sort(delays.begin(), delays.end());
   const FlowRecord& r = *truth.find(packet(9, 0).flow);
@@ -91,9 +89,10 @@ TEST(GroundTruth, LargeFlowQuantilesStayWithinTheSketchAccuracy) {
 
 TEST(GroundTruth, TakesTheKindFromTheFirstPacketAndNotesPortChanges) {
   GroundTruth truth;
-  observe(truth, packet(1, 0, 100, core::PacketKind::kCross), 10, 1);
-  observe(truth, packet(1, 1, 100, core::PacketKind::kRegular), 10, 3);
-  observe(truth, packet(2, 2, 100, core::PacketKind::kReference), -1, 0);
+  test::Taps taps(truth);
+  observe(taps, packet(1, 0, 100, core::PacketKind::kCross), 10, 1);
+  observe(taps, packet(1, 1, 100, core::PacketKind::kRegular), 10, 3);
+  observe(taps, packet(2, 2, 100, core::PacketKind::kReference), -1, 0);
   const FlowRecord& cross = *truth.find(packet(1, 0).flow);
   EXPECT_EQ(cross.kind, core::PacketKind::kCross);
   EXPECT_EQ(cross.port, 1);
@@ -110,15 +109,17 @@ TEST(GroundTruth, ListsFlowsInFirstSeenOrderWhateverTheTableLayout) {
   // Two tables of different capacities iterate in different orders; flows() must not.
   GroundTruth small;
   GroundTruth big;
-  big.reserve(100'000);
+  test::Taps small_taps(small);
+  test::Taps big_taps(big);
+  big_taps.index().reserve(100'000);
   std::vector<std::uint32_t> order;
   auto rng = core::make_rng(1, 1);
   for (int i = 0; i < 3000; ++i) {
     const auto flow = static_cast<std::uint32_t>(rng() % 1000);
     if (std::find(order.begin(), order.end(), flow) == order.end())
       order.push_back(flow);
-    observe(small, packet(flow, i), 5);
-    observe(big, packet(flow, i), 5);
+    observe(small_taps, packet(flow, i), 5);
+    observe(big_taps, packet(flow, i), 5);
   }
   const std::vector<FlowEntry> a = small.flows();
   const std::vector<FlowEntry> b = big.flows();
@@ -134,11 +135,12 @@ TEST(GroundTruth, ListsFlowsInFirstSeenOrderWhateverTheTableLayout) {
 
 TEST(GroundTruth, SummariesAddUpOverAllFlowsAndPerKind) {
   GroundTruth truth;
-  observe(truth, packet(1, 0, 100), 1000);
-  observe(truth, packet(2, 1, 200, core::PacketKind::kCross), 3000);
-  observe(truth, packet(1, 2, 100), 2000);
-  observe(truth, packet(2, 3, 200), -1);
-  observe(truth, packet(3, 4, 50, core::PacketKind::kReference), 6000);
+  test::Taps taps(truth);
+  observe(taps, packet(1, 0, 100), 1000);
+  observe(taps, packet(2, 1, 200, core::PacketKind::kCross), 3000);
+  observe(taps, packet(1, 2, 100), 2000);
+  observe(taps, packet(2, 3, 200), -1);
+  observe(taps, packet(3, 4, 50, core::PacketKind::kReference), 6000);
   const TruthSummary all = truth.summary();
   EXPECT_EQ(all.flows, 3u);
   EXPECT_EQ(all.offered_packets, 5u);
@@ -168,6 +170,7 @@ void expect_summary_quantiles_equal_the_merge(const QuantileSketchConfig& config
   GroundTruthConfig truth_config;
   truth_config.quantiles = config;
   GroundTruth truth(truth_config);
+  test::Taps taps(truth);
   std::mt19937_64 rng(11);
   constexpr int kFlows = 400;
   std::vector<int> remaining(kFlows);
@@ -214,7 +217,7 @@ void expect_summary_quantiles_equal_the_merge(const QuantileSketchConfig& config
       const std::int64_t delay = u < 0.05   ? -1
                                  : u < 0.08 ? 0
                                             : static_cast<std::int64_t>(std::exp(3 + 17 * u));
-      observe(truth, p, delay);
+      observe(taps, p, delay);
       if (delay >= 0)
         exact[f % 3].push_back(static_cast<double>(delay));
     }
@@ -245,6 +248,7 @@ TEST(GroundTruth, SummaryQuantilesEqualTheMergeAlsoWhenBucketsCollapse) {
 // per-flow tally gives, with its updates applied in arrival order.
 TEST(GroundTruth, BatchedUpdatesMatchADirectTallyAcrossBatches) {
   GroundTruth truth;
+  test::Taps taps(truth);
   struct Tally {
     std::uint64_t offered = 0, bytes = 0, dropped = 0;
     std::int64_t sum = 0, min = 0, max = 0;
@@ -263,7 +267,7 @@ TEST(GroundTruth, BatchedUpdatesMatchADirectTallyAcrossBatches) {
     Tally& t = expected[f];
     // The first three packets of a flow leave by one port, the rest by the next: the record must
     // keep the first (order within a flow matters).
-    observe(truth, packet(f, i, bytes), delay, static_cast<PortId>((f + (t.offered >= 3)) % 3));
+    observe(taps, packet(f, i, bytes), delay, static_cast<PortId>((f + (t.offered >= 3)) % 3));
     ++t.offered;
     t.bytes += bytes;
     if (delay < 0) {
@@ -315,17 +319,19 @@ TEST(GroundTruth, BatchedUpdatesMatchADirectTallyAcrossBatches) {
   EXPECT_GT(seen, 1000u);
 }
 
-TEST(GroundTruth, FallsBackToALookupWhenEgressDoesNotFollowItsIngress) {
+TEST(GroundTruth, TakesTheFlowIdOfEachObservationAsGiven) {
   GroundTruth truth;
+  test::Taps taps(truth);
   const core::Packet a = packet(1, 0);
   const core::Packet b = packet(2, 0);
-  truth.on_ingress(a);
-  truth.on_ingress(b);
-  truth.on_egress(a, 0, Time{700});
-  truth.on_egress(b, 0, Time{900});
+  const FlowId id_a = taps.ingress(a);
+  truth.on_egress(a, id_a, 0, Time{700});
+  const FlowId id_b = taps.ingress(b);
+  truth.on_egress(b, id_b, 0, Time{900});
   EXPECT_EQ(truth.find(a.flow)->delay.max().count(), 700);
   EXPECT_EQ(truth.find(b.flow)->delay.max().count(), 900);
-  EXPECT_THROW(truth.on_egress(packet(5, 0), 0, Time{1}), core::InvariantError);
+  // An id no ingress gave is a caller's error, caught where it is made.
+  EXPECT_THROW(truth.on_egress(packet(5, 0), 7, 0, Time{1}), core::InvariantError);
 }
 
 TEST(GroundTruth, RejectsAnInvalidQuantileConfiguration) {
@@ -349,13 +355,13 @@ TEST(GroundTruth, WithoutQuantilesKeepsExactMomentsAndReportsNoPercentiles) {
   GroundTruthConfig config;
   config.track_quantiles = false;
   GroundTruth truth(config);
+  test::Taps taps(truth);
   core::Packet p;
   p.flow = core::FlowKey::ipv4(1, 2, 3, 4, 6);
   p.wire_bytes = 100;
   for (int i = 0; i < 3; ++i) {
     p.arrival = core::Time{i * 1000};
-    truth.on_ingress(p);
-    truth.on_egress(p, 0, p.arrival + core::Time{(i + 1) * 10});  // delays 10, 20, 30 ps
+    taps.pass(p, 0, p.arrival + core::Time{(i + 1) * 10});  // delays 10, 20, 30 ps
   }
   const FlowRecord* rec = truth.find(p.flow);
   ASSERT_NE(rec, nullptr);

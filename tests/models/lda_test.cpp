@@ -12,6 +12,7 @@
 
 #include "models/metrics/delay_moments.hpp"
 #include "sim/core/rng.hpp"
+#include "tests/models/taps.hpp"
 
 namespace rlisim::models::lda {
 namespace {
@@ -39,18 +40,12 @@ LdaConfig fixed_sampling(std::vector<double> p, std::uint32_t buckets, std::uint
 // Feeds one LDA packet by packet, in the router's order (ingress, then egress or drop).
 class Driver {
  public:
-  explicit Driver(const LdaConfig& config) : lda(config) {}
+  explicit Driver(const LdaConfig& config) : lda(config), taps(lda) {}
 
   void deliver(std::uint32_t f, std::int64_t arrival, std::int64_t delay) {
-    const Packet p = make(f, arrival);
-    lda.on_ingress(p);
-    lda.on_egress(p, 0, Time{arrival + delay});
+    taps.pass(make(f, arrival), 0, Time{arrival + delay});
   }
-  void drop(std::uint32_t f, std::int64_t arrival) {
-    const Packet p = make(f, arrival);
-    lda.on_ingress(p);
-    lda.on_drop(p, 0);
-  }
+  void drop(std::uint32_t f, std::int64_t arrival) { taps.pass(make(f, arrival), 0, Time{}, true); }
   FlowDelayEstimate estimate(std::uint32_t f) const {
     const auto e = lda.estimate(flow(f));
     EXPECT_TRUE(e.has_value());
@@ -58,6 +53,7 @@ class Driver {
   }
 
   Lda lda;
+  test::Taps taps;
 
  private:
   Packet make(std::uint32_t f, std::int64_t arrival) {
@@ -381,8 +377,7 @@ TEST(Lda, ReferencePacketsAreIgnored) {
   Packet ref;
   ref.kind = PacketKind::kReference;
   ref.arrival = Time{1};
-  d.lda.on_ingress(ref);
-  d.lda.on_egress(ref, 0, Time{1000});
+  d.taps.pass(ref, 0, Time{1000});
   d.lda.finalize();
   EXPECT_EQ(d.lda.intervals().at(0).sent, 1u);
   EXPECT_EQ(d.lda.aggregate().mean_ps, 5.0);

@@ -16,6 +16,7 @@
 
 #include "models/packet_hash.hpp"
 #include "sim/core/rng.hpp"
+#include "tests/models/taps.hpp"
 
 namespace rlisim::models::netflow {
 namespace {
@@ -39,19 +40,14 @@ struct Step {
 // right after its ingress.
 void drive(const std::vector<Step>& steps, const std::vector<Estimator*>& estimators) {
   std::uint64_t seq = 0;
+  test::Taps taps(estimators);
   for (const Step& s : steps) {
     Packet p;
     p.flow = flow(s.flow);
     p.arrival = Time{s.arrival};
     p.wire_bytes = 100;
     p.seq = seq++;
-    for (Estimator* e : estimators) {
-      e->on_ingress(p);
-      if (s.delay >= 0)
-        e->on_egress(p, 0, Time{s.arrival + s.delay});
-      else
-        e->on_drop(p, 0);
-    }
+    taps.pass(p, 0, Time{s.arrival + std::max<std::int64_t>(s.delay, 0)}, s.delay < 0);
   }
   for (Estimator* e : estimators)
     e->finalize();
@@ -481,8 +477,8 @@ TEST(NetflowRecords, IgnoresReferencePackets) {
   Packet ref;
   ref.kind = core::PacketKind::kReference;
   ref.flow = flow(9);
-  nf.on_ingress(ref);
-  nf.on_egress(ref, 0, Time{5});
+  test::Taps taps(nf);
+  taps.pass(ref, 0, Time{5});
   nf.finalize();
   EXPECT_FALSE(nf.estimate(flow(9)).has_value());
   EXPECT_EQ(counter(nf, "sampled_flows"), 0);

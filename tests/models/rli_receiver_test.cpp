@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/models/taps.hpp"
+
 namespace rlisim::models::rli {
 namespace {
 
@@ -22,7 +24,7 @@ FlowKey flow(std::uint32_t i) {
 // Drives a receiver on port 0 with explicit send and receive times (picoseconds).
 class Driver {
  public:
-  explicit Driver(ReceiverConfig config = {}) : rx(config) {}
+  explicit Driver(ReceiverConfig config = {}) : rx(config), taps(rx) {}
 
   void reference(std::int64_t sent, std::int64_t received, std::uint64_t seq) {
     Packet p;
@@ -30,7 +32,7 @@ class Driver {
     p.arrival = Time{sent};
     p.seq = seq;
     p.wire_bytes = 64;
-    rx.on_egress(p, 0, Time{received});
+    egress(p, received);
   }
   void packet(std::uint32_t f, std::int64_t sent, std::int64_t received,
               std::uint32_t wire_bytes = 500) {
@@ -38,7 +40,7 @@ class Driver {
     p.flow = flow(f);
     p.arrival = Time{sent};
     p.wire_bytes = wire_bytes;
-    rx.on_egress(p, 0, Time{received});
+    egress(p, received);
   }
   const FlowEstimate& estimate(std::uint32_t f) const {
     const FlowEstimate* e = rx.find(flow(f));
@@ -47,6 +49,13 @@ class Driver {
   }
 
   RliReceiver rx;
+  test::Taps taps;
+
+ private:
+  // The receiver's tap alone: the sender's ingress tap is not part of these cases.
+  void egress(const Packet& p, std::int64_t received) {
+    rx.on_egress(p, taps.index().id(p.flow), 0, Time{received});
+  }
 };
 
 TEST(RliReceiver, InjectedCostIsTheReferencesSeenAtTheIngress) {
@@ -57,11 +66,11 @@ TEST(RliReceiver, InjectedCostIsTheReferencesSeenAtTheIngress) {
   Packet reference;
   reference.kind = PacketKind::kReference;
   reference.wire_bytes = 64;
-  rx.on_ingress(regular);
-  rx.on_ingress(reference);
-  rx.on_ingress(reference);
+  test::Taps taps(rx);
+  taps.pass(regular, 0, Time{10});
+  taps.pass(reference, 0, Time{10});
   // A reference dropped at the port was still injected: only the ingress counts.
-  rx.on_drop(reference, 0);
+  taps.pass(reference, 0, Time{}, true);
   rx.finalize();
   EXPECT_EQ(rx.cost().injected_packets, 2u);
   EXPECT_EQ(rx.cost().injected_bytes, 128u);
@@ -134,7 +143,7 @@ TEST(RliReceiver, SerializationCorrectionAddsThePacketsOwnTransmissionTime) {
   no_rate.serialization_correction = true;
   RliReceiver rx(no_rate);
   Packet p;
-  EXPECT_THROW(rx.on_egress(p, 0, Time{1}), std::invalid_argument);
+  EXPECT_THROW(rx.on_egress(p, 0, 0, Time{1}), std::invalid_argument);
 }
 
 TEST(RliReceiver, ATriggeredReferenceLosesItsTriggersTransmissionTime) {
@@ -288,9 +297,9 @@ TEST(RliReceiver, OnlyMeasuredPortsAreEstimated) {
   RliReceiver rx(c);
   Packet p;
   p.flow = flow(1);
-  rx.on_egress(p, 0, Time{10});
+  rx.on_egress(p, 0, 0, Time{10});
   EXPECT_EQ(rx.receiver_counters().packets, 0u);
-  rx.on_egress(p, 1, Time{10});
+  rx.on_egress(p, 0, 1, Time{10});
   EXPECT_EQ(rx.receiver_counters().packets, 1u);
 }
 

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/core/rng.hpp"
+#include "tests/models/taps.hpp"
 
 namespace rlisim::models::trajectory {
 namespace {
@@ -28,18 +29,15 @@ FlowKey flow(std::uint32_t i) {
 // delay < 0 drops the packet. Egress or drop follows each ingress, as in the router.
 template <typename Delay>
 void drive(TrajectorySampling& ts, std::size_t packets, std::uint32_t flows, Delay delay) {
+  test::Taps taps(ts);
   for (std::size_t i = 0; i < packets; ++i) {
     Packet p;
     p.flow = flow(static_cast<std::uint32_t>(i % flows));
     p.arrival = Time{static_cast<std::int64_t>(i) * 1000};
     p.seq = i;
     p.wire_bytes = 1500;
-    ts.on_ingress(p);
     const std::int64_t d = delay(i);
-    if (d >= 0)
-      ts.on_egress(p, 1, p.arrival + Time{d});
-    else
-      ts.on_drop(p, 1);
+    taps.pass(p, 1, p.arrival + Time{std::max<std::int64_t>(d, 0)}, d < 0);
   }
   ts.finalize();
 }
@@ -158,8 +156,8 @@ TEST(TrajectorySampling, IgnoresReferencePackets) {
   Packet ref;
   ref.kind = core::PacketKind::kReference;
   ref.flow = flow(1);
-  ts.on_ingress(ref);
-  ts.on_egress(ref, 0, Time{10});
+  test::Taps taps(ts);
+  taps.pass(ref, 0, Time{10});
   ts.finalize();
   EXPECT_EQ(ts.sampled_packets(), 0u);
   EXPECT_FALSE(ts.estimate(flow(1)).has_value());

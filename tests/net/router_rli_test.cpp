@@ -37,7 +37,7 @@ struct Seen {
 class Observer final : public models::Estimator {
  public:
   std::string_view name() const override { return "observer"; }
-  void on_ingress(const core::Packet& p) override {
+  void on_ingress(const core::Packet& p, models::FlowId) override {
     events.push_back({'i', p.kind, p.seq, p.arrival.count()});
     if (p.kind == PacketKind::kReference) {
       if (references_seen == 0)
@@ -45,10 +45,10 @@ class Observer final : public models::Estimator {
       ++references_seen;
     }
   }
-  void on_egress(const core::Packet& p, models::PortId, Time t) override {
+  void on_egress(const core::Packet& p, models::FlowId, models::PortId, Time t) override {
     events.push_back({'e', p.kind, p.seq, t.count()});
   }
-  void on_drop(const core::Packet& p, models::PortId) override {
+  void on_drop(const core::Packet& p, models::FlowId, models::PortId) override {
     events.push_back({'d', p.kind, p.seq, -1});
   }
   std::vector<Seen> events;

@@ -29,13 +29,13 @@ struct Event {
 class Recorder final : public models::Estimator {
  public:
   std::string_view name() const override { return "recorder"; }
-  void on_ingress(const core::Packet& p) override {
+  void on_ingress(const core::Packet& p, models::FlowId) override {
     events.push_back({'i', p.seq, 0, p.arrival.count()});
   }
-  void on_egress(const core::Packet& p, models::PortId port, Time t) override {
+  void on_egress(const core::Packet& p, models::FlowId, models::PortId port, Time t) override {
     events.push_back({'e', p.seq, port, t.count()});
   }
-  void on_drop(const core::Packet& p, models::PortId port) override {
+  void on_drop(const core::Packet& p, models::FlowId, models::PortId port) override {
     events.push_back({'d', p.seq, port, -1});
   }
   std::vector<Event> events;

@@ -183,7 +183,7 @@ TEST(BaselinesRun, TrajectorySamplingEverythingIsExactPerFlow) {
   ASSERT_FALSE(r.error);
   const auto& t = estimator(r, "trajectory");
   std::uint64_t checked = 0;
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& [key, rec, id] : r.truth->flows()) {
     if (rec->delay.count() == 0)
       continue;
     const auto est = t.estimate(*key);
@@ -207,7 +207,7 @@ TEST(BaselinesRun, LdaSamplingEverythingWithoutLossGivesTheExactAggregateMean) {
   ASSERT_EQ(r.truth_all.dropped_packets, 0u);
   const auto& lda = estimator(r, "lda");
   const double truth = r.truth_all.delay.mean_ps();
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& [key, rec, id] : r.truth->flows()) {
     const auto est = lda.estimate(*key);
     ASSERT_TRUE(est);
     EXPECT_LT(relative(est->mean_ps, truth), 1e-12) << key->to_string();
@@ -220,7 +220,7 @@ TEST(BaselinesRun, NaiveNetflowIsExactForFlowsOfOneOrTwoPackets) {
   ASSERT_FALSE(r.error);
   const auto& nf = estimator(r, "netflow");
   std::uint64_t small = 0;
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& [key, rec, id] : r.truth->flows()) {
     const auto est = nf.estimate(*key);
     ASSERT_TRUE(est);  // flow_sampling = 1 by default
     if (rec->delay.count() <= 2 && rec->dropped_packets == 0) {
@@ -275,7 +275,7 @@ TEST(BaselinesRun, ReferencePacketsAreInvisibleToTheBaselines) {
   ASSERT_FALSE(r.error);
   const auto& t = estimator(r, "trajectory");
   EXPECT_FALSE(t.estimate(net::Router::reference_flow_key(0)));
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& [key, rec, id] : r.truth->flows()) {
     if (rec->kind != core::PacketKind::kRegular || rec->delay.count() == 0)
       continue;
     const auto est = t.estimate(*key);

@@ -28,10 +28,11 @@ using ::testing::HasSubstr;
 class Silent final : public models::FlowEstimator {
  public:
   std::string_view name() const override { return "silent"; }
-  void on_ingress(const core::Packet&) override {}
-  void on_egress(const core::Packet&, models::PortId, core::Time) override {}
-  void on_drop(const core::Packet&, models::PortId) override {}
-  std::optional<models::FlowDelayEstimate> estimate(const core::FlowKey&) const override {
+  void on_ingress(const core::Packet&, models::FlowId) override {}
+  void on_egress(const core::Packet&, models::FlowId, models::PortId, core::Time) override {}
+  void on_drop(const core::Packet&, models::FlowId, models::PortId) override {}
+  using models::FlowEstimator::estimate;
+  std::optional<models::FlowDelayEstimate> estimate(models::FlowId) const override {
     return std::nullopt;
   }
   bool estimates_std() const override { return false; }
@@ -51,9 +52,8 @@ class SilentRun final : public EstimatorRun {
     EstimatorRun::append_flow_columns(header);
     header += ",silent_note";
   }
-  void append_flow_fields(std::string& row, const core::FlowKey& key,
-                          const models::FlowRecord& truth) const override {
-    EstimatorRun::append_flow_fields(row, key, truth);
+  void append_flow_fields(std::string& row, const models::FlowEntry& flow) const override {
+    EstimatorRun::append_flow_fields(row, flow);
     row += ",-";
   }
   void append_text_summary(std::string& text) const override {

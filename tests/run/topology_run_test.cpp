@@ -75,7 +75,7 @@ TEST(TopologyRun, PerFlowSharesSumToOneAndTheAggregateWeighsFlowsByPackets) {
   ASSERT_NE(r.topology, nullptr);
   double e2e = 0, visible = 0;
   std::uint64_t delivered = 0;
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& [key, rec, id] : r.truth->flows()) {
     const auto* f = r.topology->find(*key);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->delivered, rec->delivered_packets());

@@ -32,10 +32,10 @@ void EstimatorRun::append_flow_columns(std::string& header) const {
   fmt::format_to(it, ",{}_mean_rel_err", n);
 }
 
-void EstimatorRun::append_flow_fields(std::string& row, const core::FlowKey& key,
-                                      const models::FlowRecord& truth) const {
+void EstimatorRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
   auto it = std::back_inserter(row);
-  const auto est = estimator_->estimate(key);
+  const auto& truth = *flow.record;
+  const auto est = estimator_->estimate(flow.id);
   const double mean = est ? est->mean_ps : NAN;
   fmt::format_to(it, ",{},{}", est ? est->samples : 0, ns_field(mean));
   if (estimator_->estimates_std())

@@ -325,7 +325,9 @@ std::string flows_csv(const RunResult& r) {
   }
   out += '\n';
   auto it = std::back_inserter(out);
-  for (const auto& [key, rec] : r.truth->flows()) {
+  for (const auto& flow : r.truth->flows()) {
+    const auto* key = flow.key;
+    const auto* rec = flow.record;
     const auto& d = rec->delay;
     const bool any = d.count() > 0;
     fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", rec->first_seen,
@@ -337,7 +339,7 @@ std::string flows_csv(const RunResult& r) {
                    any ? ns_field(static_cast<double>(d.max().count())) : "",
                    ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
     for (const auto& e : r.estimators)
-      e->append_flow_fields(out, *key, *rec);
+      e->append_flow_fields(out, flow);
     if (r.topology)
       append_topology_fields(out, *r.topology, *key);
     out += '\n';

@@ -174,10 +174,11 @@ void RliRun::append_flow_columns(std::string& header) const {
 }
 
 // The flow's estimates and their errors, and its truth in the paired run.
-void RliRun::append_flow_fields(std::string& row, const core::FlowKey& key,
-                                const models::FlowRecord& truth) const {
+void RliRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
   auto it = std::back_inserter(row);
-  const auto* est = receiver_->find(key);
+  const auto& truth = *flow.record;
+  const auto& key = *flow.key;
+  const auto* est = receiver_->find(flow.id);
   const bool any = est != nullptr && est->packets > 0;
   const double mean = any ? est->mean() : NAN;
   const bool two = truth.delay.count() >= 2;
