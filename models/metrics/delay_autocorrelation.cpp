@@ -1,6 +1,7 @@
 #include "models/metrics/delay_autocorrelation.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -23,7 +24,8 @@ DelayAutocorrelation::DelayAutocorrelation(std::vector<std::uint32_t> packet_lag
     if (time_lags_[i].count() <= 0 || (i > 0 && time_lags_[i] <= time_lags_[i - 1]))
       throw std::invalid_argument("delay autocorrelation: time lags must be > 0 and increasing");
   }
-  ring_.assign(std::size_t{longest} + 1, 0.0);
+  // A power of two, so that a slot is a mask, not a division, for every lag of every packet.
+  ring_.assign(std::bit_ceil(std::size_t{longest} + 1), 0.0);
 }
 
 void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
@@ -37,19 +39,19 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
   sum_ += x;
   sum_sq_ += x * x;
 
-  const std::size_t slots = ring_.size();
+  const std::size_t mask = ring_.size() - 1;
   for (std::size_t k = 0; k < packet_lags_.size(); ++k) {
     const std::uint32_t lag = packet_lags_[k];
     if (index < lag)
       continue;
-    const double earlier = ring_[(index - lag) % slots];
+    const double earlier = ring_[(index - lag) & mask];
     PairSums& s = by_packets_[k];
     ++s.pairs;
     s.a += earlier;
     s.b += x;
     s.ab += earlier * x;
   }
-  ring_[index % slots] = x;
+  ring_[index & mask] = x;
 
   if (time_lags_.empty())
     return;

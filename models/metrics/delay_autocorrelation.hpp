@@ -69,7 +69,8 @@ class DelayAutocorrelation {
   std::vector<core::Time> time_lags_;
   std::vector<PairSums> by_packets_;
   std::vector<PairSums> by_time_;
-  // The last max(packet_lags) + 1 values, for the packet lags.
+  // The last values, for the packet lags: max(packet_lags) + 1 of them, rounded up to a power
+  // of two.
   std::vector<double> ring_;
   // Packets still needed as the earlier member of a time-lag pair, indices [base_, n_), in a
   // ring of a power-of-two size (a deque's indexing cost a third of the time per packet).

@@ -81,6 +81,16 @@ ErrorSummary ErrorDistribution::summary() const {
   ErrorSummary out;
   out.flows_added = flows_added_;
   out.classes.reserve(class_min_packets_.size());
+  // Each class is the flows of at least its size, so filtering the errors sorted once keeps
+  // every class sorted: two sorts in all instead of two per class.
+  const auto sorted_by = [this](double FlowError::*field) {
+    std::vector<FlowError> sorted = errors_;
+    std::sort(sorted.begin(), sorted.end(),
+              [field](const FlowError& a, const FlowError& b) { return a.*field < b.*field; });
+    return sorted;
+  };
+  const std::vector<FlowError> by_relative = sorted_by(&FlowError::relative);
+  const std::vector<FlowError> by_signed = sorted_by(&FlowError::signed_error);
   std::vector<double> relative;
   std::vector<double> signed_errors;
   relative.reserve(errors_.size());
@@ -88,14 +98,14 @@ ErrorSummary ErrorDistribution::summary() const {
   for (std::size_t c = 0; c < class_min_packets_.size(); ++c) {
     relative.clear();
     signed_errors.clear();
-    for (const FlowError& e : errors_) {
-      if (e.packets >= class_min_packets_[c]) {
+    for (const FlowError& e : by_relative) {
+      if (e.packets >= class_min_packets_[c])
         relative.push_back(e.relative);
-        signed_errors.push_back(e.signed_error);
-      }
     }
-    std::sort(relative.begin(), relative.end());
-    std::sort(signed_errors.begin(), signed_errors.end());
+    for (const FlowError& e : by_signed) {
+      if (e.packets >= class_min_packets_[c])
+        signed_errors.push_back(e.signed_error);
+    }
     SampleSummary s = summarize_sorted(relative, cdf_points_);
     ErrorClassSummary& cls = out.classes.emplace_back();
     cls.min_packets = class_min_packets_[c];

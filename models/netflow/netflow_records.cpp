@@ -90,8 +90,13 @@ void NetflowRecords::on_egress(const core::Packet& p, FlowId flow, core::Time eg
 }
 
 void NetflowRecords::observe(Tap& tap, const core::Packet& p, FlowId flow, std::int64_t at) {
-  auto [it, inserted] = tap.open.try_emplace(flow);
-  TapRecord& r = it->second;
+  std::uint32_t& slot = tap.slot_of.ensure(flow, [] { return std::uint32_t{0}; });
+  bool inserted = slot == 0;
+  if (inserted) {
+    tap.open.emplace_back();
+    slot = static_cast<std::uint32_t>(tap.open.size());
+  }
+  TapRecord& r = tap.open[slot - 1];
   if (!inserted && expired(r, at)) {
     tap.exported.push_back(r);
     inserted = true;
@@ -131,13 +136,18 @@ void NetflowRecords::sweep(std::int64_t now) {
 
 void NetflowRecords::sweep_tap(Tap& tap, std::int64_t now) {
   // Export order across flows does not matter: pairing sorts by (flow, first).
-  for (auto it = tap.open.begin(); it != tap.open.end();) {
-    if (expired(it->second, now)) {
-      tap.exported.push_back(it->second);
-      tap.open.erase(it++);
-    } else {
-      ++it;
+  for (std::size_t i = 0; i < tap.open.size();) {
+    if (!expired(tap.open[i], now)) {
+      ++i;
+      continue;
     }
+    tap.exported.push_back(tap.open[i]);
+    tap.slot_of[tap.open[i].flow] = 0;
+    if (i + 1 != tap.open.size()) {
+      tap.open[i] = tap.open.back();
+      tap.slot_of[tap.open[i].flow] = static_cast<std::uint32_t>(i + 1);
+    }
+    tap.open.pop_back();
   }
 }
 
@@ -146,9 +156,9 @@ void NetflowRecords::finalize() {
     return;
   finalized_ = true;
   for (Tap* tap : {&ingress_, &egress_}) {
-    for (const auto& [key, record] : tap->open)
-      tap->exported.push_back(record);
-    tap->open.clear();
+    tap->exported.insert(tap->exported.end(), tap->open.begin(), tap->open.end());
+    tap->open = {};
+    tap->slot_of = {};
   }
   counters_.records_in = ingress_.exported.size();
   counters_.records_out = egress_.exported.size();

@@ -7,8 +7,6 @@
 #include <random>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "models/flow_index.hpp"
 #include "sim/core/flow_key.hpp"
 #include "sim/core/packet.hpp"
@@ -168,7 +166,10 @@ class NetflowRecords {
 
  private:
   struct Tap {
-    absl::flat_hash_map<FlowId, TapRecord> open;
+    // Open records side by side (a sweep scans them), and where each flow's is: 1 + its
+    // position, 0 for none. An array read per packet instead of a hash-table probe.
+    std::vector<TapRecord> open;
+    FlowArray<std::uint32_t> slot_of;
     std::vector<TapRecord> exported;
   };
 

@@ -1,0 +1,96 @@
+// The run's one flow index and the ObserverSet that hands its ids to every observer.
+
+#include "models/flow_index.hpp"
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "models/observer_set.hpp"
+#include "sim/core/rng.hpp"
+
+namespace rlisim::models {
+namespace {
+
+core::FlowKey flow(std::uint32_t i) {
+  return core::FlowKey::ipv4(0x0a000000u + i, 0x0b000000u + (i >> 8), 1000, 80, 6);
+}
+
+TEST(FlowIndex, GivesDenseIdsInFirstSeenOrderAndTheKeyBack) {
+  FlowIndex index;
+  std::map<std::uint32_t, FlowId> expected;  // an independent record of first sightings
+  auto rng = core::make_rng(3, 1);
+  for (int n = 0; n < 20'000; ++n) {
+    const auto f = static_cast<std::uint32_t>(rng() % 5000);
+    const auto [it, fresh] = expected.try_emplace(f, static_cast<FlowId>(expected.size()));
+    EXPECT_EQ(index.id(flow(f)), it->second) << "flow " << f << (fresh ? " (new)" : "");
+  }
+  ASSERT_EQ(index.size(), expected.size());
+  for (const auto& [f, id] : expected) {
+    EXPECT_EQ(index.key(id), flow(f));
+    EXPECT_EQ(index.find(flow(f)), id);
+  }
+  EXPECT_FALSE(index.find(flow(99'999)).has_value());
+}
+
+TEST(FlowArray, KeepsElementsInPlaceAsItGrows) {
+  FlowArray<std::uint64_t> a;
+  a.ensure(3, [] { return std::uint64_t{7}; }) = 30;
+  const std::uint64_t* third = &a[3];
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[0], 7u);
+  for (FlowId id = 4; id < 3 * FlowArray<std::uint64_t>::kChunk; ++id)
+    a.append(id);
+  EXPECT_EQ(third, &a[3]);  // growth never moves an element
+  EXPECT_EQ(a[3], 30u);
+  EXPECT_EQ(a[FlowArray<std::uint64_t>::kChunk + 5], FlowArray<std::uint64_t>::kChunk + 5);
+}
+
+// Records the id of every call.
+class IdRecorder final : public Estimator {
+ public:
+  std::string_view name() const override { return "ids"; }
+  void on_ingress(const core::Packet&, FlowId flow) override { calls.push_back({'i', flow}); }
+  void on_egress(const core::Packet&, FlowId flow, PortId, core::Time) override {
+    calls.push_back({'e', flow});
+  }
+  void on_drop(const core::Packet&, FlowId flow, PortId) override { calls.push_back({'d', flow}); }
+  std::vector<std::pair<char, FlowId>> calls;
+};
+
+TEST(ObserverSet, EveryObserverGetsTheIngressIdAgainAtEgressOrDrop) {
+  IdRecorder a;
+  IdRecorder b;
+  ObserverSet set;
+  set.add(a);
+  set.add(b);
+  const std::uint32_t flows[] = {5, 9, 5, 2, 9};
+  for (std::size_t i = 0; i < std::size(flows); ++i) {
+    core::Packet p;
+    p.flow = flow(flows[i]);
+    set.ingress(p);
+    if (i % 2 == 0)
+      set.egress(p, 0, core::Time{1});
+    else
+      set.drop(p, 0);
+  }
+  const std::vector<std::pair<char, FlowId>> expected = {{'i', 0}, {'e', 0}, {'i', 1}, {'d', 1},
+                                                         {'i', 0}, {'e', 0}, {'i', 2}, {'d', 2},
+                                                         {'i', 1}, {'e', 1}};
+  EXPECT_EQ(a.calls, expected);
+  EXPECT_EQ(b.calls, expected);
+  EXPECT_EQ(set.index().key(2), flow(2));
+}
+
+TEST(ObserverSet, WithoutObserversLooksNothingUp) {
+  ObserverSet set;
+  core::Packet p;
+  p.flow = flow(1);
+  set.ingress(p);
+  EXPECT_EQ(set.index().size(), 0u);
+}
+
+}  // namespace
+}  // namespace rlisim::models
