@@ -46,8 +46,13 @@ void OutputFile::discard_temporary() noexcept {
 }
 
 void OutputFile::flush() {
-  const char* data = buffer_.data();
-  std::size_t left = buffer_.size();
+  write_all(std::string_view(buffer_.data(), buffer_.size()));
+  buffer_.clear();
+}
+
+void OutputFile::write_all(std::string_view text) {
+  const char* data = text.data();
+  std::size_t left = text.size();
   while (left > 0 && error_ == 0) {
     const ssize_t n = ::write(fd_, data, left);
     if (n < 0) {
@@ -58,7 +63,6 @@ void OutputFile::flush() {
     data += n;
     left -= static_cast<std::size_t>(n);
   }
-  buffer_.clear();
 }
 
 void OutputFile::close() {

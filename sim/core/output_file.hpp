@@ -36,6 +36,12 @@ class OutputFile {
   ~OutputFile();
 
   void write(std::string_view text) {
+    if (text.size() >= kFlushBytes) {
+      // Large text goes to the file as it is, not through a copy in the buffer.
+      flush();
+      write_all(text);
+      return;
+    }
     buffer_.append(text.data(), text.data() + text.size());
     if (buffer_.size() >= kFlushBytes)
       flush();
@@ -56,6 +62,7 @@ class OutputFile {
 
  private:
   static constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
+  void write_all(std::string_view data);
 
   void flush();
   void discard_temporary() noexcept;

@@ -33,14 +33,14 @@ void EstimatorRun::append_flow_columns(std::string& header) const {
 }
 
 void EstimatorRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
-  auto it = std::back_inserter(row);
   const auto& truth = *flow.record;
   const auto est = estimator_->estimate(flow.id);
   const double mean = est ? est->mean_ps : NAN;
-  fmt::format_to(it, ",{},{}", est ? est->samples : 0, ns_field(mean));
+  append_count_field(row, est ? est->samples : 0);
+  append_ns_field(row, mean);
   if (estimator_->estimates_std())
-    fmt::format_to(it, ",{}", ns_field(est && truth.delay.count() >= 2 ? est->std_ps : NAN));
-  fmt::format_to(it, ",{}", relative_error_field(mean, truth.delay.mean_ps()));
+    append_ns_field(row, est && truth.delay.count() >= 2 ? est->std_ps : NAN);
+  append_relative_error_field(row, mean, truth.delay.mean_ps());
 }
 
 void EstimatorRun::append_text_summary(std::string& text) const {

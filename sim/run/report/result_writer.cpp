@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -312,8 +313,12 @@ ordered_json topology_json(const topology::TopologyTap& tap) {
   return j;
 }
 
-std::string flows_csv(const RunResult& r) {
-  std::string out =
+// flows.csv, one row per flow in first-seen order, streamed into `file` as it is built.
+void write_flows_csv(const RunResult& r, core::OutputFile& file) {
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  std::string out;
+  out.reserve(kChunk + 4096);
+  out +=
       "flow,kind,src,dst,src_port,dst_port,protocol,port,packets,bytes,drops,delivered,"
       "delay_mean_ns,delay_std_ns,delay_min_ns,delay_max_ns,delay_p50_ns,delay_p99_ns";
   for (const auto& e : r.estimators)
@@ -324,27 +329,35 @@ std::string flows_csv(const RunResult& r) {
         "propagation_share,rli_visible_share";
   }
   out += '\n';
-  auto it = std::back_inserter(out);
   for (const auto& flow : r.truth->flows()) {
     const auto* key = flow.key;
     const auto* rec = flow.record;
     const auto& d = rec->delay;
     const bool any = d.count() > 0;
-    fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", rec->first_seen,
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{},{},{},{},{},{},{},{}"), rec->first_seen,
                    kind_name(rec->kind), key->src_string(), key->dst_string(), key->src_port,
-                   key->dst_port, key->protocol, rec->port, rec->offered_packets,
-                   rec->offered_bytes, rec->dropped_packets, d.count(), ns_field(d.mean_ps()),
-                   ns_field(d.stddev_ps()),
-                   any ? ns_field(static_cast<double>(d.min().count())) : "",
-                   any ? ns_field(static_cast<double>(d.max().count())) : "",
-                   ns_field(rec->p50_ps()), ns_field(rec->p99_ps()));
+                   key->dst_port, key->protocol, rec->port);
+    append_count_field(out, rec->offered_packets);
+    append_count_field(out, rec->offered_bytes);
+    append_count_field(out, rec->dropped_packets);
+    append_count_field(out, d.count());
+    append_ns_field(out, d.mean_ps());
+    append_ns_field(out, d.stddev_ps());
+    append_ns_field(out, any ? static_cast<double>(d.min().count()) : NAN);
+    append_ns_field(out, any ? static_cast<double>(d.max().count()) : NAN);
+    append_ns_field(out, rec->p50_ps());
+    append_ns_field(out, rec->p99_ps());
     for (const auto& e : r.estimators)
       e->append_flow_fields(out, flow);
     if (r.topology)
       append_topology_fields(out, *r.topology, *key);
     out += '\n';
+    if (out.size() >= kChunk) {
+      file.write(out);
+      out.clear();
+    }
   }
-  return out;
+  file.write(out);
 }
 
 // The estimators side by side: coverage, median and p90 error of the mean (all flows and
@@ -459,7 +472,11 @@ void write_results(const RunResult& result, const std::string& dir) {
     core::write_output_file((d / name).string(), name, text);
   };
   write("config.toml", result.config.resolved_toml);
-  write("flows.csv", flows_csv(result));
+  {
+    core::OutputFile flows((d / "flows.csv").string(), "flows.csv");
+    write_flows_csv(result, flows);
+    flows.close();
+  }
   write("summary.json", summary_text(result));
   ordered_json timing;
   timing["wall_seconds"] = result.wall_seconds;

@@ -175,25 +175,27 @@ void RliRun::append_flow_columns(std::string& header) const {
 
 // The flow's estimates and their errors, and its truth in the paired run.
 void RliRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
-  auto it = std::back_inserter(row);
   const auto& truth = *flow.record;
-  const auto& key = *flow.key;
   const auto* est = receiver_->find(flow.id);
   const bool any = est != nullptr && est->packets > 0;
   const double mean = any ? est->mean() : NAN;
   const bool two = truth.delay.count() >= 2;
   const double sd = any && two ? est->stddev() : NAN;
-  fmt::format_to(it, ",{},{},{},{},{}", any ? est->packets : 0, ns_field(mean), ns_field(sd),
-                 relative_error_field(mean, truth.delay.mean_ps()),
-                 two ? relative_error_field(sd, truth.delay.stddev_ps()) : "");
+  append_count_field(row, any ? est->packets : 0);
+  append_ns_field(row, mean);
+  append_ns_field(row, sd);
+  append_relative_error_field(row, mean, truth.delay.mean_ps());
+  append_relative_error_field(row, two ? sd : NAN, truth.delay.stddev_ps());
   if (!paired_)
     return;
+  const auto& key = *flow.key;
   const auto* other = paired_->truth->find(key);
   const double without = other ? other->delay.mean_ps() : NAN;
   const double with = truth.delay.mean_ps();
-  fmt::format_to(it, ",{},{},{},{}", other ? other->dropped_packets : 0, ns_field(without),
-                 std::isfinite(with) && std::isfinite(without) ? ns_field(with - without) : "",
-                 paired_->fate_changes_of(key));
+  append_count_field(row, other ? other->dropped_packets : 0);
+  append_ns_field(row, without);
+  append_ns_field(row, std::isfinite(with) && std::isfinite(without) ? with - without : NAN);
+  append_count_field(row, paired_->fate_changes_of(key));
 }
 
 void RliRun::append_text_summary(std::string& text) const {
