@@ -1,6 +1,7 @@
 #pragma once
 // The observers of one router's taps and the run's flow index that addresses their state.
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -12,8 +13,17 @@ namespace rlisim::models {
 /// Feeds every observer the taps' observations in the order estimator.hpp promises, each with
 /// the packet's FlowId: the key is looked up once, at ingress, and the id reused for the
 /// packet's egress or drop (which always follows before the next ingress).
+///
+/// Deferred mode (set_deferred) records the observations instead and replays them observer by
+/// observer every kBatch packets and on flush(): each observer then runs over many packets in
+/// a row with its code and its state in cache, instead of all observers taking turns on every
+/// packet. Every observer sees the same calls in the same order either way, so its results are
+/// identical; only the moment of the calls moves, so whoever reads an observer during the run
+/// flushes first.
 class ObserverSet {
  public:
+  static constexpr std::size_t kBatch = 1024;
+
   /// Observers are not owned and must outlive the set's use; they are called in the order
   /// they were added.
   void add(Estimator& observer) {
@@ -21,35 +31,76 @@ class ObserverSet {
     observers_.push_back(&observer);
   }
   bool empty() const { return observers_.empty(); }
+  void set_deferred(bool deferred) {
+    flush();
+    deferred_ = deferred;
+  }
 
   /// The ingress tap: looks up p's flow and tells every observer. Returns the id.
   FlowId ingress(const core::Packet& p) {
     if (observers_.empty())
       return current_;
     current_ = index_->id(p.flow);
+    if (deferred_) {
+      pending_.push_back(Observation{.packet = p, .flow = current_});
+      return current_;
+    }
     for (Estimator* o : observers_)
       o->on_ingress(p, current_);
     return current_;
   }
   /// The egress tap for the packet of the latest ingress().
   void egress(const core::Packet& p, PortId port, core::Time egress_time) {
+    if (deferred_) {
+      if (!pending_.empty())
+        close_latest(kEgress, port, egress_time);
+      return;
+    }
     for (Estimator* o : observers_)
       o->on_egress(p, current_, port, egress_time);
   }
   /// The packet of the latest ingress() was dropped.
   void drop(const core::Packet& p, PortId port) {
+    if (deferred_) {
+      if (!pending_.empty())
+        close_latest(kDrop, port, core::Time{});
+      return;
+    }
     for (Estimator* o : observers_)
       o->on_drop(p, current_, port);
   }
+  /// Replays everything deferred mode recorded. Observers are up to date afterwards.
+  void flush();
 
   const FlowIndex& index() const { return *index_; }
   FlowIndex& index() { return *index_; }
 
  private:
+  static constexpr std::uint8_t kOpen = 0;  // ingress seen, egress or drop not yet
+  static constexpr std::uint8_t kEgress = 1;
+  static constexpr std::uint8_t kDrop = 2;
+  struct Observation {
+    core::Packet packet;
+    FlowId flow = 0;
+    PortId port = 0;
+    std::uint8_t outcome = kOpen;
+    core::Time egress_time{};
+  };
+  void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
+    Observation& o = pending_.back();
+    o.outcome = outcome;
+    o.port = port;
+    o.egress_time = egress_time;
+    if (pending_.size() >= kBatch)
+      flush();
+  }
+
   // Shared with the observers, whose results outlive the router that fed them.
   std::shared_ptr<FlowIndex> index_ = std::make_shared<FlowIndex>();
   std::vector<Estimator*> observers_;
   FlowId current_ = 0;
+  bool deferred_ = false;
+  std::vector<Observation> pending_;
 };
 
 }  // namespace rlisim::models

@@ -386,7 +386,14 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
   net::Router router(result.router);
   Observers observers = attach_observers(config, options, router, result);
   PairedRun* paired = observers.rli ? observers.rli->paired() : nullptr;
+  // Nothing reads an observer while the packets go by, so they run over batches of packets.
+  router.defer_observers();
+  if (paired)
+    paired->router->defer_observers();
   simulate(config, options, merger, router, paired, result);
+  router.flush_observers();
+  if (paired)
+    paired->router->flush_observers();
   finish_run(merger, router, observers, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
