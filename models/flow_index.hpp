@@ -5,7 +5,6 @@
 #include <array>
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -41,14 +40,19 @@ class FlowArray {
   }
   /// Appends the element of id size().
   void append(T value) {
-    if ((size_ & (kChunk - 1)) == 0)
-      chunks_.push_back(std::make_unique<T[]>(kChunk));
-    chunks_.back()[size_ & (kChunk - 1)] = std::move(value);
+    if ((size_ & (kChunk - 1)) == 0) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(kChunk);
+    }
+    chunks_.back().push_back(std::move(value));
     ++size_;
   }
 
  private:
-  std::vector<std::unique_ptr<T[]>> chunks_;
+  // Each chunk is reserved to kChunk elements and never grows past them, so its elements never
+  // move (moving a chunk in the outer vector keeps its storage), and none is built before it
+  // is appended.
+  std::vector<std::vector<T>> chunks_;
   std::size_t size_ = 0;
 };
 
