@@ -44,7 +44,6 @@ models::InterferenceStats interference_of(const PairedRun& paired, const models:
                                           const models::rli::ReceiverConfig& receiver) {
   models::InterferenceSummary interference;
   for (const auto& [key, rec, id] : truth.flows()) {
-    (void)id;
     if (rec->kind != core::PacketKind::kRegular || !receiver.measures(rec->port))
       continue;
     const auto* other = paired.truth->find(*key);
