@@ -7,6 +7,7 @@
 
 #include "models/estimator.hpp"
 #include "models/flow_index.hpp"
+#include "sim/core/error.hpp"
 
 namespace rlisim::models {
 
@@ -19,7 +20,8 @@ namespace rlisim::models {
 /// a row with its code and its state in cache, instead of all observers taking turns on every
 /// packet. Every observer sees the same calls in the same order either way, so its results are
 /// identical; only the moment of the calls moves, so whoever reads an observer during the run
-/// flushes first.
+/// flushes first. (One difference: an observer that throws has, in immediate mode, stopped the
+/// others at the same packet; deferred, the others go on to the end of the batch.)
 class ObserverSet {
  public:
   static constexpr std::size_t kBatch = 1024;
@@ -51,9 +53,8 @@ class ObserverSet {
   }
   /// The egress tap for the packet of the latest ingress().
   void egress(const core::Packet& p, PortId port, core::Time egress_time) {
-    if (deferred_) {
-      if (!pending_.empty())
-        close_latest(kEgress, port, egress_time);
+    if (deferred_ && !observers_.empty()) {
+      close_latest(kEgress, port, egress_time);
       return;
     }
     for (Estimator* o : observers_)
@@ -61,9 +62,8 @@ class ObserverSet {
   }
   /// The packet of the latest ingress() was dropped.
   void drop(const core::Packet& p, PortId port) {
-    if (deferred_) {
-      if (!pending_.empty())
-        close_latest(kDrop, port, core::Time{});
+    if (deferred_ && !observers_.empty()) {
+      close_latest(kDrop, port, core::Time{});
       return;
     }
     for (Estimator* o : observers_)
@@ -87,6 +87,8 @@ class ObserverSet {
     core::Time egress_time{};
   };
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
+    // An egress or drop closes the packet of the latest ingress, once.
+    RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == kOpen);
     Observation& o = pending_.back();
     o.outcome = outcome;
     o.port = port;

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "models/observer_set.hpp"
+#include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 
 namespace rlisim::models {
@@ -119,11 +121,65 @@ TEST(ObserverSet, DeferredModeGivesEachObserverTheSameCallsOnceFlushed) {
 }
 
 TEST(ObserverSet, WithoutObserversLooksNothingUp) {
+  for (const bool deferred : {false, true}) {
+    ObserverSet set;
+    set.set_deferred(deferred);
+    core::Packet p;
+    p.flow = flow(1);
+    set.ingress(p);
+    set.egress(p, 0, core::Time{1});
+    EXPECT_EQ(set.index().size(), 0u);
+  }
+}
+
+// Throws at its `fail_at`-th egress.
+class Failing final : public Estimator {
+ public:
+  explicit Failing(std::size_t fail_at) : fail_at_(fail_at) {}
+  std::string_view name() const override { return "failing"; }
+  void on_ingress(const core::Packet&, FlowId) override {}
+  void on_egress(const core::Packet&, FlowId, PortId, core::Time) override {
+    if (++egresses_ == fail_at_)
+      throw std::overflow_error("failing observer");
+  }
+  void on_drop(const core::Packet&, FlowId, PortId) override {}
+
+ private:
+  std::size_t fail_at_;
+  std::size_t egresses_ = 0;
+};
+
+// A throwing observer does not cost the others their batch: they agree with the router, which
+// has routed every packet of it; the error still reaches the caller, once.
+TEST(ObserverSet, AThrowingObserverLeavesTheOthersTheWholeBatch) {
+  Failing failing(10);
+  IdRecorder after;
   ObserverSet set;
+  set.add(failing);
+  set.add(after);
+  set.set_deferred(true);
+  for (int i = 0; i < 20; ++i) {
+    core::Packet p;
+    p.flow = flow(static_cast<std::uint32_t>(i));
+    set.ingress(p);
+    set.egress(p, 0, core::Time{1});
+  }
+  EXPECT_THROW(set.flush(), std::overflow_error);
+  EXPECT_EQ(after.calls.size(), 40u);
+  EXPECT_NO_THROW(set.flush());  // nothing replayed twice
+  EXPECT_EQ(after.calls.size(), 40u);
+}
+
+TEST(ObserverSet, AnEgressWithoutItsIngressIsAnInvariantError) {
+  IdRecorder r;
+  ObserverSet set;
+  set.add(r);
+  set.set_deferred(true);
   core::Packet p;
-  p.flow = flow(1);
+  EXPECT_THROW(set.egress(p, 0, core::Time{1}), core::InvariantError);
   set.ingress(p);
-  EXPECT_EQ(set.index().size(), 0u);
+  set.drop(p, 0);
+  EXPECT_THROW(set.drop(p, 0), core::InvariantError);
 }
 
 }  // namespace
