@@ -2,7 +2,6 @@
 // One flow index per run: each packet's flow key is looked up once, at the ingress tap, and
 // every observer keeps its per-flow state in arrays addressed by the dense id it gets.
 
-#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
