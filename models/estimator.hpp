@@ -52,14 +52,14 @@ class Estimator {
   /// that it can also answer questions asked by flow key. Shared, so the observer's results
   /// outlive the router that fed it.
   void bind(std::shared_ptr<const FlowIndex> index) { flow_index_ = std::move(index); }
+  /// The bound index, or null.
+  const FlowIndex* flow_index() const { return flow_index_.get(); }
 
  protected:
   /// The id of `key` in the bound index; nullopt if the flow was never seen (or unbound).
   std::optional<FlowId> id_of(const core::FlowKey& key) const {
     return flow_index_ ? flow_index_->find(key) : std::nullopt;
   }
-  /// The bound index, or null.
-  const FlowIndex* flow_index() const { return flow_index_.get(); }
 
  private:
   std::shared_ptr<const FlowIndex> flow_index_;

@@ -5,35 +5,25 @@
 namespace rlisim::models {
 namespace {
 
-bool eligible(const FlowRecord& rec) {
-  return rec.kind == core::PacketKind::kRegular && rec.delay.count() > 0;
+bool eligible(const FlowTruth& truth) {
+  return truth.kind == core::PacketKind::kRegular && truth.delay.count() > 0;
 }
 
 double ratio_or_nan(double numerator, double denominator) {
   return denominator > 0 ? numerator / denominator : NAN;
 }
 
-// The flows every estimator estimated, and each estimator's error of the mean on them.
-void compare_on_common_flows(const GroundTruth& truth,
-                             std::span<const FlowEstimator* const> estimators, Comparison& c) {
-  std::vector<ErrorDistribution> common(estimators.size());
-  std::vector<std::optional<FlowDelayEstimate>> row(estimators.size());
-  for (const auto& [key, rec, id] : truth.flows()) {
-    if (!eligible(*rec))
-      continue;
-    bool all = true;
-    for (std::size_t i = 0; i < estimators.size() && all; ++i) {
-      row[i] = estimators[i]->estimate(id);
-      all = row[i].has_value();
-    }
-    if (!all)
-      continue;
-    ++c.common_flows;
-    for (std::size_t i = 0; i < estimators.size(); ++i)
-      common[i].add(row[i]->mean_ps, rec->delay.mean_ps(), rec->delay.count());
+// A flow every estimator estimated adds each estimator's error of the mean to `common`.
+void add_if_common(const FlowRow& flow, Comparison& c, std::vector<ErrorDistribution>& common) {
+  if (!eligible(flow.truth))
+    return;
+  for (const auto& estimate : flow.estimates) {
+    if (!estimate)
+      return;
   }
-  for (const auto& d : common)
-    c.common_mean_error.push_back(d.summary());
+  ++c.common_flows;
+  for (std::size_t i = 0; i < flow.estimates.size(); ++i)
+    common[i].add(flow.estimates[i]->mean_ps, flow.truth.delay.mean_ps(), flow.truth.delay.count());
 }
 
 }  // namespace
@@ -50,51 +40,93 @@ MeasurementBudget measurement_budget(const EstimatorCost& cost, const BudgetBasi
   return b;
 }
 
-EstimatorScore score_estimator(const GroundTruth& truth, const FlowEstimator& estimator,
-                               const FlowFilter& include, const FlowClasses& load_classes) {
-  EstimatorScore score;
-  score.name = std::string(estimator.name());
-  ErrorDistribution mean_error;
-  ErrorDistribution std_error;
-  std::vector<ErrorDistribution> by_load(load_classes.classes);
-  const bool gives_std = estimator.estimates_std();
-  for (const auto& [key, rec, id] : truth.flows()) {
-    if (!eligible(*rec) || (include && !include(*rec)))
-      continue;
-    const std::uint64_t delivered = rec->delay.count();
-    ++score.flows_measured;
-    score.packets_measured += delivered;
-    const auto est = estimator.estimate(id);
-    if (est) {
-      ++score.flows_estimated;
-      score.packets_estimated += delivered;
-    }
-    mean_error.add(est ? est->mean_ps : NAN, rec->delay.mean_ps(), delivered);
-    if (load_classes.of)
-      by_load.at(load_classes.of(*rec))
-          .add(est ? est->mean_ps : NAN, rec->delay.mean_ps(), delivered);
-    if (gives_std && delivered >= 2)
-      std_error.add(est ? est->std_ps : NAN, rec->delay.stddev_ps(), delivered);
+namespace {
+
+// One estimator's score, built flow by flow.
+class Scorer {
+ public:
+  Scorer(const FlowLedger& ledger, std::size_t estimator, const FlowFilter& include,
+         const FlowClasses& load_classes)
+      : estimator_(*ledger.estimators()[estimator]),
+        index_(estimator),
+        include_(include),
+        load_classes_(load_classes),
+        by_load_(load_classes.classes),
+        gives_std_(estimator_.estimates_std()) {
+    score_.name = std::string(estimator_.name());
   }
-  score.mean_error = mean_error.summary();
-  for (const auto& d : by_load)
-    score.mean_error_by_load.push_back(d.summary());
-  if (gives_std)
-    score.std_error = std_error.summary();
-  score.cost = estimator.cost();
-  score.counters = estimator.counters();
-  return score;
+  void add(const FlowRow& flow) {
+    const FlowTruth& truth = flow.truth;
+    if (!eligible(truth) || (include_ && !include_(truth)))
+      return;
+    const std::uint64_t delivered = truth.delay.count();
+    ++score_.flows_measured;
+    score_.packets_measured += delivered;
+    const auto& est = flow.estimates[index_];
+    if (est) {
+      ++score_.flows_estimated;
+      score_.packets_estimated += delivered;
+    }
+    const double mean = est ? est->mean_ps : NAN;
+    mean_error_.add(mean, truth.delay.mean_ps(), delivered);
+    if (load_classes_.of)
+      by_load_.at(load_classes_.of(truth)).add(mean, truth.delay.mean_ps(), delivered);
+    if (gives_std_ && delivered >= 2)
+      std_error_.add(est ? est->std_ps : NAN, truth.delay.stddev_ps(), delivered);
+  }
+  EstimatorScore finish() {
+    score_.mean_error = mean_error_.summary();
+    for (const auto& d : by_load_)
+      score_.mean_error_by_load.push_back(d.summary());
+    if (gives_std_)
+      score_.std_error = std_error_.summary();
+    score_.cost = estimator_.cost();
+    score_.counters = estimator_.counters();
+    return std::move(score_);
+  }
+
+ private:
+  const FlowEstimator& estimator_;
+  std::size_t index_;
+  FlowFilter include_;
+  const FlowClasses& load_classes_;
+  EstimatorScore score_;
+  ErrorDistribution mean_error_;
+  ErrorDistribution std_error_;
+  std::vector<ErrorDistribution> by_load_;
+  bool gives_std_;
+};
+
+}  // namespace
+
+EstimatorScore score_estimator(const FlowLedger& ledger, std::size_t estimator,
+                               const FlowFilter& include, const FlowClasses& load_classes) {
+  Scorer scorer(ledger, estimator, include, load_classes);
+  ledger.for_each([&](const FlowRow& flow) { scorer.add(flow); });
+  return scorer.finish();
 }
 
-Comparison compare_estimators(const GroundTruth& truth,
-                              std::span<const FlowEstimator* const> estimators,
-                              const BudgetBasis& basis, const FlowClasses& load_classes) {
+Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis,
+                              const FlowClasses& load_classes) {
+  // One pass over the flows feeds every estimator's score and the common comparison.
+  const std::size_t n = ledger.estimators().size();
+  std::vector<Scorer> scorers;
+  scorers.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    scorers.emplace_back(ledger, i, FlowFilter{}, load_classes);
   Comparison c;
-  for (const auto* e : estimators) {
-    c.scores.push_back(score_estimator(truth, *e, {}, load_classes));
+  std::vector<ErrorDistribution> common(n);
+  ledger.for_each([&](const FlowRow& flow) {
+    for (auto& s : scorers)
+      s.add(flow);
+    add_if_common(flow, c, common);
+  });
+  for (auto& s : scorers) {
+    c.scores.push_back(s.finish());
     c.scores.back().budget = measurement_budget(c.scores.back().cost, basis);
   }
-  compare_on_common_flows(truth, estimators, c);
+  for (const auto& d : common)
+    c.common_mean_error.push_back(d.summary());
   return c;
 }
 

@@ -11,7 +11,7 @@
 
 #include "models/flow_estimator.hpp"
 #include "models/metrics/error_distribution.hpp"
-#include "models/truth/ground_truth.hpp"
+#include "models/metrics/flow_ledger.hpp"
 
 namespace rlisim::models {
 
@@ -67,19 +67,18 @@ struct EstimatorScore {
 };
 
 /// Which truth flows an estimator is scored on (all eligible flows when empty).
-using FlowFilter = std::function<bool(const FlowRecord&)>;
+using FlowFilter = std::function<bool(const FlowTruth&)>;
 
 /// Which of `classes` classes a flow belongs to (an index below `classes`).
 struct FlowClasses {
   std::size_t classes = 0;
-  std::function<std::size_t(const FlowRecord&)> of;
+  std::function<std::size_t(const FlowTruth&)> of;
 };
 
-/// Scores `estimator` (finalized, observing the same ObserverSet as `truth`, so that flow ids
-/// agree) on every regular flow of `truth` with at least one delivered
-/// packet that `include` accepts. With `load_classes`, the same pass also fills
-/// mean_error_by_load, one summary per class.
-EstimatorScore score_estimator(const GroundTruth& truth, const FlowEstimator& estimator,
+/// Scores the ledger's estimator number `estimator` (finalized) on every regular flow with at
+/// least one delivered packet that `include` accepts. With `load_classes`, the same pass also
+/// fills mean_error_by_load, one summary per class.
+EstimatorScore score_estimator(const FlowLedger& ledger, std::size_t estimator,
                                const FlowFilter& include = {},
                                const FlowClasses& load_classes = {});
 
@@ -94,11 +93,10 @@ struct Comparison {
   std::vector<ErrorSummary> common_mean_error;
 };
 
-/// Scores every estimator (finalized) on the regular flows of `truth` with >= 1 delivered
+/// Scores every estimator of the ledger (finalized) on the regular flows with >= 1 delivered
 /// packet, each with its budget over `basis`, and compares them on the flows all of them
 /// estimated. With `load_classes`, each score's mean_error_by_load is filled too.
-Comparison compare_estimators(const GroundTruth& truth,
-                              std::span<const FlowEstimator* const> estimators,
-                              const BudgetBasis& basis, const FlowClasses& load_classes = {});
+Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis,
+                              const FlowClasses& load_classes = {});
 
 }  // namespace rlisim::models

@@ -5,9 +5,6 @@
 namespace rlisim::run {
 
 models::Comparison compare_run_estimators(const RunResult& r) {
-  std::vector<const models::FlowEstimator*> estimators;
-  for (const auto& e : r.estimators)
-    estimators.push_back(&e->estimator());
   const models::BudgetBasis basis{
       .regular_packets = r.truth_regular.offered_packets,
       .regular_flows = r.truth_regular.flows,
@@ -16,13 +13,13 @@ models::Comparison compare_run_estimators(const RunResult& r) {
   if (r.diagnostics) {
     load_classes.classes = kLoadClassBounds.size();
     // A flow with no known port (none delivered) is not eligible; class 0 keeps the index valid.
-    load_classes.of = [&r](const models::FlowRecord& rec) {
+    load_classes.of = [&r](const models::FlowTruth& rec) {
       return rec.port_known && rec.port < r.diagnostics->ports()
                  ? r.diagnostics->load_class_at(rec.port, rec.first_arrival)
                  : std::size_t{0};
     };
   }
-  return models::compare_estimators(*r.truth, estimators, basis, load_classes);
+  return models::compare_estimators(*r.ledger, basis, load_classes);
 }
 
 }  // namespace rlisim::run

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -10,6 +11,7 @@
 #include "models/flow_estimator.hpp"
 #include "models/metrics/delay_autocorrelation.hpp"
 #include "models/metrics/estimator_score.hpp"
+#include "models/metrics/flow_ledger.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/core/flow_key.hpp"
 
@@ -45,7 +47,9 @@ class EstimatorRun {
   /// Its flows.csv columns, each with a leading comma: the names, and one flow's fields.
   /// Default: samples, mean, std (when it gives one), relative error of the mean.
   virtual void append_flow_columns(std::string& header) const;
-  virtual void append_flow_fields(std::string& row, const models::FlowEntry& flow) const;
+  /// `estimate` is the row's estimate by this estimator.
+  virtual void append_flow_fields(std::string& row, const models::FlowRow& flow,
+                                  const std::optional<models::FlowDelayEstimate>& estimate) const;
   /// Lines for the text summary, after the true delay. Default: none.
   virtual void append_text_summary(std::string& text) const;
   /// Keys for a port's "diagnostics" object in summary.json and lines after the port's line in

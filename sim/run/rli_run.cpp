@@ -41,15 +41,17 @@ RliOverhead overhead_of(const std::vector<RliSenderResult>& senders,
 // Per-flow delay and loss with references against the paired run without them, over the
 // regular flows of the measured ports.
 models::InterferenceStats interference_of(const PairedRun& paired, const models::GroundTruth& truth,
+                                          const models::FlowLedger& ledger,
                                           const models::rli::ReceiverConfig& receiver) {
   models::InterferenceSummary interference;
-  for (const auto& [key, rec, id] : truth.flows()) {
-    if (rec->kind != core::PacketKind::kRegular || !receiver.measures(rec->port))
-      continue;
-    const auto* other = paired.truth->find(*key);
-    interference.add_flow(rec->delay.mean_ps(), other ? other->delay.mean_ps() : NAN,
-                          paired.fate_changes_of(*key));
-  }
+  ledger.for_each([&](const models::FlowRow& flow) {
+    const auto& rec = flow.truth;
+    if (rec.kind != core::PacketKind::kRegular || !receiver.measures(rec.port))
+      return;
+    const auto* other = paired.truth->find(flow.key);
+    interference.add_flow(rec.delay.mean_ps(), other ? other->delay.mean_ps() : NAN,
+                          paired.fate_changes_of(flow.key));
+  });
   const auto with = truth.summary(core::PacketKind::kRegular);
   const auto without = paired.truth->summary(core::PacketKind::kRegular);
   interference.add_loss(with.offered_packets, with.dropped_packets, without.offered_packets,
@@ -92,7 +94,8 @@ RliRun::RliRun(const config::RliSpec& spec, net::Router& router,
   }
 }
 
-void RliRun::finish(const net::Router& router, const models::GroundTruth& truth) {
+void RliRun::finish(const net::Router& router, const models::GroundTruth& truth,
+                    const models::FlowLedger& ledger, std::size_t index) {
   for (std::size_t port = 0; port < router.ports().size(); ++port) {
     const auto id = static_cast<models::PortId>(port);
     if (const auto* sender = router.reference_sender(id)) {
@@ -108,7 +111,8 @@ void RliRun::finish(const net::Router& router, const models::GroundTruth& truth)
       paired_->ports.push_back(port.counters());
   }
   RliScore s;
-  auto score = models::score_estimator(truth, *receiver_, [&](const models::FlowRecord& rec) {
+  RLISIM_CHECK(ledger.estimators()[index] == receiver_);
+  auto score = models::score_estimator(ledger, index, [&](const models::FlowTruth& rec) {
     return spec_.receiver.measures(rec.port);
   });
   s.mean_error = std::move(score.mean_error);
@@ -117,7 +121,7 @@ void RliRun::finish(const net::Router& router, const models::GroundTruth& truth)
   s.flows_estimated = score.flows_estimated;
   s.overhead = overhead_of(senders_, truth);
   if (paired_)
-    s.interference = interference_of(*paired_, truth, spec_.receiver);
+    s.interference = interference_of(*paired_, truth, ledger, spec_.receiver);
   score_ = std::move(s);
 }
 

@@ -109,13 +109,16 @@ class RliRun final : public EstimatorRun {
   const RliScore& score() const { return *score_; }
 
   /// After the simulation, with the receiver finalized: reads the generators of `router`,
-  /// finalizes the paired run and scores RLI against `truth`.
-  void finish(const net::Router& router, const models::GroundTruth& truth);
+  /// finalizes the paired run and scores RLI against `truth`, whose flows `ledger` shows with
+  /// RLI as its estimator number `index`.
+  void finish(const net::Router& router, const models::GroundTruth& truth,
+              const models::FlowLedger& ledger, std::size_t index);
 
   void summary_entry(const models::EstimatorScore& score,
                      nlohmann::ordered_json& entry) const override;
   void append_flow_columns(std::string& header) const override;
-  void append_flow_fields(std::string& row, const models::FlowEntry& flow) const override;
+  void append_flow_fields(std::string& row, const models::FlowRow& flow,
+                          const std::optional<models::FlowDelayEstimate>& estimate) const override;
   void append_text_summary(std::string& text) const override;
   void add_port_diagnostics(const PortView& port,
                             nlohmann::ordered_json& diagnostics) const override;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/metrics/estimator_score.hpp"
+#include "models/metrics/flow_ledger.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/config/experiment_config.hpp"
 #include "sim/core/time.hpp"
@@ -58,6 +59,9 @@ struct RunResult {
   /// and its corrected twin (RliSpec::corrected_twin); then the tap-only ones ([lda],
   /// [netflow]...) in registry order.
   std::vector<std::unique_ptr<EstimatorRun>> estimators;
+  /// Every flow with its truth and each estimator's estimate (parallel to `estimators`), in
+  /// first-seen order: what flows.csv and the scores read.
+  std::unique_ptr<models::FlowLedger> ledger;
   /// Every estimator scored on the same flows, parallel to `estimators`; absent when the run
   /// had none.
   std::optional<models::Comparison> comparison;

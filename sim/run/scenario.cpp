@@ -298,8 +298,12 @@ RliRun* attach_estimators(const config::ExperimentConfig& config,
   }
   for (const auto& spec : config.estimators)
     result.estimators.push_back(std::make_unique<EstimatorRun>(spec.make()));
-  for (const auto& e : result.estimators)
+  std::vector<const models::FlowEstimator*> in_order;
+  for (const auto& e : result.estimators) {
     router.add_observer(e->estimator());
+    in_order.push_back(&e->estimator());
+  }
+  result.ledger = std::make_unique<models::FlowLedger>(*result.truth, std::move(in_order));
   return rli;
 }
 
@@ -361,7 +365,8 @@ void finish_run(const core::SourceMerger& merger, const net::Router& router, Obs
   for (auto& e : result.estimators)
     e->estimator().finalize();
   if (observers.rli) {
-    observers.rli->finish(router, *result.truth);
+    // RLI comes first in the comparison order.
+    observers.rli->finish(router, *result.truth, *result.ledger, 0);
     // Both routers saw every packet of the run, in the same order.
     if (const auto* paired = observers.rli->paired())
       RLISIM_CHECK(paired->packets == result.packets);

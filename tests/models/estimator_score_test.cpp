@@ -107,7 +107,7 @@ TEST(ScoreEstimator, ErrorsCoverageAndCostOfEachEligibleFlow) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
   const StubEstimator e = both_flows();
-  const EstimatorScore s = score_estimator(truth, e);
+  const EstimatorScore s = score_estimator(FlowLedger(truth, {&e}), 0);
   EXPECT_EQ(s.name, "both");
   EXPECT_EQ(s.flows_measured, 2u);  // flows 3 (dropped) and 4 (cross) are not eligible
   EXPECT_EQ(s.flows_estimated, 2u);
@@ -131,14 +131,15 @@ TEST(ScoreEstimator, FilterAndClassesSelectAndSplitTheFlows) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
   const StubEstimator e = both_flows();
+  const FlowLedger ledger(truth, {&e});
   const EstimatorScore only_two =
-      score_estimator(truth, e, [&](const FlowRecord& rec) { return rec.delay.count() == 1; });
+      score_estimator(ledger, 0, [&](const FlowTruth& rec) { return rec.delay.count() == 1; });
   EXPECT_EQ(only_two.flows_measured, 1u);
   EXPECT_NEAR(only_two.mean_error.classes.front().median, 0.25, 1e-12);
-  const FlowClasses by_size{.classes = 2, .of = [](const FlowRecord& rec) -> std::size_t {
+  const FlowClasses by_size{.classes = 2, .of = [](const FlowTruth& rec) -> std::size_t {
                               return rec.delay.count() >= 2 ? 1 : 0;
                             }};
-  const EstimatorScore split = score_estimator(truth, e, {}, by_size);
+  const EstimatorScore split = score_estimator(ledger, 0, {}, by_size);
   ASSERT_EQ(split.mean_error_by_load.size(), 2u);
   EXPECT_NEAR(split.mean_error_by_load[0].classes.front().median, 0.25, 1e-12);
   EXPECT_NEAR(split.mean_error_by_load[1].classes.front().median, 0.1, 1e-12);
@@ -148,7 +149,7 @@ TEST(ScoreEstimator, AFlowWithoutEstimateCountsAgainstCoverage) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
   const StubEstimator e = flow_two_only();
-  const EstimatorScore s = score_estimator(truth, e);
+  const EstimatorScore s = score_estimator(FlowLedger(truth, {&e}), 0);
   EXPECT_EQ(s.flows_measured, 2u);
   EXPECT_EQ(s.flows_estimated, 1u);
   EXPECT_EQ(s.packets_measured, 3u);
@@ -165,7 +166,7 @@ TEST(CompareEstimators, CommonFlowsAreThoseEveryEstimatorEstimated) {
   const StubEstimator b = flow_two_only();
   const std::vector<const FlowEstimator*> estimators = {&a, &b};
   const BudgetBasis basis{.regular_packets = 4, .regular_flows = 3, .seconds = 2};
-  const Comparison c = compare_estimators(truth, estimators, basis);
+  const Comparison c = compare_estimators(FlowLedger(truth, estimators), basis);
   ASSERT_EQ(c.scores.size(), 2u);
   EXPECT_EQ(c.scores[0].name, "both");
   EXPECT_EQ(c.scores[1].name, "flow2");

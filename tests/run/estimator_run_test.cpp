@@ -52,8 +52,9 @@ class SilentRun final : public EstimatorRun {
     EstimatorRun::append_flow_columns(header);
     header += ",silent_note";
   }
-  void append_flow_fields(std::string& row, const models::FlowEntry& flow) const override {
-    EstimatorRun::append_flow_fields(row, flow);
+  void append_flow_fields(std::string& row, const models::FlowRow& flow,
+                          const std::optional<models::FlowDelayEstimate>& est) const override {
+    EstimatorRun::append_flow_fields(row, flow, est);
     row += ",-";
   }
   void append_text_summary(std::string& text) const override {
@@ -71,6 +72,10 @@ std::string read_file(const std::filesystem::path& p) {
 TEST(EstimatorRun, ExtraOutputsNeedNoCaseInTheWriters) {
   RunResult r = run_experiment(test_support::small_run("[lda]\n", "chic", 3, "silent.toml"));
   r.estimators.push_back(std::make_unique<SilentRun>());
+  std::vector<const models::FlowEstimator*> all;
+  for (const auto& e : r.estimators)
+    all.push_back(&e->estimator());
+  r.ledger = std::make_unique<models::FlowLedger>(*r.truth, all);
   r.comparison = compare_run_estimators(r);
   const auto dir = std::filesystem::temp_directory_path() / "rlisim_estimator_run_test";
   std::filesystem::remove_all(dir);

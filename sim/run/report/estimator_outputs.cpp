@@ -32,9 +32,9 @@ void EstimatorRun::append_flow_columns(std::string& header) const {
   fmt::format_to(it, ",{}_mean_rel_err", n);
 }
 
-void EstimatorRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
-  const auto& truth = *flow.record;
-  const auto est = estimator_->estimate(flow.id);
+void EstimatorRun::append_flow_fields(std::string& row, const models::FlowRow& flow,
+                                      const std::optional<models::FlowDelayEstimate>& est) const {
+  const auto& truth = flow.truth;
   const double mean = est ? est->mean_ps : NAN;
   append_count_field(row, est ? est->samples : 0);
   append_ns_field(row, mean);

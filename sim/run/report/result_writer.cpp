@@ -329,34 +329,37 @@ void write_flows_csv(const RunResult& r, core::OutputFile& file) {
         "propagation_share,rli_visible_share";
   }
   out += '\n';
-  for (const auto& flow : r.truth->flows()) {
-    const auto* key = flow.key;
-    const auto* rec = flow.record;
-    const auto& d = rec->delay;
-    const bool any = d.count() > 0;
-    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{},{},{},{},{},{},{},{}"), rec->first_seen,
-                   kind_name(rec->kind), key->src_string(), key->dst_string(), key->src_port,
-                   key->dst_port, key->protocol, rec->port);
-    append_count_field(out, rec->offered_packets);
-    append_count_field(out, rec->offered_bytes);
-    append_count_field(out, rec->dropped_packets);
-    append_count_field(out, d.count());
-    append_ns_field(out, d.mean_ps());
-    append_ns_field(out, d.stddev_ps());
-    append_ns_field(out, any ? static_cast<double>(d.min().count()) : NAN);
-    append_ns_field(out, any ? static_cast<double>(d.max().count()) : NAN);
-    append_ns_field(out, rec->p50_ps());
-    append_ns_field(out, rec->p99_ps());
-    for (const auto& e : r.estimators)
-      e->append_flow_fields(out, flow);
-    if (r.topology)
-      append_topology_fields(out, *r.topology, *key);
-    out += '\n';
-    if (out.size() >= kChunk) {
-      file.write(out);
-      out.clear();
-    }
-  }
+  RLISIM_CHECK(r.ledger->estimators().size() == r.estimators.size());
+  r.ledger->for_each(
+      [&](const models::FlowRow& flow) {
+        const auto* key = &flow.key;
+        const auto* rec = &flow.truth;
+        const auto& d = rec->delay;
+        const bool any = d.count() > 0;
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("{},{},{},{},{},{},{},{}"),
+                       rec->first_seen, kind_name(rec->kind), key->src_string(), key->dst_string(),
+                       key->src_port, key->dst_port, key->protocol, rec->port);
+        append_count_field(out, rec->offered_packets);
+        append_count_field(out, rec->offered_bytes);
+        append_count_field(out, rec->dropped_packets);
+        append_count_field(out, d.count());
+        append_ns_field(out, d.mean_ps());
+        append_ns_field(out, d.stddev_ps());
+        append_ns_field(out, any ? static_cast<double>(d.min().count()) : NAN);
+        append_ns_field(out, any ? static_cast<double>(d.max().count()) : NAN);
+        append_ns_field(out, rec->p50_ps);
+        append_ns_field(out, rec->p99_ps);
+        for (std::size_t i = 0; i < r.estimators.size(); ++i)
+          r.estimators[i]->append_flow_fields(out, flow, flow.estimates[i]);
+        if (r.topology)
+          append_topology_fields(out, *r.topology, *key);
+        out += '\n';
+        if (out.size() >= kChunk) {
+          file.write(out);
+          out.clear();
+        }
+      },
+      /*quantiles=*/true);
   file.write(out);
 }
 
@@ -424,33 +427,48 @@ std::string budget_text(const BudgetPlan& plan) {
 }
 
 // The `top_flows` largest flows by packets, with their true delay.
-void append_largest_flows(std::string& s, const models::GroundTruth& truth, std::size_t top_flows) {
+void append_largest_flows(std::string& s, const models::FlowLedger& ledger, std::size_t top_flows) {
   auto it = std::back_inserter(s);
-  auto flows = truth.flows();
-  const auto total_flows = flows.size();
-  // References are the measurement's own packets, not traffic a user asks about.
-  std::erase_if(flows, [](const models::FlowEntry& f) {
-    return f.record->kind == core::PacketKind::kReference;
-  });
-  fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows,
-                 std::min(top_flows, flows.size()),
-                 flows.size() < total_flows ? " (reference packets not listed)" : "");
   // Largest first; ties keep first-seen order so the listing is deterministic.
-  const auto shown = std::min(top_flows, flows.size());
-  std::partial_sort(flows.begin(), flows.begin() + static_cast<std::ptrdiff_t>(shown), flows.end(),
-                    [](const auto& a, const auto& b) {
-                      if (a.record->offered_packets != b.record->offered_packets) {
-                        return a.record->offered_packets > b.record->offered_packets;
-                      }
-                      return a.record->first_seen < b.record->first_seen;
-                    });
+  struct Candidate {
+    std::uint64_t packets;
+    std::uint32_t first_seen;
+  };
+  const auto larger = [](const Candidate& a, const Candidate& b) {
+    return a.packets != b.packets ? a.packets > b.packets : a.first_seen < b.first_seen;
+  };
+  // A heap of the largest so far whose top is the smallest of them.
+  std::vector<Candidate> top;
+  std::uint64_t total_flows = 0;
+  std::uint64_t listed_flows = 0;
+  ledger.for_each([&](const models::FlowRow& flow) {
+    ++total_flows;
+    // References are the measurement's own packets, not traffic a user asks about.
+    if (flow.truth.kind == core::PacketKind::kReference)
+      return;
+    ++listed_flows;
+    const Candidate c{flow.truth.offered_packets, flow.truth.first_seen};
+    if (top.size() < top_flows) {
+      top.push_back(c);
+      std::push_heap(top.begin(), top.end(), larger);
+    } else if (!top.empty() && larger(c, top.front())) {
+      std::pop_heap(top.begin(), top.end(), larger);
+      top.back() = c;
+      std::push_heap(top.begin(), top.end(), larger);
+    }
+  });
+  std::sort_heap(top.begin(), top.end(), larger);
+  fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows, top.size(),
+                 listed_flows < total_flows ? " (reference packets not listed)" : "");
   fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
                  "mean", "p50", "p99");
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto& rec = *flows[i].record;
-    fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flows[i].key->to_string(),
-                   rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
-                   format_ps(rec.p50_ps()), format_ps(rec.p99_ps()));
+  for (const Candidate& c : top) {
+    ledger.visit(c.first_seen, [&](const models::FlowRow& flow) {
+      const auto& rec = flow.truth;
+      fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flow.key.to_string(),
+                     rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
+                     format_ps(rec.p50_ps), format_ps(rec.p99_ps));
+    });
   }
 }
 
@@ -537,7 +555,7 @@ std::string format_text_summary(const RunResult& r, std::size_t top_flows) {
                    pct(t.measured_router_ps + t.other_routers_ps), pct(t.links_ps),
                    pct(t.measured_router_ps), 100 * t.median_flow_rli_visible_share);
   }
-  append_largest_flows(s, *r.truth, top_flows);
+  append_largest_flows(s, *r.ledger, top_flows);
   return s;
 }
 

@@ -174,21 +174,20 @@ void RliRun::append_flow_columns(std::string& header) const {
 }
 
 // The flow's estimates and their errors, and its truth in the paired run.
-void RliRun::append_flow_fields(std::string& row, const models::FlowEntry& flow) const {
-  const auto& truth = *flow.record;
-  const auto* est = receiver_->find(flow.id);
-  const bool any = est != nullptr && est->packets > 0;
-  const double mean = any ? est->mean() : NAN;
+void RliRun::append_flow_fields(std::string& row, const models::FlowRow& flow,
+                                const std::optional<models::FlowDelayEstimate>& est) const {
+  const auto& truth = flow.truth;
+  const double mean = est ? est->mean_ps : NAN;
   const bool two = truth.delay.count() >= 2;
-  const double sd = any && two ? est->stddev() : NAN;
-  append_count_field(row, any ? est->packets : 0);
+  const double sd = est && two ? est->std_ps : NAN;
+  append_count_field(row, est ? est->samples : 0);
   append_ns_field(row, mean);
   append_ns_field(row, sd);
   append_relative_error_field(row, mean, truth.delay.mean_ps());
   append_relative_error_field(row, two ? sd : NAN, truth.delay.stddev_ps());
   if (!paired_)
     return;
-  const auto& key = *flow.key;
+  const auto& key = flow.key;
   const auto* other = paired_->truth->find(key);
   const double without = other ? other->delay.mean_ps() : NAN;
   const double with = truth.delay.mean_ps();
