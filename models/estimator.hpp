@@ -30,8 +30,9 @@ using PortId = std::uint16_t;
 ///
 /// Every call carries the packet's FlowId from the run's one FlowIndex (ObserverSet looks the
 /// key up once per packet, at the ingress tap), so an observer keeps its per-flow state in a
-/// FlowArray instead of a hash table of its own. Ids come in first-seen order at the ingress:
-/// an id is new exactly when it equals the number of flows seen before.
+/// FlowArray instead of a hash table of its own. Ids are dense; on_flow_start announces each
+/// flow. Without a flow timeout, ids come in first-seen order (an id is new exactly when it
+/// equals the number of flows seen before) and are never reused.
 class Estimator {
  public:
   virtual ~Estimator() = default;
@@ -47,6 +48,28 @@ class Estimator {
   virtual void on_drop(const core::Packet& p, FlowId flow, PortId port) = 0;
   /// No more observations follow.
   virtual void finalize() {}
+
+  /// The packet `first` starts a flow, which will have id `flow` (called before its
+  /// on_ingress). An id can be reused once its flow ended and was released (see below).
+  virtual void on_flow_start(const core::Packet& first, FlowId flow) {
+    (void)first;
+    (void)flow;
+  }
+
+  /// Ended flows (FlowIndex): once every observer has settled an ended flow, the ObserverSet
+  /// calls on_flow_final on every observer, then release_flow on every observer, and the id
+  /// may then be given to a later flow. This is how memory follows the active flows instead
+  /// of every flow seen.
+  ///
+  /// The latest ingress time through which this observer's per-flow state is final: no flow
+  /// whose packets all arrived by then will change. Default: never before finalize(), so an
+  /// observer that does not say otherwise keeps every flow to the end (correct, not compact).
+  virtual core::Time settled_through() const { return core::Time::min(); }
+  /// The flow has ended and every observer has settled it: the moment to write out what the
+  /// results need of it (the run's FlowLedger does).
+  virtual void on_flow_final(FlowId flow) { (void)flow; }
+  /// Frees or resets the flow's state: its id may start another flow next.
+  virtual void release_flow(FlowId flow) { (void)flow; }
 
   /// Called by the ObserverSet the observer joins: the index whose ids it will be given, so
   /// that it can also answer questions asked by flow key. Shared, so the observer's results

@@ -3,14 +3,17 @@
 // every observer keeps its per-flow state in arrays addressed by the dense id it gets.
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
 
 #include "sim/core/flow_key.hpp"
+#include "sim/core/time.hpp"
 
 namespace rlisim::models {
 
@@ -19,7 +22,8 @@ using FlowId = std::uint32_t;
 
 /// Storage addressed by FlowId in fixed-size chunks: growth never moves an element (references
 /// stay valid) and costs one allocation per kChunk ids. The elements of the flows active at a
-/// time have neighbouring ids (flows start in id order), so they share cache lines and pages.
+/// time have neighbouring ids (flows start in id order, and ended flows' ids are reused), so
+/// they share cache lines and pages.
 template <typename T>
 class FlowArray {
  public:
@@ -55,40 +59,170 @@ class FlowArray {
   std::size_t size_ = 0;
 };
 
-/// Flow key -> FlowId, in first-seen order, and back. One hash lookup per call of id().
-/// Memory: one key and one hash slot per flow seen.
+/// A flow that ended: FlowIndex::take_ended().
+struct EndedFlow {
+  FlowId flow = 0;
+  /// Its last packet's ingress.
+  core::Time last_ingress{};
+};
+
+/// What FlowIndex::id() found.
+struct FlowLookup {
+  FlowId flow = 0;
+  /// The packet starts a flow (new key, or its key's flow had ended).
+  bool starts = false;
+};
+
+/// Flow key -> FlowId and back, one hash lookup per packet. A FlowId is a slot: dense, 0 for the
+/// first flow, and reused once the flow that held it has ended and been released (release()),
+/// so per-flow arrays indexed by it stay as large as the flows active at once. Each flow also
+/// has its serial, its position in first-seen order, which never repeats (the outputs' order).
+///
+/// Flows end after `timeout` without a packet (set_timeout; NetFlow's inactive timeout is the
+/// model): a packet of the same key after a longer gap starts a new flow with a new serial, so a
+/// flow is a 5-tuple and a span of activity with no gap longer than the timeout. An ended
+/// flow's key leaves the hash table and the flow is reported (take_ended) so that whoever holds
+/// state for it can write it out and release it. Without a timeout (the default) flows never end
+/// and a flow's id is its serial.
+/// Memory: one key, one serial, one time and one hash slot per flow not yet released.
 class FlowIndex {
  public:
-  /// The id of `key`, giving it the next id if it is new.
-  /// @throws std::length_error beyond 2^32 - 1 flows.
-  FlowId id(const core::FlowKey& key) {
-    const auto next = static_cast<FlowId>(keys_.size());
-    const auto [it, inserted] = ids_.try_emplace(key, next);
-    if (!inserted)
-      return it->second;
-    if (keys_.size() == std::numeric_limits<FlowId>::max()) {
-      ids_.erase(it);
-      throw std::length_error("flow index: more than 2^32 - 1 flows");
-    }
-    keys_.append(key);
-    return next;
+  /// Flows end after `timeout` without a packet; zero or negative: never.
+  void set_timeout(core::Time timeout) {
+    timeout_ = timeout;
+    // Idle flows are found within a sixteenth of the timeout (a power of two of ps).
+    granule_bits_ = 0;
+    while (timeout.count() > 0 && (std::int64_t{2} << granule_bits_) <= timeout.count() / 16)
+      ++granule_bits_;
   }
-  /// The id of `key`, or nullopt if it was never seen.
+  core::Time timeout() const { return timeout_; }
+
+  /// The flow of `key` for a packet arriving at `now`, starting one if the key is new or its
+  /// flow ended (no packet for longer than the timeout). Arrivals must not go back in time.
+  /// Ends the flows idle for longer than the timeout at `now`.
+  /// @throws std::length_error beyond 2^32 - 1 flows.
+  FlowLookup lookup(const core::FlowKey& key, core::Time now) {
+    if (timeout_.count() > 0)
+      end_idle_flows(now);
+    const auto [it, inserted] = ids_.try_emplace(key, FlowId{0});
+    if (!inserted) {
+      const FlowId id = it->second;
+      if (timeout_.count() <= 0) {
+        last_[id] = now;
+        return {id, false};
+      }
+      if (now - last_[id] <= timeout_) {
+        last_[id] = now;
+        if (granule(now) != granule(queued_[id]))
+          queue(id, now);
+        return {id, false};
+      }
+      // The same key after a longer gap: a new flow. The old one ends here.
+      end(id);
+    }
+    try {
+      it->second = start(key, now);
+    } catch (...) {
+      ids_.erase(it);
+      throw;
+    }
+    return {it->second, true};
+  }
+  /// lookup(key, now).flow.
+  FlowId id(const core::FlowKey& key, core::Time now) { return lookup(key, now).flow; }
+  /// The flow of `key`, starting one if it is new; for callers without time (flows never end).
+  FlowId id(const core::FlowKey& key) { return id(key, core::Time{}); }
+  /// The id of the current flow of `key`, or nullopt if none (never seen, or ended).
   std::optional<FlowId> find(const core::FlowKey& key) const {
     const auto it = ids_.find(key);
     if (it == ids_.end())
       return std::nullopt;
     return it->second;
   }
+  /// The key and the serial of the flow holding `id`, until it is released.
   const core::FlowKey& key(FlowId id) const { return keys_[id]; }
-  /// Flows seen so far; ids are 0 .. size() - 1.
-  std::size_t size() const { return keys_.size(); }
+  std::uint32_t serial(FlowId id) const { return serials_[id]; }
+  /// Flows seen so far: serials are 0 .. size() - 1.
+  std::size_t size() const { return next_serial_; }
+  /// Ids in use or free: every id is below it.
+  std::size_t slots() const { return keys_.size(); }
   /// Pre-sizes the hash table for `flows` flows (avoids rehashing during the run).
   void reserve(std::size_t flows) { ids_.reserve(flows); }
 
+  /// The flows that ended since the last call, in the order they ended.
+  std::vector<EndedFlow> take_ended() { return std::exchange(ended_, {}); }
+  /// Frees the id of an ended flow for a later flow.
+  void release(FlowId id) { free_.push_back(id); }
+
  private:
+  static constexpr core::Time kNotQueued = core::Time::min();
+  struct Queued {
+    FlowId id;
+    core::Time stamp;
+  };
+
+  FlowId start(const core::FlowKey& key, core::Time now) {
+    if (next_serial_ == std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("flow index: more than 2^32 - 1 flows");
+    const std::uint32_t serial = next_serial_++;
+    FlowId id;
+    if (free_.empty()) {
+      id = static_cast<FlowId>(keys_.size());
+      keys_.append(key);
+      serials_.append(serial);
+      last_.append(now);
+      queued_.append(now);
+    } else {
+      id = free_.back();
+      free_.pop_back();
+      keys_[id] = key;
+      serials_[id] = serial;
+      last_[id] = now;
+    }
+    if (timeout_.count() > 0)
+      queue(id, now);
+    return id;
+  }
+  std::int64_t granule(core::Time t) const { return t.count() >> granule_bits_; }
+  void queue(FlowId id, core::Time now) {
+    queued_[id] = now;
+    idle_queue_.push_back({id, now});
+  }
+  void end(FlowId id) {
+    ended_.push_back({id, last_[id]});
+    queued_[id] = kNotQueued;
+  }
+  // Ends every flow idle for longer than the timeout at `now`. A flow is queued with the time
+  // of a packet whenever its packets reach a new granule (a sixteenth of the timeout), so the
+  // queue is in time order, and only a flow's newest entry counts: when that entry's granule
+  // ended more than the timeout ago, so did the flow's last packet. Idle flows thus end at
+  // most one granule late here (never early; lookup() ends a flow on time for its next packet,
+  // this only frees its state).
+  void end_idle_flows(core::Time now) {
+    while (!idle_queue_.empty()) {
+      const Queued q = idle_queue_.front();
+      const core::Time granule_end{(granule(q.stamp) + 1) << granule_bits_};
+      if (now - granule_end <= timeout_)
+        return;
+      idle_queue_.pop_front();
+      if (queued_[q.id] != q.stamp)
+        continue;  // a newer entry, an ended flow, or its id holds a later flow by now
+      ids_.erase(keys_[q.id]);
+      end(q.id);
+    }
+  }
+
   absl::flat_hash_map<core::FlowKey, FlowId, core::FlowKeyHasher> ids_;
   FlowArray<core::FlowKey> keys_;
+  FlowArray<std::uint32_t> serials_;
+  FlowArray<core::Time> last_;    // latest ingress
+  FlowArray<core::Time> queued_;  // time of the newest queue entry, or kNotQueued
+  unsigned granule_bits_ = 0;
+  std::uint32_t next_serial_ = 0;
+  core::Time timeout_{};
+  std::vector<FlowId> free_;
+  std::deque<Queued> idle_queue_;
+  std::vector<EndedFlow> ended_;
 };
 
 }  // namespace rlisim::models

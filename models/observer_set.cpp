@@ -16,6 +16,8 @@ void ObserverSet::flush() {
   for (Estimator* o : observers_) {
     try {
       for (const Observation& ob : pending_) {
+        if (ob.starts)
+          o->on_flow_start(ob.packet, ob.flow);
         o->on_ingress(ob.packet, ob.flow);
         if (ob.outcome == kEgress)
           o->on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
@@ -29,6 +31,26 @@ void ObserverSet::flush() {
   }
   if (first_error)
     std::rethrow_exception(first_error);
+  retire_ended_flows();
+}
+
+void ObserverSet::retire_ended_flows() {
+  since_retired_ = 0;
+  for (const EndedFlow& f : index_->take_ended())
+    unsettled_.push_back(f);
+  while (!unsettled_.empty()) {
+    const EndedFlow& f = unsettled_.front();
+    for (const Estimator* o : observers_) {
+      if (o->settled_through() < f.last_ingress)
+        return;
+    }
+    for (Estimator* o : observers_)
+      o->on_flow_final(f.flow);
+    for (Estimator* o : observers_)
+      o->release_flow(f.flow);
+    index_->release(f.flow);
+    unsettled_.pop_front();
+  }
 }
 
 }  // namespace rlisim::models

@@ -2,6 +2,7 @@
 // The observers of one router's taps and the run's flow index that addresses their state.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -42,13 +43,19 @@ class ObserverSet {
   FlowId ingress(const core::Packet& p) {
     if (observers_.empty())
       return current_;
-    current_ = index_->id(p.flow);
+    const FlowLookup found = index_->lookup(p.flow, p.arrival);
+    current_ = found.flow;
     if (deferred_) {
-      pending_.push_back(Observation{.packet = p, .flow = current_});
+      pending_.push_back(Observation{.packet = p, .flow = current_, .starts = found.starts});
       return current_;
     }
-    for (Estimator* o : observers_)
+    for (Estimator* o : observers_) {
+      if (found.starts)
+        o->on_flow_start(p, current_);
       o->on_ingress(p, current_);
+    }
+    if (++since_retired_ >= kBatch)
+      retire_ended_flows();
     return current_;
   }
   /// The egress tap for the packet of the latest ingress().
@@ -71,6 +78,10 @@ class ObserverSet {
   }
   /// Replays everything deferred mode recorded. Observers are up to date afterwards.
   void flush();
+  /// Flows end after `timeout` without a packet (FlowIndex::set_timeout); zero: never.
+  void set_flow_timeout(core::Time timeout) { index_->set_timeout(timeout); }
+  /// Ended flows that the observers have not all settled yet.
+  std::size_t unsettled_flows() const { return unsettled_.size(); }
 
   const FlowIndex& index() const { return *index_; }
   FlowIndex& index() { return *index_; }
@@ -82,10 +93,15 @@ class ObserverSet {
   struct Observation {
     core::Packet packet;
     FlowId flow = 0;
+    bool starts = false;
     PortId port = 0;
     std::uint8_t outcome = kOpen;
     core::Time egress_time{};
   };
+  // Releases, in the order they ended, the ended flows that every observer has settled:
+  // on_flow_final to all, then release_flow to all, then the id to the index. Called with the
+  // observers up to date (after a deferred batch, or every kBatch packets in immediate mode).
+  void retire_ended_flows();
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
     // An egress or drop closes the packet of the latest ingress, once.
     RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == kOpen);
@@ -103,6 +119,8 @@ class ObserverSet {
   FlowId current_ = 0;
   bool deferred_ = false;
   std::vector<Observation> pending_;
+  std::size_t since_retired_ = 0;
+  std::deque<EndedFlow> unsettled_;
 };
 
 }  // namespace rlisim::models

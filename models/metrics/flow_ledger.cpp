@@ -1,5 +1,17 @@
 #include "models/metrics/flow_ledger.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <queue>
+#include <type_traits>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "sim/core/error.hpp"
+#include "sim/core/output_file.hpp"
+
 namespace rlisim::models {
 
 FlowTruth FlowTruth::of(const FlowRecord& record, bool quantiles) {
@@ -21,30 +33,209 @@ FlowTruth FlowTruth::of(const FlowRecord& record, bool quantiles) {
   return t;
 }
 
+namespace {
+
+static_assert(std::is_trivially_copyable_v<core::FlowKey>);
+static_assert(std::is_trivially_copyable_v<FlowTruth>);
+static_assert(std::is_trivially_copyable_v<FlowDelayEstimate>);
+
+// Row layout: serial, key, truth, then per estimator a presence byte and the estimate.
+constexpr std::size_t kSerialBytes = sizeof(std::uint32_t);
+constexpr std::size_t kEstimateBytes = 1 + sizeof(FlowDelayEstimate);
+// Rows read from a run at a time, per run, while merging.
+constexpr std::size_t kReadRows = 256;
+
+[[noreturn]] void spill_error(std::string_view what) {
+  throw core::OutputError(fmt::format("the spill file of ended flows (in TMPDIR, or /tmp): {}: {}",
+                                      what, std::strerror(errno)));
+}
+
+std::uint32_t serial_of(const char* row) {
+  std::uint32_t serial;
+  std::memcpy(&serial, row, sizeof serial);
+  return serial;
+}
+
+}  // namespace
+
+// Rows in serial order from one source: a run in the spill file (read kReadRows at a time), a
+// sorted buffer in memory, or the live flows (encoded one at a time).
+class FlowLedger::RowCursor {
+ public:
+  RowCursor(std::vector<char> rows, std::size_t row_bytes)
+      : buffer_(std::move(rows)), row_bytes_(row_bytes), in_buffer_(buffer_.size() / row_bytes) {}
+  RowCursor(std::FILE* file, const Run& run, std::size_t row_bytes)
+      : file_(file), offset_(run.offset), left_in_file_(run.rows), row_bytes_(row_bytes) {
+    refill();
+  }
+  RowCursor(const FlowLedger& ledger, std::vector<FlowEntry> live, bool quantiles)
+      : ledger_(&ledger),
+        live_(std::move(live)),
+        quantiles_(quantiles),
+        row_bytes_(ledger.row_bytes()) {
+    encode_live();
+  }
+  bool done() const { return position_ == in_buffer_; }
+  const char* row() const { return buffer_.data() + position_ * row_bytes_; }
+  void next() {
+    if (ledger_ != nullptr) {
+      ++live_position_;
+      encode_live();
+    } else if (++position_ == in_buffer_ && left_in_file_ > 0) {
+      refill();
+    }
+  }
+
+ private:
+  void encode_live() {
+    buffer_.clear();
+    position_ = 0;
+    in_buffer_ = live_position_ < live_.size() ? 1 : 0;
+    if (in_buffer_ != 0) {
+      const FlowEntry& f = live_[live_position_];
+      ledger_->encode(f.id, *f.record, quantiles_, buffer_);
+    }
+  }
+  void refill() {
+    const std::uint64_t rows = std::min<std::uint64_t>(left_in_file_, kReadRows);
+    buffer_.resize(rows * row_bytes_);
+    const auto wanted = static_cast<ssize_t>(buffer_.size());
+    if (::pread(::fileno(file_), buffer_.data(), buffer_.size(), static_cast<off_t>(offset_)) !=
+        wanted)
+      spill_error("cannot read it back");
+    offset_ += buffer_.size();
+    left_in_file_ -= rows;
+    in_buffer_ = rows;
+    position_ = 0;
+  }
+
+  const FlowLedger* ledger_ = nullptr;
+  std::vector<FlowEntry> live_;
+  std::size_t live_position_ = 0;
+  bool quantiles_ = false;
+  std::FILE* file_ = nullptr;
+  std::uint64_t offset_ = 0;
+  std::uint64_t left_in_file_ = 0;
+  std::vector<char> buffer_;
+  std::size_t row_bytes_;
+  std::size_t in_buffer_ = 0;
+  std::size_t position_ = 0;
+};
+
 FlowLedger::FlowLedger(const GroundTruth& truth, std::vector<const FlowEstimator*> estimators)
     : truth_(&truth), estimators_(std::move(estimators)) {}
 
-void FlowLedger::visit_live(FlowId id, const FlowRecord& record, bool quantiles,
-                            std::vector<std::optional<FlowDelayEstimate>>& estimates,
-                            const std::function<void(const FlowRow&)>& visit) const {
+FlowLedger::~FlowLedger() {
+  if (spill_ != nullptr)
+    std::fclose(spill_);
+}
+
+std::size_t FlowLedger::row_bytes() const {
+  return kSerialBytes + sizeof(core::FlowKey) + sizeof(FlowTruth) +
+         kEstimateBytes * estimators_.size();
+}
+
+void FlowLedger::encode(FlowId id, const FlowRecord& record, bool quantiles,
+                        std::vector<char>& out) const {
   const FlowTruth truth = FlowTruth::of(record, quantiles);
-  for (std::size_t i = 0; i < estimators_.size(); ++i)
-    estimates[i] = estimators_[i]->estimate(id);
-  visit(FlowRow{.key = truth_->flow_index()->key(id), .truth = truth, .estimates = estimates});
+  const core::FlowKey& key = truth_->flow_index()->key(id);
+  const std::size_t start = out.size();
+  out.resize(start + row_bytes());
+  char* p = out.data() + start;
+  std::memcpy(p, &truth.first_seen, kSerialBytes);
+  p += kSerialBytes;
+  std::memcpy(p, &key, sizeof key);
+  p += sizeof key;
+  std::memcpy(p, &truth, sizeof truth);
+  p += sizeof truth;
+  for (const FlowEstimator* e : estimators_) {
+    const auto estimate = e->estimate(id);
+    *p++ = estimate ? 1 : 0;
+    const FlowDelayEstimate value = estimate.value_or(FlowDelayEstimate{});
+    std::memcpy(p, &value, sizeof value);
+    p += sizeof value;
+  }
+}
+
+void FlowLedger::on_flow_final(FlowId flow) {
+  const FlowRecord* record = truth_->find(flow);
+  if (record == nullptr || record->offered_packets == 0)
+    return;
+  encode(flow, *record, /*quantiles=*/true, pending_);
+  ++ended_flows_;
+  if (pending_.size() >= kRunRows * row_bytes())
+    write_run();
+}
+
+std::vector<char> FlowLedger::sorted(const std::vector<char>& rows) const {
+  const std::size_t bytes = row_bytes();
+  const std::size_t n = rows.size() / bytes;
+  std::vector<std::pair<std::uint32_t, std::size_t>> order(n);
+  for (std::size_t i = 0; i < n; ++i)
+    order[i] = {serial_of(rows.data() + i * bytes), i};
+  std::sort(order.begin(), order.end());
+  std::vector<char> out(rows.size());
+  for (std::size_t i = 0; i < n; ++i)
+    std::memcpy(out.data() + i * bytes, rows.data() + order[i].second * bytes, bytes);
+  return out;
+}
+
+void FlowLedger::write_run() {
+  if (spill_ == nullptr) {
+    spill_ = std::tmpfile();
+    if (spill_ == nullptr)
+      spill_error("cannot create it");
+  }
+  const std::vector<char> rows = sorted(pending_);
+  if (std::fwrite(rows.data(), 1, rows.size(), spill_) != rows.size() || std::fflush(spill_) != 0)
+    spill_error("cannot write it");
+  const std::uint64_t n = rows.size() / row_bytes();
+  runs_.push_back(Run{.offset = spill_bytes_, .rows = n});
+  spill_bytes_ += rows.size();
+  spilled_flows_ += n;
+  pending_.clear();
 }
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles) const {
+  const std::size_t bytes = row_bytes();
+  // The sources, each in serial order: the runs, the ended rows not yet in a run, the flows
+  // still live. A serial is in exactly one of them.
+  std::vector<RowCursor> cursors;
+  cursors.reserve(runs_.size() + 2);
+  for (const Run& run : runs_)
+    cursors.emplace_back(spill_, run, bytes);
+  cursors.emplace_back(sorted(pending_), bytes);
+  cursors.emplace_back(*this, truth_->flows(), quantiles);
+  // Smallest serial first.
+  using Head = std::pair<std::uint32_t, std::size_t>;
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  for (std::size_t i = 0; i < cursors.size(); ++i) {
+    if (!cursors[i].done())
+      heads.push({serial_of(cursors[i].row()), i});
+  }
   std::vector<std::optional<FlowDelayEstimate>> estimates(estimators_.size());
-  for (const FlowEntry& flow : truth_->flows())
-    visit_live(flow.id, *flow.record, quantiles, estimates, visit);
-}
-
-void FlowLedger::visit(FlowId first_seen, const std::function<void(const FlowRow&)>& visit) const {
-  const FlowRecord* record = truth_->find(first_seen);
-  if (record == nullptr || record->offered_packets == 0)
-    return;
-  std::vector<std::optional<FlowDelayEstimate>> estimates(estimators_.size());
-  visit_live(first_seen, *record, true, estimates, visit);
+  while (!heads.empty()) {
+    RowCursor& c = cursors[heads.top().second];
+    heads.pop();
+    const char* p = c.row() + kSerialBytes;
+    core::FlowKey key;
+    std::memcpy(&key, p, sizeof key);
+    p += sizeof key;
+    FlowTruth truth;
+    std::memcpy(&truth, p, sizeof truth);
+    p += sizeof truth;
+    for (auto& e : estimates) {
+      const bool has = *p++ != 0;
+      FlowDelayEstimate value;
+      std::memcpy(&value, p, sizeof value);
+      p += sizeof value;
+      e = has ? std::optional(value) : std::nullopt;
+    }
+    visit(FlowRow{.key = key, .truth = truth, .estimates = estimates});
+    c.next();
+    if (!c.done())
+      heads.push({serial_of(c.row()), static_cast<std::size_t>(&c - cursors.data())});
+  }
 }
 
 }  // namespace rlisim::models

@@ -66,7 +66,9 @@ RliReceiver::PortState* RliReceiver::port_state(PortId port) {
 }
 
 void RliReceiver::add_estimate(FlowId flow, double delay) {
-  flows_[flow].estimate.add(delay);
+  FlowEstimate& e = flows_[flow].estimate;
+  estimated_flows_ += e.packets == 0 ? 1 : 0;
+  e.add(delay);
   ++counters_.estimated;
 }
 
@@ -167,7 +169,7 @@ void RliReceiver::on_egress(const core::Packet& p, FlowId flow, PortId port,
     ++counters_.excluded;
     return;
   }
-  s->waiting.push_back(Waiting{flow, p.wire_bytes, at});
+  s->waiting.push_back(Waiting{flow, p.wire_bytes, at, p.arrival});
   counters_.peak_buffer = std::max<std::uint64_t>(counters_.peak_buffer, s->waiting.size());
 }
 
@@ -194,6 +196,21 @@ const FlowEstimate* RliReceiver::find(FlowId flow) const {
   return flow < flows_.size() && flows_[flow].seen ? &flows_[flow].estimate : nullptr;
 }
 
+core::Time RliReceiver::settled_through() const {
+  // A port is FIFO, so its first waiting packet arrived first.
+  core::Time t = core::Time::max();
+  for (const PortState& s : ports_) {
+    if (!s.waiting.empty())
+      t = std::min(t, s.waiting.front().arrival - core::Time{1});
+  }
+  return t;
+}
+
+void RliReceiver::release_flow(FlowId flow) {
+  if (flow < flows_.size())
+    flows_[flow] = Slot{};
+}
+
 const FlowEstimate* RliReceiver::find(const core::FlowKey& key) const {
   const auto id = id_of(key);
   return id ? find(*id) : nullptr;
@@ -216,11 +233,8 @@ std::optional<FlowDelayEstimate> RliReceiver::estimate(FlowId flow) const {
 EstimatorCost RliReceiver::cost() const {
   // A NetFlow v5 record (48 B) carries the key and N; S and Q add two 8 B sums.
   constexpr std::uint64_t kExportRecordBytes = 48 + 2 * 8;
-  std::uint64_t estimated_flows = 0;
-  for (FlowId i = 0; i < flows_.size(); ++i)
-    estimated_flows += flows_[i].estimate.packets > 0 ? 1 : 0;
   return EstimatorCost{.state_bytes = state_bytes(),
-                       .export_bytes = estimated_flows * kExportRecordBytes,
+                       .export_bytes = estimated_flows_ * kExportRecordBytes,
                        .injected_packets = injected_packets_,
                        .injected_bytes = injected_bytes_,
                        .delay_samples = counters_.references};

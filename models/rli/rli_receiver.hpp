@@ -162,6 +162,10 @@ class RliReceiver final : public FlowEstimator {
   /// Settles the packets after the last reference (boundary policy). Further observations
   /// are an error.
   void finalize() override;
+  /// A flow is final once none of its packets waits for a right reference: through the
+  /// arrival of the earliest packet still waiting at any port.
+  core::Time settled_through() const override;
+  void release_flow(FlowId flow) override;
 
   const ReceiverConfig& config() const { return config_; }
   const ReceiverCounters& receiver_counters() const { return counters_; }
@@ -190,6 +194,7 @@ class RliReceiver final : public FlowEstimator {
     FlowId flow;
     std::uint32_t wire_bytes;
     std::int64_t at;  // receiver timestamp, ps
+    core::Time arrival;
   };
   struct Reference {
     std::int64_t at = 0;     // receiver timestamp A_k
@@ -228,6 +233,7 @@ class RliReceiver final : public FlowEstimator {
   };
   FlowArray<Slot> flows_;
   std::uint64_t seen_flows_ = 0;
+  std::uint64_t estimated_flows_ = 0;  // flows with an estimate
   ReceiverCounters counters_;
   std::uint64_t injected_packets_ = 0;
   std::uint64_t injected_bytes_ = 0;

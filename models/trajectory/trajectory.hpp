@@ -62,6 +62,12 @@ class TrajectorySampling final : public FlowEstimator {
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() override;
+  /// A flow's samples are final when its packets leave.
+  core::Time settled_through() const override { return core::Time::max(); }
+  void release_flow(FlowId flow) override {
+    if (flow < flows_.size())
+      flows_[flow] = DelayMoments{};
+  }
 
   using FlowEstimator::estimate;
   std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;

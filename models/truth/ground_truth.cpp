@@ -14,24 +14,29 @@ namespace rlisim::models {
 GroundTruth::GroundTruth(const GroundTruthConfig& config)
     : prototype_(config.quantiles),
       kind_quantiles_{QuantileSketch(config.quantiles), QuantileSketch(config.quantiles),
-                      QuantileSketch(config.quantiles)} {
+                      QuantileSketch(config.quantiles)},
+      released_{TruthSummary(config.quantiles), TruthSummary(config.quantiles),
+                TruthSummary(config.quantiles)} {
   pending_ = std::make_unique_for_overwrite<long long[]>(kUpdateWords * kBatch);
   track_quantiles_ = config.track_quantiles;
 }
 
+void GroundTruth::on_flow_start(const core::Packet& first, FlowId flow) {
+  // The offered packet is counted (and cached totals dropped) by its egress or drop update,
+  // which always follows: one buffered update per packet instead of two.
+  FlowRecord& rec = flows_.ensure(flow, [&] { return prototype_; });
+  if (rec.offered_packets != 0 || rec.quantiles.count() != 0)
+    rec = prototype_;  // the id held an ended flow (release_flow already emptied it)
+  rec.first_seen = flow_index() ? flow_index()->serial(flow) : flow;
+  rec.kind = first.kind;
+  rec.first_arrival = first.arrival;
+  ++flows_started_;
+}
+
 void GroundTruth::on_ingress(const core::Packet& p, FlowId flow) {
-  if (flow < flows_.size())
-    return;
-  // A new flow (ids come in first-seen order). The offered packet is counted (and cached
-  // totals dropped) by its egress or drop update, which always follows: one buffered update
-  // per packet instead of two.
-  flows_.ensure(flow, [&] {
-    FlowRecord rec = prototype_;
-    rec.first_seen = static_cast<std::uint32_t>(flows_.size());
-    rec.kind = p.kind;
-    rec.first_arrival = p.arrival;
-    return rec;
-  });
+  // Observers fed by hand, without an ObserverSet, get no on_flow_start.
+  if (flow >= flows_.size())
+    on_flow_start(p, flow);
 }
 
 void GroundTruth::on_egress(const core::Packet& p, FlowId flow, PortId port,
@@ -141,6 +146,18 @@ const FlowRecord* GroundTruth::find(FlowId flow) const {
   return flow < flows_.size() ? &flows_[flow] : nullptr;
 }
 
+void GroundTruth::release_flow(FlowId flow) {
+  flush();
+  finalized_.reset();
+  FlowRecord& r = flows_[flow];
+  if (r.offered_packets != 0) {
+    TruthSummary& s = released_[static_cast<std::size_t>(r.kind)];
+    ++s.flows;
+    s.merge_counts(r);
+  }
+  r = prototype_;
+}
+
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {
   const auto id = id_of(key);
   return id ? find(*id) : nullptr;
@@ -155,13 +172,17 @@ std::vector<FlowEntry> GroundTruth::flows() const {
     if (flows_[i].offered_packets > 0)
       out.push_back(FlowEntry{&flow_index()->key(i), &flows_[i], i});
   }
+  // Ids are reused once flows end, so first-seen order is the serials' order.
+  std::sort(out.begin(), out.end(), [](const FlowEntry& a, const FlowEntry& b) {
+    return a.record->first_seen < b.record->first_seen;
+  });
   return out;
 }
 
 GroundTruth::Totals GroundTruth::totals() const {
   flush();
   const TruthSummary empty(prototype_.quantiles.config());
-  Totals t{.by_kind = {empty, empty, empty}, .all = empty};
+  Totals t{.by_kind = released_, .all = empty};
   // One pass in first-seen order (deterministic: independent of the hash seed) for the counts
   // and moments; the quantiles were kept per kind as the updates were applied. The total over
   // all kinds is the merge of the per-kind totals, which the sketch allows exactly.

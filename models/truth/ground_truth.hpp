@@ -130,14 +130,22 @@ class GroundTruth final : public Estimator {
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   /// Computes the totals once (summary() then returns them without another pass).
   void finalize() override;
+  /// Every record is final once its updates are applied, which reading it does.
+  core::Time settled_through() const override { return core::Time::max(); }
+  /// Starts the flow's record (first-seen serial, kind, first arrival).
+  void on_flow_start(const core::Packet& first, FlowId flow) override;
+  /// Folds the flow into the totals and empties its record for the next flow of its id.
+  void release_flow(FlowId flow) override;
 
-  std::size_t flow_count() const { return flows_.size(); }
-  /// The record of one flow, or nullptr if it was never seen.
+  /// Flows started, released ones included.
+  std::size_t flow_count() const { return flows_started_; }
+  /// The record of the flow holding `flow`, or nullptr if none does.
   const FlowRecord* find(FlowId flow) const;
   /// The same, by key (through the bound FlowIndex).
   const FlowRecord* find(const core::FlowKey& key) const;
-  /// Every flow in first-seen order, O(F). A flow appears once a packet of it has left or
-  /// been dropped (a run cut short can leave a flow with only an ingress observation).
+  /// Every flow not released, in first-seen order, O(F log F). A flow appears once a packet of
+  /// it has left or been dropped (a run cut short can leave a flow with only an ingress
+  /// observation).
   std::vector<FlowEntry> flows() const;
   /// Totals over all flows, or over the flows of one kind. One O(F) pass over the flows (the
   /// quantiles are kept per kind as packets are applied), or free after finalize().
@@ -201,6 +209,9 @@ class GroundTruth final : public Estimator {
   // every flow's record) goes on as before this sketch existed.
   mutable std::string kind_quantiles_error_;
   std::optional<Totals> finalized_;
+  // Counts and moments of the released flows by kind (their quantiles are in kind_quantiles_).
+  std::array<TruthSummary, kKinds> released_;
+  std::uint64_t flows_started_ = 0;
   bool track_quantiles_ = true;
 };
 

@@ -462,6 +462,11 @@ ExperimentConfig parse_config_impl(std::string_view text, const std::string& nam
       config.truth.exact_packets = static_cast<std::uint32_t>(*e);
     if (auto a = t->number("relative_accuracy", 1e-6, 0.5))
       config.truth.relative_accuracy = *a;
+    if (auto d = t->duration("flow_timeout")) {
+      if (d->count() < 0)
+        t->fail("flow_timeout", "expected a duration >= 0 (0: flows never end)");
+      config.truth.flow_timeout = *d;
+    }
     t->finish();
   }
   if (auto r = top.table("rli"))

@@ -79,11 +79,17 @@ struct UtilizationSpec {
 };
 
 /// How per-flow delay quantiles are kept (models::QuantileSketchConfig): exact for the first
-/// `exact_packets` delivered packets of a flow, then within `relative_accuracy`.
+/// `exact_packets` delivered packets of a flow, then within `relative_accuracy`; and when a flow
+/// ends (models::FlowIndex).
 struct TruthSpec {
   bool quantiles = true;
   std::uint32_t exact_packets = 64;
   double relative_accuracy = 0.005;
+  /// A flow ends after this long without a packet: a later packet of its 5-tuple starts a new
+  /// flow (a new row), and the ended flow's state can be written out and freed. NetFlow's
+  /// inactive timeout (15 s) is the model. Zero: flows never end (every flow is held to the
+  /// end of the run).
+  core::Time flow_timeout = core::seconds(15);
 };
 
 /// [compare]: every estimator that has a sampling knob spends the same measurement budget.

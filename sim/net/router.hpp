@@ -83,6 +83,8 @@ class Router {
   /// order for each. Observers are then up to date only after flush_observers().
   void defer_observers() { observers_.set_deferred(true); }
   void flush_observers() { observers_.flush(); }
+  /// Flows end after `timeout` without a packet (models::FlowIndex); zero: never.
+  void set_flow_timeout(core::Time timeout) { observers_.set_flow_timeout(timeout); }
   /// The flow index that gives the observers' flow ids.
   const models::FlowIndex& flow_index() const { return observers_.index(); }
 

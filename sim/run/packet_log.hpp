@@ -23,6 +23,8 @@ class PacketLog final : public models::Estimator {
   /// Closes the file; @throws core::OutputError on any failed write (e.g. disk full), after the
   /// run has gone to its end, so the run's other results are still written.
   void finalize() override;
+  /// No per-flow state.
+  core::Time settled_through() const override { return core::Time::max(); }
 
  private:
   void write_row(const core::Packet& p, models::PortId port, bool dropped, core::Time egress);

@@ -37,6 +37,8 @@ class PortDiagnostics final : public models::Estimator {
   void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
                  core::Time egress_time) override;
   void on_drop(const core::Packet&, models::FlowId, models::PortId) override {}
+  /// No per-flow state.
+  core::Time settled_through() const override { return core::Time::max(); }
 
   std::size_t ports() const { return ports_.size(); }
   const models::DelayAutocorrelation& autocorrelation(models::PortId port) const {

@@ -304,6 +304,8 @@ RliRun* attach_estimators(const config::ExperimentConfig& config,
     in_order.push_back(&e->estimator());
   }
   result.ledger = std::make_unique<models::FlowLedger>(*result.truth, std::move(in_order));
+  // After the truth and the estimators: it writes out ended flows once they have settled them.
+  router.add_observer(*result.ledger);
   return rli;
 }
 
@@ -341,6 +343,10 @@ Observers attach_observers(const config::ExperimentConfig& config, const RunOpti
     observers.log = std::make_unique<PacketLog>(options.packets_out);
     router.add_observer(*observers.log);
   }
+  // The [topology] columns and the paired run's interference find each flow by its key after
+  // the run, which needs one flow per key: there, flows never end.
+  const bool keyed_after_run = config.topology || (observers.rli && observers.rli->paired());
+  router.set_flow_timeout(keyed_after_run ? core::Time{} : config.truth.flow_timeout);
   return observers;
 }
 

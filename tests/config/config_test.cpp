@@ -49,6 +49,14 @@ TEST(Config, MapsKeysOntoStructs) {
   EXPECT_THAT(c.resolved_json, HasSubstr("\"seed\" : 7"));
 }
 
+TEST(Config, FlowTimeoutDefaultsToNetflowsInactiveTimeoutAndZeroMeansNever) {
+  EXPECT_EQ(parse_config(kMinimal, "exp.toml").truth.flow_timeout, core::seconds(15));
+  const std::string never = std::string(kMinimal) + "[truth]\nflow_timeout = \"0s\"\n";
+  EXPECT_EQ(parse_config(never, "exp.toml").truth.flow_timeout, core::Time{});
+  const std::string negative = std::string(kMinimal) + "[truth]\nflow_timeout = \"-1s\"\n";
+  EXPECT_THAT(error_of(negative), HasSubstr("key 'truth.flow_timeout': expected a non-negative duration"));
+}
+
 TEST(Config, RouterTimingNs3SetsBothConventionsOnEveryPort) {
   const auto exact = parse_config(kMinimal, "exp.toml");
   EXPECT_EQ(exact.router.egress[0].tie_order, net::TieOrder::kDepartureFirst);

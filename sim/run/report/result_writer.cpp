@@ -429,46 +429,48 @@ std::string budget_text(const BudgetPlan& plan) {
 // The `top_flows` largest flows by packets, with their true delay.
 void append_largest_flows(std::string& s, const models::FlowLedger& ledger, std::size_t top_flows) {
   auto it = std::back_inserter(s);
+  struct Listed {
+    core::FlowKey key;
+    models::FlowTruth truth;
+  };
   // Largest first; ties keep first-seen order so the listing is deterministic.
-  struct Candidate {
-    std::uint64_t packets;
-    std::uint32_t first_seen;
+  const auto larger = [](const Listed& a, const Listed& b) {
+    return a.truth.offered_packets != b.truth.offered_packets
+               ? a.truth.offered_packets > b.truth.offered_packets
+               : a.truth.first_seen < b.truth.first_seen;
   };
-  const auto larger = [](const Candidate& a, const Candidate& b) {
-    return a.packets != b.packets ? a.packets > b.packets : a.first_seen < b.first_seen;
-  };
-  // A heap of the largest so far whose top is the smallest of them.
-  std::vector<Candidate> top;
+  // A heap of the largest so far, the smallest of them on top.
+  std::vector<Listed> top;
   std::uint64_t total_flows = 0;
   std::uint64_t listed_flows = 0;
-  ledger.for_each([&](const models::FlowRow& flow) {
-    ++total_flows;
-    // References are the measurement's own packets, not traffic a user asks about.
-    if (flow.truth.kind == core::PacketKind::kReference)
-      return;
-    ++listed_flows;
-    const Candidate c{flow.truth.offered_packets, flow.truth.first_seen};
-    if (top.size() < top_flows) {
-      top.push_back(c);
-      std::push_heap(top.begin(), top.end(), larger);
-    } else if (!top.empty() && larger(c, top.front())) {
-      std::pop_heap(top.begin(), top.end(), larger);
-      top.back() = c;
-      std::push_heap(top.begin(), top.end(), larger);
-    }
-  });
+  ledger.for_each(
+      [&](const models::FlowRow& flow) {
+        ++total_flows;
+        // References are the measurement's own packets, not traffic a user asks about.
+        if (flow.truth.kind == core::PacketKind::kReference)
+          return;
+        ++listed_flows;
+        Listed candidate{flow.key, flow.truth};
+        if (top.size() < top_flows) {
+          top.push_back(candidate);
+          std::push_heap(top.begin(), top.end(), larger);
+        } else if (!top.empty() && larger(candidate, top.front())) {
+          std::pop_heap(top.begin(), top.end(), larger);
+          top.back() = candidate;
+          std::push_heap(top.begin(), top.end(), larger);
+        }
+      },
+      /*quantiles=*/true);
   std::sort_heap(top.begin(), top.end(), larger);
   fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows, top.size(),
                  listed_flows < total_flows ? " (reference packets not listed)" : "");
   fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", "flow", "packets", "drops",
                  "mean", "p50", "p99");
-  for (const Candidate& c : top) {
-    ledger.visit(c.first_seen, [&](const models::FlowRow& flow) {
-      const auto& rec = flow.truth;
-      fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", flow.key.to_string(),
-                     rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
-                     format_ps(rec.p50_ps), format_ps(rec.p99_ps));
-    });
+  for (const Listed& f : top) {
+    const auto& rec = f.truth;
+    fmt::format_to(it, "  {:<50} {:>9} {:>6} {:>11} {:>11} {:>11}\n", f.key.to_string(),
+                   rec.offered_packets, rec.dropped_packets, format_ps(rec.delay.mean_ps()),
+                   format_ps(rec.p50_ps), format_ps(rec.p99_ps));
   }
 }
 

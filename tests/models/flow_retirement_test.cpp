@@ -1,0 +1,267 @@
+// Flows that end (FlowIndex's timeout): the split of a key's packets into flows, ids reused
+// once released, and the same per-flow results as a run that holds every flow to the end.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "models/metrics/flow_ledger.hpp"
+#include "models/observer_set.hpp"
+#include "models/rli/rli_receiver.hpp"
+#include "models/truth/ground_truth.hpp"
+#include "sim/core/flow_key.hpp"
+#include "sim/core/packet.hpp"
+#include "sim/core/time.hpp"
+
+namespace rlisim::models {
+namespace {
+
+using core::Time;
+
+core::FlowKey key(std::uint32_t n) {
+  return core::FlowKey::ipv4(0x0a000000u + n, 0x0b000001u, static_cast<std::uint16_t>(n % 60000),
+                             80, 6);
+}
+
+Time ms(std::int64_t v) {
+  return core::milliseconds(v);
+}
+
+TEST(FlowIndexTimeout, AGapOfExactlyTheTimeoutKeepsTheFlowALongerOneStartsANewOne) {
+  FlowIndex index;
+  index.set_timeout(core::seconds(15));
+  const FlowLookup first = index.lookup(key(1), Time{0});
+  EXPECT_TRUE(first.starts);
+  const FlowLookup same = index.lookup(key(1), core::seconds(15));
+  EXPECT_FALSE(same.starts);
+  EXPECT_EQ(same.flow, first.flow);
+  const FlowLookup next = index.lookup(key(1), core::seconds(30) + Time{1});
+  EXPECT_TRUE(next.starts);
+  EXPECT_NE(next.flow, first.flow);  // the ended flow's id is not released yet
+  EXPECT_EQ(index.serial(first.flow), 0u);
+  EXPECT_EQ(index.serial(next.flow), 1u);
+  EXPECT_EQ(index.size(), 2u);
+  const auto ended = index.take_ended();
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].flow, first.flow);
+  EXPECT_EQ(ended[0].last_ingress, core::seconds(15));
+  EXPECT_EQ(index.find(key(1)), next.flow);
+}
+
+TEST(FlowIndexTimeout, IdleFlowsEndInOrderNeverEarlyAndTheirIdsAreReusedOnceReleased) {
+  FlowIndex index;
+  index.set_timeout(core::seconds(15));
+  for (std::uint32_t k = 0; k < 3; ++k)
+    index.lookup(key(k), core::seconds(k));
+  index.lookup(key(3), Time{0});
+  index.lookup(key(3), ms(14'900));
+  // At 29 s key 3 has been idle 14.1 s: it must not end; the others have been idle >= 27 s.
+  index.lookup(key(4), core::seconds(29));
+  const auto ended = index.take_ended();
+  ASSERT_EQ(ended.size(), 3u);
+  for (std::uint32_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(ended[k].flow, k);
+    EXPECT_EQ(ended[k].last_ingress, core::seconds(k));
+    EXPECT_FALSE(index.find(key(k)));
+  }
+  EXPECT_TRUE(index.find(key(3)));
+  // Released ids go to later flows (the last released first); serials keep counting.
+  index.release(0);
+  index.release(2);
+  const FlowLookup reused = index.lookup(key(5), core::seconds(30));
+  EXPECT_TRUE(reused.starts);
+  EXPECT_EQ(reused.flow, 2u);
+  EXPECT_EQ(index.serial(reused.flow), 5u);
+  EXPECT_EQ(index.key(reused.flow), key(5));
+  EXPECT_EQ(index.slots(), 5u);  // keys 0..4; key 5 took a freed id
+  // The key of an ended flow starts a new flow.
+  const FlowLookup again = index.lookup(key(0), core::seconds(31));
+  EXPECT_TRUE(again.starts);
+  EXPECT_EQ(again.flow, 0u);
+  EXPECT_EQ(index.serial(again.flow), 6u);
+}
+
+TEST(FlowIndexTimeout, WithoutATimeoutIdsAreSerialsAndFlowsNeverEnd) {
+  FlowIndex index;
+  EXPECT_EQ(index.id(key(7), Time{0}), 0u);
+  EXPECT_EQ(index.id(key(8), core::seconds(1000)), 1u);
+  EXPECT_EQ(index.id(key(7), core::seconds(5000)), 0u);
+  EXPECT_TRUE(index.take_ended().empty());
+}
+
+// An observer that never says it is settled: it keeps every flow, and so no id is reused.
+class Keeper final : public Estimator {
+ public:
+  std::string_view name() const override { return "keeper"; }
+  void on_ingress(const core::Packet&, FlowId) override {}
+  void on_egress(const core::Packet&, FlowId, PortId, Time) override {}
+  void on_drop(const core::Packet&, FlowId, PortId) override {}
+};
+
+struct Row {
+  core::FlowKey key;
+  FlowTruth truth;
+  std::vector<std::optional<FlowDelayEstimate>> estimates;
+};
+
+// One run of the scripted traffic below through truth + RLI (+ a keeper), with `timeout`.
+struct ScriptedRun {
+  GroundTruth truth;
+  rli::RliReceiver rli;
+  Keeper keeper;
+  FlowLedger ledger{truth, {&rli}};
+  ObserverSet set;
+  std::vector<Row> rows;
+
+  ScriptedRun(Time timeout, bool deferred, bool keep) {
+    set.add(truth);
+    set.add(rli);
+    if (keep)
+      set.add(keeper);
+    set.add(ledger);
+    set.set_flow_timeout(timeout);
+    set.set_deferred(deferred);
+    feed();
+    set.flush();
+    truth.finalize();
+    rli.finalize();
+    ledger.for_each(
+        [&](const FlowRow& r) {
+          rows.push_back(Row{r.key, r.truth, {r.estimates.begin(), r.estimates.end()}});
+        },
+        /*quantiles=*/true);
+  }
+
+  // 90,000 short flows of 1 to 5 packets, one starting every 0.1 ms, plus every 997th flow a
+  // long one with a packet every 300 ms to the end, so flows end out of first-seen order; a
+  // reference every 40 packets (but none for 1.5 s); FIFO delays that vary smoothly with time; every 13th packet of
+  // the short flows dropped.
+  void feed() {
+    struct Pending {
+      Time at;
+      std::uint32_t flow;
+      std::uint32_t index;
+    };
+    std::vector<core::Packet> packets;
+    const std::uint32_t flows = 90'000;
+    const Time end = core::microseconds(100) * flows + ms(50);
+    for (std::uint32_t f = 0; f < flows; ++f) {
+      const Time start = core::microseconds(100) * f;
+      const bool long_flow = f % 997 == 0;
+      const std::uint32_t n = long_flow ? 1000 : 1 + f % 5;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const Time at = start + (long_flow ? ms(300) * i : ms(2) * i);
+        if (at > end)
+          break;
+        core::Packet p;
+        p.flow = key(f);
+        p.arrival = at;
+        p.wire_bytes = 64 + (f * 31 + i) % 1400;
+        p.seq = i;
+        packets.push_back(p);
+      }
+    }
+    std::stable_sort(packets.begin(), packets.end(),
+                     [](const auto& a, const auto& b) { return a.arrival < b.arrival; });
+    std::uint64_t references = 0;
+    std::uint64_t count = 0;
+    Time last_egress{};
+    for (const core::Packet& p : packets) {
+      const Time delay = core::microseconds(20) + Time{(p.arrival.count() / 1'000'000) % 50'000};
+      set.ingress(p);
+      const Time out = std::max(last_egress, p.arrival + delay);
+      if (++count % 13 == 0 && p.seq != 0) {
+        set.drop(p, 0);
+      } else {
+        set.egress(p, 0, out);
+        last_egress = out;
+      }
+      // No reference from 3 s to 4.5 s: the packets of that gap wait longer than the timeout
+      // for their right reference, so flows end before RLI has settled them.
+      const bool reference_gap = p.arrival > ms(3000) && p.arrival < ms(4500);
+      if (count % 40 == 0 && !reference_gap) {
+        core::Packet r;
+        r.kind = core::PacketKind::kReference;
+        r.flow = key(4'000'000 +
+                     static_cast<std::uint32_t>(references));  // one flow each: no gap splits them
+        r.arrival = p.arrival;
+        r.wire_bytes = 64;
+        r.seq = references++;
+        set.ingress(r);
+        const Time r_out = std::max(last_egress, r.arrival + delay);
+        set.egress(r, 0, r_out);
+        last_egress = r_out;
+      }
+    }
+  }
+};
+
+void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(a[i].key, b[i].key);
+    const FlowTruth& x = a[i].truth;
+    const FlowTruth& y = b[i].truth;
+    EXPECT_EQ(x.first_seen, y.first_seen);
+    EXPECT_EQ(x.first_seen, i);
+    EXPECT_EQ(x.offered_packets, y.offered_packets);
+    EXPECT_EQ(x.offered_bytes, y.offered_bytes);
+    EXPECT_EQ(x.dropped_packets, y.dropped_packets);
+    EXPECT_EQ(x.delay.count(), y.delay.count());
+    EXPECT_EQ(x.delay.sum_ps(), y.delay.sum_ps());
+    EXPECT_EQ(x.delay.sum_sq_ps(), y.delay.sum_sq_ps());
+    EXPECT_EQ(x.delay.min(), y.delay.min());
+    EXPECT_EQ(x.delay.max(), y.delay.max());
+    EXPECT_TRUE(x.p50_ps == y.p50_ps || (std::isnan(x.p50_ps) && std::isnan(y.p50_ps)));
+    EXPECT_TRUE(x.p99_ps == y.p99_ps || (std::isnan(x.p99_ps) && std::isnan(y.p99_ps)));
+    EXPECT_EQ(x.kind, y.kind);
+    EXPECT_EQ(x.first_arrival, y.first_arrival);
+    ASSERT_EQ(a[i].estimates.size(), b[i].estimates.size());
+    for (std::size_t e = 0; e < a[i].estimates.size(); ++e) {
+      ASSERT_EQ(a[i].estimates[e].has_value(), b[i].estimates[e].has_value());
+      if (a[i].estimates[e]) {
+        EXPECT_EQ(a[i].estimates[e]->samples, b[i].estimates[e]->samples);
+        EXPECT_EQ(a[i].estimates[e]->mean_ps, b[i].estimates[e]->mean_ps);
+        EXPECT_EQ(a[i].estimates[e]->std_ps, b[i].estimates[e]->std_ps);
+      }
+    }
+  }
+}
+
+// Every key is used once and no flow pauses for longer than the timeout (400 ms; the long flows
+// send every 300 ms), so ending flows changes no flow: the rows (truth, quantiles, RLI's
+// estimates) must be exactly those of a run that holds every flow to the end, while far fewer
+// flows are held at once and ended rows went through the spill file's sorted runs.
+TEST(FlowRetirement, EndedFlowsGiveTheRowsOfARunThatHoldsEveryFlow) {
+  const ScriptedRun held(Time{}, /*deferred=*/false, /*keep=*/false);
+  const ScriptedRun ended(ms(400), /*deferred=*/true, /*keep=*/false);
+  EXPECT_EQ(held.ledger.ended_flows(), 0u);
+  EXPECT_GT(ended.ledger.spilled_flows(), FlowLedger::kRunRows);
+  EXPECT_GT(held.set.index().slots(), 4 * ended.set.index().slots());
+  expect_same_rows(held.rows, ended.rows);
+  const auto a = held.truth.summary();
+  const auto b = ended.truth.summary();
+  EXPECT_EQ(a.flows, b.flows);
+  EXPECT_EQ(a.offered_packets, b.offered_packets);
+  EXPECT_EQ(a.dropped_packets, b.dropped_packets);
+  EXPECT_EQ(a.delay.sum_ps(), b.delay.sum_ps());
+  EXPECT_EQ(a.p99_ps(), b.p99_ps());
+}
+
+// An observer that never settles keeps every id in use: flows still end (the same rows), but
+// no id is reused.
+TEST(FlowRetirement, AnObserverThatNeverSettlesKeepsEveryFlow) {
+  const ScriptedRun held(Time{}, /*deferred=*/true, /*keep=*/false);
+  const ScriptedRun kept(ms(400), /*deferred=*/false, /*keep=*/true);
+  EXPECT_EQ(kept.ledger.ended_flows(), 0u);
+  EXPECT_EQ(kept.set.index().slots(), kept.set.index().size());
+  expect_same_rows(held.rows, kept.rows);
+}
+
+}  // namespace
+}  // namespace rlisim::models
