@@ -54,7 +54,8 @@ TEST(Config, FlowTimeoutDefaultsToNetflowsInactiveTimeoutAndZeroMeansNever) {
   const std::string never = std::string(kMinimal) + "[truth]\nflow_timeout = \"0s\"\n";
   EXPECT_EQ(parse_config(never, "exp.toml").truth.flow_timeout, core::Time{});
   const std::string negative = std::string(kMinimal) + "[truth]\nflow_timeout = \"-1s\"\n";
-  EXPECT_THAT(error_of(negative), HasSubstr("key 'truth.flow_timeout': expected a non-negative duration"));
+  EXPECT_THAT(error_of(negative),
+              HasSubstr("key 'truth.flow_timeout': expected a non-negative duration"));
 }
 
 TEST(Config, RouterTimingNs3SetsBothConventionsOnEveryPort) {
