@@ -26,7 +26,7 @@ void GroundTruth::on_flow_start(const core::Packet& first, FlowId flow) {
   // which always follows: one buffered update per packet instead of two.
   FlowRecord& rec = flows_.ensure(flow, [&] { return prototype_; });
   if (rec.offered_packets != 0 || rec.quantiles.count() != 0)
-    rec = prototype_;  // the id held an ended flow (release_flow already emptied it)
+    rec = FlowRecord(prototype_);  // the id held an ended flow
   rec.first_seen = flow_index() ? flow_index()->serial(flow) : flow;
   rec.kind = first.kind;
   rec.first_arrival = first.arrival;
@@ -155,7 +155,7 @@ void GroundTruth::release_flow(FlowId flow) {
     ++s.flows;
     s.merge_counts(r);
   }
-  r = prototype_;
+  r = FlowRecord(prototype_);  // a fresh record: assigning would keep the sketch's capacity
 }
 
 const FlowRecord* GroundTruth::find(const core::FlowKey& key) const {

@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,18 @@ std::vector<config::SourceSpec> plan_cross_traffic(const config::ExperimentConfi
 
 }  // namespace
 
+namespace {
+
+// When flows end (FlowIndex::set_timeout), the same for the survey's census and the run.
+core::Time flow_timeout(const config::ExperimentConfig& config) {
+  // The [topology] columns and the paired run's interference find each flow by its key after
+  // the run, which needs one flow per key: there, flows never end.
+  const bool keyed_after_run = config.topology || (config.rli.enabled && config.rli.interference);
+  return keyed_after_run ? core::Time{} : config.truth.flow_timeout;
+}
+
+}  // namespace
+
 LoadSurvey survey_load(const config::ExperimentConfig& config) {
   LoadSurvey survey;
   survey.ports.resize(config.router.egress.size());
@@ -62,8 +75,11 @@ LoadSurvey survey_load(const config::ExperimentConfig& config) {
   std::unique_ptr<topology::TopologyTap> topology;
   if (config.topology)
     topology = std::make_unique<topology::TopologyTap>(*config.topology, config.seed);
-  // Packets per flow for the budget's census (flows of one packet give one sample).
-  absl::flat_hash_map<core::FlowKey, std::uint32_t, core::FlowKeyHasher> flow_packets;
+  // The budget's census: flows as the run will see them (ended after the flow timeout, so
+  // that only the active ones are held) and those of one packet (they give one sample).
+  models::FlowIndex flows;
+  flows.set_timeout(flow_timeout(config));
+  models::FlowArray<std::uint32_t> packets_of;  // by flow id
   const bool census = config.compare.budget.has_value();
   core::Packet p;
   bool first = true;
@@ -81,19 +97,27 @@ LoadSurvey survey_load(const config::ExperimentConfig& config) {
       auto& load = survey.ports[forwarding.port_for(p.flow)];
       ++load.packets;
       load.bytes += p.wire_bytes;
-      if (census)
-        ++flow_packets[p.flow];
+      if (census) {
+        const models::FlowLookup found = flows.lookup(p.flow, p.arrival);
+        std::uint32_t& packets = packets_of.ensure(found.flow, [] { return 0u; });
+        if (found.starts) {
+          packets = 0;
+          ++survey.census.flows;
+          ++survey.census.single_packet_flows;
+        } else if (packets == 1) {
+          --survey.census.single_packet_flows;
+        }
+        packets = packets == std::numeric_limits<std::uint32_t>::max() ? packets : packets + 1;
+        for (const models::EndedFlow& ended : flows.take_ended())
+          flows.release(ended.flow);
+      }
     }
   } catch (const core::TraceError&) {
     // Survey what precedes the defect; the run itself meets it again, keeps its results up to
     // there and reports the error.
   }
-  if (census) {
+  if (census)
     survey.census.packets = survey.packets;
-    survey.census.flows = flow_packets.size();
-    for (const auto& [key, packets] : flow_packets)
-      survey.census.single_packet_flows += packets == 1 ? 1 : 0;
-  }
   return survey;
 }
 
@@ -343,10 +367,7 @@ Observers attach_observers(const config::ExperimentConfig& config, const RunOpti
     observers.log = std::make_unique<PacketLog>(options.packets_out);
     router.add_observer(*observers.log);
   }
-  // The [topology] columns and the paired run's interference find each flow by its key after
-  // the run, which needs one flow per key: there, flows never end.
-  const bool keyed_after_run = config.topology || (observers.rli && observers.rli->paired());
-  router.set_flow_timeout(keyed_after_run ? core::Time{} : config.truth.flow_timeout);
+  router.set_flow_timeout(flow_timeout(config));
   return observers;
 }
 
