@@ -102,31 +102,28 @@ class FlowIndex {
   /// Ends the flows idle for longer than the timeout at `now`.
   /// @throws std::length_error beyond 2^32 - 1 flows.
   FlowLookup lookup(const core::FlowKey& key, core::Time now) {
-    if (timeout_.count() > 0)
-      end_idle_flows(now);
-    const auto [it, inserted] = ids_.try_emplace(key, FlowId{0});
+    if (timeout_.count() <= 0) {
+      const auto [it, inserted] = ids_.try_emplace(key);
+      if (!inserted)
+        return {it->second.id, false};
+      return {start_or_erase(it, key, now), true};
+    }
+    end_idle_flows(now);
+    const auto [it, inserted] = ids_.try_emplace(key);
     if (!inserted) {
-      const FlowId id = it->second;
-      if (timeout_.count() <= 0) {
-        last_[id] = now;
-        return {id, false};
-      }
-      if (now - last_[id] <= timeout_) {
-        last_[id] = now;
-        if (granule(now) != granule(queued_[id]))
-          queue(id, now);
-        return {id, false};
+      // Everything this needs is in the table's entry, which the lookup has just read.
+      Entry& e = it->second;
+      const core::Time last = e.last();
+      if (now - last <= timeout_) {
+        e.set_last(now);
+        if (granule(now) != granule(last))
+          idle_queue_.push_back({e.id, serials_[e.id], now});
+        return {e.id, false};
       }
       // The same key after a longer gap: a new flow. The old one ends here.
-      end(id);
+      ended_.push_back({e.id, last});
     }
-    try {
-      it->second = start(key, now);
-    } catch (...) {
-      ids_.erase(it);
-      throw;
-    }
-    return {it->second, true};
+    return {start_or_erase(it, key, now), true};
   }
   /// lookup(key, now).flow.
   FlowId id(const core::FlowKey& key, core::Time now) { return lookup(key, now).flow; }
@@ -137,7 +134,7 @@ class FlowIndex {
     const auto it = ids_.find(key);
     if (it == ids_.end())
       return std::nullopt;
-    return it->second;
+    return it->second.id;
   }
   /// The key and the serial of the flow holding `id`, until it is released.
   const core::FlowKey& key(FlowId id) const { return keys_[id]; }
@@ -155,12 +152,40 @@ class FlowIndex {
   void release(FlowId id) { free_.push_back(id); }
 
  private:
-  static constexpr core::Time kNotQueued = core::Time::min();
+  // The table's value: the flow's id and its latest packet's time (kept as two halves so that
+  // the entry stays 4-byte aligned, as compact as the key allows).
+  struct Entry {
+    FlowId id = 0;
+    std::uint32_t last_low = 0;
+    std::int32_t last_high = 0;
+    core::Time last() const {
+      return core::Time{static_cast<std::int64_t>(
+          (static_cast<std::uint64_t>(static_cast<std::uint32_t>(last_high)) << 32) | last_low)};
+    }
+    void set_last(core::Time t) {
+      const auto v = static_cast<std::uint64_t>(t.count());
+      last_low = static_cast<std::uint32_t>(v);
+      last_high = static_cast<std::int32_t>(static_cast<std::uint32_t>(v >> 32));
+    }
+  };
+  using Table = absl::flat_hash_map<core::FlowKey, Entry, core::FlowKeyHasher>;
   struct Queued {
     FlowId id;
+    std::uint32_t serial;
     core::Time stamp;
   };
 
+  // Gives the new entry `it` of `key` a flow; if that fails, the entry goes.
+  FlowId start_or_erase(Table::iterator it, const core::FlowKey& key, core::Time now) {
+    try {
+      it->second.id = start(key, now);
+    } catch (...) {
+      ids_.erase(it);
+      throw;
+    }
+    it->second.set_last(now);
+    return it->second.id;
+  }
   FlowId start(const core::FlowKey& key, core::Time now) {
     if (next_serial_ == std::numeric_limits<std::uint32_t>::max())
       throw std::length_error("flow index: more than 2^32 - 1 flows");
@@ -170,34 +195,24 @@ class FlowIndex {
       id = static_cast<FlowId>(keys_.size());
       keys_.append(key);
       serials_.append(serial);
-      last_.append(now);
-      queued_.append(now);
     } else {
       id = free_.back();
       free_.pop_back();
       keys_[id] = key;
       serials_[id] = serial;
-      last_[id] = now;
     }
     if (timeout_.count() > 0)
-      queue(id, now);
+      idle_queue_.push_back({id, serial, now});
     return id;
   }
   std::int64_t granule(core::Time t) const { return t.count() >> granule_bits_; }
-  void queue(FlowId id, core::Time now) {
-    queued_[id] = now;
-    idle_queue_.push_back({id, now});
-  }
-  void end(FlowId id) {
-    ended_.push_back({id, last_[id]});
-    queued_[id] = kNotQueued;
-  }
   // Ends every flow idle for longer than the timeout at `now`. A flow is queued with the time
   // of a packet whenever its packets reach a new granule (a sixteenth of the timeout), so the
-  // queue is in time order, and only a flow's newest entry counts: when that entry's granule
-  // ended more than the timeout ago, so did the flow's last packet. Idle flows thus end at
-  // most one granule late here (never early; lookup() ends a flow on time for its next packet,
-  // this only frees its state).
+  // queue is in time order, and only the entry of a flow's latest granule counts: once that
+  // granule ended more than the timeout ago, so did the flow's last packet. Idle flows thus end
+  // at most one granule late here (never early; lookup() ends a flow on time for its next
+  // packet, this only frees its state). Only here, about once per granule of each flow's
+  // activity, is the table probed a second time.
   void end_idle_flows(core::Time now) {
     while (!idle_queue_.empty()) {
       const Queued q = idle_queue_.front();
@@ -205,21 +220,24 @@ class FlowIndex {
       if (now - granule_end <= timeout_)
         return;
       idle_queue_.pop_front();
-      if (queued_[q.id] != q.stamp)
-        continue;  // a newer entry, an ended flow, or its id holds a later flow by now
-      ids_.erase(keys_[q.id]);
-      end(q.id);
+      if (serials_[q.id] != q.serial)
+        continue;  // the id holds a later flow by now
+      const auto it = ids_.find(keys_[q.id]);
+      if (it == ids_.end() || it->second.id != q.id)
+        continue;  // ended already (its key then maps to a later flow, or to none)
+      if (granule(it->second.last()) != granule(q.stamp))
+        continue;  // a later entry covers its latest packets
+      ended_.push_back({q.id, it->second.last()});
+      ids_.erase(it);
     }
   }
 
-  absl::flat_hash_map<core::FlowKey, FlowId, core::FlowKeyHasher> ids_;
+  Table ids_;
   FlowArray<core::FlowKey> keys_;
   FlowArray<std::uint32_t> serials_;
-  FlowArray<core::Time> last_;    // latest ingress
-  FlowArray<core::Time> queued_;  // time of the newest queue entry, or kNotQueued
-  unsigned granule_bits_ = 0;
   std::uint32_t next_serial_ = 0;
   core::Time timeout_{};
+  unsigned granule_bits_ = 0;
   std::vector<FlowId> free_;
   std::deque<Queued> idle_queue_;
   std::vector<EndedFlow> ended_;

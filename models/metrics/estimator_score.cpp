@@ -108,23 +108,15 @@ EstimatorScore score_estimator(const FlowLedger& ledger, std::size_t estimator,
 
 Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis,
                               const FlowClasses& load_classes) {
-  // One pass over the flows feeds every estimator's score and the common comparison.
-  const std::size_t n = ledger.estimators().size();
-  std::vector<Scorer> scorers;
-  scorers.reserve(n);
-  for (std::size_t i = 0; i < n; ++i)
-    scorers.emplace_back(ledger, i, FlowFilter{}, load_classes);
+  // One pass per estimator: a score keeps every eligible flow's errors until it is summarised,
+  // so scoring them one at a time holds one estimator's errors at once, not all of them.
   Comparison c;
-  std::vector<ErrorDistribution> common(n);
-  ledger.for_each([&](const FlowRow& flow) {
-    for (auto& s : scorers)
-      s.add(flow);
-    add_if_common(flow, c, common);
-  });
-  for (auto& s : scorers) {
-    c.scores.push_back(s.finish());
+  for (std::size_t i = 0; i < ledger.estimators().size(); ++i) {
+    c.scores.push_back(score_estimator(ledger, i, {}, load_classes));
     c.scores.back().budget = measurement_budget(c.scores.back().cost, basis);
   }
+  std::vector<ErrorDistribution> common(ledger.estimators().size());
+  ledger.for_each([&](const FlowRow& flow) { add_if_common(flow, c, common); });
   for (const auto& d : common)
     c.common_mean_error.push_back(d.summary());
   return c;

@@ -68,10 +68,10 @@ class FlowLedger::RowCursor {
       : file_(file), offset_(run.offset), left_in_file_(run.rows), row_bytes_(row_bytes) {
     refill();
   }
-  RowCursor(const FlowLedger& ledger, std::vector<FlowEntry> live, bool quantiles)
+  RowCursor(const FlowLedger& ledger, std::vector<FlowEntry> live, const WantQuantiles& quantiles)
       : ledger_(&ledger),
         live_(std::move(live)),
-        quantiles_(quantiles),
+        quantiles_(&quantiles),
         row_bytes_(ledger.row_bytes()) {
     encode_live();
   }
@@ -93,7 +93,7 @@ class FlowLedger::RowCursor {
     in_buffer_ = live_position_ < live_.size() ? 1 : 0;
     if (in_buffer_ != 0) {
       const FlowEntry& f = live_[live_position_];
-      ledger_->encode(f.id, *f.record, quantiles_, buffer_);
+      ledger_->encode(f.id, *f.record, *quantiles_, buffer_);
     }
   }
   void refill() {
@@ -112,7 +112,7 @@ class FlowLedger::RowCursor {
   const FlowLedger* ledger_ = nullptr;
   std::vector<FlowEntry> live_;
   std::size_t live_position_ = 0;
-  bool quantiles_ = false;
+  const WantQuantiles* quantiles_ = nullptr;
   std::FILE* file_ = nullptr;
   std::uint64_t offset_ = 0;
   std::uint64_t left_in_file_ = 0;
@@ -135,9 +135,13 @@ std::size_t FlowLedger::row_bytes() const {
          kEstimateBytes * estimators_.size();
 }
 
-void FlowLedger::encode(FlowId id, const FlowRecord& record, bool quantiles,
+void FlowLedger::encode(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
                         std::vector<char>& out) const {
-  const FlowTruth truth = FlowTruth::of(record, quantiles);
+  FlowTruth truth = FlowTruth::of(record, false);
+  if (quantiles && quantiles(truth)) {
+    truth.p50_ps = record.p50_ps();
+    truth.p99_ps = record.p99_ps();
+  }
   const core::FlowKey& key = truth_->flow_index()->key(id);
   const std::size_t start = out.size();
   out.resize(start + row_bytes());
@@ -161,7 +165,8 @@ void FlowLedger::on_flow_final(FlowId flow) {
   const FlowRecord* record = truth_->find(flow);
   if (record == nullptr || record->offered_packets == 0)
     return;
-  encode(flow, *record, /*quantiles=*/true, pending_);
+  static const WantQuantiles all = [](const FlowTruth&) { return true; };
+  encode(flow, *record, all, pending_);
   ++ended_flows_;
   if (pending_.size() >= kRunRows * row_bytes())
     write_run();
@@ -197,6 +202,12 @@ void FlowLedger::write_run() {
 }
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles) const {
+  static const WantQuantiles all = [](const FlowTruth&) { return true; };
+  for_each(visit, quantiles ? all : WantQuantiles{});
+}
+
+void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
+                          const WantQuantiles& quantiles) const {
   const std::size_t bytes = row_bytes();
   // The sources, each in serial order: the runs, the ended rows not yet in a run, the flows
   // still live. A serial is in exactly one of them.

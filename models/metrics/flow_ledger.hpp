@@ -73,10 +73,15 @@ class FlowLedger final : public Estimator {
   FlowLedger& operator=(const FlowLedger&) = delete;
 
   std::span<const FlowEstimator* const> estimators() const { return estimators_; }
-  /// Visits every flow with an offered packet, in first-seen order. With `quantiles`, each
-  /// row's truth has its p50 and p99 (ended flows' rows always have them).
+  /// Which rows of flows still live get their p50 and p99 (a pass over the flow's sketch): those
+  /// it accepts, seeing the row's other fields. Rows of ended flows always have them.
+  using WantQuantiles = std::function<bool(const FlowTruth&)>;
+  /// Visits every flow with an offered packet, in first-seen order; with `quantiles`, every
+  /// row has its p50 and p99.
   /// @throws core::OutputError if the spill file cannot be read back.
   void for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles = false) const;
+  void for_each(const std::function<void(const FlowRow&)>& visit,
+                const WantQuantiles& quantiles) const;
   /// Rows of ended flows taken so far, and those written to the spill file.
   std::uint64_t ended_flows() const { return ended_flows_; }
   std::uint64_t spilled_flows() const { return spilled_flows_; }
@@ -101,7 +106,8 @@ class FlowLedger final : public Estimator {
 
   std::size_t row_bytes() const;
   // Appends the encoded row of the live flow `id` to `out`.
-  void encode(FlowId id, const FlowRecord& record, bool quantiles, std::vector<char>& out) const;
+  void encode(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
+              std::vector<char>& out) const;
   // `rows` (encoded) sorted by serial.
   std::vector<char> sorted(const std::vector<char>& rows) const;
   void write_run();

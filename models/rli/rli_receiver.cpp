@@ -219,7 +219,7 @@ const FlowEstimate* RliReceiver::find(const core::FlowKey& key) const {
 std::uint64_t RliReceiver::state_bytes() const {
   // What a receiver of its own holds: per flow the counters, the key and a hash slot.
   return seen_flows_ * (sizeof(FlowEstimate) + sizeof(core::FlowKey) + sizeof(std::uint32_t)) +
-         counters_.peak_buffer * sizeof(Waiting);
+         counters_.peak_buffer * kWaitingBytes;
 }
 
 std::optional<FlowDelayEstimate> RliReceiver::estimate(FlowId flow) const {

@@ -194,8 +194,12 @@ class RliReceiver final : public FlowEstimator {
     FlowId flow;
     std::uint32_t wire_bytes;
     std::int64_t at;  // receiver timestamp, ps
+    // The ingress time, which a receiver does not have: the simulation uses it to tell when a
+    // flow's estimate is final (settled_through).
     core::Time arrival;
   };
+  // What a receiver holds per waiting packet: flow index, size and timestamp.
+  static constexpr std::uint64_t kWaitingBytes = 16;
   struct Reference {
     std::int64_t at = 0;     // receiver timestamp A_k
     std::int64_t delay = 0;  // D_k = A_k - S_k

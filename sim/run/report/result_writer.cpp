@@ -443,6 +443,12 @@ void append_largest_flows(std::string& s, const models::FlowLedger& ledger, std:
   std::vector<Listed> top;
   std::uint64_t total_flows = 0;
   std::uint64_t listed_flows = 0;
+  // Whether a flow would enter the listing: only those need their quantiles.
+  const auto would_enter = [&](const models::FlowTruth& t) {
+    if (t.kind == core::PacketKind::kReference || top_flows == 0)
+      return false;
+    return top.size() < top_flows || larger(Listed{core::FlowKey{}, t}, top.front());
+  };
   ledger.for_each(
       [&](const models::FlowRow& flow) {
         ++total_flows;
@@ -450,17 +456,16 @@ void append_largest_flows(std::string& s, const models::FlowLedger& ledger, std:
         if (flow.truth.kind == core::PacketKind::kReference)
           return;
         ++listed_flows;
-        Listed candidate{flow.key, flow.truth};
-        if (top.size() < top_flows) {
-          top.push_back(candidate);
-          std::push_heap(top.begin(), top.end(), larger);
-        } else if (!top.empty() && larger(candidate, top.front())) {
+        if (!would_enter(flow.truth))
+          return;
+        if (top.size() == top_flows) {
           std::pop_heap(top.begin(), top.end(), larger);
-          top.back() = candidate;
-          std::push_heap(top.begin(), top.end(), larger);
+          top.pop_back();
         }
+        top.push_back(Listed{flow.key, flow.truth});
+        std::push_heap(top.begin(), top.end(), larger);
       },
-      /*quantiles=*/true);
+      would_enter);
   std::sort_heap(top.begin(), top.end(), larger);
   fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows, top.size(),
                  listed_flows < total_flows ? " (reference packets not listed)" : "");
