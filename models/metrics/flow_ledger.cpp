@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <queue>
+#include <string>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -48,6 +51,26 @@ constexpr std::size_t kReadRows = 256;
 [[noreturn]] void spill_error(std::string_view what) {
   throw core::OutputError(fmt::format("the spill file of ended flows (in TMPDIR, or /tmp): {}: {}",
                                       what, std::strerror(errno)));
+}
+
+// An unnamed file in TMPDIR (or /tmp): created, then unlinked at once, so that it goes away
+// with the process however the process ends.
+std::FILE* open_spill_file() {
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec);
+  if (ec)
+    dir = "/tmp";
+  std::string path = (dir / "rlisim-flows-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0)
+    spill_error(fmt::format("cannot create it in {}", dir.string()));
+  ::unlink(path.c_str());
+  std::FILE* file = ::fdopen(fd, "w+b");
+  if (file == nullptr) {
+    ::close(fd);
+    spill_error("cannot open it");
+  }
+  return file;
 }
 
 std::uint32_t serial_of(const char* row) {
@@ -186,11 +209,8 @@ std::vector<char> FlowLedger::sorted(const std::vector<char>& rows) const {
 }
 
 void FlowLedger::write_run() {
-  if (spill_ == nullptr) {
-    spill_ = std::tmpfile();
-    if (spill_ == nullptr)
-      spill_error("cannot create it");
-  }
+  if (spill_ == nullptr)
+    spill_ = open_spill_file();
   const std::vector<char> rows = sorted(pending_);
   if (std::fwrite(rows.data(), 1, rows.size(), spill_) != rows.size() || std::fflush(spill_) != 0)
     spill_error("cannot write it");

@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "models/metrics/flow_ledger.hpp"
@@ -14,6 +17,7 @@
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
 #include "sim/core/flow_key.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
 
@@ -261,6 +265,24 @@ TEST(FlowRetirement, AnObserverThatNeverSettlesKeepsEveryFlow) {
   EXPECT_EQ(kept.ledger.ended_flows(), 0u);
   EXPECT_EQ(kept.set.index().slots(), kept.set.index().size());
   expect_same_rows(held.rows, kept.rows);
+}
+
+// Ended rows that cannot be spilled stop the run with an error that names the file's place.
+TEST(FlowRetirement, ASpillFileThatCannotBeCreatedIsAnOutputErrorNamingWhere) {
+  const char* saved = std::getenv("TMPDIR");
+  const std::string previous = saved ? saved : "";
+  ::setenv("TMPDIR", "/proc", 1);
+  try {
+    const ScriptedRun run(ms(400), /*deferred=*/true, /*keep=*/false);
+    ADD_FAILURE() << "no error";
+  } catch (const core::OutputError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("spill file of ended flows"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("/proc"));
+  }
+  if (saved)
+    ::setenv("TMPDIR", previous.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
 }
 
 }  // namespace
