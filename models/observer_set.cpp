@@ -31,7 +31,8 @@ void ObserverSet::flush() {
   }
   if (first_error)
     std::rethrow_exception(first_error);
-  retire_ended_flows();
+  if (since_retired_ >= retirement_interval_)
+    retire_ended_flows();
 }
 
 void ObserverSet::retire_ended_flows() {

@@ -44,6 +44,7 @@ class ObserverSet {
     if (observers_.empty())
       return current_;
     const FlowLookup found = index_->lookup(p.flow, p.arrival);
+    ++since_retired_;
     current_ = found.flow;
     if (deferred_) {
       pending_.push_back(Observation{.packet = p, .flow = current_, .starts = found.starts});
@@ -54,7 +55,7 @@ class ObserverSet {
         o->on_flow_start(p, current_);
       o->on_ingress(p, current_);
     }
-    if (++since_retired_ >= kBatch)
+    if (since_retired_ >= retirement_interval_)
       retire_ended_flows();
     return current_;
   }
@@ -80,6 +81,11 @@ class ObserverSet {
   void flush();
   /// Flows end after `timeout` without a packet (FlowIndex::set_timeout); zero: never.
   void set_flow_timeout(core::Time timeout) { index_->set_timeout(timeout); }
+  /// Ended flows are released at most every `packets` packets (default kRetirementInterval):
+  /// releasing reads the truth, which applies its buffered updates, so releasing more often
+  /// would cost the truth its batching.
+  void set_retirement_interval(std::size_t packets) { retirement_interval_ = packets; }
+  static constexpr std::size_t kRetirementInterval = std::size_t{1} << 18;
   /// Ended flows that the observers have not all settled yet.
   std::size_t unsettled_flows() const { return unsettled_.size(); }
 
@@ -100,7 +106,8 @@ class ObserverSet {
   };
   // Releases, in the order they ended, the ended flows that every observer has settled:
   // on_flow_final to all, then release_flow to all, then the id to the index. Called with the
-  // observers up to date (after a deferred batch, or every kBatch packets in immediate mode).
+  // observers up to date: after a deferred batch, or on an ingress in immediate mode, once
+  // retirement_interval_ packets have gone by.
   void retire_ended_flows();
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
     // An egress or drop closes the packet of the latest ingress, once.
@@ -120,6 +127,7 @@ class ObserverSet {
   bool deferred_ = false;
   std::vector<Observation> pending_;
   std::size_t since_retired_ = 0;
+  std::size_t retirement_interval_ = kRetirementInterval;
   std::deque<EndedFlow> unsettled_;
 };
 

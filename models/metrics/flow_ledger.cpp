@@ -123,9 +123,13 @@ class FlowLedger::RowCursor {
     const std::uint64_t rows = std::min<std::uint64_t>(left_in_file_, kReadRows);
     buffer_.resize(rows * row_bytes_);
     const auto wanted = static_cast<ssize_t>(buffer_.size());
-    if (::pread(::fileno(file_), buffer_.data(), buffer_.size(), static_cast<off_t>(offset_)) !=
-        wanted)
+    const ssize_t read =
+        ::pread(::fileno(file_), buffer_.data(), buffer_.size(), static_cast<off_t>(offset_));
+    if (read != wanted) {
+      if (read >= 0)
+        errno = EIO;  // shorter than what was written
       spill_error("cannot read it back");
+    }
     offset_ += buffer_.size();
     left_in_file_ -= rows;
     in_buffer_ = rows;

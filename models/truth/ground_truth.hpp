@@ -139,7 +139,8 @@ class GroundTruth final : public Estimator {
 
   /// Flows started, released ones included.
   std::size_t flow_count() const { return flows_started_; }
-  /// The record of the flow holding `flow`, or nullptr if none does.
+  /// The record of the flow holding `flow`, or nullptr if the id was never used (a released
+  /// id gives an empty record: no offered packet).
   const FlowRecord* find(FlowId flow) const;
   /// The same, by key (through the bound FlowIndex).
   const FlowRecord* find(const core::FlowKey& key) const;

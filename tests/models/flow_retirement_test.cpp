@@ -128,6 +128,7 @@ struct ScriptedRun {
       set.add(keeper);
     set.add(ledger);
     set.set_flow_timeout(timeout);
+    set.set_retirement_interval(1024);
     set.set_deferred(deferred);
     feed();
     set.flush();
