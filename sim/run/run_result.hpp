@@ -62,6 +62,9 @@ struct RunResult {
   /// Every flow with its truth and each estimator's estimate (parallel to `estimators`), in
   /// first-seen order: what flows.csv and the scores read.
   std::unique_ptr<models::FlowLedger> ledger;
+  /// Flows ended after this long without a packet; zero: never (the [truth] flow_timeout, or
+  /// zero where flows are found by 5-tuple after the run).
+  core::Time flow_timeout{};
   /// Every estimator scored on the same flows, parallel to `estimators`; absent when the run
   /// had none.
   std::optional<models::Comparison> comparison;

@@ -367,7 +367,8 @@ Observers attach_observers(const config::ExperimentConfig& config, const RunOpti
     observers.log = std::make_unique<PacketLog>(options.packets_out);
     router.add_observer(*observers.log);
   }
-  router.set_flow_timeout(flow_timeout(config));
+  result.flow_timeout = flow_timeout(config);
+  router.set_flow_timeout(result.flow_timeout);
   return observers;
 }
 
