@@ -66,7 +66,7 @@ struct EndedFlow {
   core::Time last_ingress{};
 };
 
-/// What FlowIndex::id() found.
+/// What FlowIndex::lookup() found.
 struct FlowLookup {
   FlowId flow = 0;
   /// The packet starts a flow (new key, or its key's flow had ended).
@@ -95,7 +95,6 @@ class FlowIndex {
     while (timeout.count() > 0 && (std::int64_t{2} << granule_bits_) <= timeout.count() / 16)
       ++granule_bits_;
   }
-  core::Time timeout() const { return timeout_; }
 
   /// The flow of `key` for a packet arriving at `now`, starting one if the key is new or its
   /// flow ended (no packet for longer than the timeout). Arrivals must not go back in time.
@@ -125,10 +124,8 @@ class FlowIndex {
     }
     return {start_or_erase(it, key, now), true};
   }
-  /// lookup(key, now).flow.
-  FlowId id(const core::FlowKey& key, core::Time now) { return lookup(key, now).flow; }
   /// The flow of `key`, starting one if it is new; for callers without time (flows never end).
-  FlowId id(const core::FlowKey& key) { return id(key, core::Time{}); }
+  FlowId id(const core::FlowKey& key) { return lookup(key, core::Time{}).flow; }
   /// The id of the current flow of `key`, or nullopt if none (never seen, or ended).
   std::optional<FlowId> find(const core::FlowKey& key) const {
     const auto it = ids_.find(key);

@@ -1,5 +1,6 @@
 #include "models/observer_set.hpp"
 
+#include <algorithm>
 #include <exception>
 
 namespace rlisim::models {
@@ -39,12 +40,11 @@ void ObserverSet::retire_ended_flows() {
   since_retired_ = 0;
   for (const EndedFlow& f : index_->take_ended())
     unsettled_.push_back(f);
-  while (!unsettled_.empty()) {
+  core::Time settled = core::Time::max();
+  for (const Estimator* o : observers_)
+    settled = std::min(settled, o->settled_through());
+  while (!unsettled_.empty() && unsettled_.front().last_ingress <= settled) {
     const EndedFlow& f = unsettled_.front();
-    for (const Estimator* o : observers_) {
-      if (o->settled_through() < f.last_ingress)
-        return;
-    }
     for (Estimator* o : observers_)
       o->on_flow_final(f.flow);
     for (Estimator* o : observers_)

@@ -86,8 +86,6 @@ class ObserverSet {
   /// would cost the truth its batching.
   void set_retirement_interval(std::size_t packets) { retirement_interval_ = packets; }
   static constexpr std::size_t kRetirementInterval = std::size_t{1} << 18;
-  /// Ended flows that the observers have not all settled yet.
-  std::size_t unsettled_flows() const { return unsettled_.size(); }
 
   const FlowIndex& index() const { return *index_; }
   FlowIndex& index() { return *index_; }

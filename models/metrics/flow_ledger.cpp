@@ -81,8 +81,32 @@ std::uint32_t serial_of(const char* row) {
 
 }  // namespace
 
+namespace {
+
+// Decodes an encoded row and visits it; `estimates` is scratch space, one per estimator.
+void visit_encoded(const char* row, std::vector<std::optional<FlowDelayEstimate>>& estimates,
+                   const std::function<void(const FlowRow&)>& visit) {
+  const char* p = row + kSerialBytes;
+  core::FlowKey key;
+  std::memcpy(&key, p, sizeof key);
+  p += sizeof key;
+  FlowTruth truth;
+  std::memcpy(&truth, p, sizeof truth);
+  p += sizeof truth;
+  for (auto& e : estimates) {
+    const bool has = *p++ != 0;
+    FlowDelayEstimate value;
+    std::memcpy(&value, p, sizeof value);
+    p += sizeof value;
+    e = has ? std::optional(value) : std::nullopt;
+  }
+  visit(FlowRow{.key = key, .truth = truth, .estimates = estimates});
+}
+
+}  // namespace
+
 // Rows in serial order from one source: a run in the spill file (read kReadRows at a time), a
-// sorted buffer in memory, or the live flows (encoded one at a time).
+// sorted buffer in memory, or the live flows (visited in place, never encoded).
 class FlowLedger::RowCursor {
  public:
   RowCursor(std::vector<char> rows, std::size_t row_bytes)
@@ -91,34 +115,30 @@ class FlowLedger::RowCursor {
       : file_(file), offset_(run.offset), left_in_file_(run.rows), row_bytes_(row_bytes) {
     refill();
   }
-  RowCursor(const FlowLedger& ledger, std::vector<FlowEntry> live, const WantQuantiles& quantiles)
-      : ledger_(&ledger),
-        live_(std::move(live)),
-        quantiles_(&quantiles),
-        row_bytes_(ledger.row_bytes()) {
-    encode_live();
-  }
+  RowCursor(std::vector<FlowEntry> live, std::size_t row_bytes)
+      : live_(std::move(live)), row_bytes_(row_bytes), in_buffer_(live_.size()) {}
   bool done() const { return position_ == in_buffer_; }
-  const char* row() const { return buffer_.data() + position_ * row_bytes_; }
-  void next() {
-    if (ledger_ != nullptr) {
-      ++live_position_;
-      encode_live();
-    } else if (++position_ == in_buffer_ && left_in_file_ > 0) {
-      refill();
+  std::uint32_t serial() const {
+    return is_live() ? live_[position_].record->first_seen
+                     : serial_of(buffer_.data() + position_ * row_bytes_);
+  }
+  void visit(const FlowLedger& ledger, const WantQuantiles& quantiles,
+             std::vector<std::optional<FlowDelayEstimate>>& estimates,
+             const std::function<void(const FlowRow&)>& visit) const {
+    if (is_live()) {
+      const FlowEntry& f = live_[position_];
+      ledger.visit_live(f.id, *f.record, quantiles, estimates, visit);
+    } else {
+      visit_encoded(buffer_.data() + position_ * row_bytes_, estimates, visit);
     }
+  }
+  void next() {
+    if (++position_ == in_buffer_ && left_in_file_ > 0)
+      refill();
   }
 
  private:
-  void encode_live() {
-    buffer_.clear();
-    position_ = 0;
-    in_buffer_ = live_position_ < live_.size() ? 1 : 0;
-    if (in_buffer_ != 0) {
-      const FlowEntry& f = live_[live_position_];
-      ledger_->encode(f.id, *f.record, *quantiles_, buffer_);
-    }
-  }
+  bool is_live() const { return !live_.empty(); }
   void refill() {
     const std::uint64_t rows = std::min<std::uint64_t>(left_in_file_, kReadRows);
     buffer_.resize(rows * row_bytes_);
@@ -136,10 +156,7 @@ class FlowLedger::RowCursor {
     position_ = 0;
   }
 
-  const FlowLedger* ledger_ = nullptr;
   std::vector<FlowEntry> live_;
-  std::size_t live_position_ = 0;
-  const WantQuantiles* quantiles_ = nullptr;
   std::FILE* file_ = nullptr;
   std::uint64_t offset_ = 0;
   std::uint64_t left_in_file_ = 0;
@@ -162,13 +179,8 @@ std::size_t FlowLedger::row_bytes() const {
          kEstimateBytes * estimators_.size();
 }
 
-void FlowLedger::encode(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
-                        std::vector<char>& out) const {
-  FlowTruth truth = FlowTruth::of(record, false);
-  if (quantiles && quantiles(truth)) {
-    truth.p50_ps = record.p50_ps();
-    truth.p99_ps = record.p99_ps();
-  }
+void FlowLedger::encode(FlowId id, const FlowRecord& record, std::vector<char>& out) const {
+  const FlowTruth truth = FlowTruth::of(record, /*quantiles=*/true);
   const core::FlowKey& key = truth_->flow_index()->key(id);
   const std::size_t start = out.size();
   out.resize(start + row_bytes());
@@ -188,12 +200,24 @@ void FlowLedger::encode(FlowId id, const FlowRecord& record, const WantQuantiles
   }
 }
 
+void FlowLedger::visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
+                            std::vector<std::optional<FlowDelayEstimate>>& estimates,
+                            const std::function<void(const FlowRow&)>& visit) const {
+  FlowTruth truth = FlowTruth::of(record, /*quantiles=*/false);
+  if (quantiles && quantiles(truth)) {
+    truth.p50_ps = record.p50_ps();
+    truth.p99_ps = record.p99_ps();
+  }
+  for (std::size_t i = 0; i < estimators_.size(); ++i)
+    estimates[i] = estimators_[i]->estimate(id);
+  visit(FlowRow{.key = truth_->flow_index()->key(id), .truth = truth, .estimates = estimates});
+}
+
 void FlowLedger::on_flow_final(FlowId flow) {
   const FlowRecord* record = truth_->find(flow);
   if (record == nullptr || record->offered_packets == 0)
     return;
-  static const WantQuantiles all = [](const FlowTruth&) { return true; };
-  encode(flow, *record, all, pending_);
+  encode(flow, *record, pending_);
   ++ended_flows_;
   if (pending_.size() >= kRunRows * row_bytes())
     write_run();
@@ -240,36 +264,22 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
   for (const Run& run : runs_)
     cursors.emplace_back(spill_, run, bytes);
   cursors.emplace_back(sorted(pending_), bytes);
-  cursors.emplace_back(*this, truth_->flows(), quantiles);
+  cursors.emplace_back(truth_->flows(), bytes);
   // Smallest serial first.
   using Head = std::pair<std::uint32_t, std::size_t>;
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
   for (std::size_t i = 0; i < cursors.size(); ++i) {
     if (!cursors[i].done())
-      heads.push({serial_of(cursors[i].row()), i});
+      heads.push({cursors[i].serial(), i});
   }
   std::vector<std::optional<FlowDelayEstimate>> estimates(estimators_.size());
   while (!heads.empty()) {
-    RowCursor& c = cursors[heads.top().second];
+    const std::size_t i = heads.top().second;
     heads.pop();
-    const char* p = c.row() + kSerialBytes;
-    core::FlowKey key;
-    std::memcpy(&key, p, sizeof key);
-    p += sizeof key;
-    FlowTruth truth;
-    std::memcpy(&truth, p, sizeof truth);
-    p += sizeof truth;
-    for (auto& e : estimates) {
-      const bool has = *p++ != 0;
-      FlowDelayEstimate value;
-      std::memcpy(&value, p, sizeof value);
-      p += sizeof value;
-      e = has ? std::optional(value) : std::nullopt;
-    }
-    visit(FlowRow{.key = key, .truth = truth, .estimates = estimates});
-    c.next();
-    if (!c.done())
-      heads.push({serial_of(c.row()), static_cast<std::size_t>(&c - cursors.data())});
+    cursors[i].visit(*this, quantiles, estimates, visit);
+    cursors[i].next();
+    if (!cursors[i].done())
+      heads.push({cursors[i].serial(), i});
   }
 }
 

@@ -105,9 +105,13 @@ class FlowLedger final : public Estimator {
   class RowCursor;
 
   std::size_t row_bytes() const;
-  // Appends the encoded row of the live flow `id` to `out`.
-  void encode(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
-              std::vector<char>& out) const;
+  // Appends the encoded row of the live flow `id`, quantiles included, to `out`.
+  void encode(FlowId id, const FlowRecord& record, std::vector<char>& out) const;
+  // Visits the live flow `id` as a row, with its quantiles if `quantiles` wants them;
+  // `estimates` is scratch space, one per estimator.
+  void visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
+                  std::vector<std::optional<FlowDelayEstimate>>& estimates,
+                  const std::function<void(const FlowRow&)>& visit) const;
   // `rows` (encoded) sorted by serial.
   std::vector<char> sorted(const std::vector<char>& rows) const;
   void write_run();

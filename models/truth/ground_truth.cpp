@@ -24,9 +24,8 @@ GroundTruth::GroundTruth(const GroundTruthConfig& config)
 void GroundTruth::on_flow_start(const core::Packet& first, FlowId flow) {
   // The offered packet is counted (and cached totals dropped) by its egress or drop update,
   // which always follows: one buffered update per packet instead of two.
+  // A reused id's record was emptied by release_flow.
   FlowRecord& rec = flows_.ensure(flow, [&] { return prototype_; });
-  if (rec.offered_packets != 0 || rec.quantiles.count() != 0)
-    rec = FlowRecord(prototype_);  // the id held an ended flow
   rec.first_seen = flow_index() ? flow_index()->serial(flow) : flow;
   rec.kind = first.kind;
   rec.first_arrival = first.arrival;

@@ -3,7 +3,6 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -79,7 +78,7 @@ LoadSurvey survey_load(const config::ExperimentConfig& config) {
   // that only the active ones are held) and those of one packet (they give one sample).
   models::FlowIndex flows;
   flows.set_timeout(flow_timeout(config));
-  models::FlowArray<std::uint32_t> packets_of;  // by flow id
+  models::FlowArray<std::uint8_t> single_packet;  // by flow id: 1 while it has one packet
   const bool census = config.compare.budget.has_value();
   core::Packet p;
   bool first = true;
@@ -99,15 +98,15 @@ LoadSurvey survey_load(const config::ExperimentConfig& config) {
       load.bytes += p.wire_bytes;
       if (census) {
         const models::FlowLookup found = flows.lookup(p.flow, p.arrival);
-        std::uint32_t& packets = packets_of.ensure(found.flow, [] { return 0u; });
+        std::uint8_t& single = single_packet.ensure(found.flow, [] { return std::uint8_t{0}; });
         if (found.starts) {
-          packets = 0;
+          single = 1;
           ++survey.census.flows;
           ++survey.census.single_packet_flows;
-        } else if (packets == 1) {
+        } else if (single != 0) {
+          single = 0;
           --survey.census.single_packet_flows;
         }
-        packets = packets == std::numeric_limits<std::uint32_t>::max() ? packets : packets + 1;
         for (const models::EndedFlow& ended : flows.take_ended())
           flows.release(ended.flow);
       }

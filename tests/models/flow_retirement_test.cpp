@@ -91,9 +91,9 @@ TEST(FlowIndexTimeout, IdleFlowsEndInOrderNeverEarlyAndTheirIdsAreReusedOnceRele
 
 TEST(FlowIndexTimeout, WithoutATimeoutIdsAreSerialsAndFlowsNeverEnd) {
   FlowIndex index;
-  EXPECT_EQ(index.id(key(7), Time{0}), 0u);
-  EXPECT_EQ(index.id(key(8), core::seconds(1000)), 1u);
-  EXPECT_EQ(index.id(key(7), core::seconds(5000)), 0u);
+  EXPECT_EQ(index.lookup(key(7), Time{0}).flow, 0u);
+  EXPECT_EQ(index.lookup(key(8), core::seconds(1000)).flow, 1u);
+  EXPECT_EQ(index.lookup(key(7), core::seconds(5000)).flow, 0u);
   EXPECT_TRUE(index.take_ended().empty());
 }
 
