@@ -483,9 +483,7 @@ ExperimentConfig parse_config_impl(std::string_view text, const std::string& nam
     config.topology = read_topology_run(*t, base_dir);
   top.finish();
 
-  std::ostringstream toml_text;
-  toml_text << root;
-  config.resolved_toml = toml_text.str() + "\n";
+  config.resolved_toml = toml_document_text(root) + "\n";
   std::ostringstream json_text;
   json_text << toml::json_formatter{root};
   config.resolved_json = json_text.str();

@@ -12,6 +12,10 @@
 namespace rlisim::config {
 namespace {
 
+constexpr auto kEscapedStrings =
+    toml::toml_formatter::default_flags &
+    ~(toml::format_flags::allow_literal_strings | toml::format_flags::allow_multi_line_strings);
+
 std::string describe_value(const toml::node& node) {
   if (const auto* s = node.as_string())
     return fmt::format("\"{}\"", s->get());
@@ -39,11 +43,15 @@ toml::table parse_toml(std::string_view text, const std::string& name) {
   }
 }
 
+std::string toml_document_text(const toml::table& root) {
+  std::ostringstream out;
+  out << toml::toml_formatter{root, kEscapedStrings};
+  return out.str();
+}
+
 std::string toml_value_text(const toml::node& node) {
-  constexpr auto kFlags =
-      toml::toml_formatter::default_flags &
-      ~(toml::format_flags::allow_literal_strings | toml::format_flags::allow_multi_line_strings |
-        toml::format_flags::allow_real_tabs_in_strings | toml::format_flags::indentation);
+  constexpr auto kFlags = kEscapedStrings & ~(toml::format_flags::allow_real_tabs_in_strings |
+                                              toml::format_flags::indentation);
   std::ostringstream out;
   if (const auto* t = node.as_table()) {
     toml::table inline_table = *t;

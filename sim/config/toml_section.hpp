@@ -27,6 +27,11 @@ toml::table parse_toml(std::string_view text, const std::string& name);
 /// escapes (never literal or multi-line strings), tables and arrays inline.
 std::string toml_value_text(const toml::node& node);
 
+/// `root` as a TOML document that parse_toml reads back to the same table, whatever its strings
+/// hold: strings are double-quoted with escapes, since toml++ 3.3 writes a string holding a
+/// newline and a ''' as a multi-line literal string that no parser reads back.
+std::string toml_document_text(const toml::table& root);
+
 /// A view of one table of a configuration file. Every getter records its key as known; finish()
 /// then rejects any key that no getter asked for, naming it and its line. Errors are
 /// core::ConfigError with "FILE:LINE: key 'a.b[0].c': expected ..., got ...".

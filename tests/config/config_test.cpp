@@ -1,5 +1,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "sim/config/experiment_config.hpp"
 #include "sim/core/error.hpp"
@@ -212,6 +213,18 @@ TEST(Config, ResolvesPcapPathsAgainstTheConfigFolder) {
   EXPECT_EQ(c.sources[0].path, "/srv/exp/data/x.pcap");
   const auto s = parse_config("[[source]]\nkind = \"pcap\"\npath = \"-\"\n", "e.toml", {}, "/x");
   EXPECT_EQ(s.sources[0].path, "-");
+}
+
+TEST(Config, TheResolvedTomlReadsBackWhateverAStringHolds) {
+  // Newlines, tabs, runs of both quote kinds and a trailing quote: each once tripped the
+  // TOML writer's choice between literal and multi-line strings.
+  const std::string path = "a'''b\n'c\"\"\"d\t\\e'";
+  const auto c =
+      parse_config("[[source]]\nkind = \"pcap\"\npath = " + nlohmann::json(path).dump() + "\n",
+                   "e.toml", {}, "/x");
+  EXPECT_EQ(c.sources[0].path, "/x/" + path);
+  const auto again = with_derived_settings(c, {});
+  EXPECT_EQ(again.sources[0].path, c.sources[0].path);
 }
 
 TEST(Config, RequiresRouteFieldsAndValidPorts) {
