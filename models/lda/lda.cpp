@@ -223,6 +223,7 @@ void Lda::close(Slot& s) {
   intervals_.push_back(iv);
   interval_sampling_.insert(interval_sampling_.end(), s.p.begin(), s.p.end());
   sampled_any_ += s.sampled_any;
+  fallback_possible_ = fallback_possible_ || (iv.received > 0 && iv.usable_packets == 0);
   next_close_ = s.index + 1;
   s.live = false;
   std::fill(s.sender.begin(), s.sender.end(), Bucket{});
@@ -399,22 +400,48 @@ void Lda::finalize() {
   }
   finalized_ = true;
   compute_aggregate();
-  for (FlowId f = 0; f < flows_.size(); ++f) {
-    FlowRecord& r = flows_[f];
-    const int older = r.pending_interval[1] < r.pending_interval[0] ? 1 : 0;
-    for (const int i : {older, 1 - older}) {
-      if (r.pending_packets[i] != 0)
-        settle(r, r.pending_interval[i], r.pending_packets[i]);
-      r.pending_packets[i] = 0;
-    }
+  for (FlowId f = 0; f < flows_.size(); ++f)
+    settle_pending(flows_[f]);
+}
+
+void Lda::settle_pending(FlowRecord& r) {
+  const int older = r.pending_interval[1] < r.pending_interval[0] ? 1 : 0;
+  for (const int i : {older, 1 - older}) {
+    if (r.pending_packets[i] != 0)
+      settle(r, r.pending_interval[i], r.pending_packets[i]);
+    r.pending_packets[i] = 0;
   }
 }
 
+core::Time Lda::settled_through() const {
+  // A packet on the fallback takes the run aggregate, known only at finalize.
+  if (fallback_possible_)
+    return core::Time::min();
+  if (!started_)
+    return core::Time::max();
+  // Every interval before next_close_ is closed: a flow whose packets all arrived before it
+  // can settle every pending entry.
+  return core::Time{next_close_ * interval_ps_ - 1};
+}
+
+void Lda::on_flow_final(FlowId flow) {
+  if (flow < flows_.size())
+    settle_pending(flows_[flow]);
+}
+
+void Lda::release_flow(FlowId flow) {
+  if (flow < flows_.size())
+    flows_[flow] = FlowRecord{};
+}
+
 std::optional<FlowDelayEstimate> Lda::estimate(FlowId flow) const {
-  RLISIM_CHECK(finalized_);
   if (flow >= flows_.size())
     return std::nullopt;
   const FlowRecord& r = flows_[flow];
+  // Before finalize, only a flow settled by on_flow_final, which fallback_possible_ rules out
+  // for any flow with packets on the fallback.
+  RLISIM_CHECK(finalized_ ||
+               (r.pending_packets[0] == 0 && r.pending_packets[1] == 0 && r.fallback == 0));
   std::uint64_t n = r.settled;
   double mean = r.mean;
   double squared_deviations = r.squared_deviations;

@@ -182,10 +182,17 @@ class Lda final : public FlowEstimator {
   void finalize() override;
 
   /// The flow's delivered packets with the aggregate applied; nullopt if none of its packets
-  /// was delivered or no interval of the run had a usable bucket.
+  /// was delivered or no interval of the run had a usable bucket. Before finalize(), only for
+  /// a flow that on_flow_final settled.
   using FlowEstimator::estimate;
   std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return true; }
+  /// Through the last closed interval, so a flow is final once its intervals are; never
+  /// before finalize() once an interval with received packets had no usable bucket (its
+  /// packets take the run aggregate).
+  core::Time settled_through() const override;
+  void on_flow_final(FlowId flow) override;
+  void release_flow(FlowId flow) override;
   /// state_bytes: 2 taps x banks x m x kBucketStateBytes x kLiveIntervals (the per-flow
   /// counters are the evaluation's, not LDA's, and are not counted); export_bytes: one sender
   /// array set (banks x m x kBucketStateBytes) per interval from the first to the last.
@@ -248,6 +255,8 @@ class Lda final : public FlowEstimator {
   void add(Bucket* bank, std::int64_t t, std::uint64_t bank_hash) const;
   void add_pending(FlowRecord& r, std::int64_t k);
   void settle(FlowRecord& r, std::int64_t k, std::uint64_t packets);
+  /// Settles both pending entries, the older first.
+  void settle_pending(FlowRecord& r);
   void compute_aggregate();
 
   LdaConfig config_;
@@ -271,6 +280,8 @@ class Lda final : public FlowEstimator {
   double loss_denominator_ = 0;
   std::uint64_t sampled_any_ = 0;
   std::uint64_t fallback_packets_ = 0;
+  // A closed interval had received packets but no usable bucket.
+  bool fallback_possible_ = false;
   LdaAggregate aggregate_;
   FlowArray<FlowRecord> flows_;  // every id up to the largest delivered
 };

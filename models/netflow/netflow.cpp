@@ -1,10 +1,13 @@
 #include "models/netflow/netflow.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "sim/core/error.hpp"
 #include "sim/core/int128.hpp"
 
 namespace rlisim::models::netflow {
@@ -14,52 +17,12 @@ bool is_reference(const core::Packet& p) {
   return p.kind == core::PacketKind::kReference;
 }
 
-// The egress-packet-weighted mean of a flow's record estimates. Deviations from the first
-// estimate are summed, so equal estimates give exactly that value.
-struct WeightedMean {
-  std::uint64_t weight = 0;
-  std::uint64_t samples = 0;
-  double shift = 0;
-  long double deviations = 0;
-
-  void add(double value, std::uint64_t w, std::uint64_t s) {
-    if (weight == 0)
-      shift = value;
-    deviations += static_cast<long double>(w) * (static_cast<long double>(value) - shift);
-    weight += w;
-    samples += s;
-  }
-  FlowDelayEstimate result() const {
-    FlowDelayEstimate e;
-    e.samples = samples;
-    if (weight > 0)
-      e.mean_ps = static_cast<double>(shift + deviations / static_cast<long double>(weight));
-    return e;
-  }
-};
-
-std::vector<FlowDelayEstimate> results(const std::vector<WeightedMean>& flows) {
-  std::vector<FlowDelayEstimate> out;
-  out.reserve(flows.size());
-  for (const WeightedMean& f : flows)
-    out.push_back(f.result());
-  return out;
-}
-
 // A paired record's own estimate: (d_first + d_last) / 2, or its single sample.
 double own_mean(const RecordPair& pair) {
   const auto first = static_cast<double>(pair.first_delay());
   if (pair.one_sample())
     return first;
   return first + static_cast<double>(pair.last_delay() - pair.first_delay()) / 2;
-}
-
-// Each flow's packet-weighted mean of its record pairs' own estimates.
-std::vector<FlowDelayEstimate> naive_estimates(const NetflowRecords& records) {
-  std::vector<WeightedMean> flows(records.flow_slots());
-  for (const RecordPair& pair : records.pairs())
-    flows[pair.flow].add(own_mean(pair), pair.packets_out, pair.one_sample() ? 1 : 2);
-  return results(flows);
 }
 
 NetflowConfig with_packet_sampling_checked(NetflowConfig c) {
@@ -71,119 +34,15 @@ NetflowConfig with_packet_sampling_checked(NetflowConfig c) {
   return c;
 }
 
-// Every first/last sample sorted by egress time, with prefix sums for O(log S) pools.
-// Delays are kept relative to `base` (the first sample's delay) so that sums stay small and
-// a constant delay comes out exactly.
-class SamplePool {
- public:
-  explicit SamplePool(const std::vector<RecordPair>& pairs, bool interpolate) {
-    std::vector<std::pair<std::int64_t, std::int64_t>> s;  // (egress time, delay)
-    for (const RecordPair& p : pairs) {
-      s.emplace_back(p.first_out, p.first_delay());
-      if (!p.one_sample())
-        s.emplace_back(p.last_out, p.last_delay());
-    }
-    std::sort(s.begin(), s.end());
-    base_ = s.empty() ? 0 : s.front().second;
-    times_.reserve(s.size());
-    prefix_.reserve(s.size() + 1);
-    prefix_.push_back(0);
-    for (const auto& [at, delay] : s) {
-      times_.push_back(at);
-      prefix_.push_back(prefix_.back() + (delay - base_));
-    }
-    if (interpolate)
-      build_curve();
-  }
-
-  // Index range [lo, hi) of the samples with egress time in [a, b].
-  std::pair<std::size_t, std::size_t> range(std::int64_t a, std::int64_t b) const {
-    const auto lo = std::lower_bound(times_.begin(), times_.end(), a);
-    const auto hi = std::upper_bound(lo, times_.end(), b);
-    return {static_cast<std::size_t>(lo - times_.begin()),
-            static_cast<std::size_t>(hi - times_.begin())};
-  }
-
-  double mean(std::size_t lo, std::size_t hi) const {
-    return value(prefix_[hi] - prefix_[lo], hi - lo);
-  }
-
-  // Time-weighted mean over [a, b], a < b, of the curve through the group means; a and b are
-  // sample times.
-  double curve_mean(std::int64_t a, std::int64_t b) const {
-    const auto ga = std::lower_bound(group_times_.begin(), group_times_.end(), a);
-    const auto gb = std::lower_bound(ga, group_times_.end(), b);
-    const long double area =
-        integral_[gb - group_times_.begin()] - integral_[ga - group_times_.begin()];
-    return static_cast<double>(static_cast<long double>(base_) +
-                               area / static_cast<long double>(b - a));
-  }
-
-  // Mean of the samples in [lo, hi) nearest in time to (a + b) / 2.
-  double nearest(std::size_t lo, std::size_t hi, std::int64_t a, std::int64_t b) const {
-    const core::Int128 mid2 = static_cast<core::Int128>(a) + b;  // twice the midpoint
-    const auto first = times_.begin() + static_cast<std::ptrdiff_t>(lo);
-    const auto last = times_.begin() + static_cast<std::ptrdiff_t>(hi);
-    const auto k = std::partition_point(
-        first, last, [&](std::int64_t t) { return 2 * static_cast<core::Int128>(t) < mid2; });
-    core::Int128 sum = 0;
-    std::uint64_t count = 0;
-    const auto add_group = [&](std::int64_t t) {
-      const auto [g0, g1] = std::equal_range(first, last, t);
-      sum += prefix_[g1 - times_.begin()] - prefix_[g0 - times_.begin()];
-      count += static_cast<std::uint64_t>(g1 - g0);
-    };
-    if (k == last) {
-      add_group(*(k - 1));
-    } else if (k == first) {
-      add_group(*k);
-    } else {
-      const core::Int128 right = 2 * static_cast<core::Int128>(*k) - mid2;
-      const core::Int128 left = mid2 - 2 * static_cast<core::Int128>(*(k - 1));
-      if (left <= right)
-        add_group(*(k - 1));
-      if (right <= left)
-        add_group(*k);
-    }
-    return value(sum, count);
-  }
-
- private:
-  double value(core::Int128 sum, std::uint64_t count) const {
-    return static_cast<double>(static_cast<long double>(base_) +
-                               static_cast<long double>(sum) / static_cast<long double>(count));
-  }
-
-  void build_curve() {
-    std::vector<long double> means;
-    for (std::size_t k = 0; k < times_.size();) {
-      std::size_t end = k;
-      while (end < times_.size() && times_[end] == times_[k])
-        ++end;
-      group_times_.push_back(times_[k]);
-      means.push_back(static_cast<long double>(prefix_[end] - prefix_[k]) /
-                      static_cast<long double>(end - k));
-      k = end;
-    }
-    integral_.assign(means.size(), 0);
-    for (std::size_t g = 1; g < means.size(); ++g) {
-      const auto width = static_cast<long double>(group_times_[g] - group_times_[g - 1]);
-      integral_[g] = integral_[g - 1] + width * (means[g - 1] + means[g]) / 2;
-    }
-  }
-
-  std::int64_t base_ = 0;
-  std::vector<std::int64_t> times_;
-  std::vector<core::Int128> prefix_;  // prefix_[k] = sum of (delay - base_) of samples < k
-  std::vector<std::int64_t> group_times_;
-  std::vector<long double> integral_;  // of (curve - base_) from the first group, ps^2
-};
-
 }  // namespace
 
 void RecordEstimator::on_ingress(const core::Packet& p, FlowId flow) {
-  if (!is_reference(p))
-    records_.on_ingress(p, flow);
+  if (is_reference(p))
+    return;
+  records_.on_ingress(p, flow);
+  // Pairs formed by sweeps wait in the records until taken.
+  if (records_.formed_pairs() >= kPairBatch)
+    use_new_pairs();
 }
 
 void RecordEstimator::on_egress(const core::Packet& p, FlowId flow, PortId port,
@@ -199,15 +58,48 @@ void RecordEstimator::on_drop(const core::Packet& p, FlowId flow, PortId port) {
   (void)port;
 }
 
+void RecordEstimator::WeightedMean::add(double value, std::uint64_t w, std::uint64_t s) {
+  if (weight == 0)
+    shift = value;
+  deviations += static_cast<long double>(w) * (static_cast<long double>(value) - shift);
+  weight += w;
+  samples += s;
+}
+
+FlowDelayEstimate RecordEstimator::WeightedMean::result() const {
+  FlowDelayEstimate e;
+  e.samples = samples;
+  if (weight > 0)
+    e.mean_ps = static_cast<double>(shift + deviations / static_cast<long double>(weight));
+  return e;
+}
+
+void RecordEstimator::use_new_pairs() {
+  for (const RecordPair& pair : records_.take_pairs())
+    use_pair(pair);
+}
+
 void RecordEstimator::finalize() {
   records_.finalize();
-  estimates_ = estimates_from_records();
+  use_new_pairs();
+  complete(std::nullopt);
+}
+
+void RecordEstimator::on_flow_final(FlowId flow) {
+  records_.finish_flow(flow);
+  use_new_pairs();
+  complete(flow);
+}
+
+void RecordEstimator::release_flow(FlowId flow) {
+  if (flow < flows_.size())
+    flows_[flow] = WeightedMean{};
 }
 
 std::optional<FlowDelayEstimate> RecordEstimator::estimate(FlowId flow) const {
-  if (flow >= estimates_.size() || estimates_[flow].samples == 0)
+  if (flow >= flows_.size() || flows_[flow].samples == 0)
     return std::nullopt;
-  return estimates_[flow];
+  return flows_[flow].result();
 }
 
 EstimatorCost RecordEstimator::cost() const {
@@ -239,8 +131,8 @@ std::vector<NamedCounter> RecordEstimator::counters() const {
   };
 }
 
-std::vector<FlowDelayEstimate> NaiveNetflow::estimates_from_records() {
-  return naive_estimates(records());
+void NaiveNetflow::use_pair(const RecordPair& pair) {
+  add_value(pair, own_mean(pair), pair.one_sample() ? 1 : 2);
 }
 
 SampledNetflow::SampledNetflow(const NetflowConfig& config)
@@ -251,42 +143,158 @@ std::string SampledNetflow::name_for(std::uint32_t packet_sampling) {
   return fmt::format("sampled_netflow_{}", packet_sampling);
 }
 
-std::vector<FlowDelayEstimate> SampledNetflow::estimates_from_records() {
-  return naive_estimates(records());
+void SampledNetflow::use_pair(const RecordPair& pair) {
+  add_value(pair, own_mean(pair), pair.one_sample() ? 1 : 2);
 }
 
-std::vector<FlowDelayEstimate> Multiflow::estimates_from_records() {
-  const MultiflowPool mode = records().config().pool;
-  const std::vector<RecordPair>& pairs = records().pairs();
-  const SamplePool pool(pairs, mode == MultiflowPool::kInterpolate);
-  std::vector<WeightedMean> flows(records().flow_slots());
-  std::uint64_t pooled = 0;
-  for (const RecordPair& pair : pairs) {
-    const auto [lo, hi] = pool.range(pair.first_out, pair.last_out);
-    double value = 0;
-    switch (mode) {
-      case MultiflowPool::kMean:
-        value = pool.mean(lo, hi);
-        break;
-      case MultiflowPool::kInterpolate:
-        value = pair.first_out == pair.last_out ? own_mean(pair)
-                                                : pool.curve_mean(pair.first_out, pair.last_out);
-        break;
-      case MultiflowPool::kNearest:
-        value = pool.nearest(lo, hi, pair.first_out, pair.last_out);
-        break;
-    }
-    pooled += hi - lo;
-    flows[pair.flow].add(value, pair.packets_out, hi - lo);
+void Multiflow::on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) {
+  RecordEstimator::on_egress(p, flow, port, egress_time);
+  if (!is_reference(p))
+    max_delay_ = std::max(max_delay_, (egress_time - p.arrival).count());
+}
+
+core::Time Multiflow::settled_through() const {
+  return core::Time{records().unpaired_horizon() - max_delay_ - 1};
+}
+
+void Multiflow::use_pair(const RecordPair& pair) {
+  samples_.push_back({pair.first_out, pair.first_delay()});
+  if (!pair.one_sample())
+    samples_.push_back({pair.last_out, pair.last_delay()});
+  waiting_.push_back(pair);
+  ++waiting_of_.ensure(pair.flow, [] { return std::uint32_t{0}; });
+}
+
+void Multiflow::complete(std::optional<FlowId> flow) {
+  if (!flow) {
+    value_pairs_before(std::numeric_limits<std::int64_t>::max());
+    return;
   }
-  pooled_samples_mean_ =
-      pairs.empty() ? 0.0 : static_cast<double>(pooled) / static_cast<double>(pairs.size());
-  return results(flows);
+  if (*flow >= waiting_of_.size() || waiting_of_[*flow] == 0)
+    return;
+  // The flow was released because its pairs' pools are final (settled_through).
+  value_pairs_before(records().unpaired_horizon());
+  RLISIM_CHECK(waiting_of_[*flow] == 0);
+}
+
+void Multiflow::value_pairs_before(std::int64_t horizon) {
+  std::sort(samples_.begin() + static_cast<std::ptrdiff_t>(sorted_), samples_.end());
+  std::inplace_merge(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(sorted_),
+                     samples_.end());
+  sorted_ = samples_.size();
+  prefix_.resize(samples_.size() + 1);
+  prefix_[0] = 0;
+  for (std::size_t i = 0; i < samples_.size(); ++i)
+    prefix_[i + 1] = prefix_[i] + samples_[i].delay;
+  const auto first_at = [this](std::int64_t at) {
+    return static_cast<std::size_t>(
+        std::partition_point(samples_.begin(), samples_.end(),
+                             [at](const Sample& s) { return s.at < at; }) -
+        samples_.begin());
+  };
+  std::int64_t keep_from = horizon;
+  std::size_t kept = 0;
+  for (const RecordPair& pair : waiting_) {
+    if (pair.last_out >= horizon) {
+      keep_from = std::min(keep_from, pair.first_out);
+      waiting_[kept++] = pair;
+      continue;
+    }
+    const std::size_t lo = first_at(pair.first_out);
+    const std::size_t hi = pair.last_out == std::numeric_limits<std::int64_t>::max()
+                               ? samples_.size()
+                               : first_at(pair.last_out + 1);
+    RLISIM_CHECK(lo < hi);  // the pair's own samples are in its pool
+    add_value(pair, pool_value(pair, lo, hi), hi - lo);
+    pooled_ += hi - lo;
+    ++valued_pairs_;
+    --waiting_of_[pair.flow];
+  }
+  waiting_.resize(kept);
+  // No waiting pair starts before keep_from, and no pair still to form before the horizon.
+  samples_.erase(samples_.begin(),
+                 samples_.begin() + static_cast<std::ptrdiff_t>(first_at(keep_from)));
+  sorted_ = samples_.size();
+  prefix_.clear();
+}
+
+double Multiflow::pool_value(const RecordPair& pair, std::size_t lo, std::size_t hi) const {
+  // Sums relative to the pool's first sample stay small and exact, so a constant delay comes
+  // out exactly, and the value depends on the pool alone.
+  const std::int64_t base = samples_[lo].delay;
+  const auto mean_of = [&](std::size_t from, std::size_t to) {
+    const core::Int128 relative =
+        prefix_[to] - prefix_[from] - static_cast<core::Int128>(to - from) * base;
+    return static_cast<long double>(relative) / static_cast<long double>(to - from);
+  };
+  const auto group_end = [&](std::size_t k) {
+    std::size_t end = k;
+    while (end < hi && samples_[end].at == samples_[k].at)
+      ++end;
+    return end;
+  };
+  switch (records().config().pool) {
+    case MultiflowPool::kMean:
+      return static_cast<double>(base + mean_of(lo, hi));
+    case MultiflowPool::kInterpolate: {
+      if (pair.first_out == pair.last_out)
+        return own_mean(pair);
+      // Trapezoids between consecutive group means, from first_out to last_out (both sample
+      // times of the pair itself).
+      long double area = 0;
+      std::size_t g = lo;
+      std::size_t g_end = group_end(g);
+      long double previous = mean_of(g, g_end);
+      while (g_end < hi) {
+        const std::size_t next = g_end;
+        const std::size_t next_end = group_end(next);
+        const long double mean = mean_of(next, next_end);
+        area +=
+            static_cast<long double>(samples_[next].at - samples_[g].at) * (previous + mean) / 2;
+        previous = mean;
+        g = next;
+        g_end = next_end;
+      }
+      return static_cast<double>(base +
+                                 area / static_cast<long double>(pair.last_out - pair.first_out));
+    }
+    case MultiflowPool::kNearest: {
+      const core::Int128 mid2 = static_cast<core::Int128>(pair.first_out) + pair.last_out;
+      std::size_t k = lo;
+      while (k < hi && 2 * static_cast<core::Int128>(samples_[k].at) < mid2)
+        ++k;
+      // The group before the midpoint and the one at or after it, whichever is nearer; both
+      // when equally far.
+      const auto group_start = [&](std::size_t end) {
+        std::size_t start = end - 1;
+        while (start > lo && samples_[start - 1].at == samples_[end - 1].at)
+          --start;
+        return start;
+      };
+      if (k == hi) {
+        return static_cast<double>(base + mean_of(group_start(k), k));
+      }
+      if (k == lo)
+        return static_cast<double>(base + mean_of(k, group_end(k)));
+      const core::Int128 right = 2 * static_cast<core::Int128>(samples_[k].at) - mid2;
+      const core::Int128 left = mid2 - 2 * static_cast<core::Int128>(samples_[k - 1].at);
+      std::size_t from = k;
+      std::size_t to = k;
+      if (left <= right)
+        from = group_start(k);
+      if (right <= left)
+        to = group_end(k);
+      return static_cast<double>(base + mean_of(from, to));
+    }
+  }
+  return 0;
 }
 
 std::vector<NamedCounter> Multiflow::counters() const {
   std::vector<NamedCounter> c = RecordEstimator::counters();
-  c.push_back({"pooled_samples_mean", pooled_samples_mean_});
+  const double mean =
+      valued_pairs_ == 0 ? 0.0 : static_cast<double>(pooled_) / static_cast<double>(valued_pairs_);
+  c.push_back({"pooled_samples_mean", mean});
   return c;
 }
 

@@ -10,13 +10,17 @@
 
 #include "models/flow_estimator.hpp"
 #include "models/netflow/netflow_records.hpp"
+#include "sim/core/int128.hpp"
 
 namespace rlisim::models::netflow {
 
 /// What the NetFlow estimators share: the records kept at both taps (reference packets are
-/// ignored), lookup of the per-flow estimates, cost and counters. A subclass only turns the
-/// paired records into per-flow estimates (indexed by FlowId, records().flow_slots() of them)
-/// at finalize().
+/// ignored), the packet-weighted per-flow estimates, cost and counters. A subclass turns each
+/// record pair into a value for its flow (use_pair), at once or once it can.
+///
+/// A flow's estimate is final once its records are paired, which the records do when the flow
+/// ends (on_flow_final), so the naive estimators settle every ended flow at once; Multiflow
+/// settles through its pool horizon (settled_through).
 ///
 /// By default (NetflowConfig::lossy_pairs = kDiscard) a pair whose packet counts differ gives
 /// nothing: neither its own flow's estimate nor any Multiflow pool sees its samples, and a flow
@@ -27,6 +31,9 @@ class RecordEstimator : public FlowEstimator {
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() final;
+  core::Time settled_through() const override { return core::Time::max(); }
+  void on_flow_final(FlowId flow) final;
+  void release_flow(FlowId flow) final;
 
   using FlowEstimator::estimate;
   std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
@@ -40,15 +47,38 @@ class RecordEstimator : public FlowEstimator {
 
   const NetflowRecords& records() const { return records_; }
 
+  /// The egress-packet-weighted mean of a flow's record values. Deviations from the first
+  /// value are summed, so equal values give exactly that value.
+  struct WeightedMean {
+    std::uint64_t weight = 0;
+    std::uint64_t samples = 0;
+    double shift = 0;
+    long double deviations = 0;
+
+    void add(double value, std::uint64_t w, std::uint64_t s);
+    FlowDelayEstimate result() const;
+  };
+
  protected:
   /// @throws std::invalid_argument on an invalid configuration.
   explicit RecordEstimator(const NetflowConfig& config) : records_(config) {}
-  /// Per-flow estimates from the finalized records; samples == 0 means none.
-  virtual std::vector<FlowDelayEstimate> estimates_from_records() = 0;
+  /// One pair the records formed; a flow's pairs come in record order.
+  virtual void use_pair(const RecordPair& pair) = 0;
+  /// Gives every pair it holds back its value: the flow `flow` ended (all its pairs were
+  /// given), or with `flow` empty the run did.
+  virtual void complete(std::optional<FlowId> flow) { (void)flow; }
+  /// Adds a pair's value to its flow's estimate, weighted by the pair's egress packets.
+  void add_value(const RecordPair& pair, double value, std::uint64_t samples) {
+    flows_.ensure(pair.flow, [] { return WeightedMean{}; }).add(value, pair.packets_out, samples);
+  }
 
  private:
+  // Pairs are taken from the records at least this often (and when a flow ends).
+  static constexpr std::size_t kPairBatch = 1024;
+  void use_new_pairs();
+
   NetflowRecords records_;
-  std::vector<FlowDelayEstimate> estimates_;
+  FlowArray<WeightedMean> flows_;
 };
 
 /// Naive Consistent NetFlow estimator (Lee, Duffield, Kompella, "Two Samples are Enough",
@@ -70,7 +100,7 @@ class NaiveNetflow final : public RecordEstimator {
   std::string_view name() const override { return "netflow"; }
 
  private:
-  std::vector<FlowDelayEstimate> estimates_from_records() override;
+  void use_pair(const RecordPair& pair) override;
 };
 
 /// Classic sampled NetFlow with the naive estimator, the packet-sampling point of comparison
@@ -96,7 +126,7 @@ class SampledNetflow final : public RecordEstimator {
   std::string_view name() const override { return name_; }
 
  private:
-  std::vector<FlowDelayEstimate> estimates_from_records() override;
+  void use_pair(const RecordPair& pair) override;
   std::string name_;
 };
 
@@ -120,12 +150,41 @@ class Multiflow final : public RecordEstimator {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit Multiflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "multiflow"; }
+  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  /// A pair's pool is final once no pair still to form can put a sample in its interval:
+  /// once its last_out is before NetflowRecords::unpaired_horizon(). A flow is final once its
+  /// last packet left before that horizon, which its last ingress plus the largest delay seen
+  /// so far bounds. Records still open hold the horizon back, up to the active timeout.
+  core::Time settled_through() const override;
   /// The shared counters plus pooled_samples_mean.
   std::vector<NamedCounter> counters() const override;
 
  private:
-  std::vector<FlowDelayEstimate> estimates_from_records() override;
-  double pooled_samples_mean_ = 0;
+  struct Sample {
+    std::int64_t at = 0;  ///< egress time, ps
+    std::int64_t delay = 0;
+    friend bool operator<(const Sample& a, const Sample& b) {
+      return a.at < b.at || (a.at == b.at && a.delay < b.delay);
+    }
+  };
+  void use_pair(const RecordPair& pair) override;
+  void complete(std::optional<FlowId> flow) override;
+  /// Values every waiting pair whose interval ends before `horizon`, in the order they
+  /// formed, then forgets the samples that no waiting or later pair can pool.
+  void value_pairs_before(std::int64_t horizon);
+  double pool_value(const RecordPair& pair, std::size_t lo, std::size_t hi) const;
+
+  // Samples of the pairs formed so far that a waiting or later pair may still pool: sorted by
+  // (time, delay) up to sorted_, then in arrival order; prefix_ (delay sums) covers the
+  // sorted part after value_pairs_before.
+  std::vector<Sample> samples_;
+  std::size_t sorted_ = 0;
+  std::vector<core::Int128> prefix_;
+  std::vector<RecordPair> waiting_;      // formed, pool not final yet
+  FlowArray<std::uint32_t> waiting_of_;  // per flow
+  std::int64_t max_delay_ = 0;
+  std::uint64_t pooled_ = 0;
+  std::uint64_t valued_pairs_ = 0;
 };
 
 }  // namespace rlisim::models::netflow

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -98,7 +97,7 @@ void NetflowRecords::observe(Tap& tap, const core::Packet& p, FlowId flow, std::
   }
   TapRecord& r = tap.open[slot - 1];
   if (!inserted && expired(r, at)) {
-    tap.exported.push_back(r);
+    export_record(&tap == &ingress_, r);
     inserted = true;
   }
   if (inserted) {
@@ -108,7 +107,6 @@ void NetflowRecords::observe(Tap& tap, const core::Packet& p, FlowId flow, std::
     if ((state & kRecorded) == 0) {
       state |= kRecorded;
       ++sampled_flows_;
-      flow_slots_ = std::max<std::size_t>(flow_slots_, std::size_t{flow} + 1);
     }
     r.first = r.last = at;
     r.first_seq = r.last_seq = p.seq;
@@ -126,6 +124,87 @@ void NetflowRecords::observe(Tap& tap, const core::Packet& p, FlowId flow, std::
   }
 }
 
+void NetflowRecords::export_record(bool ingress, const TapRecord& r) {
+  ++(ingress ? counters_.records_in : counters_.records_out);
+  Waiting& w = waiting_[r.flow];
+  (ingress ? w.in : w.out).push_back(r);
+  pair_waiting(r.flow, false);
+}
+
+void NetflowRecords::pair_waiting(FlowId flow, bool last) {
+  const auto it = waiting_.find(flow);
+  if (it == waiting_.end())
+    return;
+  Waiting& w = it->second;
+  const std::size_t k = std::min(w.in.size(), w.out.size());
+  for (std::size_t n = 0; n < k; ++n) {
+    const TapRecord& a = w.in[n];
+    const TapRecord& b = w.out[n];
+    RecordPair pair;
+    pair.flow = flow;
+    pair.first_in = a.first;
+    pair.last_in = a.last;
+    pair.first_out = b.first;
+    pair.last_out = b.last;
+    pair.packets_in = a.packets;
+    pair.packets_out = b.packets;
+    if (a.first_seq != b.first_seq || a.first_source != b.first_source ||
+        a.last_seq != b.last_seq || a.last_source != b.last_source) {
+      ++counters_.wrong_first_last;
+    }
+    ++counters_.pairs;
+    if (a.packets != b.packets) {
+      ++counters_.lossy_pairs;
+      if (config_.lossy_pairs == LossyPairs::kDiscard) {
+        ++counters_.discarded_pairs;
+        continue;
+      }
+    }
+    counters_.samples += pair.one_sample() ? 1 : 2;
+    pairs_.push_back(pair);
+  }
+  w.in.erase(w.in.begin(), w.in.begin() + static_cast<std::ptrdiff_t>(k));
+  w.out.erase(w.out.begin(), w.out.begin() + static_cast<std::ptrdiff_t>(k));
+  if (last) {
+    counters_.unpaired_records += w.in.size() + w.out.size();
+    w.in.clear();
+    w.out.clear();
+  }
+  if (w.in.empty() && w.out.empty())
+    waiting_.erase(it);
+}
+
+void NetflowRecords::close_open_record(Tap& tap, bool ingress, FlowId flow) {
+  if (flow >= tap.slot_of.size() || tap.slot_of[flow] == 0)
+    return;
+  TapRecord& r = tap.open[tap.slot_of[flow] - 1];
+  export_record(ingress, r);
+  r.packets = 0;
+  tap.slot_of[flow] = 0;
+}
+
+void NetflowRecords::finish_flow(FlowId flow) {
+  RLISIM_CHECK(!finalized_);
+  close_open_record(ingress_, true, flow);
+  close_open_record(egress_, false, flow);
+  pair_waiting(flow, true);
+  if (flow < flow_state_.size())
+    flow_state_[flow] = 0;
+}
+
+std::int64_t NetflowRecords::unpaired_horizon() const {
+  std::int64_t horizon = watermark_;
+  for (const TapRecord& r : egress_.open) {
+    if (r.packets != 0)
+      horizon = std::min(horizon, r.first);
+  }
+  for (const auto& [flow, w] : waiting_) {
+    if (!w.out.empty())
+      horizon = std::min(horizon, w.out.front().first);
+  }
+  return horizon;
+}
+
 void NetflowRecords::sweep(std::int64_t now) {
   ++counters_.sweeps;
   sweep_tap(ingress_, now);
@@ -135,17 +214,22 @@ void NetflowRecords::sweep(std::int64_t now) {
 }
 
 void NetflowRecords::sweep_tap(Tap& tap, std::int64_t now) {
-  // Export order across flows does not matter: pairing sorts by (flow, first).
+  const bool ingress = &tap == &ingress_;
   for (std::size_t i = 0; i < tap.open.size();) {
-    if (!expired(tap.open[i], now)) {
+    const TapRecord& r = tap.open[i];
+    if (!expired(r, now)) {
       ++i;
       continue;
     }
-    tap.exported.push_back(tap.open[i]);
-    tap.slot_of[tap.open[i].flow] = 0;
+    // A ghost was exported when its flow finished, and its id may belong to another flow.
+    if (r.packets != 0) {
+      export_record(ingress, r);
+      tap.slot_of[r.flow] = 0;
+    }
     if (i + 1 != tap.open.size()) {
       tap.open[i] = tap.open.back();
-      tap.slot_of[tap.open[i].flow] = static_cast<std::uint32_t>(i + 1);
+      if (tap.open[i].packets != 0)
+        tap.slot_of[tap.open[i].flow] = static_cast<std::uint32_t>(i + 1);
     }
     tap.open.pop_back();
   }
@@ -156,73 +240,19 @@ void NetflowRecords::finalize() {
     return;
   finalized_ = true;
   for (Tap* tap : {&ingress_, &egress_}) {
-    tap->exported.insert(tap->exported.end(), tap->open.begin(), tap->open.end());
+    for (const TapRecord& r : tap->open) {
+      if (r.packets != 0)
+        export_record(tap == &ingress_, r);
+    }
     tap->open = {};
     tap->slot_of = {};
   }
-  counters_.records_in = ingress_.exported.size();
-  counters_.records_out = egress_.exported.size();
-  pair_records();
-  ingress_.exported = {};
-  egress_.exported = {};
-}
-
-void NetflowRecords::pair_records() {
-  const auto by_flow_then_time = [](const TapRecord& a, const TapRecord& b) {
-    return std::tie(a.flow, a.first) < std::tie(b.flow, b.first);
-  };
-  auto& in = ingress_.exported;
-  auto& out = egress_.exported;
-  std::sort(in.begin(), in.end(), by_flow_then_time);
-  std::sort(out.begin(), out.end(), by_flow_then_time);
-  pairs_.reserve(std::min(in.size(), out.size()));
-  std::size_t i = 0;
-  std::size_t j = 0;
-  while (i < in.size() || j < out.size()) {
-    std::uint32_t flow = 0;
-    if (i == in.size())
-      flow = out[j].flow;
-    else if (j == out.size())
-      flow = in[i].flow;
-    else
-      flow = std::min(in[i].flow, out[j].flow);
-    std::size_t i_end = i;
-    while (i_end < in.size() && in[i_end].flow == flow)
-      ++i_end;
-    std::size_t j_end = j;
-    while (j_end < out.size() && out[j_end].flow == flow)
-      ++j_end;
-    const std::size_t k = std::min(i_end - i, j_end - j);
-    counters_.unpaired_records += (i_end - i - k) + (j_end - j - k);
-    for (std::size_t n = 0; n < k; ++n) {
-      const TapRecord& a = in[i + n];
-      const TapRecord& b = out[j + n];
-      RecordPair pair;
-      pair.flow = flow;
-      pair.first_in = a.first;
-      pair.last_in = a.last;
-      pair.first_out = b.first;
-      pair.last_out = b.last;
-      pair.packets_in = a.packets;
-      pair.packets_out = b.packets;
-      if (a.first_seq != b.first_seq || a.first_source != b.first_source ||
-          a.last_seq != b.last_seq || a.last_source != b.last_source) {
-        ++counters_.wrong_first_last;
-      }
-      ++counters_.pairs;
-      if (a.packets != b.packets) {
-        ++counters_.lossy_pairs;
-        if (config_.lossy_pairs == LossyPairs::kDiscard) {
-          ++counters_.discarded_pairs;
-          continue;
-        }
-      }
-      counters_.samples += pair.one_sample() ? 1 : 2;
-      pairs_.push_back(pair);
-    }
-    i = i_end;
-    j = j_end;
-  }
+  std::vector<FlowId> flows;
+  for (const auto& [flow, w] : waiting_)
+    flows.push_back(flow);
+  std::sort(flows.begin(), flows.end());
+  for (const FlowId flow : flows)
+    pair_waiting(flow, true);
 }
 
 }  // namespace rlisim::models::netflow

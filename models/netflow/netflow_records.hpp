@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "models/flow_index.hpp"
 #include "sim/core/flow_key.hpp"
@@ -143,6 +146,12 @@ class NetflowRecords {
 
   void on_ingress(const core::Packet& p, FlowId flow);
   void on_egress(const core::Packet& p, FlowId flow, core::Time egress_time);
+  /// The flow has ended (no packet of it follows): its open records are exported and its
+  /// records paired (k-th with k-th); records left without a counterpart count as unpaired,
+  /// and the id may start another flow. Its open records stay in the cache, as a real cache
+  /// keeps them until they time out, so open_records() and the state cost do not depend on
+  /// when flows end; they no longer take packets.
+  void finish_flow(FlowId flow);
   /// Exports every open record and pairs the records of each flow (k-th with k-th).
   /// Further observations are an error.
   void finalize();
@@ -150,16 +159,20 @@ class NetflowRecords {
   const NetflowConfig& config() const { return config_; }
   /// Whether `key` is sampled (the same decision at both taps).
   bool samples_flow(const core::FlowKey& key) const;
-  /// One more than the largest id of a flow that opened a record (0 if none did): the size
-  /// of an array of per-flow results.
-  std::size_t flow_slots() const { return flow_slots_; }
   /// Sampled flows that opened a record.
   std::uint64_t sampled_flows() const { return sampled_flows_; }
   /// Open records now, both taps together.
   std::uint64_t open_records() const { return ingress_.open.size() + egress_.open.size(); }
-  /// The pairs the estimators use (without the discarded ones), grouped by flow index, in
-  /// record order within a flow. Valid after finalize().
-  const std::vector<RecordPair>& pairs() const { return pairs_; }
+  /// The pairs formed since the last call, without the discarded ones. A pair forms as soon
+  /// as both its records are exported, so a flow's pairs come in record order.
+  std::vector<RecordPair> take_pairs() { return std::exchange(pairs_, {}); }
+  /// Pairs formed and not yet taken.
+  std::size_t formed_pairs() const { return pairs_.size(); }
+  /// The earliest egress time at which a sample of a pair not yet formed can lie: the first
+  /// egress time of every egress record that is open or waits for its ingress counterpart,
+  /// and the latest ingress arrival (a later record's packets leave after it).
+  /// O(open records + waiting records).
+  std::int64_t unpaired_horizon() const;
   const NetflowCounters& counters() const { return counters_; }
   /// Exported records, both taps together.
   std::uint64_t exported_records() const { return counters_.records_in + counters_.records_out; }
@@ -168,9 +181,14 @@ class NetflowRecords {
   struct Tap {
     // Open records side by side (a sweep scans them), and where each flow's is: 1 + its
     // position, 0 for none. An array read per packet instead of a hash-table probe.
+    // A record of a finished flow stays as a ghost (packets == 0) until it times out.
     std::vector<TapRecord> open;
     FlowArray<std::uint32_t> slot_of;
-    std::vector<TapRecord> exported;
+  };
+  // A flow's exported records that wait for the other tap's record of the same rank.
+  struct Waiting {
+    std::vector<TapRecord> in;
+    std::vector<TapRecord> out;
   };
 
   /// Whether a tap keeps a packet of a sampled flow, drawing from that tap's stream.
@@ -183,7 +201,10 @@ class NetflowRecords {
   bool expired(const TapRecord& r, std::int64_t now) const {
     return now - r.last >= inactive_ || now - r.first >= active_;
   }
-  void pair_records();
+  void export_record(bool ingress, const TapRecord& r);
+  /// Pairs the flow's waiting records rank by rank; with `last`, counts the rest as unpaired.
+  void pair_waiting(FlowId flow, bool last);
+  void close_open_record(Tap& tap, bool ingress, FlowId flow);
 
   NetflowConfig config_;
   std::int64_t active_ = 0;
@@ -199,11 +220,11 @@ class NetflowRecords {
   static constexpr std::uint8_t kSampled = 2;
   static constexpr std::uint8_t kRecorded = 4;
   FlowArray<std::uint8_t> flow_state_;
-  std::size_t flow_slots_ = 0;
   std::uint64_t sampled_flows_ = 0;
   std::int64_t watermark_ = 0;  // latest ingress arrival, ps
   std::uint64_t packets_since_sweep_ = 0;
   std::uint64_t sweep_after_ = kMinSweepPackets;
+  absl::flat_hash_map<FlowId, Waiting> waiting_;
   std::vector<RecordPair> pairs_;
   NetflowCounters counters_;
   bool finalized_ = false;

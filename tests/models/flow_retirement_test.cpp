@@ -12,7 +12,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "models/lda/lda.hpp"
 #include "models/metrics/flow_ledger.hpp"
+#include "models/netflow/netflow.hpp"
 #include "models/observer_set.hpp"
 #include "models/rli/rli_receiver.hpp"
 #include "models/truth/ground_truth.hpp"
@@ -112,18 +114,63 @@ struct Row {
   std::vector<std::optional<FlowDelayEstimate>> estimates;
 };
 
-// One run of the scripted traffic below through truth + RLI (+ a keeper), with `timeout`.
+netflow::NetflowConfig netflow_config(netflow::MultiflowPool pool, std::uint32_t packet_sampling) {
+  netflow::NetflowConfig c;
+  // Records split by the active timeout in the long flows (a packet every 300 ms), and end
+  // 350 ms after a short flow's last packet, before the flow does (400 ms).
+  c.active_timeout = ms(1000);
+  c.inactive_timeout = ms(350);
+  c.flow_sampling = 0.5;
+  c.pool = pool;
+  c.packet_sampling = packet_sampling;
+  if (packet_sampling > 1)
+    c.lossy_pairs = netflow::LossyPairs::kUse;
+  return c;
+}
+
+lda::LdaConfig lda_config() {
+  lda::LdaConfig c;
+  c.sampling = {0.05, 0.5};  // usable buckets in every interval despite 1 packet in 13 lost
+  return c;
+}
+
+// Every estimator whose settling the tests check, beside the truth.
+struct Estimators {
+  rli::RliReceiver rli;
+  lda::Lda lda{lda_config()};
+  netflow::NaiveNetflow netflow{netflow_config(netflow::MultiflowPool::kMean, 1)};
+  netflow::SampledNetflow sampled{netflow_config(netflow::MultiflowPool::kMean, 4)};
+  netflow::Multiflow mean{netflow_config(netflow::MultiflowPool::kMean, 1)};
+  netflow::Multiflow interpolate{netflow_config(netflow::MultiflowPool::kInterpolate, 1)};
+  netflow::Multiflow nearest{netflow_config(netflow::MultiflowPool::kNearest, 1)};
+
+  std::vector<FlowEstimator*> all(bool baselines) {
+    if (!baselines)
+      return {&rli};
+    return {&rli, &lda, &netflow, &sampled, &mean, &interpolate, &nearest};
+  }
+};
+
+std::vector<const FlowEstimator*> read_only(const std::vector<FlowEstimator*>& v) {
+  return {v.begin(), v.end()};
+}
+
+// One run of the scripted traffic below through truth + RLI (+ the baselines) (+ a keeper),
+// with `timeout`.
 struct ScriptedRun {
   GroundTruth truth;
-  rli::RliReceiver rli;
+  Estimators estimators;
+  std::vector<FlowEstimator*> used;
   Keeper keeper;
-  FlowLedger ledger{truth, {&rli}};
+  FlowLedger ledger;
   ObserverSet set;
   std::vector<Row> rows;
 
-  ScriptedRun(Time timeout, bool deferred, bool keep) {
+  ScriptedRun(Time timeout, bool deferred, bool keep, bool baselines = false)
+      : used(estimators.all(baselines)), ledger(truth, read_only(used)) {
     set.add(truth);
-    set.add(rli);
+    for (FlowEstimator* e : used)
+      set.add(*e);
     if (keep)
       set.add(keeper);
     set.add(ledger);
@@ -133,7 +180,8 @@ struct ScriptedRun {
     feed();
     set.flush();
     truth.finalize();
-    rli.finalize();
+    for (FlowEstimator* e : used)
+      e->finalize();
     ledger.for_each(
         [&](const FlowRow& r) {
           rows.push_back(Row{r.key, r.truth, {r.estimates.begin(), r.estimates.end()}});
@@ -205,6 +253,11 @@ struct ScriptedRun {
   }
 };
 
+// Equal, or both NaN (no value).
+bool same(double a, double b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
+
 void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -222,8 +275,8 @@ void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
     EXPECT_EQ(x.delay.sum_sq_ps(), y.delay.sum_sq_ps());
     EXPECT_EQ(x.delay.min(), y.delay.min());
     EXPECT_EQ(x.delay.max(), y.delay.max());
-    EXPECT_TRUE(x.p50_ps == y.p50_ps || (std::isnan(x.p50_ps) && std::isnan(y.p50_ps)));
-    EXPECT_TRUE(x.p99_ps == y.p99_ps || (std::isnan(x.p99_ps) && std::isnan(y.p99_ps)));
+    EXPECT_TRUE(same(x.p50_ps, y.p50_ps));
+    EXPECT_TRUE(same(x.p99_ps, y.p99_ps));
     EXPECT_EQ(x.kind, y.kind);
     EXPECT_EQ(x.first_arrival, y.first_arrival);
     ASSERT_EQ(a[i].estimates.size(), b[i].estimates.size());
@@ -231,8 +284,8 @@ void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
       ASSERT_EQ(a[i].estimates[e].has_value(), b[i].estimates[e].has_value());
       if (a[i].estimates[e]) {
         EXPECT_EQ(a[i].estimates[e]->samples, b[i].estimates[e]->samples);
-        EXPECT_EQ(a[i].estimates[e]->mean_ps, b[i].estimates[e]->mean_ps);
-        EXPECT_EQ(a[i].estimates[e]->std_ps, b[i].estimates[e]->std_ps);
+        EXPECT_TRUE(same(a[i].estimates[e]->mean_ps, b[i].estimates[e]->mean_ps)) << e;
+        EXPECT_TRUE(same(a[i].estimates[e]->std_ps, b[i].estimates[e]->std_ps)) << e;
       }
     }
   }
@@ -256,6 +309,33 @@ TEST(FlowRetirement, EndedFlowsGiveTheRowsOfARunThatHoldsEveryFlow) {
   EXPECT_EQ(a.dropped_packets, b.dropped_packets);
   EXPECT_EQ(a.delay.sum_ps(), b.delay.sum_ps());
   EXPECT_EQ(a.p99_ps(), b.p99_ps());
+}
+
+// The same with LDA, naive and packet-sampled NetFlow and Multiflow in its three pool modes:
+// each settles an ended flow only once its estimate is final, so every row, estimates
+// included, is that of the run that holds every flow, and their run-wide counters too.
+TEST(FlowRetirement, EveryBaselineGivesTheEstimatesOfARunThatHoldsEveryFlow) {
+  const ScriptedRun held(Time{}, /*deferred=*/false, /*keep=*/false, /*baselines=*/true);
+  const ScriptedRun ended(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true);
+  EXPECT_EQ(held.ledger.ended_flows(), 0u);
+  EXPECT_GT(ended.ledger.spilled_flows(), FlowLedger::kRunRows);
+  EXPECT_GT(held.set.index().slots(), 4 * ended.set.index().slots());
+  expect_same_rows(held.rows, ended.rows);
+  for (std::size_t e = 0; e < held.used.size(); ++e) {
+    SCOPED_TRACE(held.used[e]->name());
+    const auto a = held.used[e]->counters();
+    const auto b = ended.used[e]->counters();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t c = 0; c < a.size(); ++c) {
+      EXPECT_EQ(a[c].name, b[c].name);
+      EXPECT_EQ(a[c].value, b[c].value) << a[c].name;
+    }
+    EXPECT_EQ(held.used[e]->cost().state_bytes, ended.used[e]->cost().state_bytes);
+    EXPECT_EQ(held.used[e]->cost().export_bytes, ended.used[e]->cost().export_bytes);
+    EXPECT_EQ(held.used[e]->cost().delay_samples, ended.used[e]->cost().delay_samples);
+  }
+  EXPECT_GT(held.estimators.lda.aggregate().usable_packets, 0u);
+  EXPECT_EQ(held.estimators.lda.fallback_packets(), 0u);
 }
 
 // An observer that never settles keeps every id in use: flows still end (the same rows), but
