@@ -25,6 +25,9 @@ ErrorDistribution::ErrorDistribution(std::vector<std::uint64_t> class_min_packet
                       "(class_min_packets[{}] = {} after {})",
                       i, class_min_packets_[i], class_min_packets_[i - 1]));
   }
+  if (class_min_packets_.size() > kMaxClasses)
+    throw std::invalid_argument(fmt::format("error distribution: {} size classes; at most {}",
+                                            class_min_packets_.size(), kMaxClasses));
   check_cdf_points(cdf_points_, "error distribution");
   counters_.resize(class_min_packets_.size());
 }
@@ -56,8 +59,8 @@ void ErrorDistribution::add(double estimate, double truth, std::uint64_t flow_pa
       ++counters_[c].no_estimate;
     return;
   }
-  const double diff = estimate - truth;
-  errors_.push_back({std::abs(diff) / truth, diff / truth, flow_packets});
+  signed_errors_.push_back((estimate - truth) / truth);
+  classes_of_.push_back(static_cast<std::uint8_t>(classes));
 }
 
 void ErrorDistribution::merge(const ErrorDistribution& other) {
@@ -69,7 +72,9 @@ void ErrorDistribution::merge(const ErrorDistribution& other) {
     merge(copy);
     return;
   }
-  errors_.insert(errors_.end(), other.errors_.begin(), other.errors_.end());
+  signed_errors_.insert(signed_errors_.end(), other.signed_errors_.begin(),
+                        other.signed_errors_.end());
+  classes_of_.insert(classes_of_.end(), other.classes_of_.begin(), other.classes_of_.end());
   for (std::size_t c = 0; c < counters_.size(); ++c) {
     counters_[c].excluded_zero_truth += other.counters_[c].excluded_zero_truth;
     counters_[c].no_estimate += other.counters_[c].no_estimate;
@@ -81,30 +86,29 @@ ErrorSummary ErrorDistribution::summary() const {
   ErrorSummary out;
   out.flows_added = flows_added_;
   out.classes.reserve(class_min_packets_.size());
-  // Each class is the flows of at least its size, so filtering the errors sorted once keeps
-  // every class sorted: two sorts in all instead of two per class.
-  const auto sorted_by = [this](double FlowError::*field) {
-    std::vector<FlowError> sorted = errors_;
-    std::sort(sorted.begin(), sorted.end(),
-              [field](const FlowError& a, const FlowError& b) { return a.*field < b.*field; });
-    return sorted;
-  };
-  const std::vector<FlowError> by_relative = sorted_by(&FlowError::relative);
-  const std::vector<FlowError> by_signed = sorted_by(&FlowError::signed_error);
-  std::vector<double> relative;
   std::vector<double> signed_errors;
-  relative.reserve(errors_.size());
-  signed_errors.reserve(errors_.size());
+  std::vector<double> relative;
   for (std::size_t c = 0; c < class_min_packets_.size(); ++c) {
-    relative.clear();
     signed_errors.clear();
-    for (const FlowError& e : by_relative) {
-      if (e.packets >= class_min_packets_[c])
-        relative.push_back(e.relative);
+    for (std::size_t i = 0; i < signed_errors_.size(); ++i) {
+      if (classes_of_[i] > c)
+        signed_errors.push_back(signed_errors_[i]);
     }
-    for (const FlowError& e : by_signed) {
-      if (e.packets >= class_min_packets_[c])
-        signed_errors.push_back(e.signed_error);
+    std::sort(signed_errors.begin(), signed_errors.end());
+    // The relative errors in order: the negative signed errors' magnitudes, from the last,
+    // merged with the others.
+    const auto negatives = static_cast<std::size_t>(
+        std::lower_bound(signed_errors.begin(), signed_errors.end(), 0.0) - signed_errors.begin());
+    relative.resize(signed_errors.size());
+    std::size_t neg = negatives;
+    std::size_t pos = negatives;
+    for (double& r : relative) {
+      if (pos == signed_errors.size() ||
+          (neg > 0 && -signed_errors[neg - 1] <= signed_errors[pos])) {
+        r = -signed_errors[--neg];
+      } else {
+        r = signed_errors[pos++];
+      }
     }
     SampleSummary s = summarize_sorted(relative, cdf_points_);
     ErrorClassSummary& cls = out.classes.emplace_back();

@@ -56,18 +56,21 @@ struct ErrorSummary {
 /// Size classes are cumulative ("flows with >= 10 packets"): a flow counts in every class whose
 /// bound it reaches, and in none if it is below the smallest bound.
 ///
-/// Exact: every eligible flow's errors are kept (24 B per flow, plus a sorted copy of one
-/// class while summary() runs), so the quantiles are exact sample quantiles (sorted_quantile():
-/// linear interpolation between order statistics, numpy's default).
+/// Exact: every eligible flow's signed error is kept (9 B per flow, plus two sorted copies of
+/// one class while summary() runs, 16 B per flow of it), so the quantiles are exact sample
+/// quantiles (sorted_quantile(): linear interpolation between order statistics, numpy's
+/// default). The relative error is the signed one's absolute value: with truth > 0,
+/// |est - truth| / truth and |(est - truth) / truth| are the same double.
 /// Deterministic: the same add() calls in the same order give a bit-identical summary().
 class ErrorDistribution {
  public:
   /// The reference's size classes: flows with >= 1, 10, 100 and 1000 delivered packets.
   static std::vector<std::uint64_t> default_class_bounds() { return {1, 10, 100, 1000}; }
   static constexpr std::size_t kDefaultCdfPoints = 101;
+  static constexpr std::size_t kMaxClasses = 255;
 
   /// @param class_min_packets lower bounds of the size classes in delivered packets: non-empty,
-  ///        each >= 1, strictly increasing.
+  ///        at most kMaxClasses, each >= 1, strictly increasing.
   /// @param cdf_points most points in each class's CDF, >= 2.
   /// @throws std::invalid_argument if a parameter is out of range (the message names it).
   explicit ErrorDistribution(std::vector<std::uint64_t> class_min_packets = default_class_bounds(),
@@ -94,11 +97,6 @@ class ErrorDistribution {
   std::size_t cdf_points() const { return cdf_points_; }
 
  private:
-  struct FlowError {
-    double relative;
-    double signed_error;
-    std::uint64_t packets;
-  };
   struct ClassCounters {
     std::uint64_t excluded_zero_truth = 0;
     std::uint64_t no_estimate = 0;
@@ -106,7 +104,10 @@ class ErrorDistribution {
 
   std::vector<std::uint64_t> class_min_packets_;
   std::size_t cdf_points_;
-  std::vector<FlowError> errors_;
+  // Per eligible flow, in add() order: its signed error, and the number of size classes it
+  // is in (the classes are a prefix).
+  std::vector<double> signed_errors_;
+  std::vector<std::uint8_t> classes_of_;
   std::vector<ClassCounters> counters_;
   std::uint64_t flows_added_ = 0;
 };
