@@ -190,7 +190,7 @@ TEST(ScaleSource, MoreLoadMeansMoreTrafficOnTheSameLink) {
       EXPECT_NEAR(offered_bps / rate, target, 0.01) << budget << target;
       EXPECT_THAT(r.source_descriptions[0], HasSubstr(target == 0.3 ? "(300 Mb/s" : "(800 Mb/s"));
       // config.toml keeps the configuration as written.
-      EXPECT_THAT(r.config.resolved_toml, HasSubstr("rate = '100Mbps'"));
+      EXPECT_THAT(r.config.resolved_toml, HasSubstr("rate = \"100Mbps\""));
     }
   }
 }
