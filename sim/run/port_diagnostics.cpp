@@ -13,7 +13,7 @@ std::string_view load_class_name(std::size_t load_class) {
 PortDiagnostics::PortDiagnostics(std::vector<std::uint64_t> rates_bps,
                                  std::uint32_t extra_packet_lag) {
   std::vector<std::uint32_t> packet_lags = {1, 10, 30, 100, 300, 1000};
-  if (extra_packet_lag > 0)
+  if (extra_packet_lag > 0 && extra_packet_lag <= kMaxExtraPacketLag)
     packet_lags.push_back(extra_packet_lag);
   const auto time_lags =
       models::DelayAutocorrelation::log_spaced(core::microseconds(1), core::milliseconds(100), 3);

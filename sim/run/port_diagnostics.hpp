@@ -29,7 +29,12 @@ class PortDiagnostics final : public models::Estimator {
  public:
   static constexpr core::Time kLoadPeriod = core::milliseconds(10);
 
-  /// `rates_bps` by port index (after utilization targeting); `extra_packet_lag` 0 for none.
+  /// Longest extra packet lag measured: a lag of L packets keeps the last L delays (8 MiB
+  /// here). RLI's 1-in-n goes up to 10^9, which would take 8 GiB.
+  static constexpr std::uint32_t kMaxExtraPacketLag = std::uint32_t{1} << 20;
+
+  /// `rates_bps` by port index (after utilization targeting); `extra_packet_lag` 0 for none,
+  /// ignored above kMaxExtraPacketLag (the correlation is then NaN at that lag).
   PortDiagnostics(std::vector<std::uint64_t> rates_bps, std::uint32_t extra_packet_lag);
 
   std::string_view name() const override { return "port_diagnostics"; }

@@ -1,5 +1,6 @@
 #include "sim/run/rli_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/error.hpp"
@@ -48,33 +49,105 @@ models::InterferenceStats interference_of(const PairedRun& paired, const models:
     const auto& rec = flow.truth;
     if (rec.kind != core::PacketKind::kRegular || !receiver.measures(rec.port))
       return;
-    const auto* other = paired.truth->find(flow.key);
-    interference.add_flow(rec.delay.mean_ps(), other ? other->delay.mean_ps() : NAN,
-                          paired.fate_changes_of(flow.key));
+    const auto* other = paired.row(rec.first_seen);
+    interference.add_flow(rec.delay.mean_ps(), other ? other->mean_ps : NAN,
+                          other ? other->fate_changes : 0);
   });
   const auto with = truth.summary(core::PacketKind::kRegular);
-  const auto without = paired.truth->summary(core::PacketKind::kRegular);
-  interference.add_loss(with.offered_packets, with.dropped_packets, without.offered_packets,
-                        without.dropped_packets);
+  interference.add_loss(with.offered_packets, with.dropped_packets, paired.regular_offered(),
+                        paired.regular_dropped());
   return interference.summary();
 }
 
 }  // namespace
 
-void PairedRun::process(const core::Packet& p, const net::PacketFate& fate) {
-  const net::PacketFate other = router->process(p);
-  ++packets;
-  if (other.dropped != fate.dropped) {
-    FateChanges& c = fate_changes[p.flow];
-    if (fate.dropped)
-      ++c.delivered_to_dropped;
-    else
-      ++c.dropped_to_delivered;
+PairedRun::PairedRun(const net::RouterConfig& config) : router_(config) {}
+
+void PairedRun::on_ingress(const core::Packet& p, models::FlowId flow) {
+  (void)flow;
+  RLISIM_CHECK(!finalized_);
+  if (p.kind == core::PacketKind::kReference)
+    return;
+  twin_fate_ = router_.process(p);
+  ++packets_;
+}
+
+void PairedRun::on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
+                          core::Time egress_time) {
+  (void)port;
+  (void)egress_time;
+  if (p.kind != core::PacketKind::kReference)
+    record(p, flow, true);
+}
+
+void PairedRun::on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) {
+  (void)port;
+  if (p.kind != core::PacketKind::kReference)
+    record(p, flow, false);
+}
+
+void PairedRun::record(const core::Packet& p, models::FlowId flow, bool delivered_with) {
+  TwinFlow& f = flows_.ensure(flow, [] { return TwinFlow{}; });
+  in_use_.ensure(flow, [] { return std::uint8_t{0}; }) = 1;
+  ++f.offered_packets;
+  f.offered_bytes += p.wire_bytes;
+  if (twin_fate_.dropped)
+    ++f.dropped_packets;
+  else
+    f.delay.add(twin_fate_.delay());
+  if (twin_fate_.dropped == delivered_with)
+    ++f.fate_changes;
+  if (p.kind == core::PacketKind::kRegular) {
+    ++regular_offered_;
+    regular_dropped_ += twin_fate_.dropped ? 1 : 0;
   }
 }
 
-RliRun::RliRun(const config::RliSpec& spec, net::Router& router,
-               const models::GroundTruthConfig& truth_config)
+void PairedRun::write_row(models::FlowId flow) {
+  if (flow >= in_use_.size() || in_use_[flow] == 0)
+    return;
+  const TwinFlow& f = flows_[flow];
+  rows_.push_back(Row{.serial = flow_index()->serial(flow),
+                      .fate_changes = f.fate_changes,
+                      .dropped_packets = static_cast<std::uint32_t>(f.dropped_packets),
+                      .mean_ps = f.delay.mean_ps()});
+}
+
+void PairedRun::on_flow_final(models::FlowId flow) {
+  write_row(flow);
+}
+
+void PairedRun::release_flow(models::FlowId flow) {
+  if (flow < in_use_.size()) {
+    in_use_[flow] = 0;
+    flows_[flow] = TwinFlow{};
+  }
+}
+
+void PairedRun::finalize() {
+  if (finalized_)
+    return;
+  finalized_ = true;
+  for (models::FlowId flow = 0; flow < in_use_.size(); ++flow)
+    write_row(flow);
+  std::sort(rows_.begin(), rows_.end(),
+            [](const Row& a, const Row& b) { return a.serial < b.serial; });
+  for (const auto& port : router_.ports())
+    ports_.push_back(port.counters());
+}
+
+const PairedRun::Row* PairedRun::row(std::uint32_t serial) const {
+  RLISIM_CHECK(finalized_);
+  const auto it = std::partition_point(rows_.begin(), rows_.end(),
+                                       [serial](const Row& r) { return r.serial < serial; });
+  return it != rows_.end() && it->serial == serial ? &*it : nullptr;
+}
+
+const TwinFlow* PairedRun::flow(models::FlowId flow) const {
+  return flow < in_use_.size() && in_use_[flow] != 0 ? &flows_[flow] : nullptr;
+}
+
+RliRun::RliRun(const config::RliSpec& spec, net::Router& router)
     : EstimatorRun(make_receiver(spec, router)),
       spec_(spec),
       receiver_(static_cast<models::rli::RliReceiver*>(&estimator())) {
@@ -84,13 +157,8 @@ RliRun::RliRun(const config::RliSpec& spec, net::Router& router,
       router.add_reference_sender(id, spec.policy);
   }
   if (spec.interference) {
-    paired_ = std::make_unique<PairedRun>();
-    // Only per-flow means and drops are compared: no quantiles for the twin.
-    auto twin_truth = truth_config;
-    twin_truth.track_quantiles = false;
-    paired_->truth = std::make_unique<models::GroundTruth>(twin_truth);
-    paired_->router = std::make_unique<net::Router>(router.config());
-    paired_->router->add_observer(*paired_->truth);
+    paired_ = std::make_unique<PairedRun>(router.config());
+    router.add_observer(*paired_);
   }
 }
 
@@ -105,11 +173,8 @@ void RliRun::finish(const net::Router& router, const models::GroundTruth& truth,
                                          .last_utilization = sender->utilization()});
     }
   }
-  if (paired_) {
-    paired_->truth->finalize();
-    for (const auto& port : paired_->router->ports())
-      paired_->ports.push_back(port.counters());
-  }
+  if (paired_)
+    paired_->finalize();
   RliScore s;
   RLISIM_CHECK(ledger.estimators()[index] == receiver_);
   auto score = models::score_estimator(ledger, index, [&](const models::FlowTruth& rec) {

@@ -7,8 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
+#include "models/metrics/delay_moments.hpp"
 #include "models/metrics/error_distribution.hpp"
 #include "models/metrics/interference.hpp"
 #include "models/rli/reference_policy.hpp"
@@ -30,32 +29,76 @@ struct RliSenderResult {
   double last_utilization = 0;
 };
 
-/// A packet whose fate differs between the run with references and the run without.
-struct FateChanges {
-  std::uint32_t delivered_to_dropped = 0;  ///< delivered without references, dropped with
-  std::uint32_t dropped_to_delivered = 0;
+/// What the run without references gave one flow of the main run.
+struct TwinFlow {
+  /// The flow's first-seen serial in the main run (FlowTruth::first_seen).
+  std::uint32_t serial = 0;
+  /// Packets delivered in one run and dropped in the other.
+  std::uint32_t fate_changes = 0;
+  std::uint64_t offered_packets = 0;
+  std::uint64_t offered_bytes = 0;
+  std::uint64_t dropped_packets = 0;
+  /// Delays of the packets delivered without references.
+  models::DelayMoments delay;
 };
 
-/// The same traffic through an identical router without reference packets, simulated in lock
-/// step with the main run (so it sees exactly the same packets at the same times).
-struct PairedRun {
-  std::unique_ptr<net::Router> router;
-  std::unique_ptr<models::GroundTruth> truth;
-  std::vector<net::PortCounters> ports;
-  /// Packets whose fate differs, by flow (only flows with at least one change).
-  absl::flat_hash_map<core::FlowKey, FateChanges, core::FlowKeyHasher> fate_changes;
-  std::uint64_t packets = 0;  ///< packets processed (checked equal to the main run's)
+/// The same traffic through an identical router without reference packets, in lock step with
+/// the main run: an observer of the main run that sends each packet it sees, references
+/// excepted, through the twin router, in the order the main router took them, so the twin
+/// sees exactly the same packets at the same times. What the twin did is kept per flow of the
+/// main run (the same flows, so flows end as in the main run): while the flow is active in
+/// full, and once it has ended as a row of what the results need (24 B), in first-seen order
+/// after finalize().
+class PairedRun final : public models::Estimator {
+ public:
+  explicit PairedRun(const net::RouterConfig& config);
+  std::string_view name() const override { return "paired_run"; }
+  void on_ingress(const core::Packet& p, models::FlowId flow) override;
+  void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
+                 core::Time egress_time) override;
+  void on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) override;
+  core::Time settled_through() const override { return core::Time::max(); }
+  void on_flow_final(models::FlowId flow) override;
+  void release_flow(models::FlowId flow) override;
+  /// Rows for the flows still active; sorts the rows. Further observations are an error.
+  void finalize() override;
 
-  /// Sends the main run's packet `p` through the twin router and compares its fate there with
-  /// `fate`, the one it had in the main run.
-  void process(const core::Packet& p, const net::PacketFate& fate);
-  /// Packets of `flow` whose fate differs between the two runs.
-  std::uint64_t fate_changes_of(const core::FlowKey& flow) const {
-    const auto it = fate_changes.find(flow);
-    return it == fate_changes.end()
-               ? 0
-               : std::uint64_t{it->second.delivered_to_dropped} + it->second.dropped_to_delivered;
-  }
+  /// What the results need of a flow.
+  struct Row {
+    std::uint32_t serial = 0;
+    std::uint32_t fate_changes = 0;
+    std::uint32_t dropped_packets = 0;
+    double mean_ps = 0;  ///< NaN without a delivered packet
+  };
+  /// The row of the flow with first-seen serial `serial`, or null if it had no packet other
+  /// than references. After finalize().
+  const Row* row(std::uint32_t serial) const;
+  /// An active flow's (not ended, or the run is over), by id; null if none.
+  const TwinFlow* flow(models::FlowId flow) const;
+
+  const net::Router& router() const { return router_; }
+  /// Packets processed (every packet of the main run but the references).
+  std::uint64_t packets() const { return packets_; }
+  /// Regular packets offered to and dropped by the twin router.
+  std::uint64_t regular_offered() const { return regular_offered_; }
+  std::uint64_t regular_dropped() const { return regular_dropped_; }
+  /// The twin's port counters; filled by finalize().
+  const std::vector<net::PortCounters>& ports() const { return ports_; }
+
+ private:
+  void record(const core::Packet& p, models::FlowId flow, bool delivered_with);
+  void write_row(models::FlowId flow);
+
+  net::Router router_;
+  net::PacketFate twin_fate_;  // of the packet of the latest on_ingress
+  models::FlowArray<TwinFlow> flows_;
+  models::FlowArray<std::uint8_t> in_use_;
+  std::vector<Row> rows_;
+  std::uint64_t packets_ = 0;
+  std::uint64_t regular_offered_ = 0;
+  std::uint64_t regular_dropped_ = 0;
+  std::vector<net::PortCounters> ports_;
+  bool finalized_ = false;
 };
 
 /// What references cost, over the measured ports.
@@ -93,10 +136,9 @@ struct RliScore {
 class RliRun final : public EstimatorRun {
  public:
   /// Sets RLI up on `router`: a reference sender on each measured port and, with interference,
-  /// the paired run (its truth configured as `truth_config` without quantiles). The receiver
-  /// (estimator()), with the router's link rates, is for the caller to add as an observer.
-  RliRun(const config::RliSpec& spec, net::Router& router,
-         const models::GroundTruthConfig& truth_config);
+  /// the paired run, added as an observer of `router`. The receiver (estimator()), with the
+  /// router's link rates, is for the caller to add as an observer.
+  RliRun(const config::RliSpec& spec, net::Router& router);
 
   const config::RliSpec& spec() const { return spec_; }
   const models::rli::RliReceiver& receiver() const { return *receiver_; }

@@ -57,10 +57,9 @@ namespace {
 
 // When flows end (FlowIndex::set_timeout), the same for the survey's census and the run.
 core::Time flow_timeout(const config::ExperimentConfig& config) {
-  // The [topology] columns and the paired run's interference find each flow by its key after
-  // the run, which needs one flow per key: there, flows never end.
-  const bool keyed_after_run = config.topology || (config.rli.enabled && config.rli.interference);
-  return keyed_after_run ? core::Time{} : config.truth.flow_timeout;
+  // The [topology] columns find each flow by its key after the run, which needs one flow per
+  // key: there, flows never end.
+  return config.topology ? core::Time{} : config.truth.flow_timeout;
 }
 
 }  // namespace
@@ -167,8 +166,7 @@ std::vector<config::SourceSpec> apply_utilization_target(const config::Experimen
 // overflow the sources have read up to kBatch - 1 packets past the one that failed, and their
 // counters include those.
 void simulate(const config::ExperimentConfig& config, const RunOptions& options,
-              core::SourceMerger& merger, net::Router& router, PairedRun* paired,
-              RunResult& result) {
+              core::SourceMerger& merger, net::Router& router, RunResult& result) {
   constexpr std::size_t kBatch = 256;
   std::array<core::Packet, kBatch> batch;
   bool more = true;
@@ -199,9 +197,7 @@ void simulate(const config::ExperimentConfig& config, const RunOptions& options,
     for (std::size_t i = 0; i < count; ++i) {
       const core::Packet& p = batch[i];
       try {
-        const net::PacketFate fate = router.process(p);
-        if (paired)
-          paired->process(p, fate);
+        router.process(p);
       } catch (const std::overflow_error& e) {
         result.error = e.what();
         stopped = true;
@@ -302,12 +298,11 @@ struct Observers {
 
 // Puts the estimators on `router`, in comparison order: RLI and its corrected twin, then the
 // tap-only ones.
-RliRun* attach_estimators(const config::ExperimentConfig& config,
-                          const models::GroundTruthConfig& truth_config, net::Router& router,
+RliRun* attach_estimators(const config::ExperimentConfig& config, net::Router& router,
                           RunResult& result) {
   RliRun* rli = nullptr;
   if (config.rli.enabled) {
-    auto run = std::make_unique<RliRun>(config.rli, router, truth_config);
+    auto run = std::make_unique<RliRun>(config.rli, router);
     rli = run.get();
     result.estimators.push_back(std::move(run));
     if (config.rli.corrected_twin) {
@@ -343,7 +338,7 @@ Observers attach_observers(const config::ExperimentConfig& config, const RunOpti
   result.truth = std::make_unique<models::GroundTruth>(truth_config);
   router.add_observer(*result.truth);
   Observers observers;
-  observers.rli = attach_estimators(config, truth_config, router, result);
+  observers.rli = attach_estimators(config, router, result);
   if (!result.estimators.empty()) {
     std::vector<std::uint64_t> rates;
     for (const auto& port : result.router.egress)
@@ -396,7 +391,7 @@ void finish_run(const core::SourceMerger& merger, const net::Router& router, Obs
     observers.rli->finish(router, *result.truth, *result.ledger, 0);
     // Both routers saw every packet of the run, in the same order.
     if (const auto* paired = observers.rli->paired())
-      RLISIM_CHECK(paired->packets == result.packets);
+      RLISIM_CHECK(paired->packets() == result.packets);
   }
   if (result.topology)
     result.topology->finalize();
@@ -417,15 +412,10 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
   core::SourceMerger merger(std::move(sources));
   net::Router router(result.router);
   Observers observers = attach_observers(config, options, router, result);
-  PairedRun* paired = observers.rli ? observers.rli->paired() : nullptr;
   // Nothing reads an observer while the packets go by, so they run over batches of packets.
   router.defer_observers();
-  if (paired)
-    paired->router->defer_observers();
-  simulate(config, options, merger, router, paired, result);
+  simulate(config, options, merger, router, result);
   router.flush_observers();
-  if (paired)
-    paired->router->flush_observers();
   finish_run(merger, router, observers, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -244,8 +244,8 @@ std::string summary_text(const RunResult& r) {
   truth["flow_timeout_s"] = core::to_seconds(r.flow_timeout);
   truth["flow_definition"] =
       "a flow is a 5-tuple and a span of its packets with no gap longer than flow_timeout_s "
-      "(0: no gap ends a flow; so with [topology] or RLI interference, whatever the "
-      "configuration, since those find flows by 5-tuple after the run)";
+      "(0: no gap ends a flow; so with [topology], whatever the configuration, since its "
+      "columns find flows by 5-tuple after the run)";
   j["truth"] = truth;
   ordered_json estimators = ordered_json::object();
   if (r.comparison) {

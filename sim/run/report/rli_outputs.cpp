@@ -187,14 +187,13 @@ void RliRun::append_flow_fields(std::string& row, const models::FlowRow& flow,
   append_relative_error_field(row, two ? sd : NAN, truth.delay.stddev_ps());
   if (!paired_)
     return;
-  const auto& key = flow.key;
-  const auto* other = paired_->truth->find(key);
-  const double without = other ? other->delay.mean_ps() : NAN;
+  const auto* other = paired_->row(truth.first_seen);
+  const double without = other ? other->mean_ps : NAN;
   const double with = truth.delay.mean_ps();
   append_count_field(row, other ? other->dropped_packets : 0);
   append_ns_field(row, without);
   append_ns_field(row, std::isfinite(with) && std::isfinite(without) ? with - without : NAN);
-  append_count_field(row, paired_->fate_changes_of(key));
+  append_count_field(row, other ? other->fate_changes : 0);
 }
 
 void RliRun::append_text_summary(std::string& text) const {
