@@ -120,6 +120,11 @@ struct NetflowCounters {
 /// different N make the same draws, so their samples are nested.
 ///
 /// Pairs whose packet counts differ are discarded or used per NetflowConfig::lossy_pairs.
+/// A flow's k-th ingress record pairs with its k-th egress record as soon as both are
+/// exported (each tap exports a flow's records in time order); records still waiting when the
+/// flow ends (finish_flow) or the run does are unpaired. Records are kept per flow id, and a
+/// flow is a FlowIndex flow: a 5-tuple that pauses longer than the run's flow timeout starts
+/// new records under a new id.
 ///
 /// Timeouts run on each tap's own clock (packet arrival at ingress, egress time at egress): a
 /// packet at t closes its flow's open record, and opens a new one, if t - last >=
