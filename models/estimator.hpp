@@ -65,6 +65,10 @@ class Estimator {
   /// whose packets all arrived by then will change. Default: never before finalize(), so an
   /// observer that does not say otherwise keeps every flow to the end (correct, not compact).
   virtual core::Time settled_through() const { return core::Time::min(); }
+  /// The flow has ended: no observation of it follows. Called once, as soon as the flow is
+  /// found to have ended and before settled_through() is asked, so that an observer whose
+  /// settling waits on more packets of the flow (a record that could still pair) can close it.
+  virtual void on_flow_end(FlowId flow) { (void)flow; }
   /// The flow has ended and every observer has settled it: the moment to write out what the
   /// results need of it (the run's FlowLedger does).
   virtual void on_flow_final(FlowId flow) { (void)flow; }

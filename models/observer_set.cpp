@@ -38,8 +38,11 @@ void ObserverSet::flush() {
 
 void ObserverSet::retire_ended_flows() {
   since_retired_ = 0;
-  for (const EndedFlow& f : index_->take_ended())
+  for (const EndedFlow& f : index_->take_ended()) {
+    for (Estimator* o : observers_)
+      o->on_flow_end(f.flow);
     unsettled_.push_back(f);
+  }
   core::Time settled = core::Time::max();
   for (const Estimator* o : observers_)
     settled = std::min(settled, o->settled_through());

@@ -85,8 +85,14 @@ void RecordEstimator::finalize() {
   complete(std::nullopt);
 }
 
-void RecordEstimator::on_flow_final(FlowId flow) {
+void RecordEstimator::on_flow_end(FlowId flow) {
+  // No packet of the flow follows, so its waiting records can no longer pair: closing them now
+  // keeps them from holding Multiflow's horizon back until the flow is released, which in
+  // turn waits on that horizon.
   records_.finish_flow(flow);
+}
+
+void RecordEstimator::on_flow_final(FlowId flow) {
   use_new_pairs();
   complete(flow);
 }
@@ -201,10 +207,8 @@ void Multiflow::value_pairs_before(std::int64_t horizon) {
       continue;
     }
     const std::size_t lo = first_at(pair.first_out);
-    const std::size_t hi = pair.last_out == std::numeric_limits<std::int64_t>::max()
-                               ? samples_.size()
-                               : first_at(pair.last_out + 1);
-    RLISIM_CHECK(lo < hi);  // the pair's own samples are in its pool
+    const std::size_t hi = first_at(pair.last_out + 1);  // last_out < horizon <= INT64_MAX
+    RLISIM_CHECK(lo < hi);                               // the pair's own samples are in its pool
     add_value(pair, pool_value(pair, lo, hi), hi - lo);
     pooled_ += hi - lo;
     ++valued_pairs_;

@@ -19,7 +19,7 @@ namespace rlisim::models::netflow {
 /// record pair into a value for its flow (use_pair), at once or once it can.
 ///
 /// A flow's estimate is final once its records are paired, which the records do when the flow
-/// ends (on_flow_final), so the naive estimators settle every ended flow at once; Multiflow
+/// ends (on_flow_end), so the naive estimators settle every ended flow at once; Multiflow
 /// settles through its pool horizon (settled_through).
 ///
 /// By default (NetflowConfig::lossy_pairs = kDiscard) a pair whose packet counts differ gives
@@ -32,6 +32,8 @@ class RecordEstimator : public FlowEstimator {
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() final;
   core::Time settled_through() const override { return core::Time::max(); }
+  /// Exports the flow's open records and pairs them (NetflowRecords::finish_flow).
+  void on_flow_end(FlowId flow) final;
   void on_flow_final(FlowId flow) final;
   void release_flow(FlowId flow) final;
 

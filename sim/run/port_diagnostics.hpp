@@ -34,7 +34,8 @@ class PortDiagnostics final : public models::Estimator {
   static constexpr std::uint32_t kMaxExtraPacketLag = std::uint32_t{1} << 20;
 
   /// `rates_bps` by port index (after utilization targeting); `extra_packet_lag` 0 for none,
-  /// ignored above kMaxExtraPacketLag (the correlation is then NaN at that lag).
+  /// left out above kMaxExtraPacketLag (RLI's correlation at its reference spacing is then
+  /// NaN, outside the measured lags).
   PortDiagnostics(std::vector<std::uint64_t> rates_bps, std::uint32_t extra_packet_lag);
 
   std::string_view name() const override { return "port_diagnostics"; }

@@ -64,12 +64,9 @@ models::InterferenceStats interference_of(const PairedRun& paired, const models:
 PairedRun::PairedRun(const net::RouterConfig& config) : router_(config) {}
 
 void PairedRun::on_ingress(const core::Packet& p, models::FlowId flow) {
+  (void)p;
   (void)flow;
   RLISIM_CHECK(!finalized_);
-  if (p.kind == core::PacketKind::kReference)
-    return;
-  twin_fate_ = router_.process(p);
-  ++packets_;
 }
 
 void PairedRun::on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
@@ -86,20 +83,25 @@ void PairedRun::on_drop(const core::Packet& p, models::FlowId flow, models::Port
     record(p, flow, false);
 }
 
+// The twin takes the packet once the main router has: a packet whose ingress the main router
+// reported but could not route (its time overflowed) never reaches the twin, as it never
+// reached the main run's results.
 void PairedRun::record(const core::Packet& p, models::FlowId flow, bool delivered_with) {
+  const net::PacketFate twin = router_.process(p);
+  ++packets_;
   TwinFlow& f = flows_.ensure(flow, [] { return TwinFlow{}; });
   in_use_.ensure(flow, [] { return std::uint8_t{0}; }) = 1;
   ++f.offered_packets;
   f.offered_bytes += p.wire_bytes;
-  if (twin_fate_.dropped)
+  if (twin.dropped)
     ++f.dropped_packets;
   else
-    f.delay.add(twin_fate_.delay());
-  if (twin_fate_.dropped == delivered_with)
+    f.delay.add(twin.delay());
+  if (twin.dropped == delivered_with)
     ++f.fate_changes;
   if (p.kind == core::PacketKind::kRegular) {
     ++regular_offered_;
-    regular_dropped_ += twin_fate_.dropped ? 1 : 0;
+    regular_dropped_ += twin.dropped ? 1 : 0;
   }
 }
 
@@ -109,7 +111,7 @@ void PairedRun::write_row(models::FlowId flow) {
   const TwinFlow& f = flows_[flow];
   rows_.push_back(Row{.serial = flow_index()->serial(flow),
                       .fate_changes = f.fate_changes,
-                      .dropped_packets = static_cast<std::uint32_t>(f.dropped_packets),
+                      .dropped_packets = f.dropped_packets,
                       .mean_ps = f.delay.mean_ps()});
 }
 

@@ -31,8 +31,6 @@ struct RliSenderResult {
 
 /// What the run without references gave one flow of the main run.
 struct TwinFlow {
-  /// The flow's first-seen serial in the main run (FlowTruth::first_seen).
-  std::uint32_t serial = 0;
   /// Packets delivered in one run and dropped in the other.
   std::uint32_t fate_changes = 0;
   std::uint64_t offered_packets = 0;
@@ -43,9 +41,9 @@ struct TwinFlow {
 };
 
 /// The same traffic through an identical router without reference packets, in lock step with
-/// the main run: an observer of the main run that sends each packet it sees, references
-/// excepted, through the twin router, in the order the main router took them, so the twin
-/// sees exactly the same packets at the same times. What the twin did is kept per flow of the
+/// the main run: an observer of the main run that sends each packet the main router routed,
+/// references excepted, through the twin router, in the order the main router took them, so
+/// the twin sees exactly the same packets at the same times. What the twin did is kept per flow of the
 /// main run (the same flows, so flows end as in the main run): while the flow is active in
 /// full, and once it has ended as a row of what the results need (24 B), in first-seen order
 /// after finalize().
@@ -65,9 +63,9 @@ class PairedRun final : public models::Estimator {
 
   /// What the results need of a flow.
   struct Row {
-    std::uint32_t serial = 0;
+    std::uint32_t serial = 0;  ///< the flow's first-seen serial (FlowTruth::first_seen)
     std::uint32_t fate_changes = 0;
-    std::uint32_t dropped_packets = 0;
+    std::uint64_t dropped_packets = 0;
     double mean_ps = 0;  ///< NaN without a delivered packet
   };
   /// The row of the flow with first-seen serial `serial`, or null if it had no packet other
@@ -86,11 +84,11 @@ class PairedRun final : public models::Estimator {
   const std::vector<net::PortCounters>& ports() const { return ports_; }
 
  private:
+  // Sends p through the twin and records both fates.
   void record(const core::Packet& p, models::FlowId flow, bool delivered_with);
   void write_row(models::FlowId flow);
 
   net::Router router_;
-  net::PacketFate twin_fate_;  // of the packet of the latest on_ingress
   models::FlowArray<TwinFlow> flows_;
   models::FlowArray<std::uint8_t> in_use_;
   std::vector<Row> rows_;

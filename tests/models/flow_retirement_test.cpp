@@ -338,6 +338,54 @@ TEST(FlowRetirement, EveryBaselineGivesTheEstimatesOfARunThatHoldsEveryFlow) {
   EXPECT_EQ(held.estimators.lda.fallback_packets(), 0u);
 }
 
+// A flow whose middle packet is lost keeps one ingress record (its ingress gaps stay below
+// NetFlow's inactive timeout) but gets two egress records (the egress gap does not): the second
+// egress record never finds an ingress counterpart. It must not hold Multiflow's horizon, and
+// so every later release, back until the flow itself is released, which waits on that horizon.
+TEST(FlowRetirement, AnEgressRecordWithoutItsIngressCounterpartDoesNotStopReleases) {
+  GroundTruth truth;
+  netflow::NetflowConfig config;
+  config.inactive_timeout = ms(1000);
+  config.active_timeout = core::seconds(60);
+  netflow::Multiflow multiflow(config);
+  FlowLedger ledger(truth, {&multiflow});
+  ObserverSet set;
+  set.add(truth);
+  set.add(multiflow);
+  set.add(ledger);
+  set.set_flow_timeout(ms(1000));
+  set.set_retirement_interval(1024);
+  const auto send = [&](std::uint32_t flow, Time at, bool drop) {
+    core::Packet p;
+    p.flow = key(flow);
+    p.arrival = at;
+    p.wire_bytes = 100;
+    set.ingress(p);
+    if (drop)
+      set.drop(p, 0);
+    else
+      set.egress(p, 0, at + core::microseconds(10));
+  };
+  // Flow 0 at 0, 0.6 s (lost) and 1.2 s; 20,000 two-packet flows, one starting every 1 ms.
+  const std::vector<std::pair<Time, bool>> lonely = {
+      {Time{}, false}, {ms(600), true}, {ms(1200), false}};
+  std::size_t next = 0;
+  for (std::uint32_t f = 1; f <= 20'000; ++f) {
+    const Time start = ms(f);
+    while (next < lonely.size() && lonely[next].first < start) {
+      send(0, lonely[next].first, lonely[next].second);
+      ++next;
+    }
+    send(f, start, false);
+    send(f, start + core::microseconds(500), false);
+  }
+  set.flush();
+  truth.finalize();
+  multiflow.finalize();
+  EXPECT_GT(ledger.ended_flows(), 15'000u);
+  EXPECT_LT(set.index().slots(), 4'000u);
+}
+
 // An observer that never settles keeps every id in use: flows still end (the same rows), but
 // no id is reused.
 TEST(FlowRetirement, AnObserverThatNeverSettlesKeepsEveryFlow) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,29 @@ TEST(RliRun, APairedRunWhoseFlowsEndGivesEveryFlowItsOwnRow) {
   EXPECT_EQ(i.negative, 0u);
   EXPECT_EQ(i.positive, slower);
   EXPECT_EQ(i.fate_changes, 0u);
+}
+
+// The main router reports a packet's ingress before it can fail to route it (its time
+// overflows); such a packet must not reach the twin, which would then count one packet more
+// than the run or fail the same way where the run only stops.
+TEST(PairedRun, APacketTheMainRouterCouldNotRouteNeverReachesTheTwin) {
+  net::RouterConfig config;
+  config.processing_delay = core::milliseconds(1);
+  net::Router router(config);
+  PairedRun paired(config);
+  router.add_observer(paired);
+  router.defer_observers();
+  core::Packet p;
+  p.flow = core::FlowKey::ipv4(1, 2, 3, 4, 6);
+  p.wire_bytes = 100;
+  router.process(p);
+  p.arrival = core::Time::max() - core::Time{1};
+  p.seq = 1;
+  EXPECT_THROW(router.process(p), std::overflow_error);
+  EXPECT_NO_THROW(router.flush_observers());
+  paired.finalize();
+  EXPECT_EQ(paired.packets(), 1u);
+  EXPECT_EQ(paired.regular_offered(), 1u);
 }
 
 TEST(RliRun, ReferencesNeverMakeAFlowFasterWhenNothingIsDropped) {
