@@ -49,8 +49,22 @@ class RecordEstimator : public FlowEstimator {
 
   const NetflowRecords& records() const { return records_; }
 
-  /// The egress-packet-weighted mean of a flow's record values. Deviations from the first
-  /// value are summed, so equal values give exactly that value.
+ protected:
+  /// @throws std::invalid_argument on an invalid configuration.
+  explicit RecordEstimator(const NetflowConfig& config) : records_(config) {}
+  /// One pair the records formed; a flow's pairs come in record order.
+  virtual void use_pair(const RecordPair& pair) = 0;
+  /// Values the pairs still held: the flow `flow` is final (all its pairs were given), or,
+  /// with `flow` empty, the run is over.
+  virtual void complete(std::optional<FlowId> flow) { (void)flow; }
+  /// Adds a pair's value to its flow's estimate, weighted by the pair's egress packets.
+  void add_value(const RecordPair& pair, double value, std::uint64_t samples) {
+    flows_.ensure(pair.flow, [] { return WeightedMean{}; }).add(value, pair.packets_out, samples);
+  }
+
+ private:
+  // The egress-packet-weighted mean of a flow's record values. Deviations from the first
+  // value are summed, so equal values give exactly that value.
   struct WeightedMean {
     std::uint64_t weight = 0;
     std::uint64_t samples = 0;
@@ -61,20 +75,6 @@ class RecordEstimator : public FlowEstimator {
     FlowDelayEstimate result() const;
   };
 
- protected:
-  /// @throws std::invalid_argument on an invalid configuration.
-  explicit RecordEstimator(const NetflowConfig& config) : records_(config) {}
-  /// One pair the records formed; a flow's pairs come in record order.
-  virtual void use_pair(const RecordPair& pair) = 0;
-  /// Gives every pair it holds back its value: the flow `flow` ended (all its pairs were
-  /// given), or with `flow` empty the run did.
-  virtual void complete(std::optional<FlowId> flow) { (void)flow; }
-  /// Adds a pair's value to its flow's estimate, weighted by the pair's egress packets.
-  void add_value(const RecordPair& pair, double value, std::uint64_t samples) {
-    flows_.ensure(pair.flow, [] { return WeightedMean{}; }).add(value, pair.packets_out, samples);
-  }
-
- private:
   // Pairs are taken from the records at least this often (and when a flow ends).
   static constexpr std::size_t kPairBatch = 1024;
   void use_new_pairs();

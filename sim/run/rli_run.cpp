@@ -90,7 +90,6 @@ void PairedRun::record(const core::Packet& p, models::FlowId flow, bool delivere
   const net::PacketFate twin = router_.process(p);
   ++packets_;
   TwinFlow& f = flows_.ensure(flow, [] { return TwinFlow{}; });
-  in_use_.ensure(flow, [] { return std::uint8_t{0}; }) = 1;
   ++f.offered_packets;
   f.offered_bytes += p.wire_bytes;
   if (twin.dropped)
@@ -106,13 +105,13 @@ void PairedRun::record(const core::Packet& p, models::FlowId flow, bool delivere
 }
 
 void PairedRun::write_row(models::FlowId flow) {
-  if (flow >= in_use_.size() || in_use_[flow] == 0)
+  const TwinFlow* f = this->flow(flow);
+  if (f == nullptr)
     return;
-  const TwinFlow& f = flows_[flow];
   rows_.push_back(Row{.serial = flow_index()->serial(flow),
-                      .fate_changes = f.fate_changes,
-                      .dropped_packets = f.dropped_packets,
-                      .mean_ps = f.delay.mean_ps()});
+                      .fate_changes = f->fate_changes,
+                      .dropped_packets = f->dropped_packets,
+                      .mean_ps = f->delay.mean_ps()});
 }
 
 void PairedRun::on_flow_final(models::FlowId flow) {
@@ -120,17 +119,15 @@ void PairedRun::on_flow_final(models::FlowId flow) {
 }
 
 void PairedRun::release_flow(models::FlowId flow) {
-  if (flow < in_use_.size()) {
-    in_use_[flow] = 0;
+  if (flow < flows_.size())
     flows_[flow] = TwinFlow{};
-  }
 }
 
 void PairedRun::finalize() {
   if (finalized_)
     return;
   finalized_ = true;
-  for (models::FlowId flow = 0; flow < in_use_.size(); ++flow)
+  for (models::FlowId flow = 0; flow < flows_.size(); ++flow)
     write_row(flow);
   std::sort(rows_.begin(), rows_.end(),
             [](const Row& a, const Row& b) { return a.serial < b.serial; });
@@ -146,7 +143,8 @@ const PairedRun::Row* PairedRun::row(std::uint32_t serial) const {
 }
 
 const TwinFlow* PairedRun::flow(models::FlowId flow) const {
-  return flow < in_use_.size() && in_use_[flow] != 0 ? &flows_[flow] : nullptr;
+  // Every packet recorded is offered, so a flow in use has offered packets.
+  return flow < flows_.size() && flows_[flow].offered_packets != 0 ? &flows_[flow] : nullptr;
 }
 
 RliRun::RliRun(const config::RliSpec& spec, net::Router& router)

@@ -90,7 +90,6 @@ class PairedRun final : public models::Estimator {
 
   net::Router router_;
   models::FlowArray<TwinFlow> flows_;
-  models::FlowArray<std::uint8_t> in_use_;
   std::vector<Row> rows_;
   std::uint64_t packets_ = 0;
   std::uint64_t regular_offered_ = 0;

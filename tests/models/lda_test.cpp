@@ -328,6 +328,28 @@ TEST(Lda, FlowEstimatesWeightIntervalsByTheFlowsPacketsAndFallBackWithoutUsableB
   EXPECT_EQ(d.lda.fallback_packets(), 1u);
 }
 
+// A flow is final once every interval its packets entered has closed, and interval k closes
+// at the first ingress of interval k + 2 or later: LDA is settled through the end of the last
+// closed interval, and no longer at all once a closed interval left packets on the fallback.
+TEST(Lda, SettledThroughTheLastClosedIntervalUntilAPacketFallsBack) {
+  Driver d(fixed_sampling({1.0}, 1));  // one bucket: any drop spoils the interval
+  const std::int64_t t = 1000 * kUs;
+  EXPECT_EQ(d.lda.settled_through(), Time::max());  // nothing seen, nothing pending
+  d.deliver(0, 100 * kUs, 10 * kUs);
+  EXPECT_LT(d.lda.settled_through(), Time{100 * kUs});
+  d.deliver(0, t + 500 * kUs, 10 * kUs);  // interval 1: interval 0 stays open
+  EXPECT_LT(d.lda.settled_through(), Time{100 * kUs});
+  d.deliver(1, 2 * t + 100 * kUs, 10 * kUs);  // interval 2 closes interval 0
+  EXPECT_EQ(d.lda.settled_through(), Time{t - 1});
+  d.deliver(1, 3 * t + 100 * kUs, 10 * kUs);  // closes interval 1
+  EXPECT_EQ(d.lda.settled_through(), Time{2 * t - 1});
+  d.drop(1, 3 * t + 200 * kUs);   // spoils interval 3, which still has a delivered packet
+  d.deliver(2, 5 * t, 10 * kUs);  // closes 2 and 3
+  EXPECT_EQ(d.lda.settled_through(), Time::min());
+  d.lda.finalize();
+  EXPECT_EQ(d.lda.fallback_packets(), 1u);
+}
+
 TEST(Lda, SamplingRuleFollowsTheSendersCountOfThePreviousNonEmptyInterval) {
   LdaConfig c;
   c.buckets = 16;
