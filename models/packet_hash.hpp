@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "models/flow_index.hpp"
 #include "sim/core/flow_key.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/rng.hpp"
@@ -25,12 +26,15 @@ inline std::uint64_t flow_hash(const core::FlowKey& key, std::uint64_t seed) {
   return h;
 }
 
+/// The part of packet_hash() that depends on neither the flow nor the seed.
+inline std::uint64_t packet_fields_hash(const core::Packet& p) {
+  return core::mix64((std::uint64_t{p.source} << 48) ^ p.seq);
+}
 /// A 64-bit hash of one packet's invariant fields under `seed`: its flow key, source and
 /// per-source sequence number (they stand for the 5-tuple and IP identification field, the
 /// invariant header bits trajectory sampling and LDA hash in a real router).
 inline std::uint64_t packet_hash(const core::Packet& p, std::uint64_t seed) {
-  return core::mix64(flow_hash(p.flow, seed) ^
-                     core::mix64((std::uint64_t{p.source} << 48) ^ p.seq));
+  return core::mix64(flow_hash(p.flow, seed) ^ packet_fields_hash(p));
 }
 
 /// True with probability `probability` over hash values: h / 2^64 < probability. Exact for
@@ -42,5 +46,53 @@ inline bool hash_selects(std::uint64_t h, double probability) {
     return false;
   return static_cast<double>(h >> 11) * 0x1.0p-53 < probability;
 }
+
+/// packet_hash() under one seed, for an observer that hashes every packet at both taps (LDA,
+/// consistent trajectory sampling): the same values for two mixes per packet instead of sixteen.
+/// A flow's key hash is kept per flow id from the flow's start (Estimator::on_flow_start), and
+/// the egress tap reuses the ingress tap's value, since a packet's egress follows its ingress
+/// before the next ingress (estimator.hpp). A packet of a flow whose start it was not told of,
+/// or an egress that is not the latest ingress's packet, is hashed in full.
+class PacketHasher {
+ public:
+  explicit PacketHasher(std::uint64_t seed = 0) : seed_(seed) {}
+
+  /// The flow `flow` starts with key `key`.
+  void start_flow(const core::FlowKey& key, FlowId flow) {
+    flows_.ensure(flow, [] { return KeyHash{}; }) = KeyHash{flow_hash(key, seed_), true};
+  }
+  /// packet_hash(p, seed) at the ingress tap; p belongs to flow `flow`.
+  std::uint64_t at_ingress(const core::Packet& p, FlowId flow) {
+    latest_ = Latest{p.arrival, p.seq, p.source, flow};
+    if (flow < flows_.size() && flows_[flow].known)
+      latest_hash_ = core::mix64(flows_[flow].hash ^ packet_fields_hash(p));
+    else
+      latest_hash_ = packet_hash(p, seed_);
+    return latest_hash_;
+  }
+  /// packet_hash(p, seed) at the egress tap.
+  std::uint64_t at_egress(const core::Packet& p, FlowId flow) const {
+    if (p.arrival == latest_.arrival && p.seq == latest_.seq && p.source == latest_.source &&
+        flow == latest_.flow)
+      return latest_hash_;
+    return packet_hash(p, seed_);
+  }
+
+ private:
+  struct KeyHash {
+    std::uint64_t hash = 0;
+    bool known = false;
+  };
+  struct Latest {
+    core::Time arrival{core::Time::min()};
+    std::uint64_t seq = 0;
+    std::uint16_t source = 0;
+    FlowId flow = 0;
+  };
+  std::uint64_t seed_ = 0;
+  FlowArray<KeyHash> flows_;
+  Latest latest_;
+  std::uint64_t latest_hash_ = 0;
+};
 
 }  // namespace rlisim::models

@@ -88,9 +88,10 @@ Lda::Lda(const LdaConfig& config) : config_(config) {
   m_ = config_.buckets;
   interval_ps_ = config_.interval.count();
   rule_packets_ = config_.expected_packets;
-  packet_seed_ = core::mix64(config_.seed ^ kBankSalt);
+  const std::uint64_t packet_seed = core::mix64(config_.seed ^ kBankSalt);
+  hasher_ = PacketHasher(packet_seed);
   for (std::size_t b = 0; b < banks_; ++b)
-    bank_keys_.push_back(core::mix64(packet_seed_ + b + 1));
+    bank_keys_.push_back(core::mix64(packet_seed + b + 1));
   for (Slot& s : slots_) {
     s.p.assign(banks_, kNaN);
     s.sender.assign(banks_ * m_, Bucket{});
@@ -163,7 +164,6 @@ Lda::Slot& Lda::slot_for_ingress(std::int64_t k) {
 }
 
 void Lda::on_ingress(const core::Packet& p, FlowId flow) {
-  (void)flow;
   if (p.kind == core::PacketKind::kReference)
     return;
   RLISIM_CHECK(!finalized_);
@@ -172,7 +172,7 @@ void Lda::on_ingress(const core::Packet& p, FlowId flow) {
   ++s.sent;
   // Timestamps relative to the interval start: what a hardware sum of bounded width holds.
   const std::int64_t t = p.arrival.count() - k * interval_ps_;
-  const std::uint64_t base = packet_hash(p, packet_seed_);
+  const std::uint64_t base = hasher_.at_ingress(p, flow);
   bool sampled = false;
   for (std::size_t b = 0; b < banks_; ++b) {
     const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
@@ -195,7 +195,7 @@ void Lda::on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time 
   RLISIM_CHECK(s.live && s.index == k);
   ++s.received;
   const std::int64_t t = egress_time.count() - k * interval_ps_;
-  const std::uint64_t base = packet_hash(p, packet_seed_);
+  const std::uint64_t base = hasher_.at_egress(p, flow);
   for (std::size_t b = 0; b < banks_; ++b) {
     const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
     if (hash_selects(h, s.p[b]))

@@ -10,6 +10,7 @@
 
 #include "models/flow_estimator.hpp"
 #include "models/flow_index.hpp"
+#include "models/packet_hash.hpp"
 #include "sim/core/int128.hpp"
 #include "sim/core/packet.hpp"
 #include "sim/core/time.hpp"
@@ -173,6 +174,9 @@ class Lda final : public FlowEstimator {
   std::string_view name() const override { return "lda"; }
   void on_ingress(const core::Packet& p, FlowId flow) override;
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
+  void on_flow_start(const core::Packet& first, FlowId flow) override {
+    hasher_.start_flow(first.flow, flow);
+  }
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override {
     (void)p;
     (void)flow;
@@ -263,7 +267,7 @@ class Lda final : public FlowEstimator {
   std::size_t banks_ = 0;
   std::uint32_t m_ = 0;
   std::int64_t interval_ps_ = 0;
-  std::uint64_t packet_seed_ = 0;
+  PacketHasher hasher_;  // packet_hash under seed'
   std::vector<std::uint64_t> bank_keys_;
   Slot slots_[kLiveIntervals];
   bool started_ = false;

@@ -30,6 +30,7 @@ void TrajectoryConfig::validate() const {
 TrajectorySampling::TrajectorySampling(const TrajectoryConfig& config)
     : config_(config),
       label_seed_(core::mix64(config.seed ^ 0x7261'6a65'6374'6f72ULL)),
+      hasher_(config.seed),
       ingress_rng_(core::make_rng(config.seed, kIngressStream)),
       egress_rng_(core::make_rng(config.seed, kEgressStream)) {
   config_.validate();
@@ -39,21 +40,20 @@ std::uint64_t TrajectorySampling::label(const core::Packet& p) const {
   return packet_hash(p, label_seed_);
 }
 
-bool TrajectorySampling::sampled_at_ingress(const core::Packet& p) {
+bool TrajectorySampling::sampled_at_ingress(const core::Packet& p, FlowId flow) {
   if (config_.consistent)
-    return hash_selects(packet_hash(p, config_.seed), config_.probability);
+    return hash_selects(hasher_.at_ingress(p, flow), config_.probability);
   return core::uniform01(ingress_rng_) < config_.probability;
 }
 
-bool TrajectorySampling::sampled_at_egress(const core::Packet& p) {
+bool TrajectorySampling::sampled_at_egress(const core::Packet& p, FlowId flow) {
   if (config_.consistent)
-    return hash_selects(packet_hash(p, config_.seed), config_.probability);
+    return hash_selects(hasher_.at_egress(p, flow), config_.probability);
   return core::uniform01(egress_rng_) < config_.probability;
 }
 
 void TrajectorySampling::on_ingress(const core::Packet& p, FlowId flow) {
-  (void)flow;
-  if (is_reference(p) || !sampled_at_ingress(p))
+  if (is_reference(p) || !sampled_at_ingress(p, flow))
     return;
   ++sampled_in_;
   const std::int64_t at = p.arrival.count();
@@ -71,7 +71,7 @@ void TrajectorySampling::on_egress(const core::Packet& p, FlowId flow, PortId po
   (void)port;
   if (is_reference(p))
     return;
-  const bool sampled = sampled_at_egress(p);
+  const bool sampled = sampled_at_egress(p, flow);
   sampled_out_ += sampled ? 1 : 0;
   // Consistent: a packet not sampled here was not sampled at ingress either.
   if (config_.consistent && !sampled)

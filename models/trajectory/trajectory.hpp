@@ -14,6 +14,7 @@
 #include "models/flow_estimator.hpp"
 #include "models/flow_index.hpp"
 #include "models/metrics/delay_moments.hpp"
+#include "models/packet_hash.hpp"
 
 namespace rlisim::models::trajectory {
 
@@ -61,6 +62,10 @@ class TrajectorySampling final : public FlowEstimator {
   void on_ingress(const core::Packet& p, FlowId flow) override;
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
+  void on_flow_start(const core::Packet& first, FlowId flow) override {
+    if (config_.consistent)
+      hasher_.start_flow(first.flow, flow);
+  }
   void finalize() override;
   /// A flow's samples are final when its packets leave.
   core::Time settled_through() const override { return core::Time::max(); }
@@ -83,12 +88,13 @@ class TrajectorySampling final : public FlowEstimator {
   std::uint64_t peak_in_flight() const { return peak_in_flight_; }
 
  private:
-  bool sampled_at_ingress(const core::Packet& p);
-  bool sampled_at_egress(const core::Packet& p);
+  bool sampled_at_ingress(const core::Packet& p, FlowId flow);
+  bool sampled_at_egress(const core::Packet& p, FlowId flow);
   std::uint64_t label(const core::Packet& p) const;
 
   TrajectoryConfig config_;
   std::uint64_t label_seed_ = 0;
+  PacketHasher hasher_;  // the consistent sampling hash, under config_.seed
   std::mt19937_64 ingress_rng_;
   std::mt19937_64 egress_rng_;
   absl::flat_hash_map<std::uint64_t, std::int64_t> in_flight_;  // label -> ingress time, ps
