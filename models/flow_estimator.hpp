@@ -71,6 +71,11 @@ class FlowEstimator : public Estimator {
   virtual EstimatorCost cost() const = 0;
   /// Diagnostics for the summary, in a stable order. Valid after finalize().
   virtual std::vector<NamedCounter> counters() const { return {}; }
+  /// Called by the run before any observation, once for each estimator added before this one:
+  /// an estimator that can work from another's state instead of keeping the same state itself
+  /// (NetFlow and Multiflow with equal record settings keep equal records) takes it here. Its
+  /// results must not change. Default: it keeps its own.
+  virtual void share_with(FlowEstimator& earlier) { (void)earlier; }
 };
 
 }  // namespace rlisim::models

@@ -39,17 +39,18 @@ NetflowConfig with_packet_sampling_checked(NetflowConfig c) {
 void RecordEstimator::on_ingress(const core::Packet& p, FlowId flow) {
   if (is_reference(p))
     return;
-  records_.on_ingress(p, flow);
-  // Pairs formed by sweeps wait in the records until taken.
-  if (records_.formed_pairs() >= kPairBatch)
+  if (keeps_records_)
+    records_->on_ingress(p, flow);
+  // Pairs formed by sweeps wait in the records until read.
+  if (records_->unread_pairs(reader_) >= kPairBatch)
     use_new_pairs();
 }
 
 void RecordEstimator::on_egress(const core::Packet& p, FlowId flow, PortId port,
                                 core::Time egress_time) {
   (void)port;
-  if (!is_reference(p))
-    records_.on_egress(p, flow, egress_time);
+  if (keeps_records_ && !is_reference(p))
+    records_->on_egress(p, flow, egress_time);
 }
 
 void RecordEstimator::on_drop(const core::Packet& p, FlowId flow, PortId port) {
@@ -75,12 +76,11 @@ FlowDelayEstimate RecordEstimator::WeightedMean::result() const {
 }
 
 void RecordEstimator::use_new_pairs() {
-  for (const RecordPair& pair : records_.take_pairs())
-    use_pair(pair);
+  records_->read_pairs(reader_, [this](const RecordPair& pair) { use_pair(pair); });
 }
 
 void RecordEstimator::finalize() {
-  records_.finalize();
+  records_->finalize();
   use_new_pairs();
   complete(std::nullopt);
 }
@@ -89,7 +89,20 @@ void RecordEstimator::on_flow_end(FlowId flow) {
   // No packet of the flow follows, so its waiting records can no longer pair: closing them now
   // keeps them from holding Multiflow's horizon back until the flow is released, which in
   // turn waits on that horizon.
-  records_.finish_flow(flow);
+  if (keeps_records_)
+    records_->finish_flow(flow);
+}
+
+void RecordEstimator::share_with(FlowEstimator& earlier) {
+  auto* keeper = dynamic_cast<RecordEstimator*>(&earlier);
+  if (keeper == nullptr || !keeper->keeps_records_ || !keeps_records_ ||
+      !config_.same_records(keeper->config_))
+    return;
+  RLISIM_CHECK(records_->counters().ingress_packets == 0 &&
+               keeper->records_->counters().ingress_packets == 0);
+  records_ = keeper->records_;
+  reader_ = records_->add_reader();
+  keeps_records_ = false;
 }
 
 void RecordEstimator::on_flow_final(FlowId flow) {
@@ -110,20 +123,20 @@ std::optional<FlowDelayEstimate> RecordEstimator::estimate(FlowId flow) const {
 
 EstimatorCost RecordEstimator::cost() const {
   EstimatorCost c;
-  c.state_bytes = records_.counters().peak_open_records * kRecordBytes;
-  c.export_bytes = records_.exported_records() * kRecordBytes;
-  if (records_.config().packet_sampling == 1)
-    c.delay_samples = records_.counters().samples;
+  c.state_bytes = records_->counters().peak_open_records * kRecordBytes;
+  c.export_bytes = records_->exported_records() * kRecordBytes;
+  if (config_.packet_sampling == 1)
+    c.delay_samples = records_->counters().samples;
   return c;
 }
 
 std::vector<NamedCounter> RecordEstimator::counters() const {
-  const NetflowCounters& c = records_.counters();
+  const NetflowCounters& c = records_->counters();
   const double rate = c.ingress_packets
                           ? static_cast<double>(c.samples) / static_cast<double>(c.ingress_packets)
                           : 0.0;
   return {
-      {"sampled_flows", static_cast<double>(records_.sampled_flows())},
+      {"sampled_flows", static_cast<double>(records_->sampled_flows())},
       {"sampled_packets_in", static_cast<double>(c.sampled_packets_in)},
       {"sampled_packets_out", static_cast<double>(c.sampled_packets_out)},
       {"records", static_cast<double>(c.records_in)},
@@ -237,7 +250,7 @@ double Multiflow::pool_value(const RecordPair& pair, std::size_t lo, std::size_t
       ++end;
     return end;
   };
-  switch (records().config().pool) {
+  switch (config().pool) {
     case MultiflowPool::kMean:
       return static_cast<double>(base + mean_of(lo, hi));
     case MultiflowPool::kInterpolate: {

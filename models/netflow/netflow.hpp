@@ -3,6 +3,7 @@
 // consistent NetFlow, and the naive estimator on classic packet-sampled NetFlow.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,12 +47,18 @@ class RecordEstimator : public FlowEstimator {
   /// sample is one packet's exact delay).
   EstimatorCost cost() const override;
   std::vector<NamedCounter> counters() const override;
+  /// Reads the records of an earlier NetFlow estimator with the same record settings
+  /// (NetflowConfig::same_records) instead of keeping its own: the first of them keeps the
+  /// records for all.
+  void share_with(FlowEstimator& earlier) override;
 
-  const NetflowRecords& records() const { return records_; }
+  const NetflowConfig& config() const { return config_; }
+  const NetflowRecords& records() const { return *records_; }
 
  protected:
   /// @throws std::invalid_argument on an invalid configuration.
-  explicit RecordEstimator(const NetflowConfig& config) : records_(config) {}
+  explicit RecordEstimator(const NetflowConfig& config)
+      : config_(config), records_(std::make_shared<NetflowRecords>(config)) {}
   /// One pair the records formed; a flow's pairs come in record order.
   virtual void use_pair(const RecordPair& pair) = 0;
   /// Values the pairs still held: the flow `flow` is final (all its pairs were given), or,
@@ -79,7 +86,12 @@ class RecordEstimator : public FlowEstimator {
   static constexpr std::size_t kPairBatch = 1024;
   void use_new_pairs();
 
-  NetflowRecords records_;
+  NetflowConfig config_;
+  // Its own records, or those of the earlier estimator it shares them with (share_with); only
+  // their keeper feeds them.
+  std::shared_ptr<NetflowRecords> records_;
+  bool keeps_records_ = true;
+  std::size_t reader_ = 0;  // of the records' pairs
   FlowArray<WeightedMean> flows_;
 };
 

@@ -174,6 +174,20 @@ void NetflowRecords::pair_waiting(FlowId flow, bool last) {
     waiting_.erase(it);
 }
 
+void NetflowRecords::forget_read_pairs() {
+  const std::uint64_t all_read = *std::min_element(read_.begin(), read_.end());
+  // Dropped in bulk, so each pair is moved about once.
+  const auto read = static_cast<std::size_t>(all_read - pairs_base_);
+  if (read == pairs_.size()) {
+    pairs_.clear();
+  } else if (read > 0 && read >= pairs_.size() / 2) {
+    pairs_.erase(pairs_.begin(), pairs_.begin() + static_cast<std::ptrdiff_t>(read));
+  } else {
+    return;
+  }
+  pairs_base_ = all_read;
+}
+
 void NetflowRecords::close_open_record(Tap& tap, bool ingress, FlowId flow) {
   if (flow >= tap.slot_of.size() || tap.slot_of[flow] == 0)
     return;

@@ -54,6 +54,12 @@ struct NetflowConfig {
 
   /// @throws std::invalid_argument naming the field and its valid range.
   void validate() const;
+  /// Whether `other` keeps the same records and pairs (every field but the Multiflow pool).
+  bool same_records(const NetflowConfig& other) const {
+    return flow_sampling == other.flow_sampling && packet_sampling == other.packet_sampling &&
+           active_timeout == other.active_timeout && inactive_timeout == other.inactive_timeout &&
+           seed == other.seed && lossy_pairs == other.lossy_pairs;
+  }
 };
 
 /// NetFlow v5 record size, bytes: the unit of the state and export costs.
@@ -168,11 +174,26 @@ class NetflowRecords {
   std::uint64_t sampled_flows() const { return sampled_flows_; }
   /// Open records now, both taps together.
   std::uint64_t open_records() const { return ingress_.open.size() + egress_.open.size(); }
-  /// The pairs formed since the last call, without the discarded ones. A pair forms as soon
-  /// as both its records are exported, so a flow's pairs come in record order.
-  std::vector<RecordPair> take_pairs() { return std::exchange(pairs_, {}); }
-  /// Pairs formed and not yet taken.
-  std::size_t formed_pairs() const { return pairs_.size(); }
+  /// Another reader of the pairs (reader 0 exists from the start): each reader is given every
+  /// pair once, so that estimators with the same record settings can share one record keeper.
+  std::size_t add_reader() {
+    read_.push_back(pairs_base_);
+    return read_.size() - 1;
+  }
+  /// Calls `use(pair)` for each pair formed since `reader` last read, without the discarded
+  /// ones, in the order they formed. A pair forms as soon as both its records are exported,
+  /// so a flow's pairs come in record order. `use` must not call back into the records.
+  template <typename Use>
+  void read_pairs(std::size_t reader, Use&& use) {
+    for (std::size_t i = read_[reader] - pairs_base_; i < pairs_.size(); ++i)
+      use(pairs_[i]);
+    read_[reader] = pairs_base_ + pairs_.size();
+    forget_read_pairs();
+  }
+  /// The pairs `reader` has not read yet.
+  std::size_t unread_pairs(std::size_t reader = 0) const {
+    return static_cast<std::size_t>(pairs_base_ + pairs_.size() - read_[reader]);
+  }
   /// The earliest egress time at which a sample of a pair not yet formed can lie: the first
   /// egress time of every egress record that is open or waits for its ingress counterpart,
   /// and the latest ingress arrival (a later record's packets leave after it).
@@ -210,6 +231,8 @@ class NetflowRecords {
   /// Pairs the flow's waiting records rank by rank; with `last`, counts the rest as unpaired.
   void pair_waiting(FlowId flow, bool last);
   void close_open_record(Tap& tap, bool ingress, FlowId flow);
+  /// Drops the pairs every reader has read.
+  void forget_read_pairs();
 
   NetflowConfig config_;
   std::int64_t active_ = 0;
@@ -230,7 +253,11 @@ class NetflowRecords {
   std::uint64_t packets_since_sweep_ = 0;
   std::uint64_t sweep_after_ = kMinSweepPackets;
   absl::flat_hash_map<FlowId, Waiting> waiting_;
+  // Pairs formed and not yet read by every reader; pairs_base_ pairs were dropped before them,
+  // and reader r has read read_[r] pairs in all.
   std::vector<RecordPair> pairs_;
+  std::uint64_t pairs_base_ = 0;
+  std::vector<std::uint64_t> read_ = {0};
   NetflowCounters counters_;
   bool finalized_ = false;
 };

@@ -318,9 +318,12 @@ RliRun* attach_estimators(const config::ExperimentConfig& config, net::Router& r
   for (const auto& spec : config.estimators)
     result.estimators.push_back(std::make_unique<EstimatorRun>(spec.make()));
   std::vector<const models::FlowEstimator*> in_order;
-  for (const auto& e : result.estimators) {
-    router.add_observer(e->estimator());
-    in_order.push_back(&e->estimator());
+  for (std::size_t i = 0; i < result.estimators.size(); ++i) {
+    models::FlowEstimator& e = result.estimators[i]->estimator();
+    for (std::size_t earlier = 0; earlier < i; ++earlier)
+      e.share_with(result.estimators[earlier]->estimator());
+    router.add_observer(e);
+    in_order.push_back(&e);
   }
   result.ledger = std::make_unique<models::FlowLedger>(*result.truth, std::move(in_order));
   // After the truth and the estimators: it writes out ended flows once they have settled them.

@@ -166,11 +166,15 @@ struct ScriptedRun {
   ObserverSet set;
   std::vector<Row> rows;
 
-  ScriptedRun(Time timeout, bool deferred, bool keep, bool baselines = false)
+  // With `share`, each estimator may share state with the earlier ones, as a run lets them.
+  ScriptedRun(Time timeout, bool deferred, bool keep, bool baselines = false, bool share = false)
       : used(estimators.all(baselines)), ledger(truth, read_only(used)) {
     set.add(truth);
-    for (FlowEstimator* e : used)
-      set.add(*e);
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      for (std::size_t earlier = 0; share && earlier < i; ++earlier)
+        used[i]->share_with(*used[earlier]);
+      set.add(*used[i]);
+    }
     if (keep)
       set.add(keeper);
     set.add(ledger);
@@ -291,6 +295,24 @@ void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
   }
 }
 
+// Every estimator's run-wide counters and costs.
+void expect_same_counters_and_costs(const ScriptedRun& x, const ScriptedRun& y) {
+  ASSERT_EQ(x.used.size(), y.used.size());
+  for (std::size_t e = 0; e < x.used.size(); ++e) {
+    SCOPED_TRACE(x.used[e]->name());
+    const auto a = x.used[e]->counters();
+    const auto b = y.used[e]->counters();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t c = 0; c < a.size(); ++c) {
+      EXPECT_EQ(a[c].name, b[c].name);
+      EXPECT_EQ(a[c].value, b[c].value) << a[c].name;
+    }
+    EXPECT_EQ(x.used[e]->cost().state_bytes, y.used[e]->cost().state_bytes);
+    EXPECT_EQ(x.used[e]->cost().export_bytes, y.used[e]->cost().export_bytes);
+    EXPECT_EQ(x.used[e]->cost().delay_samples, y.used[e]->cost().delay_samples);
+  }
+}
+
 // Every key is used once and no flow pauses for longer than the timeout (400 ms; the long flows
 // send every 300 ms), so ending flows changes no flow: the rows (truth, quantiles, RLI's
 // estimates) must be exactly those of a run that holds every flow to the end, while far fewer
@@ -321,21 +343,28 @@ TEST(FlowRetirement, EveryBaselineGivesTheEstimatesOfARunThatHoldsEveryFlow) {
   EXPECT_GT(ended.ledger.spilled_flows(), FlowLedger::kRunRows);
   EXPECT_GT(held.set.index().slots(), 4 * ended.set.index().slots());
   expect_same_rows(held.rows, ended.rows);
-  for (std::size_t e = 0; e < held.used.size(); ++e) {
-    SCOPED_TRACE(held.used[e]->name());
-    const auto a = held.used[e]->counters();
-    const auto b = ended.used[e]->counters();
-    ASSERT_EQ(a.size(), b.size());
-    for (std::size_t c = 0; c < a.size(); ++c) {
-      EXPECT_EQ(a[c].name, b[c].name);
-      EXPECT_EQ(a[c].value, b[c].value) << a[c].name;
-    }
-    EXPECT_EQ(held.used[e]->cost().state_bytes, ended.used[e]->cost().state_bytes);
-    EXPECT_EQ(held.used[e]->cost().export_bytes, ended.used[e]->cost().export_bytes);
-    EXPECT_EQ(held.used[e]->cost().delay_samples, ended.used[e]->cost().delay_samples);
-  }
+  expect_same_counters_and_costs(held, ended);
   EXPECT_GT(held.estimators.lda.aggregate().usable_packets, 0u);
   EXPECT_EQ(held.estimators.lda.fallback_packets(), 0u);
+}
+
+// NetFlow and Multiflow with equal record settings read one set of records, kept by the first
+// of them: every row, counter and cost must be those of estimators keeping their own. Each
+// Multiflow still pools its own way, and packet-sampled NetFlow, whose records differ, keeps
+// its own.
+TEST(FlowRetirement, NetflowEstimatorsSharingRecordsGiveTheEstimatesOfSeparateOnes) {
+  const ScriptedRun separate(Time{}, /*deferred=*/false, /*keep=*/false, /*baselines=*/true);
+  const ScriptedRun shared(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true,
+                           /*share=*/true);
+  const Estimators& e = shared.estimators;
+  EXPECT_EQ(&e.mean.records(), &e.netflow.records());
+  EXPECT_EQ(&e.interpolate.records(), &e.netflow.records());
+  EXPECT_EQ(&e.nearest.records(), &e.netflow.records());
+  EXPECT_NE(&e.sampled.records(), &e.netflow.records());
+  EXPECT_NE(&separate.estimators.mean.records(), &separate.estimators.netflow.records());
+  EXPECT_GT(shared.ledger.spilled_flows(), FlowLedger::kRunRows);
+  expect_same_rows(separate.rows, shared.rows);
+  expect_same_counters_and_costs(separate, shared);
 }
 
 // A flow whose middle packet is lost keeps one ingress record (its ingress gaps stay below

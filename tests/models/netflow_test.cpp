@@ -71,7 +71,9 @@ std::vector<RecordPair> pairs_of(const std::vector<Step>& steps, const NetflowCo
       records.on_egress(p, s.flow, Time{s.arrival + s.delay});
   }
   records.finalize();
-  return records.take_pairs();
+  std::vector<RecordPair> pairs;
+  records.read_pairs(0, [&](const RecordPair& pair) { pairs.push_back(pair); });
+  return pairs;
 }
 
 double counter(const FlowEstimator& e, const std::string& name) {
