@@ -72,10 +72,13 @@ class PacketHasher {
   }
   /// packet_hash(p, seed) at the egress tap.
   std::uint64_t at_egress(const core::Packet& p, FlowId flow) const {
-    if (p.arrival == latest_.arrival && p.seq == latest_.seq && p.source == latest_.source &&
-        flow == latest_.flow)
-      return latest_hash_;
-    return packet_hash(p, seed_);
+    return is_latest(p, flow) ? latest_hash_ : packet_hash(p, seed_);
+  }
+  /// Whether p is the packet of the latest at_ingress() call, so that an observer may reuse
+  /// what it derived from that packet's hash.
+  bool is_latest(const core::Packet& p, FlowId flow) const {
+    return p.arrival == latest_.arrival && p.seq == latest_.seq && p.source == latest_.source &&
+           flow == latest_.flow;
   }
 
  private:

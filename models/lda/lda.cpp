@@ -98,6 +98,7 @@ Lda::Lda(const LdaConfig& config) : config_(config) {
     s.receiver.assign(banks_ * m_, Bucket{});
   }
   bank_totals_.assign(banks_, LdaBankTotals{});
+  latest_placements_.assign(banks_, Placement{});
 }
 
 std::int64_t Lda::interval_of(core::Time t) const {
@@ -111,19 +112,20 @@ std::int64_t Lda::interval_of(core::Time t) const {
 // sampling decision for practical purposes (mix64 is a bijective avalanche mix), and one mix
 // instead of a second pass over the flow key. The bucket takes the high bits (multiply-shift
 // range reduction, no modulo bias worth the name), the sign the lowest bit.
-void Lda::add(Bucket* bank, std::int64_t t, std::uint64_t bank_hash) const {
+Lda::Placement Lda::place(std::uint64_t bank_hash) const {
   const std::uint64_t g = core::mix64(bank_hash ^ kBucketSalt);
-  const auto j = static_cast<std::size_t>((static_cast<core::UInt128>(g) * m_) >> 64);
-  Bucket& b = bank[j];
+  return Placement{static_cast<std::uint32_t>((static_cast<core::UInt128>(g) * m_) >> 64),
+                   (g & 1) != 0, true};
+}
+
+void Lda::add(Bucket* bank, Placement where, std::int64_t t) {
+  Bucket& b = bank[where.bucket];
   b.ts += t;
   ++b.count;
-  if ((g & 1) != 0) {
-    b.signed_ts += t;
-    ++b.signed_count;
-  } else {
-    b.signed_ts -= t;
-    --b.signed_count;
-  }
+  // Without a branch: the sign is a coin flip per packet and bank, which no predictor learns.
+  const std::int64_t sign = where.positive ? 1 : -1;
+  b.signed_ts += static_cast<core::Int128>(t) * sign;
+  b.signed_count += sign;
 }
 
 void Lda::open(Slot& s, std::int64_t k) {
@@ -176,10 +178,12 @@ void Lda::on_ingress(const core::Packet& p, FlowId flow) {
   bool sampled = false;
   for (std::size_t b = 0; b < banks_; ++b) {
     const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
-    if (!hash_selects(h, s.p[b]))
+    Placement& where = latest_placements_[b];
+    where = hash_selects(h, s.p[b]) ? place(h) : Placement{};
+    if (!where.sampled)
       continue;
     sampled = true;
-    add(&s.sender[b * m_], t, h);
+    add(&s.sender[b * m_], where, t);
   }
   s.sampled_any += sampled ? 1 : 0;
 }
@@ -195,11 +199,18 @@ void Lda::on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time 
   RLISIM_CHECK(s.live && s.index == k);
   ++s.received;
   const std::int64_t t = egress_time.count() - k * interval_ps_;
-  const std::uint64_t base = hasher_.at_egress(p, flow);
+  // The packet of the latest ingress (always, under the router's call order) goes where its
+  // ingress went: same hashes, same slot, so the same banks, buckets and signs.
+  const bool latest = hasher_.is_latest(p, flow);
+  const std::uint64_t base = latest ? 0 : hasher_.at_egress(p, flow);
   for (std::size_t b = 0; b < banks_; ++b) {
-    const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
-    if (hash_selects(h, s.p[b]))
-      add(&s.receiver[b * m_], t, h);
+    Placement where = latest_placements_[b];
+    if (!latest) {
+      const std::uint64_t h = core::mix64(base ^ bank_keys_[b]);
+      where = hash_selects(h, s.p[b]) ? place(h) : Placement{};
+    }
+    if (where.sampled)
+      add(&s.receiver[b * m_], where, t);
   }
   FlowRecord& r = flows_.ensure(flow, [] { return FlowRecord{}; });
   add_pending(r, k);

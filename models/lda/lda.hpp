@@ -256,7 +256,14 @@ class Lda final : public FlowEstimator {
   /// summed timestamp differences are `diff`.
   void delay_moments(const Slot& s, std::size_t first, std::size_t last, core::Int128 diff,
                      LdaInterval& out) const;
-  void add(Bucket* bank, std::int64_t t, std::uint64_t bank_hash) const;
+  // Where a packet goes in one bank: sampled or not, and its bucket and sign.
+  struct Placement {
+    std::uint32_t bucket = 0;
+    bool positive = false;
+    bool sampled = false;
+  };
+  Placement place(std::uint64_t bank_hash) const;
+  static void add(Bucket* bank, Placement where, std::int64_t t);
   void add_pending(FlowRecord& r, std::int64_t k);
   void settle(FlowRecord& r, std::int64_t k, std::uint64_t packets);
   /// Settles both pending entries, the older first.
@@ -267,6 +274,8 @@ class Lda final : public FlowEstimator {
   std::size_t banks_ = 0;
   std::uint32_t m_ = 0;
   std::int64_t interval_ps_ = 0;
+  // The latest ingress packet's placement in each bank, which its egress reuses.
+  std::vector<Placement> latest_placements_;
   PacketHasher hasher_;  // packet_hash under seed'
   std::vector<std::uint64_t> bank_keys_;
   Slot slots_[kLiveIntervals];

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include <boost/sort/spreadsort/float_sort.hpp>
 #include <fmt/format.h>
 
 namespace rlisim::models {
@@ -94,7 +95,9 @@ ErrorSummary ErrorDistribution::summary() const {
       if (classes_of_[i] > c)
         signed_errors.push_back(signed_errors_[i]);
     }
-    std::sort(signed_errors.begin(), signed_errors.end());
+    // A radix sort on the doubles' bits, about twice as fast as a comparison sort here; the
+    // order is the same (no error is NaN or -0: truth > 0, and x - x is +0).
+    boost::sort::spreadsort::float_sort(signed_errors.begin(), signed_errors.end());
     // The relative errors in order: the negative signed errors' magnitudes, from the last,
     // merged with the others.
     const auto negatives = static_cast<std::size_t>(
