@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -15,6 +16,20 @@ namespace rlisim::models {
 
 /// Index of a router egress interface (output port).
 using PortId = std::uint16_t;
+
+/// One packet's observations at the taps, as ObserverSet records them to replay in batches:
+/// its ingress (starting a flow or not), then its egress or drop (or neither yet).
+struct Observation {
+  static constexpr std::uint8_t kOpen = 0;  ///< ingress seen, egress or drop not yet
+  static constexpr std::uint8_t kEgress = 1;
+  static constexpr std::uint8_t kDrop = 2;
+  core::Packet packet;
+  FlowId flow = 0;
+  bool starts = false;
+  PortId port = 0;
+  std::uint8_t outcome = kOpen;
+  core::Time egress_time{};
+};
 
 /// An observer of one router's measurement taps. Engine-free: it consumes observations and
 /// never schedules anything. Ground truth implements this same interface, so an accuracy test
@@ -48,6 +63,11 @@ class Estimator {
   virtual void on_drop(const core::Packet& p, FlowId flow, PortId port) = 0;
   /// No more observations follow.
   virtual void finalize() {}
+
+  /// The observations of a batch of packets, in order: the calls above, made one by one (the
+  /// default). An observer overrides it with replay_each(*this, batch) so that its own calls
+  /// are made directly, without a virtual call each, or with a loop over only what it uses.
+  virtual void replay(std::span<const Observation> batch);
 
   /// The packet `first` starts a flow, which will have id `flow` (called before its
   /// on_ingress). An id can be reused once its flow ended and was released (see below).
@@ -91,5 +111,32 @@ class Estimator {
  private:
   std::shared_ptr<const FlowIndex> flow_index_;
 };
+
+/// Replays `batch` through Self's own observer calls (Self final, so they are direct calls the
+/// compiler can inline): the body of an observer's replay() override.
+template <typename Self>
+void replay_each(Self& self, std::span<const Observation> batch) {
+  for (const Observation& ob : batch) {
+    if (ob.starts)
+      self.Self::on_flow_start(ob.packet, ob.flow);
+    self.Self::on_ingress(ob.packet, ob.flow);
+    if (ob.outcome == Observation::kEgress)
+      self.Self::on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
+    else if (ob.outcome == Observation::kDrop)
+      self.Self::on_drop(ob.packet, ob.flow, ob.port);
+  }
+}
+
+inline void Estimator::replay(std::span<const Observation> batch) {
+  for (const Observation& ob : batch) {
+    if (ob.starts)
+      on_flow_start(ob.packet, ob.flow);
+    on_ingress(ob.packet, ob.flow);
+    if (ob.outcome == Observation::kEgress)
+      on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
+    else if (ob.outcome == Observation::kDrop)
+      on_drop(ob.packet, ob.flow, ob.port);
+  }
+}
 
 }  // namespace rlisim::models

@@ -16,15 +16,7 @@ void ObserverSet::flush() {
   std::exception_ptr first_error;
   for (Estimator* o : observers_) {
     try {
-      for (const Observation& ob : pending_) {
-        if (ob.starts)
-          o->on_flow_start(ob.packet, ob.flow);
-        o->on_ingress(ob.packet, ob.flow);
-        if (ob.outcome == kEgress)
-          o->on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
-        else if (ob.outcome == kDrop)
-          o->on_drop(ob.packet, ob.flow, ob.port);
-      }
+      o->replay(pending_);
     } catch (...) {
       if (!first_error)
         first_error = std::current_exception();

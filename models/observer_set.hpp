@@ -62,7 +62,7 @@ class ObserverSet {
   /// The egress tap for the packet of the latest ingress().
   void egress(const core::Packet& p, PortId port, core::Time egress_time) {
     if (deferred_ && !observers_.empty()) {
-      close_latest(kEgress, port, egress_time);
+      close_latest(Observation::kEgress, port, egress_time);
       return;
     }
     for (Estimator* o : observers_)
@@ -71,7 +71,7 @@ class ObserverSet {
   /// The packet of the latest ingress() was dropped.
   void drop(const core::Packet& p, PortId port) {
     if (deferred_ && !observers_.empty()) {
-      close_latest(kDrop, port, core::Time{});
+      close_latest(Observation::kDrop, port, core::Time{});
       return;
     }
     for (Estimator* o : observers_)
@@ -91,17 +91,6 @@ class ObserverSet {
   FlowIndex& index() { return *index_; }
 
  private:
-  static constexpr std::uint8_t kOpen = 0;  // ingress seen, egress or drop not yet
-  static constexpr std::uint8_t kEgress = 1;
-  static constexpr std::uint8_t kDrop = 2;
-  struct Observation {
-    core::Packet packet;
-    FlowId flow = 0;
-    bool starts = false;
-    PortId port = 0;
-    std::uint8_t outcome = kOpen;
-    core::Time egress_time{};
-  };
   // Releases, in the order they ended, the ended flows that every observer has settled:
   // on_flow_final to all, then release_flow to all, then the id to the index. Called with the
   // observers up to date: after a deferred batch, or on an ingress in immediate mode, once
@@ -109,7 +98,7 @@ class ObserverSet {
   void retire_ended_flows();
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
     // An egress or drop closes the packet of the latest ingress, once.
-    RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == kOpen);
+    RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == Observation::kOpen);
     Observation& o = pending_.back();
     o.outcome = outcome;
     o.port = port;

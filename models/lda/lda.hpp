@@ -182,6 +182,7 @@ class Lda final : public FlowEstimator {
     (void)flow;
     (void)port;
   }
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
   /// Closes the live intervals and settles every flow. Further observations are an error.
   void finalize() override;
 

@@ -91,6 +91,7 @@ class FlowLedger final : public Estimator {
   void on_ingress(const core::Packet&, FlowId) override {}
   void on_egress(const core::Packet&, FlowId, PortId, core::Time) override {}
   void on_drop(const core::Packet&, FlowId, PortId) override {}
+  void replay(std::span<const Observation>) override {}
   core::Time settled_through() const override { return core::Time::max(); }
   /// Takes the flow's row.
   /// @throws core::OutputError if the spill file cannot be created or written.

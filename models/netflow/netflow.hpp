@@ -112,6 +112,7 @@ class NaiveNetflow final : public RecordEstimator {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit NaiveNetflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "netflow"; }
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
 
  private:
   void use_pair(const RecordPair& pair) override;
@@ -138,6 +139,7 @@ class SampledNetflow final : public RecordEstimator {
   /// "sampled_netflow_N": the name of the variant sampling 1-in-`packet_sampling`.
   static std::string name_for(std::uint32_t packet_sampling);
   std::string_view name() const override { return name_; }
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
 
  private:
   void use_pair(const RecordPair& pair) override;
@@ -164,6 +166,7 @@ class Multiflow final : public RecordEstimator {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit Multiflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "multiflow"; }
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   /// A pair's pool is final once no pair still to form can put a sample in its interval:
   /// once its last_out is before NetflowRecords::unpaired_horizon(). A flow is final once its

@@ -159,6 +159,7 @@ class RliReceiver final : public FlowEstimator {
     (void)flow;
     (void)port;
   }
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
   /// Settles the packets after the last reference (boundary policy). Further observations
   /// are an error.
   void finalize() override;

@@ -128,6 +128,7 @@ class GroundTruth final : public Estimator {
   void on_ingress(const core::Packet& p, FlowId flow) override;
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
   /// Computes the totals once (summary() then returns them without another pass).
   void finalize() override;
   /// Every record is final once its updates are applied, which reading it does.

@@ -20,6 +20,9 @@ class PacketLog final : public models::Estimator {
   void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
                  core::Time egress_time) override;
   void on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) override;
+  void replay(std::span<const models::Observation> batch) override {
+    models::replay_each(*this, batch);
+  }
   /// Closes the file; @throws core::OutputError on any failed write (e.g. disk full), after the
   /// run has gone to its end, so the run's other results are still written.
   void finalize() override;

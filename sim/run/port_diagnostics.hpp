@@ -43,6 +43,9 @@ class PortDiagnostics final : public models::Estimator {
   void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
                  core::Time egress_time) override;
   void on_drop(const core::Packet&, models::FlowId, models::PortId) override {}
+  void replay(std::span<const models::Observation> batch) override {
+    models::replay_each(*this, batch);
+  }
   /// No per-flow state.
   core::Time settled_through() const override { return core::Time::max(); }
 

@@ -55,6 +55,9 @@ class PairedRun final : public models::Estimator {
   void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,
                  core::Time egress_time) override;
   void on_drop(const core::Packet& p, models::FlowId flow, models::PortId port) override;
+  void replay(std::span<const models::Observation> batch) override {
+    models::replay_each(*this, batch);
+  }
   core::Time settled_through() const override { return core::Time::max(); }
   void on_flow_final(models::FlowId flow) override;
   void release_flow(models::FlowId flow) override;
