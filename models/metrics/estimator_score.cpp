@@ -102,7 +102,7 @@ class Scorer {
 EstimatorScore score_estimator(const FlowLedger& ledger, std::size_t estimator,
                                const FlowFilter& include, const FlowClasses& load_classes) {
   Scorer scorer(ledger, estimator, include, load_classes);
-  ledger.for_each([&](const FlowRow& flow) { scorer.add(flow); });
+  ledger.for_each([&](const FlowRow& flow) { scorer.add(flow); }, /*quantiles=*/false, estimator);
   return scorer.finish();
 }
 

@@ -122,12 +122,12 @@ class FlowLedger::RowCursor {
     return is_live() ? live_[position_].record->first_seen
                      : serial_of(buffer_.data() + position_ * row_bytes_);
   }
-  void visit(const FlowLedger& ledger, const WantQuantiles& quantiles,
+  void visit(const FlowLedger& ledger, const WantQuantiles& quantiles, EstimatesRead read,
              std::vector<std::optional<FlowDelayEstimate>>& estimates,
              const std::function<void(const FlowRow&)>& visit) const {
     if (is_live()) {
       const FlowEntry& f = live_[position_];
-      ledger.visit_live(f.id, *f.record, quantiles, estimates, visit);
+      ledger.visit_live(f.id, *f.record, quantiles, read, estimates, visit);
     } else {
       visit_encoded(buffer_.data() + position_ * row_bytes_, estimates, visit);
     }
@@ -201,6 +201,7 @@ void FlowLedger::encode(FlowId id, const FlowRecord& record, std::vector<char>& 
 }
 
 void FlowLedger::visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
+                            EstimatesRead read,
                             std::vector<std::optional<FlowDelayEstimate>>& estimates,
                             const std::function<void(const FlowRow&)>& visit) const {
   FlowTruth truth = FlowTruth::of(record, /*quantiles=*/false);
@@ -208,8 +209,9 @@ void FlowLedger::visit_live(FlowId id, const FlowRecord& record, const WantQuant
     truth.p50_ps = record.p50_ps();
     truth.p99_ps = record.p99_ps();
   }
-  for (std::size_t i = 0; i < estimators_.size(); ++i)
-    estimates[i] = estimators_[i]->estimate(id);
+  for (std::size_t i = 0; i < estimators_.size(); ++i) {
+    estimates[i] = read == kAllEstimates || read == i ? estimators_[i]->estimate(id) : std::nullopt;
+  }
   visit(FlowRow{.key = truth_->flow_index()->key(id), .truth = truth, .estimates = estimates});
 }
 
@@ -249,13 +251,14 @@ void FlowLedger::write_run() {
   pending_.clear();
 }
 
-void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles) const {
+void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles,
+                          EstimatesRead read) const {
   static const WantQuantiles all = [](const FlowTruth&) { return true; };
-  for_each(visit, quantiles ? all : WantQuantiles{});
+  for_each(visit, quantiles ? all : WantQuantiles{}, read);
 }
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
-                          const WantQuantiles& quantiles) const {
+                          const WantQuantiles& quantiles, EstimatesRead read) const {
   const std::size_t bytes = row_bytes();
   // The sources, each in serial order: the runs, the ended rows not yet in a run, the flows
   // still live. A serial is in exactly one of them.
@@ -276,7 +279,7 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
   while (!heads.empty()) {
     const std::size_t i = heads.top().second;
     heads.pop();
-    cursors[i].visit(*this, quantiles, estimates, visit);
+    cursors[i].visit(*this, quantiles, read, estimates, visit);
     cursors[i].next();
     if (!cursors[i].done())
       heads.push({cursors[i].serial(), i});

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -76,12 +77,19 @@ class FlowLedger final : public Estimator {
   /// Which rows of flows still live get their p50 and p99 (a pass over the flow's sketch): those
   /// it accepts, seeing the row's other fields. Rows of ended flows always have them.
   using WantQuantiles = std::function<bool(const FlowTruth&)>;
+  /// The estimates a pass reads: every estimator's, none, or those of the estimator with that
+  /// index. Rows then hold at least those (asking each estimator about each live flow is most
+  /// of a pass that needs one estimate or none).
+  using EstimatesRead = std::size_t;
+  static constexpr EstimatesRead kAllEstimates = std::numeric_limits<std::size_t>::max();
+  static constexpr EstimatesRead kNoEstimates = kAllEstimates - 1;
   /// Visits every flow with an offered packet, in first-seen order; with `quantiles`, every
   /// row has its p50 and p99.
   /// @throws core::OutputError if the spill file cannot be read back.
-  void for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles = false) const;
-  void for_each(const std::function<void(const FlowRow&)>& visit,
-                const WantQuantiles& quantiles) const;
+  void for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles = false,
+                EstimatesRead read = kAllEstimates) const;
+  void for_each(const std::function<void(const FlowRow&)>& visit, const WantQuantiles& quantiles,
+                EstimatesRead read = kAllEstimates) const;
   /// Rows of ended flows taken so far, and those written to the spill file.
   std::uint64_t ended_flows() const { return ended_flows_; }
   std::uint64_t spilled_flows() const { return spilled_flows_; }
@@ -108,10 +116,10 @@ class FlowLedger final : public Estimator {
   std::size_t row_bytes() const;
   // Appends the encoded row of the live flow `id`, quantiles included, to `out`.
   void encode(FlowId id, const FlowRecord& record, std::vector<char>& out) const;
-  // Visits the live flow `id` as a row, with its quantiles if `quantiles` wants them;
-  // `estimates` is scratch space, one per estimator.
+  // Visits the live flow `id` as a row, with its quantiles if `quantiles` wants them and the
+  // estimates `read` reads (the others empty); `estimates` is scratch space, one per estimator.
   void visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
-                  std::vector<std::optional<FlowDelayEstimate>>& estimates,
+                  EstimatesRead read, std::vector<std::optional<FlowDelayEstimate>>& estimates,
                   const std::function<void(const FlowRow&)>& visit) const;
   // `rows` (encoded) sorted by serial.
   std::vector<char> sorted(const std::vector<char>& rows) const;

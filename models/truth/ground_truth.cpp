@@ -171,10 +171,13 @@ std::vector<FlowEntry> GroundTruth::flows() const {
     if (flows_[i].offered_packets > 0)
       out.push_back(FlowEntry{&flow_index()->key(i), &flows_[i], i});
   }
-  // Ids are reused once flows end, so first-seen order is the serials' order.
-  std::sort(out.begin(), out.end(), [](const FlowEntry& a, const FlowEntry& b) {
+  // Ids are reused once flows end, so first-seen order is the serials' order; until an id is
+  // reused, it is the ids' order already.
+  const auto by_serial = [](const FlowEntry& a, const FlowEntry& b) {
     return a.record->first_seen < b.record->first_seen;
-  });
+  };
+  if (!std::is_sorted(out.begin(), out.end(), by_serial))
+    std::sort(out.begin(), out.end(), by_serial);
   return out;
 }
 

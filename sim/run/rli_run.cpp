@@ -45,14 +45,16 @@ models::InterferenceStats interference_of(const PairedRun& paired, const models:
                                           const models::FlowLedger& ledger,
                                           const models::rli::ReceiverConfig& receiver) {
   models::InterferenceSummary interference;
-  ledger.for_each([&](const models::FlowRow& flow) {
-    const auto& rec = flow.truth;
-    if (rec.kind != core::PacketKind::kRegular || !receiver.measures(rec.port))
-      return;
-    const auto* other = paired.row(rec.first_seen);
-    interference.add_flow(rec.delay.mean_ps(), other ? other->mean_ps : NAN,
-                          other ? other->fate_changes : 0);
-  });
+  ledger.for_each(
+      [&](const models::FlowRow& flow) {
+        const auto& rec = flow.truth;
+        if (rec.kind != core::PacketKind::kRegular || !receiver.measures(rec.port))
+          return;
+        const auto* other = paired.row(rec.first_seen);
+        interference.add_flow(rec.delay.mean_ps(), other ? other->mean_ps : NAN,
+                              other ? other->fate_changes : 0);
+      },
+      /*quantiles=*/false, models::FlowLedger::kNoEstimates);
   const auto with = truth.summary(core::PacketKind::kRegular);
   interference.add_loss(with.offered_packets, with.dropped_packets, paired.regular_offered(),
                         paired.regular_dropped());

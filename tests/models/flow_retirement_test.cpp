@@ -346,6 +346,26 @@ TEST(FlowRetirement, EveryBaselineGivesTheEstimatesOfARunThatHoldsEveryFlow) {
   expect_same_counters_and_costs(held, ended);
   EXPECT_GT(held.estimators.lda.aggregate().usable_packets, 0u);
   EXPECT_EQ(held.estimators.lda.fallback_packets(), 0u);
+  // A pass that reads one estimator's estimates gets those of the full pass, for live and
+  // spilled rows alike.
+  for (const ScriptedRun* run : {&held, &ended}) {
+    for (std::size_t e = 0; e < run->used.size(); ++e) {
+      std::size_t row = 0;
+      std::uint64_t differences = 0;
+      run->ledger.for_each(
+          [&](const FlowRow& r) {
+            const auto& full = run->rows[row++].estimates[e];
+            const auto& one = r.estimates[e];
+            differences +=
+                full.has_value() != one.has_value() ||
+                (full && !(same(full->mean_ps, one->mean_ps) && same(full->std_ps, one->std_ps) &&
+                           full->samples == one->samples));
+          },
+          /*quantiles=*/false, e);
+      EXPECT_EQ(row, run->rows.size());
+      EXPECT_EQ(differences, 0u) << run->used[e]->name();
+    }
+  }
 }
 
 // NetFlow and Multiflow with equal record settings read one set of records, kept by the first

@@ -470,7 +470,7 @@ void append_largest_flows(std::string& s, const models::FlowLedger& ledger, std:
         top.push_back(Listed{flow.key, flow.truth});
         std::push_heap(top.begin(), top.end(), larger);
       },
-      would_enter);
+      would_enter, models::FlowLedger::kNoEstimates);
   std::sort_heap(top.begin(), top.end(), larger);
   fmt::format_to(it, "flows: {}; the {} largest by packets{}:\n", total_flows, top.size(),
                  listed_flows < total_flows ? " (reference packets not listed)" : "");
