@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <queue>
 #include <string>
+#include <tuple>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -24,8 +25,7 @@ FlowTruth FlowTruth::of(const FlowRecord& record, bool quantiles) {
   t.dropped_packets = record.dropped_packets;
   t.delay = record.delay;
   if (quantiles) {
-    t.p50_ps = record.p50_ps();
-    t.p99_ps = record.p99_ps();
+    std::tie(t.p50_ps, t.p99_ps) = record.p50_p99_ps();
   }
   t.first_arrival = record.first_arrival;
   t.first_seen = record.first_seen;
@@ -206,8 +206,7 @@ void FlowLedger::visit_live(FlowId id, const FlowRecord& record, const WantQuant
                             const std::function<void(const FlowRow&)>& visit) const {
   FlowTruth truth = FlowTruth::of(record, /*quantiles=*/false);
   if (quantiles && quantiles(truth)) {
-    truth.p50_ps = record.p50_ps();
-    truth.p99_ps = record.p99_ps();
+    std::tie(truth.p50_ps, truth.p99_ps) = record.p50_p99_ps();
   }
   for (std::size_t i = 0; i < estimators_.size(); ++i) {
     estimates[i] = read == kAllEstimates || read == i ? estimators_[i]->estimate(id) : std::nullopt;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include <absl/container/inlined_vector.h>
 #include <fmt/format.h>
 
 #include "models/metrics/linear_quantile.hpp"
@@ -259,17 +260,51 @@ double QuantileSketch::quantile(double q) const {
   return interpolate_order_statistics(lower, upper, fraction);
 }
 
+namespace {
+
+// The stored values to select from: on the stack up to the default exact capacity, since a
+// run asks each flow's sketch for its quantiles.
+using ExactCopy = absl::InlinedVector<double, QuantileSketchConfig{}.exact_capacity>;
+
+}  // namespace
+
+std::pair<double, double> QuantileSketch::quantiles(double lower_q, double upper_q) const {
+  if (!(lower_q <= upper_q)) {
+    throw std::invalid_argument(fmt::format(
+        "quantile sketch: quantiles({}, {}) needs the lower one first", lower_q, upper_q));
+  }
+  if (!is_exact() || count_ <= 2 || !(lower_q > 0) || !(upper_q < 1))
+    return {quantile(lower_q), quantile(upper_q)};
+  const auto [lower_rank, lower_fraction] = linear_quantile_position(count_, lower_q);
+  const auto [upper_rank, upper_fraction] = linear_quantile_position(count_, upper_q);
+  ExactCopy values(samples_.begin(), samples_.end());
+  const auto lower = select_exact(values, 0, lower_rank);
+  // Every value after the lower rank's is at least it: the upper rank is among them.
+  const auto upper =
+      upper_rank == lower_rank
+          ? lower
+          : select_exact(values, static_cast<std::size_t>(lower_rank) + 1, upper_rank);
+  return {interpolate_order_statistics(lower.first, lower.second, lower_fraction),
+          interpolate_order_statistics(upper.first, upper.second, upper_fraction)};
+}
+
+std::pair<double, double> QuantileSketch::select_exact(std::span<double> values, std::size_t from,
+                                                       std::uint64_t rank) const {
+  const std::uint64_t upper_rank = std::min(rank + 1, count_ - 1);
+  const auto at = values.begin() + static_cast<std::ptrdiff_t>(rank);
+  std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(from), at, values.end());
+  // nth_element leaves every value after `at` >= *at: the next order statistic is their
+  // minimum.
+  return {*at, upper_rank == rank ? *at : *std::min_element(at + 1, values.end())};
+}
+
 std::pair<double, double> QuantileSketch::order_statistics(std::uint64_t rank) const {
   const std::uint64_t upper_rank = std::min(rank + 1, count_ - 1);
   if (is_exact() && count_ <= 2)
     return {rank == 0 ? min_ : max_, upper_rank == 0 ? min_ : max_};
   if (is_exact()) {
-    std::vector<double> values = samples_;
-    const auto at = values.begin() + static_cast<std::ptrdiff_t>(rank);
-    std::nth_element(values.begin(), at, values.end());
-    // nth_element leaves every value after `at` >= *at: the next order statistic is their
-    // minimum.
-    return {*at, upper_rank == rank ? *at : *std::min_element(at + 1, values.end())};
+    ExactCopy values(samples_.begin(), samples_.end());
+    return select_exact(values, 0, rank);
   }
   // Second phase: one walk over the buckets finds both ranks. The extreme ranks are known
   // exactly, and exact values beat bucket representatives.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -103,6 +104,10 @@ class QuantileSketch {
   /// The q-quantile (see the class comment), q in [0, 1]. NaN when empty.
   /// @throws std::invalid_argument if q is outside [0, 1].
   double quantile(double q) const;
+  /// {quantile(lower_q), quantile(upper_q)} for lower_q <= upper_q, from one selection pass
+  /// over the stored values in the first phase (a flow's p50 and p99).
+  /// @throws std::invalid_argument if either is outside [0, 1] or lower_q > upper_q.
+  std::pair<double, double> quantiles(double lower_q, double upper_q) const;
 
   std::uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -161,6 +166,11 @@ class QuantileSketch {
   // The values (first phase) or estimates (second phase) of ranks `rank` and
   // min(rank + 1, n - 1); the first phase reorders a copy of the stored values.
   std::pair<double, double> order_statistics(std::uint64_t rank) const;
+  // In the first phase, with `values` holding the stored values and its elements before `from`
+  // each at most every element from `from` on: the values of ranks `rank` >= `from` and
+  // min(rank + 1, n - 1), moving the element of rank `rank` into place.
+  std::pair<double, double> select_exact(std::span<double> values, std::size_t from,
+                                         std::uint64_t rank) const;
   template <typename F>
   void for_each_exact(F&& f) const;
   void to_buckets();

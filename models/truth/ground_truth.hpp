@@ -49,6 +49,8 @@ struct DelayTally {
   /// NaN if nothing was delivered.
   double p50_ps() const { return quantiles.quantile(0.5); }
   double p99_ps() const { return quantiles.quantile(0.99); }
+  /// {p50_ps(), p99_ps()} for the cost of about one.
+  std::pair<double, double> p50_p99_ps() const { return quantiles.quantiles(0.5, 0.99); }
   /// Adds everything `other` counted, as if its packets had been seen here.
   void merge(const DelayTally& other) {
     merge_counts(other);

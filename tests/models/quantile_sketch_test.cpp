@@ -59,6 +59,25 @@ TEST(QuantileSketch, IsExactUpToItsCapacity) {
     EXPECT_DOUBLE_EQ(s.quantile(q), numpy_quantile(values, q)) << q;
 }
 
+TEST(QuantileSketch, QuantilePairsAreTheTwoQuantilesBitForBit) {
+  // Sizes in the exact phase (small counts, ties, the capacity itself) and past it.
+  for (const std::uint32_t n : {1u, 2u, 3u, 7u, 64u, 65u, 500u}) {
+    QuantileSketch sketch;
+    for (std::uint32_t i = 0; i < n; ++i)
+      sketch.add(static_cast<double>((i * 7919u) % 97u) * 1000.0 + (i % 5 == 0 ? 0.5 : 0.0));
+    for (const auto& [lo, hi] : std::vector<std::pair<double, double>>{
+             {0.5, 0.99}, {0.5, 0.5}, {0.01, 0.02}, {0.0, 0.5}, {0.5, 1.0}, {0.99, 0.999}}) {
+      const auto both = sketch.quantiles(lo, hi);
+      EXPECT_EQ(both.first, sketch.quantile(lo)) << n << " " << lo;
+      EXPECT_EQ(both.second, sketch.quantile(hi)) << n << " " << hi;
+    }
+  }
+  QuantileSketch one;
+  one.add(3.0);
+  EXPECT_THROW((void)one.quantiles(0.9, 0.5), std::invalid_argument);
+  EXPECT_THROW((void)one.quantiles(0.5, 1.5), std::invalid_argument);
+}
+
 TEST(QuantileSketch, InterpolatesBetweenTwoValuesInsteadOfReturningTheMinimum) {
   QuantileSketch s;
   s.add(3000);
