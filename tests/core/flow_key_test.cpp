@@ -1,5 +1,8 @@
 #include "sim/core/flow_key.hpp"
 
+#include <cstdint>
+
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 namespace rlisim::core {
@@ -18,6 +21,18 @@ TEST(FlowKey, FormatsIpv4AndIpv6) {
   v6.dst[15] = 2;
   v6.protocol = 58;
   EXPECT_EQ(v6.to_string(), "[2001:db8::1]:0>[::2]:0/58");
+}
+
+TEST(FlowKey, Ipv4AddressesReadAsInetNtopWritesThem) {
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 100'000; ++i) {
+    x = x * 1664525u + 1013904223u;  // every byte value, leading and trailing zeros included
+    const std::uint32_t addr = i < 256 ? static_cast<std::uint32_t>(i) * 0x01010101u : x;
+    const FlowKey k = FlowKey::ipv4(addr, ~addr, 1, 2, 6);
+    char expected[INET_ADDRSTRLEN] = {};
+    ASSERT_NE(inet_ntop(AF_INET, k.src.data(), expected, sizeof expected), nullptr);
+    ASSERT_EQ(k.src_string(), expected) << addr;
+  }
 }
 
 TEST(FlowKey, EqualityCoversEveryField) {
