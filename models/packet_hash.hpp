@@ -61,6 +61,11 @@ class PacketHasher {
   void start_flow(const core::FlowKey& key, FlowId flow) {
     flows_.ensure(flow, [] { return KeyHash{}; }) = KeyHash{flow_hash(key, seed_), true};
   }
+  /// The flow holding `flow` was released: its id may start another flow.
+  void release_flow(FlowId flow) {
+    if (flow < flows_.size())
+      flows_[flow].known = false;
+  }
   /// packet_hash(p, seed) at the ingress tap; p belongs to flow `flow`.
   std::uint64_t at_ingress(const core::Packet& p, FlowId flow) {
     latest_ = Latest{p.arrival, p.seq, p.source, flow};

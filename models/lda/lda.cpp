@@ -443,6 +443,7 @@ void Lda::on_flow_final(FlowId flow) {
 void Lda::release_flow(FlowId flow) {
   if (flow < flows_.size())
     flows_[flow] = FlowRecord{};
+  hasher_.release_flow(flow);
 }
 
 std::optional<FlowDelayEstimate> Lda::estimate(FlowId flow) const {

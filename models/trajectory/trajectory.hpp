@@ -73,6 +73,7 @@ class TrajectorySampling final : public FlowEstimator {
   void release_flow(FlowId flow) override {
     if (flow < flows_.size())
       flows_[flow] = DelayMoments{};
+    hasher_.release_flow(flow);
   }
 
   using FlowEstimator::estimate;

@@ -37,10 +37,14 @@ TEST(PacketHasher, GivesPacketHashAtBothTapsForKnownAndUnknownFlows) {
     mismatches += hasher.at_egress(p, f) != expected;
   }
   EXPECT_EQ(mismatches, 0u);
-  // A reused id: the new key's hash from the restart on.
+  // A reused id: the new key's hash from the restart on; a released id that no flow restarted
+  // is hashed in full.
   hasher.start_flow(packet(77, 0, 0).flow, 3);
   const core::Packet reused = packet(77, 5, 1);
   EXPECT_EQ(hasher.at_ingress(reused, 3), packet_hash(reused, seed));
+  hasher.release_flow(4);
+  const core::Packet unannounced = packet(78, 6, 2);
+  EXPECT_EQ(hasher.at_ingress(unannounced, 4), packet_hash(unannounced, seed));
 }
 
 TEST(PacketHasher, AnEgressThatIsNotTheLatestIngressPacketIsHashedInFull) {
