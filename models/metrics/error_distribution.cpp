@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include <boost/sort/spreadsort/float_sort.hpp>
+#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <fmt/format.h>
 
 namespace rlisim::models {
@@ -95,9 +95,10 @@ ErrorSummary ErrorDistribution::summary() const {
       if (classes_of_[i] > c)
         signed_errors.push_back(signed_errors_[i]);
     }
-    // A radix sort on the doubles' bits, about twice as fast as a comparison sort here; the
-    // order is the same (no error is NaN or -0: truth > 0, and x - x is +0).
-    boost::sort::spreadsort::float_sort(signed_errors.begin(), signed_errors.end());
+    // Pattern-defeating quicksort with branchless partitioning: faster than std::sort on
+    // doubles in random order. (Boost's radix float_sort is faster still, but overflows a signed
+    // integer inside: undefined behaviour.)
+    boost::sort::pdqsort_branchless(signed_errors.begin(), signed_errors.end());
     // The relative errors in order: the negative signed errors' magnitudes, from the last,
     // merged with the others.
     const auto negatives = static_cast<std::size_t>(
