@@ -112,31 +112,24 @@ class Estimator {
   std::shared_ptr<const FlowIndex> flow_index_;
 };
 
-/// Replays `batch` through Self's own observer calls (Self final, so they are direct calls the
-/// compiler can inline): the body of an observer's replay() override.
+/// Replays `batch` through Self's observer calls. With Self final (an observer's replay()
+/// override: replay_each(*this, batch)) the compiler makes them direct calls it can inline;
+/// with Self = Estimator (the default replay()) they are the virtual calls.
 template <typename Self>
 void replay_each(Self& self, std::span<const Observation> batch) {
   for (const Observation& ob : batch) {
     if (ob.starts)
-      self.Self::on_flow_start(ob.packet, ob.flow);
-    self.Self::on_ingress(ob.packet, ob.flow);
+      self.on_flow_start(ob.packet, ob.flow);
+    self.on_ingress(ob.packet, ob.flow);
     if (ob.outcome == Observation::kEgress)
-      self.Self::on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
+      self.on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
     else if (ob.outcome == Observation::kDrop)
-      self.Self::on_drop(ob.packet, ob.flow, ob.port);
+      self.on_drop(ob.packet, ob.flow, ob.port);
   }
 }
 
 inline void Estimator::replay(std::span<const Observation> batch) {
-  for (const Observation& ob : batch) {
-    if (ob.starts)
-      on_flow_start(ob.packet, ob.flow);
-    on_ingress(ob.packet, ob.flow);
-    if (ob.outcome == Observation::kEgress)
-      on_egress(ob.packet, ob.flow, ob.port, ob.egress_time);
-    else if (ob.outcome == Observation::kDrop)
-      on_drop(ob.packet, ob.flow, ob.port);
-  }
+  replay_each(*this, batch);
 }
 
 }  // namespace rlisim::models

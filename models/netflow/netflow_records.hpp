@@ -55,11 +55,11 @@ struct NetflowConfig {
   /// @throws std::invalid_argument naming the field and its valid range.
   void validate() const;
   /// Whether `other` keeps the same records and pairs (every field but the Multiflow pool).
-  bool same_records(const NetflowConfig& other) const {
-    return flow_sampling == other.flow_sampling && packet_sampling == other.packet_sampling &&
-           active_timeout == other.active_timeout && inactive_timeout == other.inactive_timeout &&
-           seed == other.seed && lossy_pairs == other.lossy_pairs;
+  bool same_records(NetflowConfig other) const {
+    other.pool = pool;
+    return other == *this;
   }
+  friend bool operator==(const NetflowConfig&, const NetflowConfig&) = default;
 };
 
 /// NetFlow v5 record size, bytes: the unit of the state and export costs.
