@@ -176,7 +176,11 @@ struct ReadOnlyCase {
 
 TEST(SweepConcurrency, AFinishedDatabaseIsShownAndExportedWhereItCannotBeWritten) {
   ScratchDir dir("sweep-read-only");
-  write_file(dir / "s.toml", quick_sweep("10ms", 1));
+  // The user nobody (below) must read every input: a copy of the base configuration here, not
+  // the one in the source tree, which may sit in a folder only its owner can enter.
+  fs::copy_file(fs::path(RLISIM_SOURCE_DIR) / "configs" / "quickstart.toml",
+                dir.path() / "quickstart.toml");
+  write_file(dir / "s.toml", quick_sweep("10ms", 1, "", dir / "quickstart.toml"));
   const fs::path ro = dir.path() / "ro";
   fs::create_directories(ro);
   const std::string db = (ro / "s.sqlite").string();

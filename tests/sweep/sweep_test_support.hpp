@@ -107,10 +107,12 @@ inline std::int64_t scalar(SqliteDb& db, const std::string& sql) {
 
 /// A sweep over the quickstart configuration with points short enough for unit tests: two
 /// utilizations times `repetitions`, RLI (with its run without references) and LDA on.
-/// `sets` adds lines to the [set] table.
+/// `sets` adds lines to the [set] table; `base` replaces the quickstart file's path.
 inline std::string quick_sweep(const std::string& duration, int repetitions,
-                               const std::string& sets = "") {
-  return fmt::format(R"(base = "{}/configs/quickstart.toml"
+                               const std::string& sets = "",
+                               const std::string& base = RLISIM_SOURCE_DIR
+                               "/configs/quickstart.toml") {
+  return fmt::format(R"(base = "{}"
 repetitions = {}
 [set]
 "source.0.duration" = "{}"
@@ -122,7 +124,7 @@ repetitions = {}
 key = "utilization.target"
 values = [0.5, 0.9]
 )",
-                     RLISIM_SOURCE_DIR, repetitions, duration, sets);
+                     base, repetitions, duration, sets);
 }
 
 }  // namespace rlisim::sweep::test_support
