@@ -42,6 +42,13 @@ struct EstimatorCost {
   std::uint64_t delay_samples = 0;
 };
 
+/// An estimate that became final after its flow was released (FlowEstimator::estimate_pending):
+/// the flow is named by its first-seen serial, since its id may already belong to another flow.
+struct LateEstimate {
+  std::uint32_t serial = 0;
+  FlowDelayEstimate estimate;
+};
+
 /// A named diagnostic counter for summary.json ("usable_buckets", "sampled_flows"...).
 struct NamedCounter {
   std::string name;
@@ -76,6 +83,20 @@ class FlowEstimator : public Estimator {
   /// (NetFlow and Multiflow with equal record settings keep equal records) takes it here. Its
   /// results must not change. Default: it keeps its own.
   virtual void share_with(FlowEstimator& earlier) { (void)earlier; }
+
+  /// Estimates that wait on other flows after their own flow ended (Multiflow's pools wait on
+  /// records still open, up to the active timeout) need not hold the flow, and with it every
+  /// observer's state of it, until then. Such an estimator settles the flow at once and, when
+  /// the run writes the flow out (on_flow_final), says here that its estimate is still to
+  /// come: it then hands it over through take_late_estimates() once final, at the latest by
+  /// finalize(). Default: every estimate is final when its flow is.
+  virtual bool estimate_pending(FlowId flow) const {
+    (void)flow;
+    return false;
+  }
+  /// The estimates of released flows that became final since the last call, each once. A
+  /// flow whose estimator ends up with no estimate has none here either.
+  virtual std::vector<LateEstimate> take_late_estimates() { return {}; }
 };
 
 }  // namespace rlisim::models

@@ -45,6 +45,8 @@ static_assert(std::is_trivially_copyable_v<FlowDelayEstimate>);
 // Row layout: serial, key, truth, then per estimator a presence byte and the estimate.
 constexpr std::size_t kSerialBytes = sizeof(std::uint32_t);
 constexpr std::size_t kEstimateBytes = 1 + sizeof(FlowDelayEstimate);
+// Late estimate layout: serial, estimator index, the estimate.
+constexpr std::size_t kLateBytes = 2 * sizeof(std::uint32_t) + sizeof(FlowDelayEstimate);
 // Rows read from a run at a time, per run, while merging.
 constexpr std::size_t kReadRows = 256;
 
@@ -118,6 +120,8 @@ class FlowLedger::RowCursor {
   RowCursor(std::vector<FlowEntry> live, std::size_t row_bytes)
       : live_(std::move(live)), row_bytes_(row_bytes), in_buffer_(live_.size()) {}
   bool done() const { return position_ == in_buffer_; }
+  // The current record, encoded (not for live flows).
+  const char* record() const { return buffer_.data() + position_ * row_bytes_; }
   std::uint32_t serial() const {
     return is_live() ? live_[position_].record->first_seen
                      : serial_of(buffer_.data() + position_ * row_bytes_);
@@ -166,8 +170,51 @@ class FlowLedger::RowCursor {
   std::size_t position_ = 0;
 };
 
-FlowLedger::FlowLedger(const GroundTruth& truth, std::vector<const FlowEstimator*> estimators)
-    : truth_(&truth), estimators_(std::move(estimators)) {}
+// The late estimates in serial order, from their runs and those not yet in one.
+class FlowLedger::PatchMerge {
+ public:
+  explicit PatchMerge(const FlowLedger& ledger) {
+    cursors_.reserve(ledger.late_runs_.size() + 1);
+    for (const Run& run : ledger.late_runs_)
+      cursors_.emplace_back(ledger.spill_, run, kLateBytes);
+    cursors_.emplace_back(sorted(ledger.late_pending_, kLateBytes), kLateBytes);
+    for (std::size_t i = 0; i < cursors_.size(); ++i) {
+      if (!cursors_[i].done())
+        heads_.push({cursors_[i].serial(), i});
+    }
+  }
+  bool done() const { return heads_.empty(); }
+  // Puts the late estimates of the row `serial` that `read` reads into `estimates`. Rows come
+  // in serial order, and every late estimate has its row.
+  void apply(std::uint32_t serial, EstimatesRead read,
+             std::vector<std::optional<FlowDelayEstimate>>& estimates) {
+    while (!heads_.empty() && heads_.top().first <= serial) {
+      RLISIM_CHECK(heads_.top().first == serial);
+      RowCursor& c = cursors_[heads_.top().second];
+      heads_.pop();
+      std::uint32_t index;
+      FlowDelayEstimate value;
+      std::memcpy(&index, c.record() + kSerialBytes, sizeof index);
+      std::memcpy(&value, c.record() + kSerialBytes + sizeof index, sizeof value);
+      RLISIM_CHECK(index < estimates.size());
+      if (read == kAllEstimates || read == index)
+        estimates[index] = value;
+      c.next();
+      if (!c.done())
+        heads_.push({c.serial(), static_cast<std::size_t>(&c - cursors_.data())});
+    }
+  }
+
+ private:
+  using Head = std::pair<std::uint32_t, std::size_t>;
+  std::vector<RowCursor> cursors_;
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads_;
+};
+
+FlowLedger::FlowLedger(const GroundTruth& truth, std::vector<FlowEstimator*> estimators)
+    : truth_(&truth),
+      estimators_(estimators.begin(), estimators.end()),
+      late_sources_(std::move(estimators)) {}
 
 FlowLedger::~FlowLedger() {
   if (spill_ != nullptr)
@@ -192,7 +239,8 @@ void FlowLedger::encode(FlowId id, const FlowRecord& record, std::vector<char>& 
   std::memcpy(p, &truth, sizeof truth);
   p += sizeof truth;
   for (const FlowEstimator* e : estimators_) {
-    const auto estimate = e->estimate(id);
+    // A pending estimate comes later, as a late estimate merged in on reading.
+    const auto estimate = e->estimate_pending(id) ? std::nullopt : e->estimate(id);
     *p++ = estimate ? 1 : 0;
     const FlowDelayEstimate value = estimate.value_or(FlowDelayEstimate{});
     std::memcpy(p, &value, sizeof value);
@@ -220,12 +268,31 @@ void FlowLedger::on_flow_final(FlowId flow) {
     return;
   encode(flow, *record, pending_);
   ++ended_flows_;
-  if (pending_.size() >= kRunRows * row_bytes())
-    write_run();
+  if (pending_.size() >= kRunRows * row_bytes()) {
+    spilled_flows_ += pending_.size() / row_bytes();
+    write_run(pending_, row_bytes(), runs_);
+  }
+  take_late_estimates();
 }
 
-std::vector<char> FlowLedger::sorted(const std::vector<char>& rows) const {
-  const std::size_t bytes = row_bytes();
+void FlowLedger::take_late_estimates() const {
+  for (std::size_t i = 0; i < late_sources_.size(); ++i) {
+    for (const LateEstimate& late : late_sources_[i]->take_late_estimates()) {
+      const auto index = static_cast<std::uint32_t>(i);
+      const std::size_t start = late_pending_.size();
+      late_pending_.resize(start + kLateBytes);
+      char* p = late_pending_.data() + start;
+      std::memcpy(p, &late.serial, sizeof late.serial);
+      std::memcpy(p + sizeof late.serial, &index, sizeof index);
+      std::memcpy(p + sizeof late.serial + sizeof index, &late.estimate, sizeof late.estimate);
+      ++late_estimates_;
+    }
+  }
+  if (late_pending_.size() >= kRunRows * kLateBytes)
+    write_run(late_pending_, kLateBytes, late_runs_);
+}
+
+std::vector<char> FlowLedger::sorted(const std::vector<char>& rows, std::size_t bytes) {
   const std::size_t n = rows.size() / bytes;
   std::vector<std::pair<std::uint32_t, std::size_t>> order(n);
   for (std::size_t i = 0; i < n; ++i)
@@ -237,17 +304,16 @@ std::vector<char> FlowLedger::sorted(const std::vector<char>& rows) const {
   return out;
 }
 
-void FlowLedger::write_run() {
+void FlowLedger::write_run(std::vector<char>& rows, std::size_t bytes,
+                           std::vector<Run>& runs) const {
   if (spill_ == nullptr)
     spill_ = open_spill_file();
-  const std::vector<char> rows = sorted(pending_);
-  if (std::fwrite(rows.data(), 1, rows.size(), spill_) != rows.size() || std::fflush(spill_) != 0)
+  const std::vector<char> run = sorted(rows, bytes);
+  if (std::fwrite(run.data(), 1, run.size(), spill_) != run.size() || std::fflush(spill_) != 0)
     spill_error("cannot write it");
-  const std::uint64_t n = rows.size() / row_bytes();
-  runs_.push_back(Run{.offset = spill_bytes_, .rows = n});
-  spill_bytes_ += rows.size();
-  spilled_flows_ += n;
-  pending_.clear();
+  runs.push_back(Run{.offset = spill_bytes_, .rows = run.size() / bytes});
+  spill_bytes_ += run.size();
+  rows.clear();
 }
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles,
@@ -258,6 +324,7 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
                           const WantQuantiles& quantiles, EstimatesRead read) const {
+  take_late_estimates();
   const std::size_t bytes = row_bytes();
   // The sources, each in serial order: the runs, the ended rows not yet in a run, the flows
   // still live. A serial is in exactly one of them.
@@ -265,7 +332,7 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
   cursors.reserve(runs_.size() + 2);
   for (const Run& run : runs_)
     cursors.emplace_back(spill_, run, bytes);
-  cursors.emplace_back(sorted(pending_), bytes);
+  cursors.emplace_back(sorted(pending_, bytes), bytes);
   cursors.emplace_back(truth_->flows(), bytes);
   // Smallest serial first.
   using Head = std::pair<std::uint32_t, std::size_t>;
@@ -275,14 +342,21 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
       heads.push({cursors[i].serial(), i});
   }
   std::vector<std::optional<FlowDelayEstimate>> estimates(estimators_.size());
+  PatchMerge late(*this);
+  // The row's estimates are `estimates`: the late ones go in before the row is shown.
+  const std::function<void(const FlowRow&)> visit_completed = [&](const FlowRow& row) {
+    late.apply(row.truth.first_seen, read, estimates);
+    visit(row);
+  };
   while (!heads.empty()) {
     const std::size_t i = heads.top().second;
     heads.pop();
-    cursors[i].visit(*this, quantiles, read, estimates, visit);
+    cursors[i].visit(*this, quantiles, read, estimates, late.done() ? visit : visit_completed);
     cursors[i].next();
     if (!cursors[i].done())
       heads.push({cursors[i].serial(), i});
   }
+  RLISIM_CHECK(late.done());  // every late estimate had its row
 }
 
 }  // namespace rlisim::models

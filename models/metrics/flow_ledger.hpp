@@ -60,15 +60,17 @@ struct FlowRow {
 /// still held live, in first-seen order. Ended rows wait in memory and go to a spill file in
 /// sorted runs of kRunRows; each row is binary (serial, key, FlowTruth with its quantiles,
 /// estimates), sizeof(FlowTruth) + 42 + 33 per estimator bytes (about 200 to 400), in an unnamed
-/// temporary file (TMPDIR, else /tmp) that goes away with the ledger. Read after the truth and
-/// the estimators are finalized.
+/// temporary file (TMPDIR, else /tmp) that goes away with the ledger. An estimate still pending
+/// when its row is written (FlowEstimator::estimate_pending) comes later, by serial, as a
+/// 32 B patch kept and spilled in sorted runs the same way and merged in on reading. Read after
+/// the truth and the estimators are finalized.
 class FlowLedger final : public Estimator {
  public:
   static constexpr std::size_t kRunRows = std::size_t{1} << 15;
 
   /// `truth` and `estimators` must outlive the ledger and share one ObserverSet (so that their
   /// flow ids agree).
-  FlowLedger(const GroundTruth& truth, std::vector<const FlowEstimator*> estimators);
+  FlowLedger(const GroundTruth& truth, std::vector<FlowEstimator*> estimators);
   ~FlowLedger() override;
   FlowLedger(const FlowLedger&) = delete;
   FlowLedger& operator=(const FlowLedger&) = delete;
@@ -93,6 +95,8 @@ class FlowLedger final : public Estimator {
   /// Rows of ended flows taken so far, and those written to the spill file.
   std::uint64_t ended_flows() const { return ended_flows_; }
   std::uint64_t spilled_flows() const { return spilled_flows_; }
+  /// Estimates of ended flows that came after their rows (see above).
+  std::uint64_t late_estimates() const { return late_estimates_; }
 
   // Estimator: it only acts when flows end.
   std::string_view name() const override { return "ledger"; }
@@ -106,14 +110,19 @@ class FlowLedger final : public Estimator {
   void on_flow_final(FlowId flow) override;
 
  private:
-  // A sorted run of rows in the spill file.
+  // A sorted run of rows, or of late estimates, in the spill file.
   struct Run {
     std::uint64_t offset = 0;
     std::uint64_t rows = 0;
   };
   class RowCursor;
+  // Late estimates with the row serials at the cursors' heads, smallest first.
+  class PatchMerge;
 
   std::size_t row_bytes() const;
+  // Takes the estimators' late estimates (logically const: every read brings the ledger up to
+  // date with its estimators first).
+  void take_late_estimates() const;
   // Appends the encoded row of the live flow `id`, quantiles included, to `out`.
   void encode(FlowId id, const FlowRecord& record, std::vector<char>& out) const;
   // Visits the live flow `id` as a row, with its quantiles if `quantiles` wants them and the
@@ -121,18 +130,23 @@ class FlowLedger final : public Estimator {
   void visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
                   EstimatesRead read, std::vector<std::optional<FlowDelayEstimate>>& estimates,
                   const std::function<void(const FlowRow&)>& visit) const;
-  // `rows` (encoded) sorted by serial.
-  std::vector<char> sorted(const std::vector<char>& rows) const;
-  void write_run();
+  // `rows` (encoded, `bytes` each, a serial first) sorted by serial.
+  static std::vector<char> sorted(const std::vector<char>& rows, std::size_t bytes);
+  // Appends `rows` sorted to the spill file as a run (to `runs`), and empties them.
+  void write_run(std::vector<char>& rows, std::size_t bytes, std::vector<Run>& runs) const;
 
   const GroundTruth* truth_;
   std::vector<const FlowEstimator*> estimators_;
-  std::vector<char> pending_;  // rows of ended flows not yet in a run
+  std::vector<FlowEstimator*> late_sources_;  // the same, to take late estimates from
+  std::vector<char> pending_;                 // rows of ended flows not yet in a run
   std::vector<Run> runs_;
-  std::FILE* spill_ = nullptr;
-  std::uint64_t spill_bytes_ = 0;
+  mutable std::vector<char> late_pending_;  // late estimates not yet in a run
+  mutable std::vector<Run> late_runs_;
+  mutable std::FILE* spill_ = nullptr;
+  mutable std::uint64_t spill_bytes_ = 0;
   std::uint64_t ended_flows_ = 0;
   std::uint64_t spilled_flows_ = 0;
+  mutable std::uint64_t late_estimates_ = 0;
 };
 
 }  // namespace rlisim::models

@@ -85,6 +85,8 @@ void QuantileSketch::for_each_exact(F&& f) const {
 }
 
 void QuantileSketch::add_slow(double value) {
+  if (sealed_)
+    throw std::logic_error("quantile sketch: cannot add to a sealed sketch");
   if (!(value >= 0) || !std::isfinite(value)) {
     throw std::invalid_argument(
         fmt::format("quantile sketch: values must be finite and >= 0 (got {})", value));
@@ -216,6 +218,8 @@ void QuantileSketch::merge(const QuantileSketch& other) {
         relative_accuracy_, other.relative_accuracy_, exact_capacity_, other.exact_capacity_,
         max_buckets_, other.max_buckets_));
   }
+  if (sealed_ || other.sealed_)
+    throw std::logic_error("quantile sketch: cannot merge a sealed sketch");
   if (other.count_ == 0)
     return;
   if (&other == this) {
@@ -255,6 +259,15 @@ double QuantileSketch::quantile(double q) const {
     return min_;
   if (q == 1)
     return max_;
+  if (sealed_) {
+    if (q == samples_[0])
+      return samples_[2];
+    if (q == samples_[1])
+      return samples_[3];
+    throw std::logic_error(
+        fmt::format("quantile sketch: sealed with quantiles {} and {} only (asked for {})",
+                    samples_[0], samples_[1], q));
+  }
   const auto [rank, fraction] = linear_quantile_position(count_, q);
   const auto [lower, upper] = order_statistics(rank);
   return interpolate_order_statistics(lower, upper, fraction);
@@ -273,7 +286,7 @@ std::pair<double, double> QuantileSketch::quantiles(double lower_q, double upper
     throw std::invalid_argument(fmt::format(
         "quantile sketch: quantiles({}, {}) needs the lower one first", lower_q, upper_q));
   }
-  if (!is_exact() || count_ <= 2 || !(lower_q > 0) || !(upper_q < 1))
+  if (sealed_ || !is_exact() || count_ <= 2 || !(lower_q > 0) || !(upper_q < 1))
     return {quantile(lower_q), quantile(upper_q)};
   const auto [lower_rank, lower_fraction] = linear_quantile_position(count_, lower_q);
   const auto [upper_rank, upper_fraction] = linear_quantile_position(count_, upper_q);
@@ -286,6 +299,21 @@ std::pair<double, double> QuantileSketch::quantiles(double lower_q, double upper
           : select_exact(values, static_cast<std::size_t>(lower_rank) + 1, upper_rank);
   return {interpolate_order_statistics(lower.first, lower.second, lower_fraction),
           interpolate_order_statistics(upper.first, upper.second, upper_fraction)};
+}
+
+void QuantileSketch::seal(double lower_q, double upper_q) {
+  if (sealed_) {
+    (void)quantiles(lower_q, upper_q);  // the same q again: nothing to do; others throw
+    return;
+  }
+  const auto [lower, upper] = quantiles(lower_q, upper_q);
+  // Swapped with fresh vectors, so that the old storage is freed (assigning would keep it).
+  std::vector<double>{lower_q, upper_q, lower, upper}.swap(samples_);
+  std::vector<std::uint32_t>().swap(bins_);
+  // The inline add() paths must not find room: no spare capacity, no bucket range.
+  lo_ = 1;
+  hi_ = 0;
+  sealed_ = true;
 }
 
 std::pair<double, double> QuantileSketch::select_exact(std::span<double> values, std::size_t from,

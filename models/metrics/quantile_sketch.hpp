@@ -71,6 +71,7 @@ class QuantileSketch {
 
   /// Adds one value.
   /// @throws std::invalid_argument if `value` is negative or NaN.
+  /// @throws std::logic_error if the sketch is sealed.
   void add(double value) {
     // Inline fast paths, taken by nearly every value the ground truth adds (one per delivered
     // packet): a stored sample with room left, or a count in an existing bucket. Everything
@@ -99,15 +100,27 @@ class QuantileSketch {
   /// Adds all values of `other`, as if they had been added here. The result keeps the
   /// guarantee.
   /// @throws std::invalid_argument if the two sketches have different parameters.
+  /// @throws std::logic_error if either is sealed.
   void merge(const QuantileSketch& other);
 
   /// The q-quantile (see the class comment), q in [0, 1]. NaN when empty.
   /// @throws std::invalid_argument if q is outside [0, 1].
+  /// @throws std::logic_error if the sketch is sealed and q is not one it kept.
   double quantile(double q) const;
   /// {quantile(lower_q), quantile(upper_q)} for lower_q <= upper_q, from one selection pass
   /// over the stored values in the first phase (a flow's p50 and p99).
   /// @throws std::invalid_argument if either is outside [0, 1] or lower_q > upper_q.
   std::pair<double, double> quantiles(double lower_q, double upper_q) const;
+
+  /// Keeps quantile(lower_q) and quantile(upper_q) (and count, min and max) and frees the stored
+  /// values and buckets, for a stream that has ended: what a finished flow's results need, in a
+  /// few bytes, while its row waits to be written. The two values are the ones quantile() gave
+  /// before, bit for bit. Afterwards quantile() and quantiles() answer for those q (and 0 and
+  /// 1) only, and add() and merge() refuse.
+  /// @throws std::invalid_argument as quantiles() does.
+  void seal(double lower_q, double upper_q);
+  /// True once seal() was called.
+  bool sealed() const { return sealed_; }
 
   std::uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -185,6 +198,7 @@ class QuantileSketch {
   double max_ = 0;
   // First phase: with n <= 2 the values are exactly {min_, max_} and nothing is stored (most
   // flows are short); from the third value on, all values are stored here.
+  // Sealed: {lower_q, upper_q, quantile(lower_q), quantile(upper_q)}, and no buckets.
   std::vector<double> samples_;
   std::vector<std::uint32_t> bins_;  // second phase: bins_[k] counts bucket bin_offset_ + k
   int bin_offset_ = 0;
@@ -193,6 +207,7 @@ class QuantileSketch {
   std::uint16_t exact_capacity_;
   std::uint16_t max_buckets_;
   bool collapsed_ = false;
+  bool sealed_ = false;
 };
 
 }  // namespace rlisim::models

@@ -67,7 +67,9 @@ void RecordEstimator::WeightedMean::add(double value, std::uint64_t w, std::uint
   samples += s;
 }
 
-FlowDelayEstimate RecordEstimator::WeightedMean::result() const {
+std::optional<FlowDelayEstimate> RecordEstimator::WeightedMean::result() const {
+  if (samples == 0)
+    return std::nullopt;
   FlowDelayEstimate e;
   e.samples = samples;
   if (weight > 0)
@@ -82,15 +84,17 @@ void RecordEstimator::use_new_pairs() {
 void RecordEstimator::finalize() {
   records_->finalize();
   use_new_pairs();
-  complete(std::nullopt);
+  complete();
 }
 
 void RecordEstimator::on_flow_end(FlowId flow) {
   // No packet of the flow follows, so its waiting records can no longer pair: closing them now
-  // keeps them from holding Multiflow's horizon back until the flow is released, which in
-  // turn waits on that horizon.
+  // keeps them from holding Multiflow's horizon back. A reader comes after its keeper, which
+  // has closed them by now.
   if (keeps_records_)
     records_->finish_flow(flow);
+  use_new_pairs();
+  ended(flow);
 }
 
 void RecordEstimator::share_with(FlowEstimator& earlier) {
@@ -105,20 +109,14 @@ void RecordEstimator::share_with(FlowEstimator& earlier) {
   keeps_records_ = false;
 }
 
-void RecordEstimator::on_flow_final(FlowId flow) {
-  use_new_pairs();
-  complete(flow);
-}
-
 void RecordEstimator::release_flow(FlowId flow) {
+  released(flow);
   if (flow < flows_.size())
     flows_[flow] = WeightedMean{};
 }
 
 std::optional<FlowDelayEstimate> RecordEstimator::estimate(FlowId flow) const {
-  if (flow >= flows_.size() || flows_[flow].samples == 0)
-    return std::nullopt;
-  return flows_[flow].result();
+  return flow < flows_.size() ? flows_[flow].result() : std::nullopt;
 }
 
 EstimatorCost RecordEstimator::cost() const {
@@ -172,28 +170,62 @@ void Multiflow::on_egress(const core::Packet& p, FlowId flow, PortId port, core:
     max_delay_ = std::max(max_delay_, (egress_time - p.arrival).count());
 }
 
-core::Time Multiflow::settled_through() const {
-  return core::Time{records().unpaired_horizon() - max_delay_ - 1};
-}
-
 void Multiflow::use_pair(const RecordPair& pair) {
   samples_.push_back({pair.first_out, pair.first_delay()});
   if (!pair.one_sample())
     samples_.push_back({pair.last_out, pair.last_delay()});
-  waiting_.push_back(pair);
+  waiting_.push_back({pair, serial_of(pair.flow)});
   ++waiting_of_.ensure(pair.flow, [] { return std::uint32_t{0}; });
 }
 
-void Multiflow::complete(std::optional<FlowId> flow) {
-  if (!flow) {
-    value_pairs_before(std::numeric_limits<std::int64_t>::max());
-    return;
+void Multiflow::ended(FlowId flow) {
+  if (waiting_.size() >= value_at_) {
+    value_pairs_before(records().unpaired_horizon());
+    value_at_ = std::max(kPairBatch, 2 * waiting_.size());
   }
-  if (*flow >= waiting_of_.size() || waiting_of_[*flow] == 0)
+  if (flow >= waiting_of_.size() || waiting_of_[flow] == 0)
+    return;  // final already
+  const bool added =
+      ended_.emplace(serial_of(flow), Ended{.mean = take_mean(flow), .waiting = waiting_of_[flow]})
+          .second;
+  RLISIM_CHECK(added);
+  waiting_of_[flow] = 0;
+}
+
+void Multiflow::released(FlowId flow) {
+  const auto it = ended_.find(serial_of(flow));
+  if (it == ended_.end())
     return;
-  // The flow was released because its pairs' pools are final (settled_through).
-  value_pairs_before(records().unpaired_horizon());
-  RLISIM_CHECK(waiting_of_[*flow] == 0);
+  if (it->second.waiting == 0)
+    ended_.erase(it);  // its estimate was final when the flow was written out
+  else
+    it->second.released = true;
+}
+
+const Multiflow::Ended* Multiflow::ended_flow(FlowId flow) const {
+  if (ended_.empty() || (flow_index() != nullptr && flow >= flow_index()->slots()))
+    return nullptr;
+  const auto it = ended_.find(serial_of(flow));
+  return it == ended_.end() ? nullptr : &it->second;
+}
+
+std::optional<FlowDelayEstimate> Multiflow::estimate(FlowId flow) const {
+  if (const Ended* e = ended_flow(flow))
+    return e->mean.result();
+  return RecordEstimator::estimate(flow);
+}
+
+bool Multiflow::estimate_pending(FlowId flow) const {
+  const Ended* e = ended_flow(flow);
+  return e != nullptr && e->waiting > 0;
+}
+
+std::vector<LateEstimate> Multiflow::take_late_estimates() {
+  return std::exchange(late_, {});
+}
+
+void Multiflow::complete() {
+  value_pairs_before(std::numeric_limits<std::int64_t>::max());
 }
 
 void Multiflow::value_pairs_before(std::int64_t horizon) {
@@ -213,19 +245,31 @@ void Multiflow::value_pairs_before(std::int64_t horizon) {
   };
   std::int64_t keep_from = horizon;
   std::size_t kept = 0;
-  for (const RecordPair& pair : waiting_) {
+  for (const Waiting& w : waiting_) {
+    const RecordPair& pair = w.pair;
     if (pair.last_out >= horizon) {
       keep_from = std::min(keep_from, pair.first_out);
-      waiting_[kept++] = pair;
+      waiting_[kept++] = w;
       continue;
     }
     const std::size_t lo = first_at(pair.first_out);
     const std::size_t hi = first_at(pair.last_out + 1);  // last_out < horizon <= INT64_MAX
     RLISIM_CHECK(lo < hi);                               // the pair's own samples are in its pool
-    add_value(pair, pool_value(pair, lo, hi), hi - lo);
+    const double value = pool_value(pair, lo, hi);
     pooled_ += hi - lo;
     ++valued_pairs_;
-    --waiting_of_[pair.flow];
+    const auto it = ended_.empty() ? ended_.end() : ended_.find(w.serial);
+    if (it == ended_.end()) {
+      add_value(pair, value, hi - lo);
+      --waiting_of_[pair.flow];
+      continue;
+    }
+    Ended& e = it->second;
+    e.mean.add(value, pair.packets_out, hi - lo);
+    if (--e.waiting == 0 && e.released) {
+      late_.push_back({.serial = w.serial, .estimate = *e.mean.result()});
+      ended_.erase(it);
+    }
   }
   waiting_.resize(kept);
   // No waiting pair starts before keep_from, and no pair still to form before the horizon.

@@ -7,7 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "models/flow_estimator.hpp"
 #include "models/netflow/netflow_records.hpp"
@@ -19,9 +22,9 @@ namespace rlisim::models::netflow {
 /// ignored), the packet-weighted per-flow estimates, cost and counters. A subclass turns each
 /// record pair into a value for its flow (use_pair), at once or once it can.
 ///
-/// A flow's estimate is final once its records are paired, which the records do when the flow
-/// ends (on_flow_end), so the naive estimators settle every ended flow at once; Multiflow
-/// settles through its pool horizon (settled_through).
+/// A flow's records are all paired when the flow ends (on_flow_end), so every ended flow is
+/// settled at once: the naive estimators' estimates are then final, and Multiflow's, which wait
+/// on the pools, come later (estimate_pending).
 ///
 /// By default (NetflowConfig::lossy_pairs = kDiscard) a pair whose packet counts differ gives
 /// nothing: neither its own flow's estimate nor any Multiflow pool sees its samples, and a flow
@@ -33,14 +36,16 @@ class RecordEstimator : public FlowEstimator {
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void finalize() final;
   core::Time settled_through() const override { return core::Time::max(); }
-  /// Exports the flow's open records and pairs them (NetflowRecords::finish_flow).
+  /// Exports the flow's open records, pairs them (NetflowRecords::finish_flow) and reads the
+  /// pairs.
   void on_flow_end(FlowId flow) final;
-  void on_flow_final(FlowId flow) final;
   void release_flow(FlowId flow) final;
 
   using FlowEstimator::estimate;
   std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return false; }
+  /// Pairs are taken from the records at least this often (and when a flow ends).
+  static constexpr std::size_t kPairBatch = 1024;
   /// State = peak open records at both taps x 48 B (a NetFlow v5 record); export = records
   /// exported at both taps x 48 B; delay samples = the first/last samples of the pairs used,
   /// or 0 with packet sampling (its two taps' timestamps belong to different packets, so no
@@ -59,17 +64,6 @@ class RecordEstimator : public FlowEstimator {
   /// @throws std::invalid_argument on an invalid configuration.
   explicit RecordEstimator(const NetflowConfig& config)
       : config_(config), records_(std::make_shared<NetflowRecords>(config)) {}
-  /// One pair the records formed; a flow's pairs come in record order.
-  virtual void use_pair(const RecordPair& pair) = 0;
-  /// Values the pairs still held: the flow `flow` is final (all its pairs were given), or,
-  /// with `flow` empty, the run is over.
-  virtual void complete(std::optional<FlowId> flow) { (void)flow; }
-  /// Adds a pair's value to its flow's estimate, weighted by the pair's egress packets.
-  void add_value(const RecordPair& pair, double value, std::uint64_t samples) {
-    flows_.ensure(pair.flow, [] { return WeightedMean{}; }).add(value, pair.packets_out, samples);
-  }
-
- private:
   // The egress-packet-weighted mean of a flow's record values. Deviations from the first
   // value are summed, so equal values give exactly that value.
   struct WeightedMean {
@@ -78,12 +72,35 @@ class RecordEstimator : public FlowEstimator {
     double shift = 0;
     long double deviations = 0;
 
+    /// Adds the value of a pair with `w` egress packets and `s` delay samples.
     void add(double value, std::uint64_t w, std::uint64_t s);
-    FlowDelayEstimate result() const;
+    /// The estimate, or nullopt without a sample.
+    std::optional<FlowDelayEstimate> result() const;
   };
 
-  // Pairs are taken from the records at least this often (and when a flow ends).
-  static constexpr std::size_t kPairBatch = 1024;
+  /// One pair the records formed; a flow's pairs come in record order.
+  virtual void use_pair(const RecordPair& pair) = 0;
+  /// The flow has ended and every pair of it was given to use_pair.
+  virtual void ended(FlowId flow) { (void)flow; }
+  /// The flow's id is released (after ended()).
+  virtual void released(FlowId flow) { (void)flow; }
+  /// The run is over: values the pairs still held.
+  virtual void complete() {}
+  /// Adds a pair's value to its flow's estimate, weighted by the pair's egress packets.
+  void add_value(const RecordPair& pair, double value, std::uint64_t samples) {
+    flows_.ensure(pair.flow, [] { return WeightedMean{}; }).add(value, pair.packets_out, samples);
+  }
+  /// The flow's estimate so far, leaving its slot empty.
+  WeightedMean take_mean(FlowId flow) {
+    return flow < flows_.size() ? std::exchange(flows_[flow], WeightedMean{}) : WeightedMean{};
+  }
+  /// The first-seen serial of the flow holding `flow` (the id itself without a bound index,
+  /// where ids are serials).
+  std::uint32_t serial_of(FlowId flow) const {
+    return flow_index() != nullptr ? flow_index()->serial(flow) : flow;
+  }
+
+ private:
   void use_new_pairs();
 
   NetflowConfig config_;
@@ -169,14 +186,31 @@ class Multiflow final : public RecordEstimator {
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   /// A pair's pool is final once no pair still to form can put a sample in its interval:
-  /// once its last_out is before NetflowRecords::unpaired_horizon(). A flow is final once its
-  /// last packet left before that horizon, which its last ingress plus the largest delay seen
-  /// so far bounds. Records still open hold the horizon back, up to the active timeout.
-  core::Time settled_through() const override;
+  /// once its last_out is before NetflowRecords::unpaired_horizon(). Records still open hold
+  /// the horizon back, up to the active timeout, so a flow's estimate can wait on it long
+  /// after the flow ended. The flow is settled when it ends all the same: its estimate so far
+  /// moves out of its id's slot, keyed by its serial (about 60 B), and is handed over as a
+  /// late estimate once final, so no observer holds the flow for the horizon.
+  using RecordEstimator::estimate;
+  std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
+  bool estimate_pending(FlowId flow) const override;
+  std::vector<LateEstimate> take_late_estimates() override;
   /// The shared counters plus pooled_samples_mean.
   std::vector<NamedCounter> counters() const override;
 
  private:
+  // A formed pair waiting for its pool, with its flow's serial (its id can be reused once the
+  // flow ended).
+  struct Waiting {
+    RecordPair pair;
+    std::uint32_t serial = 0;
+  };
+  // A flow that ended with pairs still waiting.
+  struct Ended {
+    WeightedMean mean;
+    std::uint32_t waiting = 0;
+    bool released = false;
+  };
   struct Sample {
     std::int64_t at = 0;  ///< egress time, ps
     std::int64_t delay = 0;
@@ -185,7 +219,11 @@ class Multiflow final : public RecordEstimator {
     }
   };
   void use_pair(const RecordPair& pair) override;
-  void complete(std::optional<FlowId> flow) override;
+  void ended(FlowId flow) override;
+  void released(FlowId flow) override;
+  void complete() override;
+  // The ended flow holding `flow`, or nullptr.
+  const Ended* ended_flow(FlowId flow) const;
   /// Values every waiting pair whose interval ends before `horizon`, in the order they
   /// formed, then forgets the samples that no waiting or later pair can pool.
   void value_pairs_before(std::int64_t horizon);
@@ -197,8 +235,13 @@ class Multiflow final : public RecordEstimator {
   std::vector<Sample> samples_;
   std::size_t sorted_ = 0;
   std::vector<core::Int128> prefix_;
-  std::vector<RecordPair> waiting_;      // formed, pool not final yet
-  FlowArray<std::uint32_t> waiting_of_;  // per flow
+  std::vector<Waiting> waiting_;                     // formed, pool not final yet
+  FlowArray<std::uint32_t> waiting_of_;              // per flow not ended
+  absl::flat_hash_map<std::uint32_t, Ended> ended_;  // by serial
+  std::vector<LateEstimate> late_;                   // not taken yet
+  // Waiting pairs at which ended flows value the pairs whose pools are final (doubling, so
+  // that the passes over the kept samples cost O(1) per pair).
+  std::size_t value_at_ = kPairBatch;
   std::int64_t max_delay_ = 0;
   std::uint64_t pooled_ = 0;
   std::uint64_t valued_pairs_ = 0;

@@ -72,7 +72,21 @@ void note_port(FlowRecord& rec, PortId port) {
 }
 }  // namespace
 
+void GroundTruth::on_flow_end(FlowId flow) {
+  if (track_quantiles_ && flow < flows_.size())
+    to_seal_.push_back(flow);
+}
+
 void GroundTruth::flush() const {
+  apply_pending();
+  // After the updates: they may include an ended flow's last packets. Release flushes first,
+  // so no id here has been given to a later flow yet.
+  for (const FlowId flow : to_seal_)
+    flows_[flow].seal_quantiles();
+  to_seal_.clear();
+}
+
+void GroundTruth::apply_pending() const {
   if (pending_count_ == 0)
     return;
   // One stable counting-sort pass on the top 11 bits of the flow index groups the updates

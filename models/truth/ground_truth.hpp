@@ -42,15 +42,20 @@ struct DelayTally {
   DelayMoments delay;
   QuantileSketch quantiles;
 
+  static constexpr double kP50 = 0.5;
+  static constexpr double kP99 = 0.99;
+
   std::uint64_t delivered_packets() const { return delay.count(); }
   /// Median and 99th percentile delay in ps, numpy.quantile's default definition
   /// (h = q (n - 1), x_(floor h) + (h - floor h) (x_(floor h + 1) - x_(floor h))): exact up to
   /// `exact_capacity` delivered packets, within `relative_accuracy` beyond (QuantileSketch);
   /// NaN if nothing was delivered.
-  double p50_ps() const { return quantiles.quantile(0.5); }
-  double p99_ps() const { return quantiles.quantile(0.99); }
+  double p50_ps() const { return quantiles.quantile(kP50); }
+  double p99_ps() const { return quantiles.quantile(kP99); }
   /// {p50_ps(), p99_ps()} for the cost of about one.
-  std::pair<double, double> p50_p99_ps() const { return quantiles.quantiles(0.5, 0.99); }
+  std::pair<double, double> p50_p99_ps() const { return quantiles.quantiles(kP50, kP99); }
+  /// Keeps p50 and p99 only and frees the sketch's storage (QuantileSketch::seal).
+  void seal_quantiles() { quantiles.seal(kP50, kP99); }
   /// Adds everything `other` counted, as if its packets had been seen here.
   void merge(const DelayTally& other) {
     merge_counts(other);
@@ -109,8 +114,8 @@ struct TruthSummary : DelayTally {
 /// stable counting-sort pass, so each flow sees its packets in arrival order); every accessor
 /// sees them applied. A packet is counted as offered by its on_egress/on_drop update.
 /// Memory: O(flows), about 250 B per flow plus the sketch storage (8 B per delivered packet
-/// up to `exact_capacity`, then 4 B per delay bucket spanned), plus a fixed 12 MiB of update
-/// buffers.
+/// up to `exact_capacity`, then 4 B per delay bucket spanned; 32 B once the flow ended), plus
+/// a fixed 12 MiB of update buffers.
 /// Totals: the delay quantiles over all flows of a kind are kept as the updates are applied
 /// (one sketch per kind, always in cache) rather than merged from every flow's sketch at the
 /// end, which would revisit each flow's stored values after they left the cache. The result is
@@ -137,6 +142,10 @@ class GroundTruth final : public Estimator {
   core::Time settled_through() const override { return core::Time::max(); }
   /// Starts the flow's record (first-seen serial, kind, first arrival).
   void on_flow_start(const core::Packet& first, FlowId flow) override;
+  /// Seals the flow's sketch (QuantileSketch::seal) once its last updates are applied: until
+  /// it is released, which can wait long on other observers, the record keeps its p50 and p99
+  /// instead of the stored delays.
+  void on_flow_end(FlowId flow) override;
   /// Folds the flow into the totals and empties its record for the next flow of its id.
   void release_flow(FlowId flow) override;
 
@@ -190,6 +199,7 @@ class GroundTruth final : public Estimator {
   /// arrival order). Logically const: it only brings the records up to date. Not safe to call
   /// concurrently (const accessors flush too).
   void flush() const;
+  void apply_pending() const;
   Totals totals() const;
 
   FlowRecord prototype_;  // empty record with the configured sketch, copied for new flows
@@ -206,6 +216,7 @@ class GroundTruth final : public Estimator {
   std::unique_ptr<long long[]> pending_;  // kBatch updates, kUpdateWords words each
   mutable std::size_t pending_count_ = 0;
   mutable std::vector<Update> scratch_;  // the pending updates grouped by flow range
+  mutable std::vector<FlowId> to_seal_;  // ended flows, sealed by the next flush
   // Quantiles of the delivered delays by kind (the first packet's kind of each flow), fed with
   // the same values as the flows' own sketches.
   mutable std::array<QuantileSketch, kKinds> kind_quantiles_;

@@ -317,7 +317,7 @@ RliRun* attach_estimators(const config::ExperimentConfig& config, net::Router& r
   }
   for (const auto& spec : config.estimators)
     result.estimators.push_back(std::make_unique<EstimatorRun>(spec.make()));
-  std::vector<const models::FlowEstimator*> in_order;
+  std::vector<models::FlowEstimator*> in_order;
   for (std::size_t i = 0; i < result.estimators.size(); ++i) {
     models::FlowEstimator& e = result.estimators[i]->estimator();
     for (std::size_t earlier = 0; earlier < i; ++earlier)

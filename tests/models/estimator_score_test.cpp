@@ -106,7 +106,7 @@ StubEstimator flow_two_only() {
 TEST(ScoreEstimator, ErrorsCoverageAndCostOfEachEligibleFlow) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
-  const StubEstimator e = both_flows();
+  StubEstimator e = both_flows();
   const EstimatorScore s = score_estimator(FlowLedger(truth, {&e}), 0);
   EXPECT_EQ(s.name, "both");
   EXPECT_EQ(s.flows_measured, 2u);  // flows 3 (dropped) and 4 (cross) are not eligible
@@ -130,7 +130,7 @@ TEST(ScoreEstimator, ErrorsCoverageAndCostOfEachEligibleFlow) {
 TEST(ScoreEstimator, FilterAndClassesSelectAndSplitTheFlows) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
-  const StubEstimator e = both_flows();
+  StubEstimator e = both_flows();
   const FlowLedger ledger(truth, {&e});
   const EstimatorScore only_two =
       score_estimator(ledger, 0, [&](const FlowTruth& rec) { return rec.delay.count() == 1; });
@@ -148,7 +148,7 @@ TEST(ScoreEstimator, FilterAndClassesSelectAndSplitTheFlows) {
 TEST(ScoreEstimator, AFlowWithoutEstimateCountsAgainstCoverage) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
-  const StubEstimator e = flow_two_only();
+  StubEstimator e = flow_two_only();
   const EstimatorScore s = score_estimator(FlowLedger(truth, {&e}), 0);
   EXPECT_EQ(s.flows_measured, 2u);
   EXPECT_EQ(s.flows_estimated, 1u);
@@ -162,9 +162,9 @@ TEST(ScoreEstimator, AFlowWithoutEstimateCountsAgainstCoverage) {
 TEST(CompareEstimators, CommonFlowsAreThoseEveryEstimatorEstimated) {
   const auto truth_owner = small_truth();
   const GroundTruth& truth = *truth_owner;
-  const StubEstimator a = both_flows();
-  const StubEstimator b = flow_two_only();
-  const std::vector<const FlowEstimator*> estimators = {&a, &b};
+  StubEstimator a = both_flows();
+  StubEstimator b = flow_two_only();
+  const std::vector<FlowEstimator*> estimators = {&a, &b};
   const BudgetBasis basis{.regular_packets = 4, .regular_flows = 3, .seconds = 2};
   const Comparison c = compare_estimators(FlowLedger(truth, estimators), basis);
   ASSERT_EQ(c.scores.size(), 2u);

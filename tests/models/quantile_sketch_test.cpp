@@ -78,6 +78,60 @@ TEST(QuantileSketch, QuantilePairsAreTheTwoQuantilesBitForBit) {
   EXPECT_THROW((void)one.quantiles(0.5, 1.5), std::invalid_argument);
 }
 
+// A finished flow's sketch is sealed while its row waits: it must answer its p50 and p99 as
+// before, bit for bit (exact phase: numpy's values; bucketed phase: the sketch's), and refuse
+// what it can no longer answer rather than answer wrongly.
+TEST(QuantileSketch, ASealedSketchKeepsItsTwoQuantilesBitForBitAndRefusesTheRest) {
+  for (const std::uint32_t n : {0u, 1u, 2u, 3u, 64u, 65u, 5000u}) {
+    SCOPED_TRACE(n);
+    QuantileSketch sketch;
+    std::vector<double> values;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      values.push_back(static_cast<double>((i * 7919u) % 997u) * 1000.0 + 1.0);
+      sketch.add(values.back());
+    }
+    const double p50 = sketch.quantile(0.5);
+    const double p99 = sketch.quantile(0.99);
+    if (n > 0 && n <= 64) {
+      EXPECT_EQ(p50, numpy_quantile(values, 0.5));
+      EXPECT_EQ(p99, numpy_quantile(values, 0.99));
+    }
+    const double lowest = sketch.min();
+    const double highest = sketch.max();
+    sketch.seal(0.5, 0.99);
+    EXPECT_TRUE(sketch.sealed());
+    EXPECT_EQ(sketch.count(), n);
+    EXPECT_EQ(sketch.bucket_count(), 0u);
+    const auto pair = sketch.quantiles(0.5, 0.99);
+    if (n == 0) {
+      EXPECT_TRUE(std::isnan(sketch.quantile(0.5)) && std::isnan(pair.second));
+      continue;
+    }
+    EXPECT_EQ(sketch.quantile(0.5), p50);
+    EXPECT_EQ(sketch.quantile(0.99), p99);
+    EXPECT_EQ(pair.first, p50);
+    EXPECT_EQ(pair.second, p99);
+    EXPECT_EQ(sketch.quantile(0), lowest);
+    EXPECT_EQ(sketch.quantile(1), highest);
+    EXPECT_EQ(sketch.min(), lowest);
+    EXPECT_EQ(sketch.max(), highest);
+    EXPECT_THROW((void)sketch.quantile(0.9), std::logic_error);
+    EXPECT_THROW((void)sketch.quantiles(0.5, 0.9), std::logic_error);
+    EXPECT_THROW(sketch.add(5.0), std::logic_error);
+    EXPECT_THROW(sketch.add(values.back()), std::logic_error);  // its bucket's inline path too
+    QuantileSketch open;
+    open.add(1.0);
+    EXPECT_THROW(open.merge(sketch), std::logic_error);
+    EXPECT_THROW(sketch.merge(open), std::logic_error);
+    EXPECT_NO_THROW(sketch.seal(0.5, 0.99));  // the same quantiles again
+    EXPECT_THROW(sketch.seal(0.25, 0.99), std::logic_error);
+    const QuantileSketch copy = sketch;
+    EXPECT_TRUE(copy.sealed());
+    EXPECT_EQ(copy.quantile(0.99), p99);
+    EXPECT_EQ(sketch.count(), n);  // nothing refused changed it
+  }
+}
+
 TEST(QuantileSketch, InterpolatesBetweenTwoValuesInsteadOfReturningTheMinimum) {
   QuantileSketch s;
   s.add(3000);

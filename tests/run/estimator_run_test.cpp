@@ -72,7 +72,7 @@ std::string read_file(const std::filesystem::path& p) {
 TEST(EstimatorRun, ExtraOutputsNeedNoCaseInTheWriters) {
   RunResult r = run_experiment(test_support::small_run("[lda]\n", "chic", 3, "silent.toml"));
   r.estimators.push_back(std::make_unique<SilentRun>());
-  std::vector<const models::FlowEstimator*> all;
+  std::vector<models::FlowEstimator*> all;
   for (const auto& e : r.estimators)
     all.push_back(&e->estimator());
   r.ledger = std::make_unique<models::FlowLedger>(*r.truth, all);
