@@ -6,6 +6,11 @@
 
 namespace rlisim::run {
 
+/// `v` with three decimals, the text fmt's "{:.3f}" gives (correctly rounded, ties to even),
+/// appended; written without fmt's general float formatting, which was the larger part of
+/// writing flows.csv.
+void append_fixed3(std::string& out, double v);
+
 /// Nanoseconds with picosecond resolution; empty when undefined (no delivered packet).
 std::string ns_field(double ps);
 
