@@ -78,8 +78,9 @@ class FlowEstimator : public Estimator {
   virtual EstimatorCost cost() const = 0;
   /// Diagnostics for the summary, in a stable order. Valid after finalize().
   virtual std::vector<NamedCounter> counters() const { return {}; }
-  /// Called by the run before any observation, once for each estimator added before this one:
-  /// an estimator that can work from another's state instead of keeping the same state itself
+  /// Called by the run before any observation, once for each estimator added before this one
+  /// (to the run's observers too, so `earlier` gets every observation and flow end first): an
+  /// estimator that can work from another's state instead of keeping the same state itself
   /// (NetFlow and Multiflow with equal record settings keep equal records) takes it here. Its
   /// results must not change. Default: it keeps its own.
   virtual void share_with(FlowEstimator& earlier) { (void)earlier; }
@@ -95,7 +96,8 @@ class FlowEstimator : public Estimator {
     return false;
   }
   /// The estimates of released flows that became final since the last call, each once. A
-  /// flow whose estimator ends up with no estimate has none here either.
+  /// flow whose estimator ends up with no estimate has none here either. The run's one
+  /// FlowLedger, an observer of the same run, takes them: each belongs to a row it wrote.
   virtual std::vector<LateEstimate> take_late_estimates() { return {}; }
 };
 

@@ -47,8 +47,15 @@ constexpr std::size_t kSerialBytes = sizeof(std::uint32_t);
 constexpr std::size_t kEstimateBytes = 1 + sizeof(FlowDelayEstimate);
 // Late estimate layout: serial, estimator index, the estimate.
 constexpr std::size_t kLateBytes = 2 * sizeof(std::uint32_t) + sizeof(FlowDelayEstimate);
-// Rows read from a run at a time, per run, while merging.
+// Rows read from a run at a time, per run, while merging: kReadRows, or fewer once there are
+// many runs, so that the runs' buffers hold about kMergeRows in all.
 constexpr std::size_t kReadRows = 256;
+constexpr std::size_t kMinReadRows = 16;
+constexpr std::size_t kMergeRows = std::size_t{1} << 16;
+
+std::size_t read_rows(std::size_t runs) {
+  return std::clamp(kMergeRows / std::max<std::size_t>(runs, 1), kMinReadRows, kReadRows);
+}
 
 [[noreturn]] void spill_error(std::string_view what) {
   throw core::OutputError(fmt::format("the spill file of ended flows (in TMPDIR, or /tmp): {}: {}",
@@ -107,24 +114,27 @@ void visit_encoded(const char* row, std::vector<std::optional<FlowDelayEstimate>
 
 }  // namespace
 
-// Rows in serial order from one source: a run in the spill file (read kReadRows at a time), a
-// sorted buffer in memory, or the live flows (visited in place, never encoded).
+// Rows in serial order from one source: a run in the spill file (read `read_rows` at a time), a
+// sorted buffer in memory (read in place), or the live flows (visited in place, never encoded).
 class FlowLedger::RowCursor {
  public:
-  RowCursor(std::vector<char> rows, std::size_t row_bytes)
-      : buffer_(std::move(rows)), row_bytes_(row_bytes), in_buffer_(buffer_.size() / row_bytes) {}
-  RowCursor(std::FILE* file, const Run& run, std::size_t row_bytes)
-      : file_(file), offset_(run.offset), left_in_file_(run.rows), row_bytes_(row_bytes) {
+  RowCursor(std::span<const char> rows, std::size_t row_bytes)
+      : rows_(rows.data()), row_bytes_(row_bytes), in_buffer_(rows.size() / row_bytes) {}
+  RowCursor(std::FILE* file, const Run& run, std::size_t row_bytes, std::size_t read_rows)
+      : file_(file),
+        offset_(run.offset),
+        left_in_file_(run.rows),
+        read_rows_(read_rows),
+        row_bytes_(row_bytes) {
     refill();
   }
   RowCursor(std::vector<FlowEntry> live, std::size_t row_bytes)
       : live_(std::move(live)), row_bytes_(row_bytes), in_buffer_(live_.size()) {}
   bool done() const { return position_ == in_buffer_; }
   // The current record, encoded (not for live flows).
-  const char* record() const { return buffer_.data() + position_ * row_bytes_; }
+  const char* record() const { return rows_ + position_ * row_bytes_; }
   std::uint32_t serial() const {
-    return is_live() ? live_[position_].record->first_seen
-                     : serial_of(buffer_.data() + position_ * row_bytes_);
+    return is_live() ? live_[position_].record->first_seen : serial_of(record());
   }
   void visit(const FlowLedger& ledger, const WantQuantiles& quantiles, EstimatesRead read,
              std::vector<std::optional<FlowDelayEstimate>>& estimates,
@@ -133,7 +143,7 @@ class FlowLedger::RowCursor {
       const FlowEntry& f = live_[position_];
       ledger.visit_live(f.id, *f.record, quantiles, read, estimates, visit);
     } else {
-      visit_encoded(buffer_.data() + position_ * row_bytes_, estimates, visit);
+      visit_encoded(record(), estimates, visit);
     }
   }
   void next() {
@@ -144,7 +154,7 @@ class FlowLedger::RowCursor {
  private:
   bool is_live() const { return !live_.empty(); }
   void refill() {
-    const std::uint64_t rows = std::min<std::uint64_t>(left_in_file_, kReadRows);
+    const std::uint64_t rows = std::min<std::uint64_t>(left_in_file_, read_rows_);
     buffer_.resize(rows * row_bytes_);
     const auto wanted = static_cast<ssize_t>(buffer_.size());
     const ssize_t read =
@@ -154,6 +164,7 @@ class FlowLedger::RowCursor {
         errno = EIO;  // shorter than what was written
       spill_error("cannot read it back");
     }
+    rows_ = buffer_.data();
     offset_ += buffer_.size();
     left_in_file_ -= rows;
     in_buffer_ = rows;
@@ -164,20 +175,23 @@ class FlowLedger::RowCursor {
   std::FILE* file_ = nullptr;
   std::uint64_t offset_ = 0;
   std::uint64_t left_in_file_ = 0;
-  std::vector<char> buffer_;
+  std::size_t read_rows_ = 0;
+  std::vector<char> buffer_;    // of a run
+  const char* rows_ = nullptr;  // the rows at hand: buffer_'s, or those of a buffer in memory
   std::size_t row_bytes_;
   std::size_t in_buffer_ = 0;
   std::size_t position_ = 0;
 };
 
 // The late estimates in serial order, from their runs and those not yet in one.
-class FlowLedger::PatchMerge {
+class FlowLedger::LateEstimateMerge {
  public:
-  explicit PatchMerge(const FlowLedger& ledger) {
+  explicit LateEstimateMerge(const FlowLedger& ledger) {
     cursors_.reserve(ledger.late_runs_.size() + 1);
     for (const Run& run : ledger.late_runs_)
-      cursors_.emplace_back(ledger.spill_, run, kLateBytes);
-    cursors_.emplace_back(sorted(ledger.late_pending_, kLateBytes), kLateBytes);
+      cursors_.emplace_back(ledger.spill_, run, kLateBytes, read_rows(ledger.late_runs_.size()));
+    sort_rows(ledger.late_pending_, kLateBytes);
+    cursors_.emplace_back(ledger.late_pending_, kLateBytes);
     for (std::size_t i = 0; i < cursors_.size(); ++i) {
       if (!cursors_[i].done())
         heads_.push({cursors_[i].serial(), i});
@@ -269,8 +283,9 @@ void FlowLedger::on_flow_final(FlowId flow) {
   encode(flow, *record, pending_);
   ++ended_flows_;
   if (pending_.size() >= kRunRows * row_bytes()) {
-    spilled_flows_ += pending_.size() / row_bytes();
+    const std::size_t rows = pending_.size() / row_bytes();
     write_run(pending_, row_bytes(), runs_);
+    spilled_flows_ += rows;
   }
   take_late_estimates();
 }
@@ -292,27 +307,42 @@ void FlowLedger::take_late_estimates() const {
     write_run(late_pending_, kLateBytes, late_runs_);
 }
 
-std::vector<char> FlowLedger::sorted(const std::vector<char>& rows, std::size_t bytes) {
+void FlowLedger::sort_rows(std::vector<char>& rows, std::size_t bytes) {
   const std::size_t n = rows.size() / bytes;
   std::vector<std::pair<std::uint32_t, std::size_t>> order(n);
   for (std::size_t i = 0; i < n; ++i)
     order[i] = {serial_of(rows.data() + i * bytes), i};
+  if (std::is_sorted(order.begin(), order.end()))
+    return;
   std::sort(order.begin(), order.end());
-  std::vector<char> out(rows.size());
-  for (std::size_t i = 0; i < n; ++i)
-    std::memcpy(out.data() + i * bytes, rows.data() + order[i].second * bytes, bytes);
-  return out;
+  // Row i takes row order[i].second: each cycle of that permutation moves through one spare
+  // row, so sorting never holds a second copy of the rows.
+  std::vector<char> spare(bytes);
+  std::vector<bool> placed(n, false);
+  for (std::size_t start = 0; start < n; ++start) {
+    if (placed[start] || order[start].second == start)
+      continue;
+    std::memcpy(spare.data(), rows.data() + start * bytes, bytes);
+    std::size_t at = start;
+    while (order[at].second != start) {
+      std::memcpy(rows.data() + at * bytes, rows.data() + order[at].second * bytes, bytes);
+      placed[at] = true;
+      at = order[at].second;
+    }
+    std::memcpy(rows.data() + at * bytes, spare.data(), bytes);
+    placed[at] = true;
+  }
 }
 
 void FlowLedger::write_run(std::vector<char>& rows, std::size_t bytes,
                            std::vector<Run>& runs) const {
   if (spill_ == nullptr)
     spill_ = open_spill_file();
-  const std::vector<char> run = sorted(rows, bytes);
-  if (std::fwrite(run.data(), 1, run.size(), spill_) != run.size() || std::fflush(spill_) != 0)
+  sort_rows(rows, bytes);
+  if (std::fwrite(rows.data(), 1, rows.size(), spill_) != rows.size() || std::fflush(spill_) != 0)
     spill_error("cannot write it");
-  runs.push_back(Run{.offset = spill_bytes_, .rows = run.size() / bytes});
-  spill_bytes_ += run.size();
+  runs.push_back(Run{.offset = spill_bytes_, .rows = rows.size() / bytes});
+  spill_bytes_ += rows.size();
   rows.clear();
 }
 
@@ -331,8 +361,9 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
   std::vector<RowCursor> cursors;
   cursors.reserve(runs_.size() + 2);
   for (const Run& run : runs_)
-    cursors.emplace_back(spill_, run, bytes);
-  cursors.emplace_back(sorted(pending_, bytes), bytes);
+    cursors.emplace_back(spill_, run, bytes, read_rows(runs_.size()));
+  sort_rows(pending_, bytes);
+  cursors.emplace_back(pending_, bytes);
   cursors.emplace_back(truth_->flows(), bytes);
   // Smallest serial first.
   using Head = std::pair<std::uint32_t, std::size_t>;
@@ -342,7 +373,7 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
       heads.push({cursors[i].serial(), i});
   }
   std::vector<std::optional<FlowDelayEstimate>> estimates(estimators_.size());
-  PatchMerge late(*this);
+  LateEstimateMerge late(*this);
   // The row's estimates are `estimates`: the late ones go in before the row is shown.
   const std::function<void(const FlowRow&)> visit_completed = [&](const FlowRow& row) {
     late.apply(row.truth.first_seen, read, estimates);

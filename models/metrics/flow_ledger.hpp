@@ -66,7 +66,7 @@ struct FlowRow {
 /// the truth and the estimators are finalized.
 class FlowLedger final : public Estimator {
  public:
-  static constexpr std::size_t kRunRows = std::size_t{1} << 15;
+  static constexpr std::size_t kRunRows = std::size_t{1} << 14;
 
   /// `truth` and `estimators` must outlive the ledger and share one ObserverSet (so that their
   /// flow ids agree).
@@ -87,7 +87,8 @@ class FlowLedger final : public Estimator {
   static constexpr EstimatesRead kNoEstimates = kAllEstimates - 1;
   /// Visits every flow with an offered packet, in first-seen order; with `quantiles`, every
   /// row has its p50 and p99.
-  /// @throws core::OutputError if the spill file cannot be read back.
+  /// @throws core::OutputError if the spill file cannot be read back, or written (late
+  ///         estimates taken first may fill a run).
   void for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles = false,
                 EstimatesRead read = kAllEstimates) const;
   void for_each(const std::function<void(const FlowRow&)>& visit, const WantQuantiles& quantiles,
@@ -117,7 +118,7 @@ class FlowLedger final : public Estimator {
   };
   class RowCursor;
   // Late estimates with the row serials at the cursors' heads, smallest first.
-  class PatchMerge;
+  class LateEstimateMerge;
 
   std::size_t row_bytes() const;
   // Takes the estimators' late estimates (logically const: every read brings the ledger up to
@@ -130,15 +131,16 @@ class FlowLedger final : public Estimator {
   void visit_live(FlowId id, const FlowRecord& record, const WantQuantiles& quantiles,
                   EstimatesRead read, std::vector<std::optional<FlowDelayEstimate>>& estimates,
                   const std::function<void(const FlowRow&)>& visit) const;
-  // `rows` (encoded, `bytes` each, a serial first) sorted by serial.
-  static std::vector<char> sorted(const std::vector<char>& rows, std::size_t bytes);
+  // Sorts `rows` (encoded, `bytes` each, a serial first) by serial, in place.
+  static void sort_rows(std::vector<char>& rows, std::size_t bytes);
   // Appends `rows` sorted to the spill file as a run (to `runs`), and empties them.
   void write_run(std::vector<char>& rows, std::size_t bytes, std::vector<Run>& runs) const;
 
   const GroundTruth* truth_;
   std::vector<const FlowEstimator*> estimators_;
   std::vector<FlowEstimator*> late_sources_;  // the same, to take late estimates from
-  std::vector<char> pending_;                 // rows of ended flows not yet in a run
+  // Rows of ended flows not yet in a run (a read sorts them in place: logically const).
+  mutable std::vector<char> pending_;
   std::vector<Run> runs_;
   mutable std::vector<char> late_pending_;  // late estimates not yet in a run
   mutable std::vector<Run> late_runs_;

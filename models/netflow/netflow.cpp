@@ -164,12 +164,6 @@ void SampledNetflow::use_pair(const RecordPair& pair) {
   add_value(pair, own_mean(pair), pair.one_sample() ? 1 : 2);
 }
 
-void Multiflow::on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) {
-  RecordEstimator::on_egress(p, flow, port, egress_time);
-  if (!is_reference(p))
-    max_delay_ = std::max(max_delay_, (egress_time - p.arrival).count());
-}
-
 void Multiflow::use_pair(const RecordPair& pair) {
   samples_.push_back({pair.first_out, pair.first_delay()});
   if (!pair.one_sample())
@@ -185,10 +179,12 @@ void Multiflow::ended(FlowId flow) {
   }
   if (flow >= waiting_of_.size() || waiting_of_[flow] == 0)
     return;  // final already
-  const bool added =
-      ended_.emplace(serial_of(flow), Ended{.mean = take_mean(flow), .waiting = waiting_of_[flow]})
-          .second;
+  // Flows end only in an ObserverSet, which binds its index: the serial is the flow's own,
+  // not an id that a later flow may take.
+  RLISIM_CHECK(flow_index() != nullptr);
+  const auto [it, added] = ended_.try_emplace(serial_of(flow));
   RLISIM_CHECK(added);
+  it->second = Ended{.mean = take_mean(flow), .waiting = waiting_of_[flow]};
   waiting_of_[flow] = 0;
 }
 
@@ -266,9 +262,11 @@ void Multiflow::value_pairs_before(std::int64_t horizon) {
     }
     Ended& e = it->second;
     e.mean.add(value, pair.packets_out, hi - lo);
-    if (--e.waiting == 0 && e.released) {
+    if (e.waiting == 1 && e.released) {
       late_.push_back({.serial = w.serial, .estimate = *e.mean.result()});
       ended_.erase(it);
+    } else {
+      --e.waiting;
     }
   }
   waiting_.resize(kept);

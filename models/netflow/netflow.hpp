@@ -184,7 +184,6 @@ class Multiflow final : public RecordEstimator {
   explicit Multiflow(const NetflowConfig& config = {}) : RecordEstimator(config) {}
   std::string_view name() const override { return "multiflow"; }
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
-  void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   /// A pair's pool is final once no pair still to form can put a sample in its interval:
   /// once its last_out is before NetflowRecords::unpaired_horizon(). Records still open hold
   /// the horizon back, up to the active timeout, so a flow's estimate can wait on it long
@@ -242,7 +241,6 @@ class Multiflow final : public RecordEstimator {
   // Waiting pairs at which ended flows value the pairs whose pools are final (doubling, so
   // that the passes over the kept samples cost O(1) per pair).
   std::size_t value_at_ = kPairBatch;
-  std::int64_t max_delay_ = 0;
   std::uint64_t pooled_ = 0;
   std::uint64_t valued_pairs_ = 0;
 };

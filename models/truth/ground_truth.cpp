@@ -223,6 +223,14 @@ GroundTruth::Totals GroundTruth::totals() const {
 
 void GroundTruth::finalize() {
   finalized_ = totals();
+  // No packet follows: every flow keeps only what the outputs read of its sketch, which frees
+  // the stored delays of the flows still live before the outputs need memory of their own.
+  if (track_quantiles_) {
+    for (FlowId i = 0; i < flows_.size(); ++i) {
+      if (flows_[i].offered_packets != 0)
+        flows_[i].seal_quantiles();
+    }
+  }
 }
 
 TruthSummary GroundTruth::summary() const {

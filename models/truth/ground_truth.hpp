@@ -136,7 +136,8 @@ class GroundTruth final : public Estimator {
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
-  /// Computes the totals once (summary() then returns them without another pass).
+  /// Computes the totals once (summary() then returns them without another pass), and seals
+  /// every flow's sketch (no packet follows).
   void finalize() override;
   /// Every record is final once its updates are applied, which reading it does.
   core::Time settled_through() const override { return core::Time::max(); }

@@ -227,8 +227,33 @@ void expect_summary_quantiles_equal_the_merge(const QuantileSketchConfig& config
       break;
   }
   check();
+  // Finalizing seals the flows' sketches (p50 and p99 kept, nothing more to merge): the
+  // summary it fixes is the one the merge gave just before, and every flow keeps its p50 and
+  // p99 bit for bit.
+  const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  std::array<std::vector<double>, 3> before;
+  for (std::size_t k = 0; k < 3; ++k) {
+    for (const double q : {0.0, 0.01, 0.5, 0.99, 1.0})
+      before[k].push_back(truth.summary(static_cast<core::PacketKind>(k)).quantiles.quantile(q));
+  }
+  std::vector<std::pair<double, double>> flow_quantiles;
+  for (const FlowEntry& f : truth.flows())
+    flow_quantiles.push_back(f.record->p50_p99_ps());
   truth.finalize();
-  check();
+  for (std::size_t k = 0; k < 3; ++k) {
+    std::vector<double> after;
+    for (const double q : {0.0, 0.01, 0.5, 0.99, 1.0})
+      after.push_back(truth.summary(static_cast<core::PacketKind>(k)).quantiles.quantile(q));
+    for (std::size_t j = 0; j < after.size(); ++j)
+      EXPECT_TRUE(same(after[j], before[k][j])) << "kind " << k << " quantile " << j;
+  }
+  std::size_t i = 0;
+  for (const FlowEntry& f : truth.flows()) {
+    EXPECT_TRUE(f.record->quantiles.sealed());
+    const auto [p50, p99] = flow_quantiles[i++];
+    EXPECT_TRUE(same(f.record->p50_ps(), p50));
+    EXPECT_TRUE(same(f.record->p99_ps(), p99));
+  }
   if (collapses) {
     for (std::size_t k = 0; k < 3; ++k)
       EXPECT_TRUE(truth.summary(static_cast<core::PacketKind>(k)).quantiles.collapsed());
