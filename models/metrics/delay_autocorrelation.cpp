@@ -56,6 +56,9 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
   if (time_lags_.empty())
     return;
   const std::int64_t now = departure.count();
+  // This packet goes in first, as a sentinel that departs after every limit: no partner
+  // search passes it, so the search needs no bounds check.
+  store({std::numeric_limits<std::int64_t>::max(), x});
   for (std::size_t k = 0; index > 0 && k < time_lags_.size(); ++k) {
     const std::int64_t limit = now - time_lags_[k].count();
     std::uint64_t partner = partner_[k];
@@ -63,11 +66,9 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
     // come in order, so a partner moves about one packet per packet: two steps without a
     // branch (a mispredicted one per lag and packet was most of this function's time), then
     // a loop for the rare longer jumps.
-    for (int step = 0; step < 2; ++step) {
-      const bool ahead = stored(std::min(partner, index - 1)).departure_ps <= limit;
-      partner += static_cast<std::uint64_t>(ahead & (partner < index));
-    }
-    while (partner < index && stored(partner).departure_ps <= limit)
+    for (int step = 0; step < 2; ++step)
+      partner += static_cast<std::uint64_t>(stored(partner).departure_ps <= limit);
+    while (stored(partner).departure_ps <= limit)
       ++partner;
     partner_[k] = partner;
     if (partner == 0)
@@ -82,7 +83,7 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
   // Keep only packets that a later packet can still pair with: from the partner of the
   // longest lag (the furthest back) on.
   base_ = std::max(base_, partner_.back() == 0 ? std::uint64_t{0} : partner_.back() - 1);
-  store({now, x});
+  history_[index & history_mask_].departure_ps = now;
 }
 
 void DelayAutocorrelation::store(const Entry& e) {
