@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -234,7 +235,6 @@ void Lda::close(Slot& s) {
   intervals_.push_back(iv);
   interval_sampling_.insert(interval_sampling_.end(), s.p.begin(), s.p.end());
   sampled_any_ += s.sampled_any;
-  fallback_possible_ = fallback_possible_ || (iv.received > 0 && iv.usable_packets == 0);
   next_close_ = s.index + 1;
   s.live = false;
   std::fill(s.sender.begin(), s.sender.end(), Bucket{});
@@ -413,6 +413,11 @@ void Lda::finalize() {
   compute_aggregate();
   for (FlowId f = 0; f < flows_.size(); ++f)
     settle_pending(flows_[f]);
+  for (const auto& [serial, record] : on_fallback_) {
+    if (const auto e = estimate_of(record))
+      late_.push_back({.serial = serial, .estimate = *e});
+  }
+  on_fallback_ = {};
 }
 
 void Lda::settle_pending(FlowRecord& r) {
@@ -425,9 +430,6 @@ void Lda::settle_pending(FlowRecord& r) {
 }
 
 core::Time Lda::settled_through() const {
-  // A packet on the fallback takes the run aggregate, known only at finalize.
-  if (fallback_possible_)
-    return core::Time::min();
   if (!started_)
     return core::Time::max();
   // Every interval before next_close_ is closed: a flow whose packets all arrived before it
@@ -440,20 +442,36 @@ void Lda::on_flow_final(FlowId flow) {
     settle_pending(flows_[flow]);
 }
 
+bool Lda::estimate_pending(FlowId flow) const {
+  return !finalized_ && flow < flows_.size() && flows_[flow].fallback != 0;
+}
+
 void Lda::release_flow(FlowId flow) {
-  if (flow < flows_.size())
+  if (flow < flows_.size()) {
+    if (estimate_pending(flow)) {
+      RLISIM_CHECK(flow_index() != nullptr);  // flows end only in an ObserverSet
+      on_fallback_.emplace_back(flow_index()->serial(flow), flows_[flow]);
+    }
     flows_[flow] = FlowRecord{};
+  }
   hasher_.release_flow(flow);
+}
+
+std::vector<LateEstimate> Lda::take_late_estimates() {
+  return std::exchange(late_, {});
 }
 
 std::optional<FlowDelayEstimate> Lda::estimate(FlowId flow) const {
   if (flow >= flows_.size())
     return std::nullopt;
   const FlowRecord& r = flows_[flow];
-  // Before finalize, only a flow settled by on_flow_final, which fallback_possible_ rules out
-  // for any flow with packets on the fallback.
+  // Before finalize, only a flow settled by on_flow_final and not waiting on the aggregate.
   RLISIM_CHECK(finalized_ ||
                (r.pending_packets[0] == 0 && r.pending_packets[1] == 0 && r.fallback == 0));
+  return estimate_of(r);
+}
+
+std::optional<FlowDelayEstimate> Lda::estimate_of(const FlowRecord& r) const {
   std::uint64_t n = r.settled;
   double mean = r.mean;
   double squared_deviations = r.squared_deviations;

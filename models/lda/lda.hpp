@@ -192,12 +192,15 @@ class Lda final : public FlowEstimator {
   using FlowEstimator::estimate;
   std::optional<FlowDelayEstimate> estimate(FlowId flow) const override;
   bool estimates_std() const override { return true; }
-  /// Through the last closed interval, so a flow is final once its intervals are; never
-  /// before finalize() once an interval with received packets had no usable bucket (its
-  /// packets take the run aggregate).
+  /// Through the last closed interval, so a flow is final once its intervals are. A flow
+  /// with packets in an interval that had no usable bucket takes the run aggregate for them,
+  /// known only at finalize(): its estimate is pending, and comes as a late estimate then,
+  /// while the flow keeps only its record (about 80 B) by serial.
   core::Time settled_through() const override;
   void on_flow_final(FlowId flow) override;
   void release_flow(FlowId flow) override;
+  bool estimate_pending(FlowId flow) const override;
+  std::vector<LateEstimate> take_late_estimates() override;
   /// state_bytes: 2 taps x banks x m x kBucketStateBytes x kLiveIntervals (the per-flow
   /// counters are the evaluation's, not LDA's, and are not counted); export_bytes: one sender
   /// array set (banks x m x kBucketStateBytes) per interval from the first to the last.
@@ -247,6 +250,7 @@ class Lda final : public FlowEstimator {
     std::uint64_t pending_packets[2] = {0, 0};
   };
 
+  std::optional<FlowDelayEstimate> estimate_of(const FlowRecord& r) const;
   std::int64_t interval_of(core::Time t) const;
   Slot& slot_for_ingress(std::int64_t k);
   void open(Slot& s, std::int64_t k);
@@ -293,9 +297,12 @@ class Lda final : public FlowEstimator {
   double loss_numerator_ = 0;
   double loss_denominator_ = 0;
   std::uint64_t sampled_any_ = 0;
+  // Released flows with packets on the fallback, by serial, in release order: their estimates
+  // wait for the aggregate.
+  std::vector<std::pair<std::uint32_t, FlowRecord>> on_fallback_;
+  std::vector<LateEstimate> late_;  // not taken yet
   std::uint64_t fallback_packets_ = 0;
   // A closed interval had received packets but no usable bucket.
-  bool fallback_possible_ = false;
   LdaAggregate aggregate_;
   FlowArray<FlowRecord> flows_;  // every id up to the largest delivered
 };

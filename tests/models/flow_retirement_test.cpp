@@ -438,40 +438,37 @@ TEST(FlowRetirement, AnEgressRecordWithoutItsIngressCounterpartDoesNotStopReleas
   EXPECT_GT(late_during_run, 10'000u);
 }
 
-// Multiflow's pools wait on every record still open: here a long flow's, open for the whole
-// run (active timeout 60 s). The short flows that end meanwhile are released all the same, and
-// their estimates come late, once the long record is exported at the end: the same estimates as
-// a run that holds every flow.
-TEST(FlowRetirement, MultiflowReleasesEndedFlowsBeforeTheirPoolsAreFinal) {
-  struct Run {
-    std::vector<Row> rows;
-    std::uint64_t ended = 0;
-    std::uint64_t late = 0;
-    std::size_t slots = 0;
-  };
-  const auto run = [](Time timeout) {
+// A run of 20,000 flows of two packets, one starting each ms, plus flow 0 every 100 ms from 0
+// to 20 s, through the truth, `estimator` and the ledger, with flows ending after `timeout`.
+// Packets arriving in [drop_from, drop_to) are dropped one in three.
+struct TwoPacketFlows {
+  std::vector<Row> rows;
+  std::uint64_t ended = 0;
+  std::uint64_t late = 0;
+  std::size_t slots = 0;
+
+  TwoPacketFlows(FlowEstimator& estimator, Time timeout, Time drop_from = Time{},
+                 Time drop_to = Time{}) {
     GroundTruth truth;
-    netflow::NetflowConfig config;
-    config.active_timeout = core::seconds(60);
-    config.inactive_timeout = core::seconds(15);
-    netflow::Multiflow multiflow(config);
-    FlowLedger ledger(truth, {&multiflow});
+    FlowLedger ledger(truth, {&estimator});
     ObserverSet set;
     set.add(truth);
-    set.add(multiflow);
+    set.add(estimator);
     set.add(ledger);
     set.set_flow_timeout(timeout);
     set.set_retirement_interval(1024);
+    std::uint64_t count = 0;
     const auto send = [&](std::uint32_t flow, Time at) {
       core::Packet p;
       p.flow = key(flow);
       p.arrival = at;
       p.wire_bytes = 100;
       set.ingress(p);
-      // A delay that varies with time, so that the pools' values differ by flow.
-      set.egress(p, 0, at + core::microseconds(10 + (at.count() / 1'000'000'000) % 7));
+      if (at >= drop_from && at < drop_to && ++count % 3 == 0)
+        set.drop(p, 0);
+      else  // a delay that varies with time, so that estimates differ by flow
+        set.egress(p, 0, at + core::microseconds(10 + (at.count() / 1'000'000'000) % 7));
     };
-    // Flow 0 every 100 ms from 0 to 20 s; 20,000 flows of two packets, one starting each ms.
     for (std::uint32_t f = 1; f <= 20'000; ++f) {
       const Time start = ms(f);
       if (f % 100 == 0)
@@ -481,20 +478,30 @@ TEST(FlowRetirement, MultiflowReleasesEndedFlowsBeforeTheirPoolsAreFinal) {
     }
     set.flush();
     truth.finalize();
-    multiflow.finalize();
-    Run r;
+    estimator.finalize();
     ledger.for_each(
         [&](const FlowRow& row) {
-          r.rows.push_back(Row{row.key, row.truth, {row.estimates.begin(), row.estimates.end()}});
+          rows.push_back(Row{row.key, row.truth, {row.estimates.begin(), row.estimates.end()}});
         },
         /*quantiles=*/true);
-    r.ended = ledger.ended_flows();
-    r.late = ledger.late_estimates();
-    r.slots = set.index().slots();
-    return r;
-  };
-  const Run held = run(Time{});
-  const Run ended = run(ms(1000));
+    ended = ledger.ended_flows();
+    late = ledger.late_estimates();
+    slots = set.index().slots();
+  }
+};
+
+// Multiflow's pools wait on every record still open: here flow 0's, open for the whole run
+// (active timeout 60 s). The short flows that end meanwhile are released all the same, and
+// their estimates come late, once the long record is exported at the end: the same estimates as
+// a run that holds every flow.
+TEST(FlowRetirement, MultiflowReleasesEndedFlowsBeforeTheirPoolsAreFinal) {
+  netflow::NetflowConfig config;
+  config.active_timeout = core::seconds(60);
+  config.inactive_timeout = core::seconds(15);
+  netflow::Multiflow held_estimator(config);
+  netflow::Multiflow ended_estimator(config);
+  const TwoPacketFlows held(held_estimator, Time{});
+  const TwoPacketFlows ended(ended_estimator, ms(1000));
   EXPECT_EQ(held.ended, 0u);
   EXPECT_GT(ended.ended, 15'000u);
   EXPECT_GT(ended.late, 15'000u);
@@ -503,6 +510,26 @@ TEST(FlowRetirement, MultiflowReleasesEndedFlowsBeforeTheirPoolsAreFinal) {
   for (const Row& r : held.rows)
     estimated += r.estimates[0].has_value() ? 1 : 0;
   EXPECT_EQ(estimated, held.rows.size());
+  expect_same_rows(held.rows, ended.rows);
+}
+
+// LDA gives the packets of an interval without a usable bucket the run's aggregate, known only
+// at the end. Here one packet in three is lost from 5 s to 8 s, so with 4 buckets those
+// intervals have none: their flows are released all the same, and their estimates come late,
+// equal to those of a run that holds every flow.
+TEST(FlowRetirement, LdaReleasesFlowsWaitingOnTheRunAggregate) {
+  lda::LdaConfig config;
+  config.buckets = 4;
+  config.sampling = {1.0};
+  lda::Lda held_estimator(config);
+  lda::Lda ended_estimator(config);
+  const TwoPacketFlows held(held_estimator, Time{}, core::seconds(5), core::seconds(8));
+  const TwoPacketFlows ended(ended_estimator, ms(1000), core::seconds(5), core::seconds(8));
+  EXPECT_GT(held_estimator.fallback_packets(), 3'000u);
+  EXPECT_EQ(held.ended, 0u);
+  EXPECT_GT(ended.ended, 15'000u);
+  EXPECT_GT(ended.late, 2'000u);
+  EXPECT_LT(ended.slots, 4'000u);
   expect_same_rows(held.rows, ended.rows);
 }
 

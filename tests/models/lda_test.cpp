@@ -331,7 +331,9 @@ TEST(Lda, FlowEstimatesWeightIntervalsByTheFlowsPacketsAndFallBackWithoutUsableB
 // A flow is final once every interval its packets entered has closed, and interval k closes
 // at the first ingress of interval k + 2 or later: LDA is settled through the end of the last
 // closed interval, and no longer at all once a closed interval left packets on the fallback.
-TEST(Lda, SettledThroughTheLastClosedIntervalUntilAPacketFallsBack) {
+// Also once a packet fell back on the run aggregate: its flow is settled all the same, with
+// its estimate pending until finalize (FlowEstimator::estimate_pending).
+TEST(Lda, SettledThroughTheLastClosedIntervalAlsoAfterAPacketFallsBack) {
   Driver d(fixed_sampling({1.0}, 1));  // one bucket: any drop spoils the interval
   const std::int64_t t = 1000 * kUs;
   EXPECT_EQ(d.lda.settled_through(), Time::max());  // nothing seen, nothing pending
@@ -345,8 +347,14 @@ TEST(Lda, SettledThroughTheLastClosedIntervalUntilAPacketFallsBack) {
   EXPECT_EQ(d.lda.settled_through(), Time{2 * t - 1});
   d.drop(1, 3 * t + 200 * kUs);   // spoils interval 3, which still has a delivered packet
   d.deliver(2, 5 * t, 10 * kUs);  // closes 2 and 3
-  EXPECT_EQ(d.lda.settled_through(), Time::min());
+  EXPECT_EQ(d.lda.settled_through(), Time{4 * t - 1});
+  d.lda.on_flow_final(0);
+  d.lda.on_flow_final(1);
+  EXPECT_FALSE(d.lda.estimate_pending(0));
+  EXPECT_TRUE(d.lda.estimate_pending(1));  // its packet of interval 3 takes the aggregate
+  EXPECT_TRUE(d.lda.estimate(0).has_value());
   d.lda.finalize();
+  EXPECT_FALSE(d.lda.estimate_pending(1));
   EXPECT_EQ(d.lda.fallback_packets(), 1u);
 }
 
