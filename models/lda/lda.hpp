@@ -302,7 +302,6 @@ class Lda final : public FlowEstimator {
   std::vector<std::pair<std::uint32_t, FlowRecord>> on_fallback_;
   std::vector<LateEstimate> late_;  // not taken yet
   std::uint64_t fallback_packets_ = 0;
-  // A closed interval had received packets but no usable bucket.
   LdaAggregate aggregate_;
   FlowArray<FlowRecord> flows_;  // every id up to the largest delivered
 };

@@ -310,9 +310,9 @@ void QuantileSketch::seal(double lower_q, double upper_q) {
   // Swapped with fresh vectors, so that the old storage is freed (assigning would keep it).
   std::vector<double>{lower_q, upper_q, lower, upper}.swap(samples_);
   std::vector<std::uint32_t>().swap(bins_);
-  if (samples_.capacity() != samples_.size())  // the inline add() would find room
-    throw std::logic_error("quantile sketch: sealed storage has spare capacity");
   // The inline add() paths must not find room: no spare capacity, no bucket range.
+  if (samples_.capacity() != samples_.size())
+    throw std::logic_error("quantile sketch: sealed storage has spare capacity");
   lo_ = 1;
   hi_ = 0;
   sealed_ = true;
