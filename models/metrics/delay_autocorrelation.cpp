@@ -56,47 +56,63 @@ void DelayAutocorrelation::add(core::Time departure, double delay_ps) {
   if (time_lags_.empty())
     return;
   const std::int64_t now = departure.count();
-  // This packet goes in first, as a sentinel that departs after every limit: no partner
-  // search passes it, so the search needs no bounds check.
-  store({std::numeric_limits<std::int64_t>::max(), x});
+  // This packet goes in first, as a sentinel that departs after every limit, followed by
+  // kSentinels more: no partner search passes it, so the search needs no bounds check.
+  const std::size_t slot = store(x);
+  const std::int64_t* departures = departures_.data();
   for (std::size_t k = 0; index > 0 && k < time_lags_.size(); ++k) {
     const std::int64_t limit = now - time_lags_[k].count();
-    std::uint64_t partner = partner_[k];
-    // Advance to the latest stored packet that departed at or before the limit. Departures
-    // come in order, so a partner moves about one packet per packet: two steps without a
-    // branch (a mispredicted one per lag and packet was most of this function's time), then
-    // a loop for the rare longer jumps.
-    for (int step = 0; step < 2; ++step)
-      partner += static_cast<std::uint64_t>(stored(partner).departure_ps <= limit);
-    while (stored(partner).departure_ps <= limit)
-      ++partner;
+    // Advance to the first packet that departed after the limit. Departures come in order, so
+    // a partner moves about one packet per packet, and the departures at or before the limit
+    // among the next three are exactly the steps up to three: three independent loads and no
+    // branch (a mispredicted branch per lag and packet was most of this function's time),
+    // then a loop for the rare longer jumps.
+    std::size_t partner = partner_[k];
+    const std::size_t steps = static_cast<std::size_t>(departures[partner] <= limit) +
+                              static_cast<std::size_t>(departures[partner + 1] <= limit) +
+                              static_cast<std::size_t>(departures[partner + 2] <= limit);
+    partner += steps;
+    if (steps == 3) {
+      while (departures[partner] <= limit)
+        ++partner;
+    }
     partner_[k] = partner;
     if (partner == 0)
       continue;
-    const double earlier = stored(partner - 1).value;
+    const double earlier = values_[partner - 1];
     PairSums& s = by_time_[k];
     ++s.pairs;
     s.a += earlier;
     s.b += x;
     s.ab += earlier * x;
   }
-  // Keep only packets that a later packet can still pair with: from the partner of the
-  // longest lag (the furthest back) on.
-  base_ = std::max(base_, partner_.back() == 0 ? std::uint64_t{0} : partner_.back() - 1);
-  history_[index & history_mask_].departure_ps = now;
+  departures_[slot] = now;
 }
 
-void DelayAutocorrelation::store(const Entry& e) {
-  const std::uint64_t index = n_ - 1;
-  if (index - base_ >= history_.size()) {
-    std::vector<Entry> grown(std::max<std::size_t>(1024, 2 * history_.size()));
-    const std::uint64_t mask = grown.size() - 1;
-    for (std::uint64_t i = base_; i < index; ++i)
-      grown[i & mask] = stored(i);
-    history_ = std::move(grown);
-    history_mask_ = mask;
+std::size_t DelayAutocorrelation::store(double value) {
+  if (stored_ + 1 + kSentinels > departures_.size()) {
+    // Only packets that a later packet can still pair with stay: from the partner of the
+    // longest lag (the furthest back) on.
+    const std::size_t drop = partner_.back() == 0 ? 0 : partner_.back() - 1;
+    std::copy(departures_.begin() + static_cast<std::ptrdiff_t>(drop),
+              departures_.begin() + static_cast<std::ptrdiff_t>(stored_), departures_.begin());
+    std::copy(values_.begin() + static_cast<std::ptrdiff_t>(drop),
+              values_.begin() + static_cast<std::ptrdiff_t>(stored_), values_.begin());
+    stored_ -= drop;
+    for (std::size_t& partner : partner_)
+      partner -= drop;
+    // At most half full after compacting, so copies stay O(1) per packet.
+    if (2 * (stored_ + 1 + kSentinels) > departures_.size()) {
+      const std::size_t size = std::max<std::size_t>(1024, 2 * departures_.size());
+      departures_.resize(size);
+      values_.resize(size);
+    }
   }
-  history_[index & history_mask_] = e;
+  const std::size_t slot = stored_++;
+  values_[slot] = value;
+  for (std::size_t i = 0; i <= kSentinels; ++i)
+    departures_[slot + i] = std::numeric_limits<std::int64_t>::max();
+  return slot;
 }
 
 double DelayAutocorrelation::correlation(const PairSums& s) const {

@@ -53,17 +53,14 @@ class DelayAutocorrelation {
     double b = 0;   // ... of the later ones
     double ab = 0;  // ... of their products
   };
-  struct Entry {
-    std::int64_t departure_ps;
-    double value;
-  };
   double correlation(const PairSums& s) const;
   // Linear in log lag between the sorted `lags` around `x`; r of lag i from `sums[i]`.
   template <typename Lag>
   double interpolated(const std::vector<Lag>& lags, const std::vector<PairSums>& sums, double x,
                       double (*to_double)(Lag)) const;
-  const Entry& stored(std::uint64_t index) const { return history_[index & history_mask_]; }
-  void store(const Entry& e);
+  // Appends the newest packet's value to the history with a sentinel departure in its slot
+  // and the kSentinels slots after it (see add()), making room first. Returns its slot.
+  std::size_t store(double value);
 
   std::vector<std::uint32_t> packet_lags_;
   std::vector<core::Time> time_lags_;
@@ -72,13 +69,17 @@ class DelayAutocorrelation {
   // The last values, for the packet lags: max(packet_lags) + 1 of them, rounded up to a power
   // of two.
   std::vector<double> ring_;
-  // Packets still needed as the earlier member of a time-lag pair, indices [base_, n_), in a
-  // ring of a power-of-two size (a deque's indexing cost a third of the time per packet).
-  std::vector<Entry> history_;
-  std::uint64_t history_mask_ = 0;
-  std::uint64_t base_ = 0;
-  // Per time lag: index + 1 of the latest packet at least that lag before the newest (0: none).
-  std::vector<std::uint64_t> partner_;
+  // Packets still needed as the earlier member of a time-lag pair, in departure order: their
+  // departures and values in two arrays, slots [0, stored_), then kSentinels slots departing
+  // after every limit (see add()). Plain arrays, compacted when full, rather than rings: a
+  // partner search reads three neighbouring departures at once, which a ring would wrap.
+  static constexpr std::size_t kSentinels = 2;
+  std::vector<std::int64_t> departures_;
+  std::vector<double> values_;
+  std::size_t stored_ = 0;
+  // Per time lag: the slot after the latest packet at least that lag before the newest
+  // (0: none yet).
+  std::vector<std::size_t> partner_;
   bool shifted_ = false;
   double shift_ = 0;
   std::uint64_t n_ = 0;

@@ -71,30 +71,66 @@ TEST(DelayAutocorrelation, PacketLagsMatchTheDefinition) {
   EXPECT_TRUE(std::isnan(a.at_packets(2000)));
 }
 
+// The pairs of a time lag by their definition: each packet with the latest packet that
+// departed at least `lag` before it.
+std::vector<std::pair<size_t, size_t>> time_lag_pairs(const std::vector<Sample>& xs,
+                                                      core::Time lag) {
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (std::size_t b = 0; b < xs.size(); ++b) {
+    const std::int64_t limit = xs[b].departure_ps - lag.count();
+    std::size_t partner = xs.size();
+    for (std::size_t j = 0; j < b && xs[j].departure_ps <= limit; ++j)
+      partner = j;
+    if (partner < xs.size())
+      pairs.emplace_back(partner, b);
+  }
+  return pairs;
+}
+
+// The autocorrelation of `xs` at `lags`, checked against the definition at every lag.
+DelayAutocorrelation time_lags_of(const std::vector<Sample>& xs,
+                                  const std::vector<core::Time>& lags) {
+  DelayAutocorrelation a({}, lags);
+  for (const auto& x : xs)
+    a.add(core::Time{x.departure_ps}, x.delay_ps);
+  for (std::size_t k = 0; k < lags.size(); ++k)
+    EXPECT_NEAR(a.at_time_lag(k), brute_force(xs, time_lag_pairs(xs, lags[k])), 1e-9)
+        << "lag " << k;
+  return a;
+}
+
 TEST(DelayAutocorrelation, TimeLagsPairWithTheLatestPacketFarEnoughBack) {
   const auto xs = ar1_sequence(20000, 0.99, 11);
   const std::vector<core::Time> lags = {core::Time{500'000}, core::microseconds(8),
                                         core::microseconds(100), core::milliseconds(1)};
-  DelayAutocorrelation a({}, lags);
-  for (const auto& x : xs)
-    a.add(core::Time{x.departure_ps}, x.delay_ps);
-  for (std::size_t k = 0; k < lags.size(); ++k) {
-    std::vector<std::pair<size_t, size_t>> pairs;
-    for (std::size_t b = 0; b < xs.size(); ++b) {
-      const std::int64_t limit = xs[b].departure_ps - lags[k].count();
-      std::size_t partner = xs.size();
-      for (std::size_t j = 0; j < b && xs[j].departure_ps <= limit; ++j)
-        partner = j;
-      if (partner < xs.size())
-        pairs.emplace_back(partner, b);
-    }
-    EXPECT_NEAR(a.at_time_lag(k), brute_force(xs, pairs), 1e-9) << "lag " << k;
-  }
+  const DelayAutocorrelation a = time_lags_of(xs, lags);
   // Interpolation between measured lags, in log lag; NaN outside.
   const double mid = std::sqrt(core::to_seconds(lags[1]) * core::to_seconds(lags[2]));
   EXPECT_NEAR(a.at_time(mid), 0.5 * (a.at_time_lag(1) + a.at_time_lag(2)), 1e-12);
   EXPECT_TRUE(std::isnan(a.at_time(1e-9)));
   EXPECT_TRUE(std::isnan(a.at_time(1.0)));
+}
+
+TEST(DelayAutocorrelation, TimeLagsOverBurstsTiesAndIdlePeriods) {
+  // Bursts of back-to-back departures, some at the same instant, between idle periods of up
+  // to 50 us: a lag's partner stays put for many packets, then jumps over whole bursts.
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> burst(1, 30);
+  std::uniform_int_distribution<std::int64_t> idle(0, 50'000'000);
+  std::uniform_int_distribution<std::int64_t> spacing(0, 3'000);  // 0: a tie
+  std::normal_distribution<double> noise(0.0, 1e6);
+  std::vector<Sample> xs;
+  std::int64_t t = 0;
+  while (xs.size() < 6000) {
+    t += idle(rng);
+    for (int i = burst(rng); i > 0; --i) {
+      t += spacing(rng) < 500 ? 0 : spacing(rng);
+      xs.push_back({t, 2e6 + std::abs(noise(rng))});
+    }
+  }
+  const std::vector<core::Time> lags = {core::Time{1}, core::microseconds(2),
+                                        core::microseconds(30), core::milliseconds(1)};
+  time_lags_of(xs, lags);
 }
 
 TEST(DelayAutocorrelation, ConstantDelayOrNoPairGivesNaN) {
