@@ -115,9 +115,26 @@ class Estimator {
 /// Replays `batch` through Self's observer calls. With Self final (an observer's replay()
 /// override: replay_each(*this, batch)) the compiler makes them direct calls it can inline;
 /// with Self = Estimator (the default replay()) they are the virtual calls.
+///
+/// An observer whose per-flow state is addressed by FlowId may also give
+/// `[[gnu::always_inline]] void prefetch_flow(FlowId) const` (FlowArray::prefetch says why
+/// inlined): it is called kPrefetchAhead observations before the flow's observation, to start
+/// fetching that state. Flows interleave by the thousand, so
+/// without it nearly every packet waits for a cache miss on each observer's state, one after
+/// the other; with it the misses overlap. It must not read the state (only compute its
+/// address), and must accept an id not allocated yet (a flow the batch starts).
+inline constexpr std::size_t kPrefetchAhead = 8;
 template <typename Self>
 void replay_each(Self& self, std::span<const Observation> batch) {
-  for (const Observation& ob : batch) {
+  constexpr bool kPrefetches = requires(const Self& s, FlowId f) {
+    s.prefetch_flow(f);
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if constexpr (kPrefetches) {
+      if (i + kPrefetchAhead < batch.size())
+        self.prefetch_flow(batch[i + kPrefetchAhead].flow);
+    }
+    const Observation& ob = batch[i];
     if (ob.starts)
       self.on_flow_start(ob.packet, ob.flow);
     self.on_ingress(ob.packet, ob.flow);

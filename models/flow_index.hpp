@@ -34,6 +34,17 @@ class FlowArray {
   std::size_t size() const { return size_; }
   T& operator[](FlowId id) { return chunks_[id >> kChunkBits][id & (kChunk - 1)]; }
   const T& operator[](FlowId id) const { return chunks_[id >> kChunkBits][id & (kChunk - 1)]; }
+  /// Starts fetching the element of `id` into the cache, if `id` is allocated; a hint only
+  /// (see replay_each's prefetch_flow). Always inlined, as must be every function that only
+  /// prefetches: GCC deems such a function free of side effects and deletes calls to it.
+  [[gnu::always_inline]] void prefetch(FlowId id) const {
+    if (id >= size_)
+      return;
+    const auto* first = reinterpret_cast<const char*>(&(*this)[id]);
+    __builtin_prefetch(first);
+    if constexpr (sizeof(T) > 1)
+      __builtin_prefetch(first + sizeof(T) - 1);
+  }
   /// The element of `id`, allocating every id up to it as `fill()` first.
   template <typename Fill>
   T& ensure(FlowId id, Fill&& fill) {
@@ -124,6 +135,8 @@ class FlowIndex {
     }
     return {start_or_erase(it, key, now), true};
   }
+  /// Starts fetching the hash-table memory that lookup(key) will read; a hint only.
+  void prefetch(const core::FlowKey& key) const { ids_.prefetch(key); }
   /// The flow of `key`, starting one if it is new; for callers without time (flows never end).
   FlowId id(const core::FlowKey& key) { return lookup(key, core::Time{}).flow; }
   /// The id of the current flow of `key`, or nullopt if none (never seen, or ended).

@@ -11,9 +11,14 @@ void ObserverSet::flush() {
     std::vector<Observation>& pending;
     ~ClearOnExit() { pending.clear(); }
   } clear_on_exit{pending_};
+  std::exception_ptr first_error;
+  try {
+    look_up_pending();
+  } catch (...) {
+    first_error = std::current_exception();
+  }
   // An observer that throws stops there; the others still get the whole batch, so they agree
   // with the router, which has routed every packet of it. The first error is rethrown.
-  std::exception_ptr first_error;
   for (Estimator* o : observers_) {
     try {
       o->replay(pending_);
@@ -26,6 +31,23 @@ void ObserverSet::flush() {
     std::rethrow_exception(first_error);
   if (since_retired_ >= retirement_interval_)
     retire_ended_flows();
+}
+
+void ObserverSet::look_up_pending() {
+  const std::size_t n = pending_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n)
+      index_->prefetch(pending_[i + kPrefetchAhead].packet.flow);
+    Observation& o = pending_[i];
+    try {
+      const FlowLookup found = index_->lookup(o.packet.flow, o.packet.arrival);
+      o.flow = found.flow;
+      o.starts = found.starts;
+    } catch (...) {
+      pending_.resize(i);
+      throw;
+    }
+  }
 }
 
 void ObserverSet::retire_ended_flows() {

@@ -13,14 +13,17 @@
 namespace rlisim::models {
 
 /// Feeds every observer the taps' observations in the order estimator.hpp promises, each with
-/// the packet's FlowId: the key is looked up once, at ingress, and the id reused for the
+/// the packet's FlowId: the key is looked up once per packet, and the id reused for the
 /// packet's egress or drop (which always follows before the next ingress).
 ///
 /// Deferred mode (set_deferred) records the observations instead and replays them observer by
 /// observer every kBatch packets and on flush(): each observer then runs over many packets in
 /// a row with its code and its state in cache, instead of all observers taking turns on every
-/// packet. Every observer sees the same calls in the same order either way, so its results are
-/// identical; only the moment of the calls moves, so whoever reads an observer during the run
+/// packet. The batch's keys are looked up then too, in arrival order, each a few packets after
+/// its hash-table slot was prefetched: the misses of thousands of interleaved flows overlap
+/// instead of stalling every packet in turn. Every observer sees the same calls in the same
+/// order either way, and the index the same lookups, so results are identical; only the
+/// moment of the calls moves, so whoever reads an observer or the index during the run
 /// flushes first. (One difference: an observer that throws has, in immediate mode, stopped the
 /// others at the same packet; deferred, the others go on to the end of the batch.)
 class ObserverSet {
@@ -39,17 +42,17 @@ class ObserverSet {
     deferred_ = deferred;
   }
 
-  /// The ingress tap: looks up p's flow and tells every observer. Returns the id.
-  FlowId ingress(const core::Packet& p) {
+  /// The ingress tap: looks up p's flow and tells every observer (deferred: records p).
+  void ingress(const core::Packet& p) {
     if (observers_.empty())
-      return current_;
-    const FlowLookup found = index_->lookup(p.flow, p.arrival);
+      return;
     ++since_retired_;
-    current_ = found.flow;
     if (deferred_) {
-      pending_.push_back(Observation{.packet = p, .flow = current_, .starts = found.starts});
-      return current_;
+      pending_.push_back(Observation{.packet = p});
+      return;
     }
+    const FlowLookup found = index_->lookup(p.flow, p.arrival);
+    current_ = found.flow;
     for (Estimator* o : observers_) {
       if (found.starts)
         o->on_flow_start(p, current_);
@@ -57,7 +60,6 @@ class ObserverSet {
     }
     if (since_retired_ >= retirement_interval_)
       retire_ended_flows();
-    return current_;
   }
   /// The egress tap for the packet of the latest ingress().
   void egress(const core::Packet& p, PortId port, core::Time egress_time) {
@@ -96,6 +98,9 @@ class ObserverSet {
   // observers up to date: after a deferred batch, or on an ingress in immediate mode, once
   // retirement_interval_ packets have gone by.
   void retire_ended_flows();
+  // Looks up the flows of the recorded observations, in order. If a lookup throws, the
+  // observations from that one on are dropped, so that the others can still be replayed.
+  void look_up_pending();
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
     // An egress or drop closes the packet of the latest ingress, once.
     RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == Observation::kOpen);

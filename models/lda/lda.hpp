@@ -183,6 +183,10 @@ class Lda final : public FlowEstimator {
     (void)port;
   }
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
+  [[gnu::always_inline]] void prefetch_flow(FlowId flow) const {
+    hasher_.prefetch_flow(flow);
+    flows_.prefetch(flow);
+  }
   /// Closes the live intervals and settles every flow. Further observations are an error.
   void finalize() override;
 

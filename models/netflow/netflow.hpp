@@ -59,6 +59,10 @@ class RecordEstimator : public FlowEstimator {
 
   const NetflowConfig& config() const { return config_; }
   const NetflowRecords& records() const { return *records_; }
+  [[gnu::always_inline]] void prefetch_flow(FlowId flow) const {
+    if (keeps_records_)
+      records_->prefetch_flow(flow);
+  }
 
  protected:
   /// @throws std::invalid_argument on an invalid configuration.

@@ -160,6 +160,7 @@ class RliReceiver final : public FlowEstimator {
     (void)port;
   }
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
+  [[gnu::always_inline]] void prefetch_flow(FlowId flow) const { flows_.prefetch(flow); }
   /// Settles the packets after the last reference (boundary policy). Further observations
   /// are an error.
   void finalize() override;

@@ -63,6 +63,7 @@ class TrajectorySampling final : public FlowEstimator {
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
   void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
+  [[gnu::always_inline]] void prefetch_flow(FlowId flow) const { hasher_.prefetch_flow(flow); }
   void on_flow_start(const core::Packet& first, FlowId flow) override {
     if (config_.consistent)
       hasher_.start_flow(first.flow, flow);

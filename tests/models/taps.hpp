@@ -25,7 +25,11 @@ class Taps {
   }
   explicit Taps(Estimator& observer) : Taps({&observer}) {}
 
-  FlowId ingress(const core::Packet& p) { return set_.ingress(p); }
+  /// The packet's ingress; returns its flow's id.
+  FlowId ingress(const core::Packet& p) {
+    set_.ingress(p);
+    return *set_.index().find(p.flow);
+  }
   void egress(const core::Packet& p, PortId port, core::Time egress_time) {
     set_.egress(p, port, egress_time);
   }
