@@ -3,7 +3,6 @@
 // every observer keeps its per-flow state in arrays addressed by the dense id it gets.
 
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -223,13 +222,20 @@ class FlowIndex {
   // at most one granule late here (never early; lookup() ends a flow on time for its next
   // packet, this only frees its state). Only here, about once per granule of each flow's
   // activity, is the table probed a second time.
+  void pop_idle() {
+    if (++idle_head_ >= 4096 && 2 * idle_head_ >= idle_queue_.size()) {
+      idle_queue_.erase(idle_queue_.begin(),
+                        idle_queue_.begin() + static_cast<std::ptrdiff_t>(idle_head_));
+      idle_head_ = 0;
+    }
+  }
   void end_idle_flows(core::Time now) {
-    while (!idle_queue_.empty()) {
-      const Queued q = idle_queue_.front();
+    while (idle_head_ < idle_queue_.size()) {
+      const Queued q = idle_queue_[idle_head_];
       const core::Time granule_end{(granule(q.stamp) + 1) << granule_bits_};
       if (now - granule_end <= timeout_)
         return;
-      idle_queue_.pop_front();
+      pop_idle();
       if (serials_[q.id] != q.serial)
         continue;  // the id holds a later flow by now
       const auto it = ids_.find(keys_[q.id]);
@@ -249,7 +255,10 @@ class FlowIndex {
   core::Time timeout_{};
   unsigned granule_bits_ = 0;
   std::vector<FlowId> free_;
-  std::deque<Queued> idle_queue_;
+  // A FIFO in one vector (cheaper per entry than a std::deque): entries before idle_head_ are
+  // consumed, and dropped once they are the larger part.
+  std::vector<Queued> idle_queue_;
+  std::size_t idle_head_ = 0;
   std::vector<EndedFlow> ended_;
 };
 
