@@ -48,6 +48,8 @@ TEST(FlowArray, KeepsElementsInPlaceAsItGrows) {
   EXPECT_EQ(third, &a[3]);  // growth never moves an element
   EXPECT_EQ(a[3], 30u);
   EXPECT_EQ(a[FlowArray<std::uint64_t>::kChunk + 5], FlowArray<std::uint64_t>::kChunk + 5);
+  a.prefetch(3);
+  a.prefetch(FlowId{1} << 30);  // not allocated: a hint for nothing, never a read
 }
 
 // Records the id of every call.
@@ -118,6 +120,34 @@ TEST(ObserverSet, DeferredModeGivesEachObserverTheSameCallsOnceFlushed) {
   EXPECT_EQ(later_b.calls, now.calls);
   deferred.flush();  // nothing twice
   EXPECT_EQ(later_a.calls.size(), 2 * packets);
+}
+
+// An observer with prefetch_flow hears of each flow kPrefetchAhead observations before its
+// observation, and of no flow outside the batch.
+class PrefetchRecorder final : public Estimator {
+ public:
+  std::string_view name() const override { return "prefetches"; }
+  void on_ingress(const core::Packet&, FlowId flow) override { calls.push_back({'i', flow}); }
+  void on_egress(const core::Packet&, FlowId, PortId, core::Time) override {}
+  void on_drop(const core::Packet&, FlowId, PortId) override {}
+  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
+  void prefetch_flow(FlowId flow) const { calls.push_back({'p', flow}); }
+  mutable std::vector<std::pair<char, FlowId>> calls;
+};
+
+TEST(ReplayEach, TellsAnObserverEachFlowAFewObservationsAhead) {
+  std::vector<Observation> batch(kPrefetchAhead + 5);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i].flow = static_cast<FlowId>(100 + i);
+  PrefetchRecorder observer;
+  observer.replay(batch);
+  std::vector<std::pair<char, FlowId>> expected;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i + kPrefetchAhead < batch.size())
+      expected.push_back({'p', batch[i + kPrefetchAhead].flow});
+    expected.push_back({'i', batch[i].flow});
+  }
+  EXPECT_EQ(observer.calls, expected);
 }
 
 TEST(ObserverSet, WithoutObserversLooksNothingUp) {
