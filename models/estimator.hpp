@@ -119,10 +119,10 @@ class Estimator {
 /// An observer whose per-flow state is addressed by FlowId may also give
 /// `[[gnu::always_inline]] void prefetch_flow(FlowId) const` (FlowArray::prefetch says why
 /// inlined): it is called kPrefetchAhead observations before the flow's observation, to start
-/// fetching that state. Flows interleave by the thousand, so
-/// without it nearly every packet waits for a cache miss on each observer's state, one after
-/// the other; with it the misses overlap. It must not read the state (only compute its
-/// address), and must accept an id not allocated yet (a flow the batch starts).
+/// fetching that state. Flows interleave by the thousand, so without it nearly every packet
+/// waits for a cache miss on each observer's state, one after the other; with it the misses
+/// overlap. It must not read the state (only compute its address), and must accept an id not
+/// allocated yet (a flow the batch starts).
 inline constexpr std::size_t kPrefetchAhead = 8;
 template <typename Self>
 void replay_each(Self& self, std::span<const Observation> batch) {
