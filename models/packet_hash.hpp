@@ -66,9 +66,9 @@ class PacketHasher {
     if (flow < flows_.size())
       flows_[flow].known = false;
   }
-  /// packet_hash(p, seed) at the ingress tap; p belongs to flow `flow`.
   /// Starts fetching the flow's cached key hash (replay_each's prefetch_flow).
   [[gnu::always_inline]] void prefetch_flow(FlowId flow) const { flows_.prefetch(flow); }
+  /// packet_hash(p, seed) at the ingress tap; p belongs to flow `flow`.
   std::uint64_t at_ingress(const core::Packet& p, FlowId flow) {
     latest_ = Latest{p.arrival, p.seq, p.source, flow};
     if (flow < flows_.size() && flows_[flow].known)

@@ -170,7 +170,7 @@ class NetflowRecords {
   const NetflowConfig& config() const { return config_; }
   /// Whether `key` is sampled (the same decision at both taps).
   bool samples_flow(const core::FlowKey& key) const;
-  /// replay_each's prefetch_flow: where both taps keep the flow's open record.
+  /// replay_each's prefetch_flow: the flow's entry in both taps' record positions.
   [[gnu::always_inline]] void prefetch_flow(FlowId flow) const {
     ingress_.slot_of.prefetch(flow);
     egress_.slot_of.prefetch(flow);
