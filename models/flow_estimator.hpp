@@ -82,8 +82,13 @@ class FlowEstimator : public Estimator {
   /// (to the run's observers too, so `earlier` gets every observation and flow end first): an
   /// estimator that can work from another's state instead of keeping the same state itself
   /// (NetFlow and Multiflow with equal record settings keep equal records) takes it here. Its
-  /// results must not change. Default: it keeps its own.
-  virtual void share_with(FlowEstimator& earlier) { (void)earlier; }
+  /// results must not change. Returns whether it took `earlier`'s state (then the two must
+  /// never observe in parallel: see ObserverSet::add), which it does from one estimator at
+  /// most. Default: it keeps its own.
+  virtual bool share_with(FlowEstimator& earlier) {
+    (void)earlier;
+    return false;
+  }
 
   /// Estimates that wait on other flows after their own flow ended (Multiflow's pools wait on
   /// records still open, up to the active timeout) need not hold the flow, and with it every

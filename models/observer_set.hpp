@@ -3,12 +3,15 @@
 
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "models/estimator.hpp"
 #include "models/flow_index.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/worker_pool.hpp"
 
 namespace rlisim::models {
 
@@ -26,16 +29,30 @@ namespace rlisim::models {
 /// moment of the calls moves, so whoever reads an observer or the index during the run
 /// flushes first. (One difference: an observer that throws has, in immediate mode, stopped the
 /// others at the same packet; deferred, the others go on to the end of the batch.)
+///
+/// Deferred replays can also run on several threads (set_threads): observers keep no state in
+/// common unless they say so (add's `after`), so a batch is handed to the observers on
+/// whichever thread is free, and each observer still sees its calls in the same order. A full
+/// batch is replayed while the router goes on with the next one; the flow lookups, and the
+/// releases of ended flows, stay on the calling thread, at the same points of the sequence of
+/// lookups as on one thread. Results are thus identical for any number of threads, with one
+/// exception: an error an observer throws while replaying a full batch is rethrown when the
+/// next batch is full, so a run that such an error stops (an overflow) has routed up to one
+/// batch more.
 class ObserverSet {
  public:
   static constexpr std::size_t kBatch = 1024;
 
   /// Observers are not owned and must outlive the set's use; they are called in the order
-  /// they were added.
-  void add(Estimator& observer) {
-    observer.bind(index_);
-    observers_.push_back(&observer);
-  }
+  /// they were added. `after`: an observer added earlier whose state this one reads or writes
+  /// while it observes (FlowEstimator::share_with); this one then replays right after it, on
+  /// the same thread.
+  void add(Estimator& observer, const Estimator* after = nullptr);
+  ObserverSet() = default;
+  ObserverSet(const ObserverSet&) = delete;
+  ObserverSet& operator=(const ObserverSet&) = delete;
+  /// Waits for a batch still replaying (its errors are dropped).
+  ~ObserverSet();
   bool empty() const { return observers_.empty(); }
   void set_deferred(bool deferred) {
     flush();
@@ -81,6 +98,12 @@ class ObserverSet {
   }
   /// Replays everything deferred mode recorded. Observers are up to date afterwards.
   void flush();
+  /// Deferred replays run on `threads` threads, the caller's included (1, the default: on the
+  /// caller's alone). Each observer is called from one of them at a time, never in parallel
+  /// with another that add() tied it to, and never while the caller is in a call to this set
+  /// (but between two, while the router routes).
+  /// @throws std::system_error if a thread cannot be started.
+  void set_threads(unsigned threads);
   /// Flows end after `timeout` without a packet (FlowIndex::set_timeout); zero: never.
   void set_flow_timeout(core::Time timeout) { index_->set_timeout(timeout); }
   /// Ended flows are released at most every `packets` packets (default kRetirementInterval):
@@ -101,6 +124,17 @@ class ObserverSet {
   // Looks up the flows of the recorded observations, in order. If a lookup throws, the
   // observations from that one on are dropped, so that the others can still be replayed.
   void look_up_pending();
+  // Replays the recorded observations to every observer: on the lanes, in parallel, if there
+  // is a pool. The first error, in the order the observers were added, is kept in `first`.
+  void replay_pending(std::exception_ptr& first);
+  // Runs the observers of `lane` over `batch`, keeping each one's error in errors_.
+  void replay_lane(std::size_t lane, std::span<const Observation> batch);
+  // A full batch with more than one thread: waits for the batch replaying, looks the new one
+  // up and starts replaying it.
+  void replay_in_background();
+  // Waits for the batch replaying, if any; rethrows its first error, else releases ended
+  // flows if that was due after it.
+  void finish_background_replay();
   void close_latest(std::uint8_t outcome, PortId port, core::Time egress_time) {
     // An egress or drop closes the packet of the latest ingress, once.
     RLISIM_CHECK(!pending_.empty() && pending_.back().outcome == Observation::kOpen);
@@ -108,13 +142,27 @@ class ObserverSet {
     o.outcome = outcome;
     o.port = port;
     o.egress_time = egress_time;
-    if (pending_.size() >= kBatch)
-      flush();
+    if (pending_.size() >= kBatch) {
+      if (pool_)
+        replay_in_background();
+      else
+        flush();
+    }
   }
 
   // Shared with the observers, whose results outlive the router that fed them.
   std::shared_ptr<FlowIndex> index_ = std::make_shared<FlowIndex>();
   std::vector<Estimator*> observers_;
+  // Observers that replay on one thread, in order (indexes into observers_): each on its own
+  // but those tied by add().
+  std::vector<std::vector<std::size_t>> lanes_;
+  std::unique_ptr<core::WorkerPool> pool_;  // null: one thread
+  std::vector<Observation> replaying_;      // the batch replaying in the background
+  std::vector<std::exception_ptr> errors_;  // each observer's, while replaying with the pool
+  // Ingresses counted in since_retired_ when the background batch started, and whether ended
+  // flows are to be released once it is replayed.
+  std::size_t counted_when_started_ = 0;
+  bool retire_after_replay_ = false;
   FlowId current_ = 0;
   bool deferred_ = false;
   std::vector<Observation> pending_;

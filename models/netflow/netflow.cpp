@@ -97,16 +97,17 @@ void RecordEstimator::on_flow_end(FlowId flow) {
   ended(flow);
 }
 
-void RecordEstimator::share_with(FlowEstimator& earlier) {
+bool RecordEstimator::share_with(FlowEstimator& earlier) {
   auto* keeper = dynamic_cast<RecordEstimator*>(&earlier);
   if (keeper == nullptr || !keeper->keeps_records_ || !keeps_records_ ||
       !config_.same_records(keeper->config_))
-    return;
+    return false;
   RLISIM_CHECK(records_->counters().ingress_packets == 0 &&
                keeper->records_->counters().ingress_packets == 0);
   records_ = keeper->records_;
   reader_ = records_->add_reader();
   keeps_records_ = false;
+  return true;
 }
 
 void RecordEstimator::release_flow(FlowId flow) {

@@ -55,7 +55,7 @@ class RecordEstimator : public FlowEstimator {
   /// Reads the records of an earlier NetFlow estimator with the same record settings
   /// (NetflowConfig::same_records) instead of keeping its own: the first of them keeps the
   /// records for all.
-  void share_with(FlowEstimator& earlier) override;
+  bool share_with(FlowEstimator& earlier) override;
 
   const NetflowConfig& config() const { return config_; }
   const NetflowRecords& records() const { return *records_; }

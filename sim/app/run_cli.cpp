@@ -22,6 +22,7 @@ struct RunArgs {
   std::string packets_out;
   std::optional<std::uint64_t> seed;
   bool quiet = false;
+  unsigned threads = 1;
 };
 
 int run_command(const RunArgs& args) {
@@ -32,6 +33,7 @@ int run_command(const RunArgs& args) {
   run::TerminalProgress progress(stderr);
   run::RunOptions options;
   options.packets_out = args.packets_out;
+  options.threads = args.threads;
   if (!args.quiet)
     options.progress = &progress;
   const auto result = run::run_experiment(config, options);
@@ -78,6 +80,11 @@ void add_run_command(CLI::App& app, CommandSet& commands) {
   run->add_option("--seed", args->seed, "Experiment seed (same as --set seed=N)")
       ->check(seed_check());
   run->add_flag("--quiet,-q", args->quiet, "No progress on stderr");
+  run->add_option("--threads", args->threads,
+                  "Threads the truth and the estimators run on (results are identical for any "
+                  "number)")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   commands.add(run, [args] { return run_command(*args); });
 }
 

@@ -76,13 +76,17 @@ class Router {
   static core::FlowKey reference_flow_key(models::PortId port);
 
   /// Observers are not owned and must outlive the router's use. They are called in the order
-  /// they were added.
-  void add_observer(models::Estimator& observer) { observers_.add(observer); }
+  /// they were added; `after`: see ObserverSet::add.
+  void add_observer(models::Estimator& observer, const models::Estimator* after = nullptr) {
+    observers_.add(observer, after);
+  }
   /// Lets the observers run over batches of packets, one observer at a time, instead of all of
   /// them on every packet (ObserverSet::set_deferred): faster, and the same calls in the same
   /// order for each. Observers are then up to date only after flush_observers().
   void defer_observers() { observers_.set_deferred(true); }
   void flush_observers() { observers_.flush(); }
+  /// Deferred observers replay on `threads` threads (ObserverSet::set_threads).
+  void set_observer_threads(unsigned threads) { observers_.set_threads(threads); }
   /// Flows end after `timeout` without a packet (models::FlowIndex); zero: never.
   void set_flow_timeout(core::Time timeout) { observers_.set_flow_timeout(timeout); }
   /// The flow index that gives the observers' flow ids.

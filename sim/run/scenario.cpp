@@ -321,9 +321,13 @@ RliRun* attach_estimators(const config::ExperimentConfig& config, net::Router& r
   std::vector<models::FlowEstimator*> in_order;
   for (std::size_t i = 0; i < result.estimators.size(); ++i) {
     models::FlowEstimator& e = result.estimators[i]->estimator();
-    for (std::size_t earlier = 0; earlier < i; ++earlier)
-      e.share_with(result.estimators[earlier]->estimator());
-    router.add_observer(e);
+    const models::Estimator* shares = nullptr;
+    for (std::size_t earlier = 0; earlier < i; ++earlier) {
+      models::FlowEstimator& other = result.estimators[earlier]->estimator();
+      if (e.share_with(other))
+        shares = &other;
+    }
+    router.add_observer(e, shares);
     in_order.push_back(&e);
   }
   result.ledger = std::make_unique<models::FlowLedger>(*result.truth, std::move(in_order));
@@ -423,6 +427,7 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
   Observers observers = attach_observers(config, options, router, result);
   // Nothing reads an observer while the packets go by, so they run over batches of packets.
   router.defer_observers();
+  router.set_observer_threads(options.threads);
   simulate(config, options, merger, router, result);
   try {
     router.flush_observers();

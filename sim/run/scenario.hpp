@@ -18,6 +18,9 @@ struct RunOptions {
   std::string packets_out;
   /// Receives progress (may be null).
   ProgressListener* progress = nullptr;
+  /// Threads the observers replay on (models::ObserverSet::set_threads); the results are the
+  /// same for any count.
+  unsigned threads = 1;
 };
 
 /// The offered load of one port, measured by a pre-pass over the sources.

@@ -163,13 +163,18 @@ struct ScriptedRun {
   std::vector<Row> rows;
 
   // With `share`, each estimator may share state with the earlier ones, as a run lets them.
-  ScriptedRun(Time timeout, bool deferred, bool keep, bool baselines = false, bool share = false)
+  // Deferred replays run on `threads` threads.
+  ScriptedRun(Time timeout, bool deferred, bool keep, bool baselines = false, bool share = false,
+              unsigned threads = 1)
       : used(estimators.all(baselines)), ledger(truth, used) {
     set.add(truth);
     for (std::size_t i = 0; i < used.size(); ++i) {
-      for (std::size_t earlier = 0; share && earlier < i; ++earlier)
-        used[i]->share_with(*used[earlier]);
-      set.add(*used[i]);
+      const Estimator* shares = nullptr;
+      for (std::size_t earlier = 0; share && earlier < i; ++earlier) {
+        if (used[i]->share_with(*used[earlier]))
+          shares = used[earlier];
+      }
+      set.add(*used[i], shares);
     }
     if (keep)
       set.add(keeper);
@@ -177,6 +182,7 @@ struct ScriptedRun {
     set.set_flow_timeout(timeout);
     set.set_retirement_interval(1024);
     set.set_deferred(deferred);
+    set.set_threads(threads);
     feed();
     set.flush();
     truth.finalize();
@@ -383,6 +389,23 @@ TEST(FlowRetirement, NetflowEstimatorsSharingRecordsGiveTheEstimatesOfSeparateOn
   EXPECT_GT(shared.ledger.late_estimates(), FlowLedger::kRunRows);
   expect_same_rows(separate.rows, shared.rows);
   expect_same_counters_and_costs(separate, shared);
+}
+
+// The same shared estimators replaying on three threads (NetFlow's records with their
+// Multiflow readers on one of them): ended flows are released at the same points, so every
+// row, counter and cost is that of one thread.
+TEST(FlowRetirement, ReplayingOnSeveralThreadsGivesTheRowsOfOneThread) {
+  const ScriptedRun one(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true,
+                        /*share=*/true);
+  const ScriptedRun three(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true,
+                          /*share=*/true, /*threads=*/3);
+  EXPECT_EQ(&three.estimators.mean.records(), &three.estimators.netflow.records());
+  EXPECT_GT(three.ledger.spilled_flows(), FlowLedger::kRunRows);
+  EXPECT_EQ(one.ledger.spilled_flows(), three.ledger.spilled_flows());
+  EXPECT_EQ(one.ledger.late_estimates(), three.ledger.late_estimates());
+  EXPECT_EQ(one.set.index().slots(), three.set.index().slots());
+  expect_same_rows(one.rows, three.rows);
+  expect_same_counters_and_costs(one, three);
 }
 
 // A flow whose middle packet is lost keeps one ingress record (its ingress gaps stay below
