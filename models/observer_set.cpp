@@ -6,22 +6,23 @@
 namespace rlisim::models {
 
 void ObserverSet::add(Estimator& observer, const Estimator* after) {
+  RLISIM_CHECK(replaying_.empty());
+  std::vector<std::size_t>* lane = nullptr;
+  for (auto& l : lanes_) {
+    for (const std::size_t i : l) {
+      if (observers_[i] == after)
+        lane = &l;
+    }
+  }
+  RLISIM_CHECK((after == nullptr || lane != nullptr) &&
+               "`after` must be an observer added earlier");
   observer.bind(index_);
   const std::size_t at = observers_.size();
   observers_.push_back(&observer);
-  if (after == nullptr) {
+  if (lane != nullptr)
+    lane->push_back(at);
+  else
     lanes_.push_back({at});
-    return;
-  }
-  for (auto& lane : lanes_) {
-    for (const std::size_t i : lane) {
-      if (observers_[i] == after) {
-        lane.push_back(at);
-        return;
-      }
-    }
-  }
-  RLISIM_CHECK(false && "`after` must be an observer added earlier");
 }
 
 void ObserverSet::set_threads(unsigned threads) {
@@ -33,22 +34,35 @@ void ObserverSet::set_threads(unsigned threads) {
 }
 
 ObserverSet::~ObserverSet() {
+  // The replay in flight uses members destroyed before the pool.
   if (pool_)
-    pool_->wait();
+    pool_->cancel();
 }
 
 void ObserverSet::flush() {
-  finish_background_replay();
+  // An error of the batch replayed in the background comes first, but the observers still get
+  // the batch recorded since, which the router has routed.
+  std::exception_ptr first_error;
+  try {
+    finish_background_replay();
+  } catch (...) {
+    first_error = std::current_exception();
+  }
+  if (pending_.empty()) {
+    if (first_error)
+      std::rethrow_exception(first_error);
+    return;
+  }
   // Whatever an observer throws, these observations are replayed once only.
   struct ClearOnExit {
     std::vector<Observation>& pending;
     ~ClearOnExit() { pending.clear(); }
   } clear_on_exit{pending_};
-  std::exception_ptr first_error;
   try {
     look_up_pending();
   } catch (...) {
-    first_error = std::current_exception();
+    if (!first_error)
+      first_error = std::current_exception();
   }
   replay_pending(first_error);
   if (first_error)
@@ -60,30 +74,42 @@ void ObserverSet::flush() {
 void ObserverSet::replay_pending(std::exception_ptr& first) {
   // An observer that throws stops there; the others still get the whole batch, so they agree
   // with the router, which has routed every packet of it.
-  if (!pool_ || lanes_.size() < 2) {
-    for (Estimator* o : observers_) {
-      try {
-        o->replay(pending_);
-      } catch (...) {
-        if (!first)
-          first = std::current_exception();
-      }
-    }
-    return;
-  }
+  std::exception_ptr error = run_lanes([this](Estimator& o) { o.replay(pending_); });
+  if (!first)
+    first = std::move(error);
+}
+
+void ObserverSet::finalize() {
+  flush();
+  if (std::exception_ptr error = run_lanes([](Estimator& o) { o.finalize(); }))
+    std::rethrow_exception(error);
+}
+
+std::exception_ptr ObserverSet::run_lanes(const std::function<void(Estimator&)>& call) {
   errors_.assign(observers_.size(), nullptr);
-  pool_->run(lanes_.size(), [this](std::size_t lane) { replay_lane(lane, pending_); });
+  if (pool_ && lanes_.size() > 1) {
+    pool_->run(lanes_.size(), [&](std::size_t lane) { run_lane(lane, call); });
+  } else {
+    for (std::size_t lane = 0; lane < lanes_.size(); ++lane)
+      run_lane(lane, call);
+  }
+  return first_error();
+}
+
+std::exception_ptr ObserverSet::first_error() {
+  std::exception_ptr first;
   for (std::exception_ptr& e : errors_) {
     if (e && !first)
       first = std::move(e);
   }
   errors_.clear();
+  return first;
 }
 
-void ObserverSet::replay_lane(std::size_t lane, std::span<const Observation> batch) {
+void ObserverSet::run_lane(std::size_t lane, const std::function<void(Estimator&)>& call) {
   for (const std::size_t i : lanes_[lane]) {
     try {
-      observers_[i]->replay(batch);
+      call(*observers_[i]);
     } catch (...) {
       errors_[i] = std::current_exception();
     }
@@ -107,7 +133,9 @@ void ObserverSet::replay_in_background() {
   counted_when_started_ = since_retired_;
   retire_after_replay_ = since_retired_ >= retirement_interval_;
   errors_.assign(observers_.size(), nullptr);
-  pool_->start(lanes_.size(), [this](std::size_t lane) { replay_lane(lane, replaying_); });
+  pool_->start(lanes_.size(), [this](std::size_t lane) {
+    run_lane(lane, [this](Estimator& o) { o.replay(replaying_); });
+  });
 }
 
 void ObserverSet::finish_background_replay() {
@@ -115,12 +143,7 @@ void ObserverSet::finish_background_replay() {
     return;
   pool_->wait();
   replaying_.clear();
-  std::exception_ptr first;
-  for (std::exception_ptr& e : errors_) {
-    if (e && !first)
-      first = std::move(e);
-  }
-  errors_.clear();
+  const std::exception_ptr first = first_error();
   const bool retire = retire_after_replay_;
   retire_after_replay_ = false;
   if (first)

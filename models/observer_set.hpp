@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -37,21 +38,22 @@ namespace rlisim::models {
 /// releases of ended flows, stay on the calling thread, at the same points of the sequence of
 /// lookups as on one thread. Results are thus identical for any number of threads, with one
 /// exception: an error an observer throws while replaying a full batch is rethrown when the
-/// next batch is full, so a run that such an error stops (an overflow) has routed up to one
-/// batch more.
+/// next batch is full (or at flush(), which still replays the batch recorded since), so a run
+/// that such an error stops (an overflow) has routed, and observed, up to one batch more.
 class ObserverSet {
  public:
   static constexpr std::size_t kBatch = 1024;
 
-  /// Observers are not owned and must outlive the set's use; they are called in the order
-  /// they were added. `after`: an observer added earlier whose state this one reads or writes
-  /// while it observes (FlowEstimator::share_with); this one then replays right after it, on
-  /// the same thread.
+  /// Observers are not owned and must outlive the set (a batch may still replay until it is
+  /// destroyed); they are called in the order they were added. `after`: an observer added
+  /// earlier whose state this one reads or writes while it observes
+  /// (FlowEstimator::share_with); this one then replays after it, on the same thread.
   void add(Estimator& observer, const Estimator* after = nullptr);
   ObserverSet() = default;
   ObserverSet(const ObserverSet&) = delete;
   ObserverSet& operator=(const ObserverSet&) = delete;
-  /// Waits for a batch still replaying (its errors are dropped).
+  /// Waits for the observers replaying a batch, if any, and drops the rest of that batch and
+  /// its errors.
   ~ObserverSet();
   bool empty() const { return observers_.empty(); }
   void set_deferred(bool deferred) {
@@ -98,10 +100,15 @@ class ObserverSet {
   }
   /// Replays everything deferred mode recorded. Observers are up to date afterwards.
   void flush();
+  /// Flushes, then finalizes every observer (Estimator::finalize), on the threads of
+  /// set_threads: observers tied by add() in the order they were added, the others in any
+  /// order. If some throw, the others are still finalized and the first error, in the order
+  /// the observers were added, is rethrown.
+  void finalize();
   /// Deferred replays run on `threads` threads, the caller's included (1, the default: on the
   /// caller's alone). Each observer is called from one of them at a time, never in parallel
-  /// with another that add() tied it to, and never while the caller is in a call to this set
-  /// (but between two, while the router routes).
+  /// with another that add() tied it to, and never while the set looks flows up or releases
+  /// them (but while the caller records the next batch).
   /// @throws std::system_error if a thread cannot be started.
   void set_threads(unsigned threads);
   /// Flows end after `timeout` without a packet (FlowIndex::set_timeout); zero: never.
@@ -127,8 +134,13 @@ class ObserverSet {
   // Replays the recorded observations to every observer: on the lanes, in parallel, if there
   // is a pool. The first error, in the order the observers were added, is kept in `first`.
   void replay_pending(std::exception_ptr& first);
-  // Runs the observers of `lane` over `batch`, keeping each one's error in errors_.
-  void replay_lane(std::size_t lane, std::span<const Observation> batch);
+  // Calls `call` on each observer of `lane`, in order, keeping each one's error in errors_.
+  void run_lane(std::size_t lane, const std::function<void(Estimator&)>& call);
+  // Calls `call` on every observer, lane by lane, on the pool if there is one; returns the
+  // first error in observer order.
+  std::exception_ptr run_lanes(const std::function<void(Estimator&)>& call);
+  // The first error of errors_, in observer order; clears them.
+  std::exception_ptr first_error();
   // A full batch with more than one thread: waits for the batch replaying, looks the new one
   // up and starts replaying it.
   void replay_in_background();
@@ -158,7 +170,7 @@ class ObserverSet {
   std::vector<std::vector<std::size_t>> lanes_;
   std::unique_ptr<core::WorkerPool> pool_;  // null: one thread
   std::vector<Observation> replaying_;      // the batch replaying in the background
-  std::vector<std::exception_ptr> errors_;  // each observer's, while replaying with the pool
+  std::vector<std::exception_ptr> errors_;  // each observer's, of the lanes' latest call
   // Ingresses counted in since_retired_ when the background batch started, and whether ended
   // flows are to be released once it is replayed.
   std::size_t counted_when_started_ = 0;

@@ -1,6 +1,8 @@
 #include "models/metrics/estimator_score.hpp"
 
 #include <cmath>
+#include <exception>
+#include <vector>
 
 namespace rlisim::models {
 namespace {
@@ -107,16 +109,40 @@ EstimatorScore score_estimator(const FlowLedger& ledger, std::size_t estimator,
 }
 
 Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis,
-                              const FlowClasses& load_classes) {
+                              const FlowClasses& load_classes, core::WorkerPool* pool) {
   // One pass per estimator: a score keeps every eligible flow's errors until it is summarised,
-  // so scoring them one at a time holds one estimator's errors at once, not all of them.
+  // so scoring them one at a time holds one estimator's errors at once, not all of them. The
+  // last task is the pass that finds the flows every estimator estimated.
+  const std::size_t estimators = ledger.estimators().size();
   Comparison c;
-  for (std::size_t i = 0; i < ledger.estimators().size(); ++i) {
-    c.scores.push_back(score_estimator(ledger, i, {}, load_classes));
-    c.scores.back().budget = measurement_budget(c.scores.back().cost, basis);
+  c.scores.resize(estimators);
+  std::vector<ErrorDistribution> common(estimators);
+  const auto pass = [&](std::size_t task) {
+    if (task < estimators) {
+      c.scores[task] = score_estimator(ledger, task, {}, load_classes);
+      c.scores[task].budget = measurement_budget(c.scores[task].cost, basis);
+    } else {
+      ledger.for_each([&](const FlowRow& flow) { add_if_common(flow, c, common); });
+    }
+  };
+  if (pool != nullptr) {
+    // A task that throws (a spill file unreadable) must not escape a pool thread.
+    std::vector<std::exception_ptr> errors(estimators + 1);
+    pool->run(estimators + 1, [&](std::size_t task) {
+      try {
+        pass(task);
+      } catch (...) {
+        errors[task] = std::current_exception();
+      }
+    });
+    for (const std::exception_ptr& e : errors) {
+      if (e)
+        std::rethrow_exception(e);
+    }
+  } else {
+    for (std::size_t task = 0; task <= estimators; ++task)
+      pass(task);
   }
-  std::vector<ErrorDistribution> common(ledger.estimators().size());
-  ledger.for_each([&](const FlowRow& flow) { add_if_common(flow, c, common); });
   for (const auto& d : common)
     c.common_mean_error.push_back(d.summary());
   return c;

@@ -12,6 +12,7 @@
 #include "models/flow_estimator.hpp"
 #include "models/metrics/error_distribution.hpp"
 #include "models/metrics/flow_ledger.hpp"
+#include "sim/core/worker_pool.hpp"
 
 namespace rlisim::models {
 
@@ -95,8 +96,12 @@ struct Comparison {
 
 /// Scores every estimator of the ledger (finalized) on the regular flows with >= 1 delivered
 /// packet, each with its budget over `basis`, and compares them on the flows all of them
-/// estimated. With `load_classes`, each score's mean_error_by_load is filled too.
+/// estimated. With `load_classes`, each score's mean_error_by_load is filled too. With `pool`
+/// (the ledger sealed, `load_classes` safe to call from several threads), the passes over the
+/// ledger run on its threads; each holds the errors of one estimator, so memory grows with the
+/// pool's threads. The comparison is the same either way.
 Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis,
-                              const FlowClasses& load_classes = {});
+                              const FlowClasses& load_classes = {},
+                              core::WorkerPool* pool = nullptr);
 
 }  // namespace rlisim::models

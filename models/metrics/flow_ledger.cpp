@@ -190,7 +190,8 @@ class FlowLedger::LateEstimateMerge {
     cursors_.reserve(ledger.late_runs_.size() + 1);
     for (const Run& run : ledger.late_runs_)
       cursors_.emplace_back(ledger.spill_, run, kLateBytes, read_rows(ledger.late_runs_.size()));
-    sort_rows(ledger.late_pending_, kLateBytes);
+    if (!ledger.sealed_)
+      sort_rows(ledger.late_pending_, kLateBytes);
     cursors_.emplace_back(ledger.late_pending_, kLateBytes);
     for (std::size_t i = 0; i < cursors_.size(); ++i) {
       if (!cursors_[i].done())
@@ -277,6 +278,7 @@ void FlowLedger::visit_live(FlowId id, const FlowRecord& record, const WantQuant
 }
 
 void FlowLedger::on_flow_final(FlowId flow) {
+  RLISIM_CHECK(!sealed_);
   const FlowRecord* record = truth_->find(flow);
   if (record == nullptr || record->offered_packets == 0)
     return;
@@ -346,6 +348,13 @@ void FlowLedger::write_run(std::vector<char>& rows, std::size_t bytes,
   rows.clear();
 }
 
+void FlowLedger::seal() {
+  take_late_estimates();
+  sort_rows(pending_, row_bytes());
+  sort_rows(late_pending_, kLateBytes);
+  sealed_ = true;
+}
+
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles,
                           EstimatesRead read) const {
   static const WantQuantiles all = [](const FlowTruth&) { return true; };
@@ -354,7 +363,8 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit, bool
 
 void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
                           const WantQuantiles& quantiles, EstimatesRead read) const {
-  take_late_estimates();
+  if (!sealed_)
+    take_late_estimates();
   const std::size_t bytes = row_bytes();
   // The sources, each in serial order: the runs, the ended rows not yet in a run, the flows
   // still live. A serial is in exactly one of them.
@@ -362,7 +372,8 @@ void FlowLedger::for_each(const std::function<void(const FlowRow&)>& visit,
   cursors.reserve(runs_.size() + 2);
   for (const Run& run : runs_)
     cursors.emplace_back(spill_, run, bytes, read_rows(runs_.size()));
-  sort_rows(pending_, bytes);
+  if (!sealed_)
+    sort_rows(pending_, bytes);
   cursors.emplace_back(pending_, bytes);
   cursors.emplace_back(truth_->flows(), bytes);
   // Smallest serial first.

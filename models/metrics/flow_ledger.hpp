@@ -93,6 +93,11 @@ class FlowLedger final : public Estimator {
                 EstimatesRead read = kAllEstimates) const;
   void for_each(const std::function<void(const FlowRow&)>& visit, const WantQuantiles& quantiles,
                 EstimatesRead read = kAllEstimates) const;
+  /// No row or late estimate follows (the truth and the estimators are finalized): takes the
+  /// estimators' last late estimates and puts the rows in memory in order, so that a read then
+  /// changes nothing, and reads may run on several threads at once.
+  /// @throws core::OutputError as for_each.
+  void seal();
   /// Rows of ended flows taken so far, and those written to the spill file.
   std::uint64_t ended_flows() const { return ended_flows_; }
   std::uint64_t spilled_flows() const { return spilled_flows_; }
@@ -149,6 +154,7 @@ class FlowLedger final : public Estimator {
   std::uint64_t ended_flows_ = 0;
   std::uint64_t spilled_flows_ = 0;
   mutable std::uint64_t late_estimates_ = 0;
+  bool sealed_ = false;
 };
 
 }  // namespace rlisim::models

@@ -135,7 +135,13 @@ class GroundTruth final : public Estimator {
   void on_ingress(const core::Packet& p, FlowId flow) override;
   void on_egress(const core::Packet& p, FlowId flow, PortId port, core::Time egress_time) override;
   void on_drop(const core::Packet& p, FlowId flow, PortId port) override;
-  void replay(std::span<const Observation> batch) override { replay_each(*this, batch); }
+  void replay(std::span<const Observation> batch) override {
+    replay_each(*this, batch);
+    // The buffered updates were written with non-temporal stores, which only the writing
+    // thread's fence orders: with ObserverSet::set_threads, the next batch, or a read, may run
+    // on another thread.
+    core::stream_fence();
+  }
   /// Computes the totals once (summary() then returns them without another pass), and seals
   /// every flow's sketch (no packet follows).
   void finalize() override;

@@ -15,7 +15,8 @@ namespace rlisim::core {
 /// x86-64, plain stores elsewhere. For write-once buffers that are read back only after more
 /// data than the cache holds has gone by: ordinary stores would bring every destination line
 /// into the cache and evict lines the program still needs. The writing thread reads the words
-/// back as usual (memcpy into a T); another thread must not read them before stream_fence().
+/// back as usual (memcpy into a T); another thread may read them only once the writing thread
+/// has called stream_fence() and handed them over (through a mutex, say).
 template <typename T>
 void stream_store(long long* words, const T& value) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(long long) == 0,

@@ -14,7 +14,7 @@ WorkerPool::WorkerPool(unsigned helpers) {
 }
 
 WorkerPool::~WorkerPool() {
-  wait();
+  cancel();
   stop();
 }
 
@@ -50,15 +50,39 @@ void WorkerPool::wait() {
   while (next_ < count_) {
     const std::size_t i = next_++;
     lock.unlock();
-    task_(i);
+    run_task(i);
     lock.lock();
     ++finished_;
   }
+  await_claimed(lock);
+  if (std::exception_ptr error = std::exchange(error_, nullptr))
+    std::rethrow_exception(error);
+}
+
+void WorkerPool::cancel() noexcept {
+  std::unique_lock lock(mutex_);
+  finished_ += count_ - next_;
+  next_ = count_;
+  await_claimed(lock);
+  error_ = nullptr;
+}
+
+void WorkerPool::await_claimed(std::unique_lock<std::mutex>& lock) {
   job_done_.wait(lock, [this] { return finished_ == count_; });
   task_ = nullptr;
   count_ = 0;
   next_ = 0;
   finished_ = 0;
+}
+
+void WorkerPool::run_task(std::size_t i) {
+  try {
+    task_(i);
+  } catch (...) {
+    const std::lock_guard lock(mutex_);
+    if (!error_)
+      error_ = std::current_exception();
+  }
 }
 
 void WorkerPool::serve() {
@@ -69,7 +93,7 @@ void WorkerPool::serve() {
       return;
     const std::size_t i = next_++;
     lock.unlock();
-    task_(i);
+    run_task(i);
     lock.lock();
     if (++finished_ == count_)
       job_done_.notify_one();

@@ -85,6 +85,8 @@ class Router {
   /// order for each. Observers are then up to date only after flush_observers().
   void defer_observers() { observers_.set_deferred(true); }
   void flush_observers() { observers_.flush(); }
+  /// Flushes and finalizes every observer (ObserverSet::finalize).
+  void finalize_observers() { observers_.finalize(); }
   /// Deferred observers replay on `threads` threads (ObserverSet::set_threads).
   void set_observer_threads(unsigned threads) { observers_.set_threads(threads); }
   /// Flows end after `timeout` without a packet (models::FlowIndex); zero: never.

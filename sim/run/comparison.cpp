@@ -4,7 +4,7 @@
 
 namespace rlisim::run {
 
-models::Comparison compare_run_estimators(const RunResult& r) {
+models::Comparison compare_run_estimators(const RunResult& r, core::WorkerPool* pool) {
   const models::BudgetBasis basis{
       .regular_packets = r.truth_regular.offered_packets,
       .regular_flows = r.truth_regular.flows,
@@ -19,7 +19,7 @@ models::Comparison compare_run_estimators(const RunResult& r) {
                  : std::size_t{0};
     };
   }
-  return models::compare_estimators(*r.ledger, basis, load_classes);
+  return models::compare_estimators(*r.ledger, basis, load_classes, pool);
 }
 
 }  // namespace rlisim::run

@@ -33,7 +33,11 @@ void PacketLog::on_drop(const core::Packet& p, models::FlowId, models::PortId po
 }
 
 void PacketLog::finalize() {
-  file_.close();
+  try {
+    file_.close();
+  } catch (const core::OutputError& e) {
+    error_ = e.what();
+  }
 }
 
 }  // namespace rlisim::run

@@ -1,6 +1,7 @@
 #pragma once
 // Per-packet CSV log (--packets-out): one row per packet, for debugging and cross-checking.
 
+#include <optional>
 #include <string>
 
 #include "models/estimator.hpp"
@@ -23,15 +24,17 @@ class PacketLog final : public models::Estimator {
   void replay(std::span<const models::Observation> batch) override {
     models::replay_each(*this, batch);
   }
-  /// Closes the file; @throws core::OutputError on any failed write (e.g. disk full), after the
-  /// run has gone to its end, so the run's other results are still written.
+  /// Closes the file. A failed write (e.g. disk full) does not stop the run, whose other results
+  /// are still written: its message is error() from then on.
   void finalize() override;
+  const std::optional<std::string>& error() const { return error_; }
   /// No per-flow state.
   core::Time settled_through() const override { return core::Time::max(); }
 
  private:
   void write_row(const core::Packet& p, models::PortId port, bool dropped, core::Time egress);
   core::OutputFile file_;
+  std::optional<std::string> error_;
 };
 
 }  // namespace rlisim::run

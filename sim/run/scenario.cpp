@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 
 #include "sim/config/toml_section.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/worker_pool.hpp"
 #include "sim/net/forwarding.hpp"
 #include "sim/run/comparison.hpp"
 #include "sim/run/packet_log.hpp"
@@ -375,30 +377,24 @@ Observers attach_observers(const config::ExperimentConfig& config, const RunOpti
   return observers;
 }
 
-// After the simulation: counters, finalized observers, RLI's score and the comparison.
+// After the simulation, with the observers finalized: counters, RLI's score and the comparison.
 void finish_run(const core::SourceMerger& merger, const net::Router& router, Observers& observers,
-                RunResult& result) {
+                unsigned threads, RunResult& result) {
   for (std::size_t i = 0; i < merger.size(); ++i)
     result.source_counters.push_back(merger.source(i).summary_counters());
-  result.truth->finalize();
   result.truth_all = result.truth->summary();
   result.truth_regular = result.truth->summary(core::PacketKind::kRegular);
   result.truth_cross = result.truth->summary(core::PacketKind::kCross);
-  if (observers.log) {
-    try {
-      observers.log->finalize();
-    } catch (const core::OutputError& e) {
-      result.packet_log_error = e.what();
-    }
-  }
+  if (observers.log)
+    result.packet_log_error = observers.log->error();
   for (const auto& port : router.ports())
     result.ports.push_back(port.counters());
-  for (auto& e : result.estimators)
-    e->estimator().finalize();
   // What finalizing freed (the live flows' stored delays, the estimators' waiting state) is
   // scattered in small blocks that the outputs' large arrays cannot reuse: give it back, so
   // that the outputs do not add to the run's peak.
   ::malloc_trim(0);
+  // Nothing adds to the ledger from here on: the passes over it may run in parallel.
+  result.ledger->seal();
   if (observers.rli) {
     // RLI comes first in the comparison order.
     observers.rli->finish(router, *result.truth, *result.ledger, 0);
@@ -406,10 +402,12 @@ void finish_run(const core::SourceMerger& merger, const net::Router& router, Obs
     if (const auto* paired = observers.rli->paired())
       RLISIM_CHECK(result.error || paired->packets() == result.packets);
   }
-  if (result.topology)
-    result.topology->finalize();
-  if (!result.estimators.empty())
-    result.comparison = compare_run_estimators(result);
+  if (!result.estimators.empty()) {
+    std::optional<core::WorkerPool> pool;
+    if (threads > 1)
+      pool.emplace(threads - 1);
+    result.comparison = compare_run_estimators(result, pool ? &*pool : nullptr);
+  }
 }
 
 }  // namespace
@@ -423,9 +421,14 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
   for (const auto& s : sources)
     result.source_descriptions.push_back(s->describe());
   core::SourceMerger merger(std::move(sources));
+  // Before the router: it owns observers (the packet log) that a batch replaying on another
+  // thread may still use until the router, destroyed first, has stopped it.
+  Observers observers;
   net::Router router(result.router);
-  Observers observers = attach_observers(config, options, router, result);
-  // Nothing reads an observer while the packets go by, so they run over batches of packets.
+  observers = attach_observers(config, options, router, result);
+  // Nothing reads an observer's state while the packets go by (TopologyTap::inflate reads only
+  // its routes, fixed from the start), so they run over batches of packets, on other threads
+  // too.
   router.defer_observers();
   router.set_observer_threads(options.threads);
   simulate(config, options, merger, router, result);
@@ -437,7 +440,8 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
     if (!result.error)
       result.error = e.what();
   }
-  finish_run(merger, router, observers, result);
+  router.finalize_observers();
+  finish_run(merger, router, observers, options.threads, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

@@ -67,7 +67,8 @@ class TopologyTap : public models::Estimator {
               const models::QuantileSketchConfig& quantiles = {});
 
   std::string_view name() const override { return "topology"; }
-  /// Adds the source mode's wire overhead (VXLAN: 50 B) to a packet before the router.
+  /// Adds the source mode's wire overhead (VXLAN: 50 B) to a packet before the router. Reads
+  /// only what is fixed at construction: it is called while batches replay on other threads.
   void inflate(core::Packet& p) const;
   void on_ingress(const core::Packet& p, models::FlowId flow) override;
   void on_egress(const core::Packet& p, models::FlowId flow, models::PortId port,

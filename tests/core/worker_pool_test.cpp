@@ -1,5 +1,6 @@
 // WorkerPool: every task of every job runs exactly once, jobs run on several threads at once,
-// start() returns while they run and wait() (or the destructor) returns only after them.
+// start() returns while they run, wait() returns only after them (rethrowing a task's error),
+// and cancel() (or the destructor) drops those not begun.
 
 #include "sim/core/worker_pool.hpp"
 
@@ -8,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -85,16 +87,47 @@ TEST(WorkerPool, StartReturnsWhileTheJobRunsAndWaitReturnsAfterIt) {
   EXPECT_EQ(done.load(), 4);
 }
 
-TEST(WorkerPool, TheDestructorWaitsForTheJobInFlight) {
-  std::atomic<int> done = 0;
-  {
-    WorkerPool pool(1);
-    pool.start(3, [&](std::size_t) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+TEST(WorkerPool, ATaskErrorComesBackFromWaitAndTheOtherTasksStillRun) {
+  for (const unsigned helpers : {0u, 2u}) {
+    WorkerPool pool(helpers);
+    std::atomic<int> done = 0;
+    pool.start(5, [&](std::size_t i) {
+      if (i == 3)
+        throw std::runtime_error("task 3");
       ++done;
     });
+    EXPECT_THROW(pool.wait(), std::runtime_error);
+    EXPECT_EQ(done.load(), 4);
+    pool.run(2, [&](std::size_t) { ++done; });  // the pool goes on
+    EXPECT_EQ(done.load(), 6);
   }
-  EXPECT_EQ(done.load(), 3);
+}
+
+// cancel() (and the destructor) drops the tasks not claimed yet and waits for those running:
+// once it returns, no task runs, and each task begun has ended.
+TEST(WorkerPool, CancelDropsUnclaimedTasksAndWaitsForRunningOnes) {
+  std::atomic<int> begun = 0;
+  std::atomic<int> ended = 0;
+  const auto task = [&](std::size_t) {
+    ++begun;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ++ended;
+  };
+  {
+    WorkerPool pool(1);
+    pool.start(50, task);
+    pool.cancel();
+    EXPECT_EQ(begun.load(), ended.load());
+    EXPECT_LT(ended.load(), 50);
+    pool.run(3, task);  // the pool goes on
+  }
+  const int after_run = ended.load();
+  {
+    WorkerPool pool(1);
+    pool.start(50, task);
+  }
+  EXPECT_EQ(begun.load(), ended.load());
+  EXPECT_LT(ended.load(), after_run + 50);
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 #include "models/observer_set.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,14 +30,20 @@ core::FlowKey key(std::uint32_t n) {
   return core::FlowKey::ipv4(0x0a000000u + n, 0x0b000001u, static_cast<std::uint16_t>(n), 80, 6);
 }
 
-// Keeps every call it gets, as a line each, and the threads it was called from. Throws from its
-// `throw_at`-th on_ingress (counting from 0), if set. A shared `busy` counter (observers tied
-// together) counts replays that overlapped another's.
+// Keeps every call it gets, as a line each. Throws from its `throw_at`-th on_ingress (counting
+// from 0), if set. With a shared `clock`, notes for each replay the ticks at its start and end
+// and its thread; a `nap` makes each replay last that long.
 class Recorder final : public Estimator {
  public:
+  struct Span {
+    int start = 0;
+    int end = 0;
+    std::thread::id thread;
+  };
   explicit Recorder(std::string name, std::int64_t throw_at = -1,
-                    std::shared_ptr<std::atomic<int>> busy = nullptr)
-      : name_(std::move(name)), throw_at_(throw_at), busy_(std::move(busy)) {}
+                    std::shared_ptr<std::atomic<int>> clock = nullptr,
+                    std::chrono::microseconds nap = {})
+      : name_(std::move(name)), throw_at_(throw_at), clock_(std::move(clock)), nap_(nap) {}
   std::string_view name() const override { return name_; }
   void on_flow_start(const core::Packet& p, FlowId flow) override {
     calls.push_back("start " + std::to_string(p.seq) + " " + std::to_string(flow));
@@ -55,29 +62,28 @@ class Recorder final : public Estimator {
                     std::to_string(port));
   }
   void replay(std::span<const Observation> batch) override {
-    threads.push_back(std::this_thread::get_id());
-    if (busy_ && busy_->fetch_add(1) != 0)
-      ++overlaps;
-    try {
-      replay_each(*this, batch);
-    } catch (...) {
-      if (busy_)
-        busy_->fetch_sub(1);
-      throw;
-    }
-    if (busy_)
-      busy_->fetch_sub(1);
+    Span span{.start = clock_ ? (*clock_)++ : 0, .thread = std::this_thread::get_id()};
+    std::this_thread::sleep_for(nap_);
+    struct NoteEnd {
+      Recorder& r;
+      Span& span;
+      ~NoteEnd() {
+        span.end = r.clock_ ? (*r.clock_)++ : 0;
+        r.spans.push_back(span);
+      }
+    } note_end{*this, span};
+    replay_each(*this, batch);
   }
 
   std::vector<std::string> calls;
-  std::vector<std::thread::id> threads;
+  std::vector<Span> spans;
   std::int64_t ingresses = 0;
-  int overlaps = 0;
 
  private:
   std::string name_;
   std::int64_t throw_at_;
-  std::shared_ptr<std::atomic<int>> busy_;
+  std::shared_ptr<std::atomic<int>> clock_;
+  std::chrono::microseconds nap_;
 };
 
 // Packet `seq`: one of 300 flows, delivered at port seq % 3, every 7th dropped.
@@ -92,6 +98,14 @@ void feed(ObserverSet& set, std::uint32_t seq) {
     set.drop(p, static_cast<PortId>(seq % 3));
   else
     set.egress(p, static_cast<PortId>(seq % 3), p.arrival + core::microseconds(3));
+}
+
+// Adds `observers`, in order, to a deferred set replaying on `threads` threads.
+void observe(ObserverSet& set, std::initializer_list<Recorder*> observers, unsigned threads) {
+  for (Recorder* r : observers)
+    set.add(*r);
+  set.set_deferred(true);
+  set.set_threads(threads);
 }
 
 TEST(ObserverSetThreads, EachObserverGetsTheCallsOfOneThreadAndTiedOnesNeverReplayAtOnce) {
@@ -114,32 +128,41 @@ TEST(ObserverSetThreads, EachObserverGetsTheCallsOfOneThreadAndTiedOnesNeverRepl
   ASSERT_EQ(expected[0].size(), 2u * kPackets + 300u);
   for (const unsigned threads : {2u, 4u}) {
     SCOPED_TRACE(threads);
-    auto busy = std::make_shared<std::atomic<int>>(0);
+    auto clock = std::make_shared<std::atomic<int>>(0);
     std::vector<std::unique_ptr<Recorder>> observers;
     ObserverSet set;
     observers.push_back(std::make_unique<Recorder>("r0"));
     set.add(*observers.back());
-    // r1 and r3 are tied (r3 reads r1's state, say).
-    observers.push_back(std::make_unique<Recorder>("r1", -1, busy));
+    // r3 and r4 are tied to r1 (they read its state, say), which takes its time: were they
+    // not, another thread would start them while r1 naps.
+    observers.push_back(
+        std::make_unique<Recorder>("r1", -1, clock, std::chrono::microseconds(300)));
     set.add(*observers.back());
     observers.push_back(std::make_unique<Recorder>("r2"));
     set.add(*observers.back());
-    observers.push_back(std::make_unique<Recorder>("r3", -1, busy));
+    observers.push_back(std::make_unique<Recorder>("r3", -1, clock));
     set.add(*observers.back(), observers[1].get());
-    observers.push_back(std::make_unique<Recorder>("r4"));
-    set.add(*observers.back());
+    observers.push_back(std::make_unique<Recorder>("r4", -1, clock));
+    set.add(*observers.back(), observers[1].get());
     set.set_deferred(true);
     set.set_threads(threads);
     for (std::uint32_t s = 0; s < kPackets; ++s)
       feed(set, s);
     set.flush();
-    std::set<std::thread::id> used;
-    for (std::size_t i = 0; i < observers.size(); ++i) {
+    for (std::size_t i = 0; i < observers.size(); ++i)
       EXPECT_EQ(observers[i]->calls, expected[i]) << i;
-      used.insert(observers[i]->threads.begin(), observers[i]->threads.end());
+    const auto& r1 = observers[1]->spans;
+    const auto& r3 = observers[3]->spans;
+    const auto& r4 = observers[4]->spans;
+    ASSERT_EQ(r1.size(), 21u);
+    ASSERT_EQ(r3.size(), r1.size());
+    ASSERT_EQ(r4.size(), r1.size());
+    for (std::size_t b = 0; b < r1.size(); ++b) {
+      EXPECT_GT(r3[b].start, r1[b].end) << b;
+      EXPECT_GT(r4[b].start, r3[b].end) << b;
+      EXPECT_EQ(r3[b].thread, r1[b].thread) << b;
+      EXPECT_EQ(r4[b].thread, r1[b].thread) << b;
     }
-    EXPECT_EQ(observers[1]->overlaps + observers[3]->overlaps, 0);
-    EXPECT_GT(used.size(), 1u);  // the batches did go to more than one thread
   }
 }
 
@@ -152,11 +175,7 @@ TEST(ObserverSetThreads, AnObserversErrorComesBackWithTheOthersBatchComplete) {
     SCOPED_TRACE(threads);
     Recorder r0("r0"), r1("r1", 1500), r2("r2");
     ObserverSet set;
-    set.add(r0);
-    set.add(r1);
-    set.add(r2);
-    set.set_deferred(true);
-    set.set_threads(threads);
+    observe(set, {&r0, &r1, &r2}, threads);
     std::uint32_t seq = 0;
     std::string error;
     try {
@@ -174,16 +193,64 @@ TEST(ObserverSetThreads, AnObserversErrorComesBackWithTheOthersBatchComplete) {
   }
 }
 
+// r1 throws in the last full batch, which replays in the background; the error comes back at
+// flush(), and the other observers still get the packets recorded since, which the router has
+// routed.
+TEST(ObserverSetThreads, AnErrorThatComesBackAtFlushLeavesTheOthersEveryPacket) {
+  Recorder r0("r0"), r1("r1", 1500), r2("r2");
+  ObserverSet set;
+  observe(set, {&r0, &r1, &r2}, 2);
+  constexpr std::uint32_t kPackets = 2 * ObserverSet::kBatch + 100;
+  for (std::uint32_t seq = 0; seq < kPackets; ++seq)
+    feed(set, seq);
+  std::string error;
+  try {
+    set.flush();
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "r1 at packet 1500");
+  for (const Recorder* r : {&r0, &r2}) {
+    EXPECT_EQ(r->calls.size(), 2u * kPackets + 300u);
+    EXPECT_EQ(r->calls.back().rfind("out " + std::to_string(kPackets - 1) + " ", 0), 0u);
+  }
+  // r1 stopped at its error, then had the last batch.
+  EXPECT_EQ(r1.calls.back().rfind("out " + std::to_string(kPackets - 1) + " ", 0), 0u);
+}
+
+// A set destroyed while a batch replays (an error unwinding the run) waits for the observers
+// replaying and drops the rest: nothing runs after the set is gone.
+TEST(ObserverSetThreads, ASetDestroyedWhileABatchReplaysStopsIt) {
+  auto clock = std::make_shared<std::atomic<int>>(0);
+  std::vector<std::unique_ptr<Recorder>> observers;
+  {
+    ObserverSet set;
+    for (int i = 0; i < 6; ++i) {
+      observers.push_back(std::make_unique<Recorder>("r" + std::to_string(i), -1, clock,
+                                                     std::chrono::microseconds(20000)));
+      set.add(*observers.back());
+    }
+    set.set_deferred(true);
+    set.set_threads(2);
+    for (std::uint32_t seq = 0; seq < ObserverSet::kBatch; ++seq)
+      feed(set, seq);
+  }
+  const int ticks = clock->load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(clock->load(), ticks);
+  int replays = 0;
+  for (const auto& o : observers)
+    replays += static_cast<int>(o->spans.size());
+  EXPECT_EQ(ticks, 2 * replays);  // every replay begun has ended
+  EXPECT_LT(replays, 6);
+}
+
 // Observers r1 and r2 both throw in the first batch, r2 at once and r1 late: r1's error, the
 // first in the order they were added, is the one that comes back.
 TEST(ObserverSetThreads, OfSeveralErrorsTheFirstObserversComesBack) {
   Recorder r0("r0"), r1("r1", 1000), r2("r2", 0);
   ObserverSet set;
-  set.add(r0);
-  set.add(r1);
-  set.add(r2);
-  set.set_deferred(true);
-  set.set_threads(3);
+  observe(set, {&r0, &r1, &r2}, 3);
   std::string error;
   try {
     for (std::uint32_t seq = 0; seq < 3 * ObserverSet::kBatch; ++seq)

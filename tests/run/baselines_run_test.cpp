@@ -308,8 +308,8 @@ TEST(BaselinesRun, OutputsAreByteIdenticalAcrossRunsAndCarryEveryEstimator) {
 }
 
 // The truth and every estimator replaying on more threads than the observers keep busy, with
-// RLI's paired run, NetFlow's records shared with Multiflow, and flows that end during the run:
-// every output byte is that of one thread.
+// RLI's paired run, NetFlow's records shared with Multiflow, flows that end during the run and
+// the packet log: every output byte is that of one thread.
 TEST(BaselinesRun, OutputsAreByteIdenticalForAnyNumberOfThreads) {
   // Enough packets that ended flows are released during the run, not only at its end.
   const auto config = config_with(
@@ -321,13 +321,15 @@ TEST(BaselinesRun, OutputsAreByteIdenticalForAnyNumberOfThreads) {
   for (const unsigned threads : {1u, 2u, 5u}) {
     RunOptions options;
     options.threads = threads;
+    std::filesystem::create_directories(dir / std::to_string(threads));
+    options.packets_out = (dir / std::to_string(threads) / "packets.csv").string();
     const RunResult r = run_experiment(config, options);
     ASSERT_FALSE(r.error);
     EXPECT_GT(r.packets, models::ObserverSet::kRetirementInterval);
     EXPECT_GT(r.ledger->ended_flows(), 10'000u);
     write_results(r, (dir / std::to_string(threads)).string());
   }
-  for (const char* f : {"summary.json", "flows.csv"}) {
+  for (const char* f : {"summary.json", "flows.csv", "packets.csv"}) {
     const auto one = read_file(dir / "1" / f);
     EXPECT_GT(one.size(), 1000u);
     EXPECT_EQ(read_file(dir / "2" / f), one) << f;
