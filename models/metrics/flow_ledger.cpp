@@ -57,27 +57,29 @@ std::size_t read_rows(std::size_t runs) {
   return std::clamp(kMergeRows / std::max<std::size_t>(runs, 1), kMinReadRows, kReadRows);
 }
 
-[[noreturn]] void spill_error(std::string_view what) {
-  throw core::OutputError(fmt::format("the spill file of ended flows (in TMPDIR, or /tmp): {}: {}",
-                                      what, std::strerror(errno)));
+std::string spill_message(std::string_view what) {
+  return fmt::format("the spill file of ended flows (in TMPDIR, or /tmp): {}: {}", what,
+                     std::strerror(errno));
 }
 
 // An unnamed file in TMPDIR (or /tmp): created, then unlinked at once, so that it goes away
-// with the process however the process ends.
-std::FILE* open_spill_file() {
+// with the process however the process ends. Null, with `error` set, if it cannot be.
+std::FILE* open_spill_file(std::string& error) {
   std::error_code ec;
   auto dir = std::filesystem::temp_directory_path(ec);
   if (ec)
     dir = "/tmp";
   std::string path = (dir / "rlisim-flows-XXXXXX").string();
   const int fd = ::mkstemp(path.data());
-  if (fd < 0)
-    spill_error(fmt::format("cannot create it in {}", dir.string()));
+  if (fd < 0) {
+    error = spill_message(fmt::format("cannot create it in {}", dir.string()));
+    return nullptr;
+  }
   ::unlink(path.c_str());
   std::FILE* file = ::fdopen(fd, "w+b");
   if (file == nullptr) {
+    error = spill_message("cannot open it");
     ::close(fd);
-    spill_error("cannot open it");
   }
   return file;
 }
@@ -162,7 +164,7 @@ class FlowLedger::RowCursor {
     if (read != wanted) {
       if (read >= 0)
         errno = EIO;  // shorter than what was written
-      spill_error("cannot read it back");
+      throw core::OutputError(spill_message("cannot read it back"));
     }
     rows_ = buffer_.data();
     offset_ += buffer_.size();
@@ -284,10 +286,10 @@ void FlowLedger::on_flow_final(FlowId flow) {
     return;
   encode(flow, *record, pending_);
   ++ended_flows_;
-  if (pending_.size() >= kRunRows * row_bytes()) {
+  if (pending_.size() >= kRunRows * row_bytes() && !spill_error_) {
     const std::size_t rows = pending_.size() / row_bytes();
-    write_run(pending_, row_bytes(), runs_);
-    spilled_flows_ += rows;
+    if (write_run(pending_, row_bytes(), runs_))
+      spilled_flows_ += rows;
   }
   take_late_estimates();
 }
@@ -305,7 +307,7 @@ void FlowLedger::take_late_estimates() const {
       ++late_estimates_;
     }
   }
-  if (late_pending_.size() >= kRunRows * kLateBytes)
+  if (late_pending_.size() >= kRunRows * kLateBytes && !spill_error_)
     write_run(late_pending_, kLateBytes, late_runs_);
 }
 
@@ -336,16 +338,26 @@ void FlowLedger::sort_rows(std::vector<char>& rows, std::size_t bytes) {
   }
 }
 
-void FlowLedger::write_run(std::vector<char>& rows, std::size_t bytes,
+bool FlowLedger::write_run(std::vector<char>& rows, std::size_t bytes,
                            std::vector<Run>& runs) const {
+  std::string error;
   if (spill_ == nullptr)
-    spill_ = open_spill_file();
-  sort_rows(rows, bytes);
-  if (std::fwrite(rows.data(), 1, rows.size(), spill_) != rows.size() || std::fflush(spill_) != 0)
-    spill_error("cannot write it");
-  runs.push_back(Run{.offset = spill_bytes_, .rows = rows.size() / bytes});
-  spill_bytes_ += rows.size();
-  rows.clear();
+    spill_ = open_spill_file(error);
+  if (spill_ != nullptr) {
+    sort_rows(rows, bytes);
+    // A failed write may leave part of a run at the end of the file, after every run written:
+    // those stay readable, from their offsets.
+    if (std::fwrite(rows.data(), 1, rows.size(), spill_) == rows.size() &&
+        std::fflush(spill_) == 0) {
+      runs.push_back(Run{.offset = spill_bytes_, .rows = rows.size() / bytes});
+      spill_bytes_ += rows.size();
+      rows.clear();
+      return true;
+    }
+    error = spill_message("cannot write it");
+  }
+  spill_error_ = error + "; the rows of ended flows are kept in memory from then on";
+  return false;
 }
 
 void FlowLedger::seal() {

@@ -62,8 +62,10 @@ struct FlowRow {
 /// estimates), sizeof(FlowTruth) + 42 + 33 per estimator bytes (about 200 to 400), in an unnamed
 /// temporary file (TMPDIR, else /tmp) that goes away with the ledger. An estimate still pending
 /// when its row is written (FlowEstimator::estimate_pending) comes later, by serial, as a
-/// 32 B patch kept and spilled in sorted runs the same way and merged in on reading. Read after
-/// the truth and the estimators are finalized.
+/// 32 B patch kept and spilled in sorted runs the same way and merged in on reading. If the
+/// spill file cannot be created or written (TMPDIR full), rows stay in memory from then on
+/// (spill_error()): nothing computed is lost. Read after the truth and the estimators are
+/// finalized.
 class FlowLedger final : public Estimator {
  public:
   static constexpr std::size_t kRunRows = std::size_t{1} << 14;
@@ -87,8 +89,7 @@ class FlowLedger final : public Estimator {
   static constexpr EstimatesRead kNoEstimates = kAllEstimates - 1;
   /// Visits every flow with an offered packet, in first-seen order; with `quantiles`, every
   /// row has its p50 and p99.
-  /// @throws core::OutputError if the spill file cannot be read back, or written (late
-  ///         estimates taken first may fill a run).
+  /// @throws core::OutputError if the spill file cannot be read back.
   void for_each(const std::function<void(const FlowRow&)>& visit, bool quantiles = false,
                 EstimatesRead read = kAllEstimates) const;
   void for_each(const std::function<void(const FlowRow&)>& visit, const WantQuantiles& quantiles,
@@ -96,11 +97,14 @@ class FlowLedger final : public Estimator {
   /// No row or late estimate follows (the truth and the estimators are finalized): takes the
   /// estimators' last late estimates and puts the rows in memory in order, so that a read then
   /// changes nothing, and reads may run on several threads at once.
-  /// @throws core::OutputError as for_each.
   void seal();
   /// Rows of ended flows taken so far, and those written to the spill file.
   std::uint64_t ended_flows() const { return ended_flows_; }
   std::uint64_t spilled_flows() const { return spilled_flows_; }
+  /// Why ended rows stopped going to the spill file (it could not be created or written), if
+  /// they did: they are then kept in memory, so the results stay complete and exact, but
+  /// memory grows with the flows that end.
+  const std::optional<std::string>& spill_error() const { return spill_error_; }
   /// Estimates of ended flows that came after their rows (see above).
   std::uint64_t late_estimates() const { return late_estimates_; }
 
@@ -111,8 +115,7 @@ class FlowLedger final : public Estimator {
   void on_drop(const core::Packet&, FlowId, PortId) override {}
   void replay(std::span<const Observation>) override {}
   core::Time settled_through() const override { return core::Time::max(); }
-  /// Takes the flow's row.
-  /// @throws core::OutputError if the spill file cannot be created or written.
+  /// Takes the flow's row (see spill_error() if the spill file fails).
   void on_flow_final(FlowId flow) override;
 
  private:
@@ -138,8 +141,9 @@ class FlowLedger final : public Estimator {
                   const std::function<void(const FlowRow&)>& visit) const;
   // Sorts `rows` (encoded, `bytes` each, a serial first) by serial, in place.
   static void sort_rows(std::vector<char>& rows, std::size_t bytes);
-  // Appends `rows` sorted to the spill file as a run (to `runs`), and empties them.
-  void write_run(std::vector<char>& rows, std::size_t bytes, std::vector<Run>& runs) const;
+  // Appends `rows` sorted to the spill file as a run (to `runs`), and empties them. If the file
+  // cannot be created or written, keeps them, sets spill_error_ and returns false.
+  bool write_run(std::vector<char>& rows, std::size_t bytes, std::vector<Run>& runs) const;
 
   const GroundTruth* truth_;
   std::vector<const FlowEstimator*> estimators_;
@@ -150,6 +154,7 @@ class FlowLedger final : public Estimator {
   mutable std::vector<char> late_pending_;  // late estimates not yet in a run
   mutable std::vector<Run> late_runs_;
   mutable std::FILE* spill_ = nullptr;
+  mutable std::optional<std::string> spill_error_;
   mutable std::uint64_t spill_bytes_ = 0;
   std::uint64_t ended_flows_ = 0;
   std::uint64_t spilled_flows_ = 0;

@@ -43,6 +43,10 @@ int run_command(const RunArgs& args) {
   if (!args.packets_out.empty())
     fmt::print(", {}", args.packets_out);
   fmt::print("\n");
+  if (result.ledger && result.ledger->spill_error()) {
+    print_error("rlisim: warning: {} (the results are complete; only memory grew)\n",
+                *result.ledger->spill_error());
+  }
   if (result.packet_log_error) {
     print_error("rlisim: output error: {}\n", *result.packet_log_error);
     return kExitInput;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "models/lda/lda.hpp"
 #include "models/metrics/flow_ledger.hpp"
@@ -567,21 +569,52 @@ TEST(FlowRetirement, AnObserverThatNeverSettlesKeepsEveryFlow) {
 }
 
 // Ended rows that cannot be spilled stop the run with an error that names the file's place.
-TEST(FlowRetirement, ASpillFileThatCannotBeCreatedIsAnOutputErrorNamingWhere) {
+// A spill file that cannot be created (TMPDIR where no file can be made) does not stop the run:
+// the rows stay in memory, and are exactly those of a run that spills; the ledger says why.
+TEST(FlowRetirement, ASpillFileThatCannotBeCreatedKeepsTheRowsInMemoryAndSaysWhy) {
+  const ScriptedRun spilled(ms(400), /*deferred=*/true, /*keep=*/false);
   const char* saved = std::getenv("TMPDIR");
   const std::string previous = saved ? saved : "";
   ::setenv("TMPDIR", "/proc", 1);
-  try {
-    const ScriptedRun run(ms(400), /*deferred=*/true, /*keep=*/false);
-    ADD_FAILURE() << "no error";
-  } catch (const core::OutputError& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("spill file of ended flows"));
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("/proc"));
-  }
+  const ScriptedRun kept(ms(400), /*deferred=*/true, /*keep=*/false);
   if (saved)
     ::setenv("TMPDIR", previous.c_str(), 1);
   else
     ::unsetenv("TMPDIR");
+  EXPECT_GT(spilled.ledger.spilled_flows(), FlowLedger::kRunRows);
+  EXPECT_FALSE(spilled.ledger.spill_error());
+  EXPECT_EQ(kept.ledger.spilled_flows(), 0u);
+  EXPECT_EQ(kept.ledger.ended_flows(), spilled.ledger.ended_flows());
+  ASSERT_TRUE(kept.ledger.spill_error());
+  EXPECT_THAT(*kept.ledger.spill_error(), ::testing::HasSubstr("spill file of ended flows"));
+  EXPECT_THAT(*kept.ledger.spill_error(), ::testing::HasSubstr("/proc"));
+  expect_same_rows(spilled.rows, kept.rows);
+}
+
+// A spill file that fills up part-way (a file size limit: EFBIG, like a full disk) keeps the
+// runs written before, and the rows from then on in memory: the rows are still exact, with the
+// late estimates of Multiflow spilled and kept alike.
+TEST(FlowRetirement, ASpillFileThatFillsUpKeepsTheRunsWrittenAndTheRestInMemory) {
+  const ScriptedRun spilled(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true,
+                            /*share=*/true);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  // Room for a run or two of rows: the spill file fails past it.
+  rlimit small = saved;
+  small.rlim_cur = 3 * FlowLedger::kRunRows * 300;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::optional<ScriptedRun> full;
+  full.emplace(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true, /*share=*/true);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+  EXPECT_GT(full->ledger.spilled_flows(), 0u);
+  EXPECT_LT(full->ledger.spilled_flows(), spilled.ledger.spilled_flows());
+  ASSERT_TRUE(full->ledger.spill_error());
+  EXPECT_THAT(*full->ledger.spill_error(), ::testing::HasSubstr("cannot write it"));
+  EXPECT_EQ(full->ledger.late_estimates(), spilled.ledger.late_estimates());
+  expect_same_rows(spilled.rows, full->rows);
+  expect_same_counters_and_costs(spilled, *full);
 }
 
 }  // namespace
