@@ -110,7 +110,8 @@ BENCHMARK(BM_ReaderAndRouterOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
 // A single FIFO port at 90 % utilization (rate fixed from the known offered load, so no
 // survey pre-pass is timed), 1000-packet buffer, exact per-flow ground truth; `extra` adds
 // TOML tables. Returns the last run's result.
-run::RunResult run_bench_config(benchmark::State& state, const std::string& extra) {
+run::RunResult run_bench_config(benchmark::State& state, const std::string& extra,
+                                const run::RunOptions& options = {}) {
   const auto& t = bench_trace();
   const double rate = static_cast<double>(t.bytes) * 8.0 / t.duration_s / 0.9;
   const auto text = fmt::format(
@@ -121,7 +122,7 @@ run::RunResult run_bench_config(benchmark::State& state, const std::string& extr
   std::uint64_t packets = 0;
   run::RunResult result;
   for (auto _ : state) {
-    result = run::run_experiment(config);
+    result = run::run_experiment(config, options);
     packets += result.packets;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
@@ -165,5 +166,25 @@ void BM_EndToEndBaseline(benchmark::State& state) {
   state.SetLabel(kLabels[i]);
 }
 BENCHMARK(BM_EndToEndBaseline)->DenseRange(0, 4)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// BM_EndToEndBaseline/4 (arg 0) and BM_EndToEndRli/1 (arg 1) with the observers on
+// `threads` threads (second arg: 1 or 2, `run --threads`), in wall-clock time: threads shorten
+// a run's wall time, not its CPU time.
+void BM_EndToEndThreads(benchmark::State& state) {
+  static const char* const kTables[] = {
+      "[lda]\n[netflow]\n[multiflow]\n[trajectory]\n[rli]\ninterference = false\n",
+      "[rli]\npolicy = \"static\"\nn = 100\ninterference = true\n"};
+  static const char* const kLabels[] = {"all estimators", "rli + run without references"};
+  const auto i = static_cast<std::size_t>(state.range(0));
+  run::RunOptions options;
+  options.threads = static_cast<unsigned>(state.range(1));
+  run_bench_config(state, kTables[i], options);
+  state.SetLabel(fmt::format("{}, {} thread(s)", kLabels[i], options.threads));
+}
+BENCHMARK(BM_EndToEndThreads)
+    ->ArgsProduct({{0, 1}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 }  // namespace

@@ -75,6 +75,8 @@ struct RunResult {
   /// [topology]: end-to-end delays around the router (absent without the table).
   std::unique_ptr<topology::TopologyTap> topology;
   double wall_seconds = 0;
+  /// Threads the observers ran on (RunOptions::threads): what wall_seconds was taken with.
+  unsigned threads = 1;
   /// Set when the input failed part-way (e.g. a truncated record): everything up to the bad
   /// record was simulated and is reported, and the run is marked incomplete.
   std::optional<std::string> error;

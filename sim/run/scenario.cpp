@@ -444,6 +444,7 @@ RunResult run_experiment(const config::ExperimentConfig& configured, const RunOp
   finish_run(merger, router, observers, options.threads, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  result.threads = options.threads;
   return result;
 }
 

@@ -37,6 +37,20 @@ TEST(Run, IsByteIdenticalForTheSameSeedAndDiffersForAnother) {
   EXPECT_NE(read_file(a / "flows.csv"), read_file(c / "flows.csv"));
 }
 
+TEST(Run, ThreadsChangeNoOutputButTheTimingAndZeroIsAUsageError) {
+  const auto a = scratch("threads_a"), b = scratch("threads_b");
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --out {}", kTiny, a.string())).exit_code, 0);
+  ASSERT_EQ(rlisim(fmt::format("run {} --quiet --threads 3 --out {}", kTiny, b.string())).exit_code,
+            0);
+  EXPECT_EQ(read_file(a / "summary.json"), read_file(b / "summary.json"));
+  EXPECT_EQ(read_file(a / "flows.csv"), read_file(b / "flows.csv"));
+  EXPECT_EQ(json::parse(read_file(a / "timing.json"))["threads"], 1);
+  EXPECT_EQ(json::parse(read_file(b / "timing.json"))["threads"], 3);
+  const auto zero = rlisim(fmt::format("run {} --quiet --threads 0 --out {}", kTiny, b.string()));
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_THAT(zero.output, HasSubstr("--threads"));
+}
+
 TEST(Run, ScalesTheLinkToTheUtilizationTarget) {
   const auto dir = scratch("util");
   const auto log = dir / "packets.csv";

@@ -510,6 +510,7 @@ void write_results(const RunResult& result, const std::string& dir) {
   write("summary.json", summary_text(result));
   ordered_json timing;
   timing["wall_seconds"] = result.wall_seconds;
+  timing["threads"] = result.threads;
   timing["packets_per_second"] =
       result.wall_seconds > 0 ? static_cast<double>(result.packets) / result.wall_seconds : 0.0;
   write("timing.json", core::json_text(timing) + "\n");
