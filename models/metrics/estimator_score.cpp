@@ -1,7 +1,6 @@
 #include "models/metrics/estimator_score.hpp"
 
 #include <cmath>
-#include <exception>
 #include <vector>
 
 namespace rlisim::models {
@@ -126,19 +125,7 @@ Comparison compare_estimators(const FlowLedger& ledger, const BudgetBasis& basis
     }
   };
   if (pool != nullptr) {
-    // A task that throws (a spill file unreadable) must not escape a pool thread.
-    std::vector<std::exception_ptr> errors(estimators + 1);
-    pool->run(estimators + 1, [&](std::size_t task) {
-      try {
-        pass(task);
-      } catch (...) {
-        errors[task] = std::current_exception();
-      }
-    });
-    for (const std::exception_ptr& e : errors) {
-      if (e)
-        std::rethrow_exception(e);
-    }
+    pool->run(estimators + 1, pass);  // rethrows a pass's error (a spill file unreadable)
   } else {
     for (std::size_t task = 0; task <= estimators; ++task)
       pass(task);

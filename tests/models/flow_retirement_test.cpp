@@ -604,17 +604,17 @@ TEST(FlowRetirement, ASpillFileThatFillsUpKeepsTheRunsWrittenAndTheRestInMemory)
   rlimit small = saved;
   small.rlim_cur = 3 * FlowLedger::kRunRows * 300;
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  std::optional<ScriptedRun> full;
-  full.emplace(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true, /*share=*/true);
+  const ScriptedRun full(ms(400), /*deferred=*/true, /*keep=*/false, /*baselines=*/true,
+                         /*share=*/true);
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, previous_handler);
-  EXPECT_GT(full->ledger.spilled_flows(), 0u);
-  EXPECT_LT(full->ledger.spilled_flows(), spilled.ledger.spilled_flows());
-  ASSERT_TRUE(full->ledger.spill_error());
-  EXPECT_THAT(*full->ledger.spill_error(), ::testing::HasSubstr("cannot write it"));
-  EXPECT_EQ(full->ledger.late_estimates(), spilled.ledger.late_estimates());
-  expect_same_rows(spilled.rows, full->rows);
-  expect_same_counters_and_costs(spilled, *full);
+  EXPECT_GT(full.ledger.spilled_flows(), 0u);
+  EXPECT_LT(full.ledger.spilled_flows(), spilled.ledger.spilled_flows());
+  ASSERT_TRUE(full.ledger.spill_error());
+  EXPECT_THAT(*full.ledger.spill_error(), ::testing::HasSubstr("cannot write it"));
+  EXPECT_EQ(full.ledger.late_estimates(), spilled.ledger.late_estimates());
+  expect_same_rows(spilled.rows, full.rows);
+  expect_same_counters_and_costs(spilled, full);
 }
 
 }  // namespace
